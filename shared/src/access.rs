@@ -1,0 +1,172 @@
+//! Who may read and who may write each document: a pure function of the principal, the document,
+//! their relation and the workshop step.
+//!
+//! Architecture Invariant: access is decided per *document*, never per path inside a document.
+//! Each permission scope is its own document (see `docs/protocol.md`), so the server never has to
+//! inspect a change to know whether its author may make it — only whether the result still fits
+//! the document's schema.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::ParticipantId;
+use crate::step::Step;
+
+/// The role a token grants. Bound when the WebSocket is upgraded, never taken from a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Facilitator,
+    Participant,
+    /// The read-only projector view.
+    Screen,
+}
+
+/// An authenticated peer: its role and, for participants, who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Principal {
+    pub role: Role,
+    pub participant: Option<ParticipantId>,
+}
+
+impl Principal {
+    pub fn facilitator() -> Self {
+        Self {
+            role: Role::Facilitator,
+            participant: None,
+        }
+    }
+    pub fn screen() -> Self {
+        Self {
+            role: Role::Screen,
+            participant: None,
+        }
+    }
+    pub fn participant(id: ParticipantId) -> Self {
+        Self {
+            role: Role::Participant,
+            participant: Some(id),
+        }
+    }
+}
+
+/// The kinds of document a workshop holds; each is one permission scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum DocKind {
+    /// Plan, step, roster: everyone reads, facilitators (and the server) write.
+    Workshop,
+    /// One participant's private notes in the three circles.
+    Reflection { owner: ParticipantId },
+}
+
+impl DocKind {
+    /// The short name used in storage and in `/api/me`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DocKind::Workshop => "workshop",
+            DocKind::Reflection { .. } => "reflection",
+        }
+    }
+}
+
+/// What a principal may do with a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    /// Not even told the document exists (`doc-unavailable`).
+    None,
+    Read,
+    Write,
+}
+
+impl Access {
+    pub fn can_read(self) -> bool {
+        self >= Access::Read
+    }
+    pub fn can_write(self) -> bool {
+        self == Access::Write
+    }
+}
+
+/// The access rule table. Duo partners' read access to reflections arrives with the duo step.
+pub fn access(who: &Principal, doc: &DocKind, step: Step) -> Access {
+    match (doc, who.role) {
+        (DocKind::Workshop, Role::Facilitator) => Access::Write,
+        (DocKind::Workshop, Role::Participant | Role::Screen) => Access::Read,
+        (DocKind::Reflection { owner }, Role::Participant) if who.participant == Some(*owner) => {
+            if step == Step::Closed {
+                Access::Read
+            } else {
+                Access::Write
+            }
+        }
+        // Facilitators see progress counts, computed by the server, never the notes themselves.
+        (DocKind::Reflection { .. }, _) => Access::None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One row per rule: who, which document, which step → what they may do.
+    #[test]
+    fn access_table() {
+        let me = ParticipantId::random();
+        let other = ParticipantId::random();
+        let mine = DocKind::Reflection { owner: me };
+        let theirs = DocKind::Reflection { owner: other };
+        let p = Principal::participant(me);
+        let f = Principal::facilitator();
+        let s = Principal::screen();
+        use Access::*;
+        let rows: &[(Principal, DocKind, Step, Access)] = &[
+            (f, DocKind::Workshop, Step::Lobby, Write),
+            (f, DocKind::Workshop, Step::Closed, Write),
+            (p, DocKind::Workshop, Step::Lobby, Read),
+            (p, DocKind::Workshop, Step::Plenary, Read),
+            (s, DocKind::Workshop, Step::Reflect, Read),
+            (p, mine, Step::Lobby, Write),
+            (p, mine, Step::Reflect, Write),
+            (p, mine, Step::Closed, Read),
+            (p, theirs, Step::Reflect, None),
+            (p, theirs, Step::Plenary, None),
+            (f, mine, Step::Reflect, None),
+            (f, mine, Step::Plenary, None),
+            (s, mine, Step::Plenary, None),
+        ];
+        for (who, doc, step, expected) in rows {
+            assert_eq!(
+                access(who, doc, *step),
+                *expected,
+                "{who:?} {doc:?} {step:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_principal_may_write_what_it_cannot_read() {
+        let me = ParticipantId::random();
+        let docs = [DocKind::Workshop, DocKind::Reflection { owner: me }];
+        let whos = [
+            Principal::facilitator(),
+            Principal::screen(),
+            Principal::participant(me),
+            Principal::participant(ParticipantId::random()),
+        ];
+        for step in Step::ALL {
+            for doc in &docs {
+                for who in &whos {
+                    let a = access(who, doc, step);
+                    assert!(!a.can_write() || a.can_read());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_screen_never_writes() {
+        for step in Step::ALL {
+            assert!(!access(&Principal::screen(), &DocKind::Workshop, step).can_write());
+        }
+    }
+}

@@ -1,0 +1,441 @@
+//! The server side of the sync engine for one workshop: its documents, the peers connected to it,
+//! their sync states, and the access and schema checks on everything they send.
+//!
+//! Every call returns [`Effects`]. The driver must make `persist` durable *before* it sends
+//! anything in `send`: that is how Kring keeps its promise that a change is on disk before any
+//! peer is told of heads that include it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use automerge::sync::{self, SyncDoc};
+use automerge::transaction::Transaction;
+use automerge::{Automerge, AutomergeError, ChangeHash};
+
+use super::next_sync_message;
+use crate::access::{Access, DocKind, Principal, access};
+use crate::ids::{DocumentId, PeerId};
+use crate::limits::{MAX_INFLATED_BYTES, inflated_size};
+use crate::protocol::{DocMessage, Message};
+use crate::schema;
+use crate::step::Step;
+
+/// What the driver must do after a call into the hub, in this order.
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// Incremental bytes to append to each document's storage (`Automerge::load_incremental`).
+    pub persist: Vec<(DocumentId, Vec<u8>)>,
+    /// Messages to deliver, after `persist` is durable.
+    pub send: Vec<(PeerId, Message)>,
+    /// Refusals, for the log; each was also told to its peer in `send`.
+    pub refused: Vec<Refusal>,
+}
+
+impl Effects {
+    fn merge(&mut self, other: Effects) {
+        self.persist.extend(other.persist);
+        self.send.extend(other.send);
+        self.refused.extend(other.refused);
+    }
+}
+
+/// Something a peer sent that the hub would not accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub peer: PeerId,
+    pub document_id: Option<DocumentId>,
+    pub reason: String,
+}
+
+/// Why a server-side change could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("unknown document {0}")]
+    UnknownDocument(DocumentId),
+    #[error(transparent)]
+    Automerge(#[from] AutomergeError),
+}
+
+struct HubDoc {
+    kind: DocKind,
+    doc: Automerge,
+    /// Heads already handed out in `persist`.
+    saved_heads: Vec<ChangeHash>,
+    /// Peers syncing this document, with their sync state.
+    subscribers: BTreeMap<PeerId, sync::State>,
+}
+
+/// One workshop's documents and peers.
+pub struct Hub {
+    id: PeerId,
+    step: Step,
+    workshop_doc: DocumentId,
+    docs: HashMap<DocumentId, HubDoc>,
+    peers: BTreeMap<PeerId, Principal>,
+    ephemeral_count: u64,
+}
+
+impl Hub {
+    /// A hub around the workshop document; the step is read from it.
+    pub fn new(id: PeerId, workshop_doc: DocumentId, doc: Automerge) -> Self {
+        let mut hub = Self {
+            id,
+            step: Step::Lobby,
+            workshop_doc,
+            docs: HashMap::new(),
+            peers: BTreeMap::new(),
+            ephemeral_count: 0,
+        };
+        hub.insert_document(workshop_doc, DocKind::Workshop, doc);
+        hub.step = hub.read_step();
+        hub
+    }
+
+    pub fn peer_id(&self) -> &PeerId {
+        &self.id
+    }
+
+    pub fn step(&self) -> Step {
+        self.step
+    }
+
+    pub fn workshop_document(&self) -> DocumentId {
+        self.workshop_doc
+    }
+
+    /// Adds a document loaded from storage (already durable).
+    pub fn insert_document(&mut self, id: DocumentId, kind: DocKind, doc: Automerge) {
+        let saved_heads = doc.get_heads();
+        self.docs.insert(
+            id,
+            HubDoc {
+                kind,
+                doc,
+                saved_heads,
+                subscribers: BTreeMap::new(),
+            },
+        );
+    }
+
+    pub fn document(&self, id: &DocumentId) -> Option<&Automerge> {
+        self.docs.get(id).map(|d| &d.doc)
+    }
+
+    pub fn document_kind(&self, id: &DocumentId) -> Option<DocKind> {
+        self.docs.get(id).map(|d| d.kind)
+    }
+
+    /// The ids and kinds of every document.
+    pub fn documents(&self) -> impl Iterator<Item = (DocumentId, DocKind)> + '_ {
+        self.docs.iter().map(|(id, d)| (*id, d.kind))
+    }
+
+    /// Peers connected now, with who they are.
+    pub fn peers(&self) -> impl Iterator<Item = (&PeerId, &Principal)> {
+        self.peers.iter()
+    }
+
+    pub fn connect(&mut self, peer: PeerId, principal: Principal) {
+        self.peers.insert(peer, principal);
+    }
+
+    /// Forgets a peer and its sync states.
+    pub fn disconnect(&mut self, peer: &PeerId) {
+        self.peers.remove(peer);
+        for d in self.docs.values_mut() {
+            d.subscribers.remove(peer);
+        }
+    }
+
+    fn access_of(&self, peer: &PeerId, doc: &DocumentId) -> Access {
+        match (self.peers.get(peer), self.docs.get(doc)) {
+            (Some(who), Some(d)) => access(who, &d.kind, self.step),
+            _ => Access::None,
+        }
+    }
+
+    /// Handles one message from a connected peer.
+    pub fn receive(&mut self, from: &PeerId, msg: Message) -> Effects {
+        match msg {
+            Message::Request(m) | Message::Sync(m) => self.receive_sync(from, m),
+            Message::Ephemeral {
+                document_id,
+                data,
+                session_id,
+                count,
+                ..
+            } => self.forward_ephemeral(from, document_id, session_id, count, data),
+            Message::DocUnavailable { .. } | Message::Unknown { .. } | Message::Error { .. } => {
+                Effects::default()
+            }
+            Message::Leave { .. } => {
+                self.disconnect(from);
+                Effects::default()
+            }
+            Message::Join { .. } | Message::Peer { .. } => self.refuse(
+                from,
+                None,
+                "already joined: `join` comes once, first".into(),
+            ),
+        }
+    }
+
+    fn refuse(&self, peer: &PeerId, document_id: Option<DocumentId>, reason: String) -> Effects {
+        Effects {
+            persist: vec![],
+            send: vec![(
+                peer.clone(),
+                Message::Error {
+                    sender_id: Some(self.id.clone()),
+                    target_id: Some(peer.clone()),
+                    message: reason.clone(),
+                },
+            )],
+            refused: vec![Refusal {
+                peer: peer.clone(),
+                document_id,
+                reason,
+            }],
+        }
+    }
+
+    fn unavailable(&self, peer: &PeerId, document_id: DocumentId) -> Effects {
+        Effects {
+            send: vec![(
+                peer.clone(),
+                Message::DocUnavailable {
+                    sender_id: self.id.clone(),
+                    target_id: peer.clone(),
+                    document_id,
+                },
+            )],
+            ..Effects::default()
+        }
+    }
+
+    fn receive_sync(&mut self, from: &PeerId, m: DocMessage) -> Effects {
+        let doc_id = m.document_id;
+        let rights = self.access_of(from, &doc_id);
+        if !rights.can_read() {
+            // Unknown and forbidden look the same: the peer learns nothing of the document.
+            return self.unavailable(from, doc_id);
+        }
+        let sync_msg = match sync::Message::decode(&m.data) {
+            Ok(s) => s,
+            Err(e) => {
+                return self.refuse(
+                    from,
+                    Some(doc_id),
+                    format!("corrupt sync message for {doc_id}: {e}"),
+                );
+            }
+        };
+        let carries_changes = !sync_msg.changes.is_empty();
+        if carries_changes && !rights.can_write() {
+            return self.refuse(
+                from,
+                Some(doc_id),
+                format!(
+                    "you may read but not change document {doc_id}; your changes were not applied"
+                ),
+            );
+        }
+        if let Err(e) = inflated_size(sync_msg.changes.iter(), MAX_INFLATED_BYTES) {
+            return self.refuse(
+                from,
+                Some(doc_id),
+                format!("changes to {doc_id} refused: {e}"),
+            );
+        }
+        let Some(d) = self.docs.get_mut(&doc_id) else {
+            return self.unavailable(from, doc_id);
+        };
+        let mut state = d.subscribers.remove(from).unwrap_or_default();
+        if carries_changes {
+            // Apply to a copy first: a change that breaks the schema must touch nothing.
+            let mut trial = d.doc.clone();
+            let mut trial_state = state.clone();
+            if let Err(e) = trial.receive_sync_message(&mut trial_state, sync_msg) {
+                d.subscribers.insert(from.clone(), state);
+                return self.refuse(
+                    from,
+                    Some(doc_id),
+                    format!("changes to {doc_id} could not be applied: {e}"),
+                );
+            }
+            if let Err(e) = schema::validate(&d.kind, &trial) {
+                d.subscribers.insert(from.clone(), state);
+                return self.refuse(
+                    from,
+                    Some(doc_id),
+                    format!("change to {doc_id} refused: {e}"),
+                );
+            }
+            d.doc = trial;
+            state = trial_state;
+        } else if let Err(e) = d.doc.receive_sync_message(&mut state, sync_msg) {
+            d.subscribers.insert(from.clone(), state);
+            return self.refuse(
+                from,
+                Some(doc_id),
+                format!("sync message for {doc_id} could not be applied: {e}"),
+            );
+        }
+        d.subscribers.insert(from.clone(), state);
+        self.after_change(doc_id)
+    }
+
+    /// Persists new changes of a document (if any) and generates sync messages for every
+    /// subscriber, re-evaluating access when the step moved.
+    fn after_change(&mut self, doc_id: DocumentId) -> Effects {
+        let mut fx = Effects::default();
+        if let Some(d) = self.docs.get_mut(&doc_id) {
+            let heads = d.doc.get_heads();
+            if heads != d.saved_heads {
+                fx.persist.push((doc_id, d.doc.save_after(&d.saved_heads)));
+                d.saved_heads = heads;
+            }
+        }
+        if doc_id == self.workshop_doc {
+            let step = self.read_step();
+            if step != self.step {
+                self.step = step;
+                fx.merge(self.reevaluate_access());
+            }
+        }
+        fx.merge(self.sync_subscribers(doc_id));
+        fx
+    }
+
+    fn sync_subscribers(&mut self, doc_id: DocumentId) -> Effects {
+        let mut fx = Effects::default();
+        let Some(d) = self.docs.get_mut(&doc_id) else {
+            return fx;
+        };
+        for (peer, state) in d.subscribers.iter_mut() {
+            if let Some(msg) = next_sync_message(&d.doc, state, &self.id, peer, doc_id, false) {
+                fx.send.push((peer.clone(), msg));
+            }
+        }
+        fx
+    }
+
+    /// Stops syncing documents a peer may no longer read, and tells it so.
+    fn reevaluate_access(&mut self) -> Effects {
+        let mut fx = Effects::default();
+        let mut lost = Vec::new();
+        for (doc_id, d) in &self.docs {
+            for peer in d.subscribers.keys() {
+                let who = self.peers.get(peer);
+                if !who.is_some_and(|w| access(w, &d.kind, self.step).can_read()) {
+                    lost.push((*doc_id, peer.clone()));
+                }
+            }
+        }
+        for (doc_id, peer) in lost {
+            if let Some(d) = self.docs.get_mut(&doc_id) {
+                d.subscribers.remove(&peer);
+            }
+            fx.merge(self.unavailable(&peer, doc_id));
+        }
+        fx
+    }
+
+    fn read_step(&self) -> Step {
+        self.docs
+            .get(&self.workshop_doc)
+            .and_then(|d| schema::workshop::view(&d.doc).step)
+            .unwrap_or(Step::Lobby)
+    }
+
+    /// A change made by the server itself (a roster entry, a new document's first content).
+    pub fn change<O>(
+        &mut self,
+        doc_id: DocumentId,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<O, AutomergeError>,
+    ) -> Result<(O, Effects), ChangeError> {
+        let Some(d) = self.docs.get_mut(&doc_id) else {
+            return Err(ChangeError::UnknownDocument(doc_id));
+        };
+        let out = d.doc.transact(f).map_err(|failure| failure.error)?.result;
+        Ok((out, self.after_change(doc_id)))
+    }
+
+    /// Creates a document, writes its first content and returns the effects (persist).
+    pub fn create_document(
+        &mut self,
+        doc_id: DocumentId,
+        kind: DocKind,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
+    ) -> Result<Effects, ChangeError> {
+        self.docs.insert(
+            doc_id,
+            HubDoc {
+                kind,
+                doc: Automerge::new(),
+                saved_heads: vec![],
+                subscribers: BTreeMap::new(),
+            },
+        );
+        Ok(self.change(doc_id, f)?.1)
+    }
+
+    fn forward_ephemeral(
+        &mut self,
+        from: &PeerId,
+        doc_id: DocumentId,
+        session_id: String,
+        count: u64,
+        data: Vec<u8>,
+    ) -> Effects {
+        if !self.access_of(from, &doc_id).can_read() {
+            return self.unavailable(from, doc_id);
+        }
+        let mut fx = Effects::default();
+        let receivers: Vec<PeerId> = self
+            .peers
+            .keys()
+            .filter(|p| *p != from && self.access_of(p, &doc_id).can_read())
+            .cloned()
+            .collect();
+        for to in receivers {
+            fx.send.push((
+                to.clone(),
+                Message::Ephemeral {
+                    sender_id: from.clone(),
+                    target_id: to,
+                    count,
+                    session_id: session_id.clone(),
+                    document_id: doc_id,
+                    data: data.clone(),
+                },
+            ));
+        }
+        fx
+    }
+
+    /// An ephemeral message from the server itself (presence) to every reader of a document.
+    pub fn broadcast_ephemeral(&mut self, doc_id: DocumentId, data: Vec<u8>) -> Effects {
+        self.ephemeral_count += 1;
+        let mut fx = Effects::default();
+        let receivers: Vec<PeerId> = self
+            .peers
+            .keys()
+            .filter(|p| self.access_of(p, &doc_id).can_read())
+            .cloned()
+            .collect();
+        for to in receivers {
+            fx.send.push((
+                to.clone(),
+                Message::Ephemeral {
+                    sender_id: self.id.clone(),
+                    target_id: to,
+                    count: self.ephemeral_count,
+                    session_id: self.id.0.clone(),
+                    document_id: doc_id,
+                    data: data.clone(),
+                },
+            ));
+        }
+        fx
+    }
+}

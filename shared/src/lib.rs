@@ -1,0 +1,26 @@
+//! kring-shared: the work-form model, document schemas, access rules, wire protocol and the
+//! sans-IO sync engine. Builds for wasm32 (the browser) and native (the server, tests, tools).
+//!
+//! Architecture Invariant: this crate does no IO. No sockets, no tokio, no DOM, no clock and no
+//! spawning; time and randomness come in as arguments.
+//!
+//! Layout:
+//! - [`ids`]: newtype ids (workshop, participant, document, peer).
+//! - [`step`]: the steps of the work form.
+//! - [`access`]: who may read and write which document, per step.
+//! - [`schema`]: what each document may hold; typed views and initial writes.
+//! - [`protocol`]: automerge-repo network messages and their CBOR codec.
+//! - [`limits`]: frame and inflation limits, and the decompression-bomb guard.
+//! - [`presence`]: who is online, as ephemeral data.
+//! - [`engine`]: the sync engine, server side ([`engine::hub`]) and client side ([`engine::client`]).
+
+pub mod access;
+pub mod engine;
+pub mod ids;
+pub mod limits;
+pub mod presence;
+pub mod protocol;
+pub mod schema;
+pub mod step;
+
+pub use automerge;

@@ -1,0 +1,163 @@
+//! Document schemas: what each kind of document may contain, checked after every incoming change,
+//! plus typed read views and the writes that create documents.
+//!
+//! A change that would leave a document outside its schema is refused before it is applied
+//! anywhere (see `engine::hub`). Checks are strict on shape (known keys, types, enum values,
+//! lengths, counts) so that a client can neither bloat a document nor confuse other clients.
+
+pub mod reflection;
+pub mod workshop;
+
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, Value};
+
+use crate::access::DocKind;
+
+/// Why a document does not fit its schema; shown to the peer whose change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {problem}")]
+pub struct SchemaError {
+    pub path: String,
+    pub problem: String,
+}
+
+impl SchemaError {
+    pub(crate) fn new(path: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Checks a whole document against the schema of its kind.
+pub fn validate(kind: &DocKind, doc: &impl ReadDoc) -> Result<(), SchemaError> {
+    match kind {
+        DocKind::Workshop => workshop::validate(doc),
+        DocKind::Reflection { owner } => reflection::validate(doc, *owner),
+    }
+}
+
+/// Read helpers over one map object, with errors that carry the path.
+pub(crate) struct MapReader<'a, D: ReadDoc> {
+    pub doc: &'a D,
+    pub obj: ObjId,
+    pub path: String,
+}
+
+impl<'a, D: ReadDoc> MapReader<'a, D> {
+    pub fn root(doc: &'a D) -> Self {
+        Self {
+            doc,
+            obj: automerge::ROOT,
+            path: String::new(),
+        }
+    }
+
+    fn child_path(&self, key: &str) -> String {
+        format!("{}/{}", self.path, key)
+    }
+
+    /// Every key must be one of `allowed`.
+    pub fn only_keys(&self, allowed: &[&str]) -> Result<(), SchemaError> {
+        for key in self.doc.keys(&self.obj) {
+            if !allowed.contains(&key.as_str()) {
+                return Err(SchemaError::new(self.child_path(&key), "unknown field"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn keys(&self) -> Vec<String> {
+        self.doc.keys(&self.obj).collect()
+    }
+
+    fn value(&self, key: &str) -> Option<(Value<'a>, ObjId)> {
+        self.doc.get(&self.obj, key).ok().flatten()
+    }
+
+    /// A nested map; `None` if absent.
+    pub fn map(&self, key: &str) -> Result<Option<MapReader<'a, D>>, SchemaError> {
+        match self.value(key) {
+            None => Ok(None),
+            Some((Value::Object(ObjType::Map), id)) => Ok(Some(MapReader {
+                doc: self.doc,
+                obj: id,
+                path: self.child_path(key),
+            })),
+            Some(_) => Err(SchemaError::new(self.child_path(key), "must be a map")),
+        }
+    }
+
+    pub fn required_map(&self, key: &str) -> Result<MapReader<'a, D>, SchemaError> {
+        self.map(key)?
+            .ok_or_else(|| SchemaError::new(self.child_path(key), "is missing"))
+    }
+
+    /// A string, stored either as a scalar or as a text object; at most `max_chars` characters.
+    pub fn string(&self, key: &str, max_chars: usize) -> Result<Option<String>, SchemaError> {
+        let s = match self.value(key) {
+            None => return Ok(None),
+            Some((Value::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Str(s) => s.to_string(),
+                _ => return Err(SchemaError::new(self.child_path(key), "must be a string")),
+            },
+            Some((Value::Object(ObjType::Text), id)) => self
+                .doc
+                .text(&id)
+                .map_err(|e| SchemaError::new(self.child_path(key), e.to_string()))?,
+            Some(_) => return Err(SchemaError::new(self.child_path(key), "must be a string")),
+        };
+        let n = s.chars().count();
+        if n > max_chars {
+            return Err(SchemaError::new(
+                self.child_path(key),
+                format!("is {n} characters long, at most {max_chars} are allowed"),
+            ));
+        }
+        Ok(Some(s))
+    }
+
+    pub fn required_string(&self, key: &str, max_chars: usize) -> Result<String, SchemaError> {
+        self.string(key, max_chars)?
+            .ok_or_else(|| SchemaError::new(self.child_path(key), "is missing"))
+    }
+
+    /// A string that must be one of `allowed`.
+    pub fn one_of(&self, key: &str, allowed: &[&str]) -> Result<Option<String>, SchemaError> {
+        match self.string(key, 64)? {
+            None => Ok(None),
+            Some(s) if allowed.contains(&s.as_str()) => Ok(Some(s)),
+            Some(s) => Err(SchemaError::new(
+                self.child_path(key),
+                format!("`{s}` is not one of {}", allowed.join(", ")),
+            )),
+        }
+    }
+
+    /// A finite number (int or float).
+    pub fn number(&self, key: &str) -> Result<Option<f64>, SchemaError> {
+        match self.value(key) {
+            None => Ok(None),
+            Some((Value::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Int(i) => Ok(Some(*i as f64)),
+                ScalarValue::Uint(u) => Ok(Some(*u as f64)),
+                ScalarValue::F64(f) if f.is_finite() => Ok(Some(*f)),
+                ScalarValue::Timestamp(t) => Ok(Some(*t as f64)),
+                _ => Err(SchemaError::new(self.child_path(key), "must be a number")),
+            },
+            Some(_) => Err(SchemaError::new(self.child_path(key), "must be a number")),
+        }
+    }
+
+    /// Fails when the map has more than `max` entries.
+    pub fn at_most(&self, max: usize) -> Result<(), SchemaError> {
+        let n = self.doc.length(&self.obj);
+        if n > max {
+            return Err(SchemaError::new(
+                self.path.clone(),
+                format!("holds {n} entries, at most {max} are allowed"),
+            ));
+        }
+        Ok(())
+    }
+}
