@@ -1,1 +1,131 @@
-//! placeholder
+//! kring-server: the HTTP API, the automerge-repo WebSocket sync endpoint, one task per active
+//! workshop, SQLite storage, and the built frontend as static files — in one process.
+//!
+//! Layout:
+//! - [`api`]: JSON endpoints (create workshop, join, who am I).
+//! - [`ws`]: the `/sync` WebSocket: authentication, handshake, frame limits.
+//! - [`workshop`]: the task that owns one workshop's documents (drives `kring_shared::engine::hub`).
+//! - [`registry`]: finds or loads workshop tasks.
+//! - [`store`]: the `Store` trait and its SQLite implementation (group commit, snapshots).
+//! - [`auth`]: tokens and join codes. [`metrics`]: Prometheus counters. [`error`]: HTTP errors.
+//!
+//! Architecture Invariant: the server never decides access or validity itself; it asks
+//! `kring_shared` (access rules, schemas, sync engine) and only does the IO around it.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod metrics;
+pub mod registry;
+pub mod store;
+pub mod workshop;
+pub mod ws;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::metrics::Metrics;
+use crate::registry::Registry;
+use crate::store::{SqliteStore, Store};
+use crate::workshop::TaskContext;
+
+/// How the server runs; `main` fills it from flags and the environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder of the SQLite database.
+    pub data_dir: PathBuf,
+    /// Folder of the built frontend (`index.html`, the WASM and its JS glue).
+    pub frontend_dir: PathBuf,
+    /// How long a workshop without connections stays in memory.
+    pub idle_unload: Duration,
+}
+
+/// Shared state of the HTTP handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub registry: Arc<Registry>,
+    pub metrics: Arc<Metrics>,
+    pub shutdown: CancellationToken,
+}
+
+/// The routes, separate from the listener so they can be tested with `oneshot`.
+pub fn app(state: AppState, frontend_dir: &std::path::Path) -> Router {
+    let index = frontend_dir.join("index.html");
+    let frontend = ServeDir::new(frontend_dir).fallback(ServeFile::new(index));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics_handler))
+        .route("/api/workshops", post(api::create_workshop))
+        .route("/api/workshops/{code}/participants", post(api::join))
+        .route("/api/me", get(api::me))
+        .route("/sync", get(ws::upgrade))
+        .fallback_service(frontend)
+        .with_state(state)
+}
+
+async fn metrics_handler(axum::extract::State(app): axum::extract::State<AppState>) -> String {
+    app.metrics.render()
+}
+
+/// Why the server could not start or stopped uncleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Serves until `shutdown` resolves, then stops accepting, closes every connection, lets every
+/// workshop task finish its turn (each turn is durable before it is announced) and returns.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let store: Arc<dyn Store> = SqliteStore::open(&config.data_dir)?;
+    if !config.frontend_dir.join("index.html").exists() {
+        tracing::warn!(dir = %config.frontend_dir.display(), "no built frontend here; the API works, the pages will not (run `cargo xtask run`)");
+    }
+    let metrics = Arc::new(Metrics::default());
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let registry = Arc::new(Registry::new(TaskContext {
+        store: Arc::clone(&store),
+        metrics: Arc::clone(&metrics),
+        idle: config.idle_unload,
+        shutdown: cancel.clone(),
+        tracker: tracker.clone(),
+    }));
+    let state = AppState {
+        store,
+        registry,
+        metrics,
+        shutdown: cancel.clone(),
+    };
+    let router = app(state, &config.frontend_dir);
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stop.cancel();
+    });
+    tracing::info!(addr = %listener.local_addr()?, "listening");
+    let graceful = cancel.clone();
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async move { graceful.cancelled().await })
+        .await?;
+    tracker.close();
+    tracker.wait().await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,1 +1,65 @@
-fn main() {}
+//! The `kring-server` binary: parses flags and environment, binds, and calls `kring_server::run`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// Kring: a realtime workshop board for the three levels of responsibility.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on (use 0.0.0.0:8080 to let phones in the room connect).
+    #[arg(long, env = "KRING_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Folder for the SQLite database (created if missing).
+    #[arg(long, env = "KRING_DATA", default_value = "./kring-data")]
+    data: PathBuf,
+    /// Folder of the built frontend (made by `cargo xtask build`).
+    #[arg(long, env = "KRING_FRONTEND", default_value = "./target/frontend")]
+    frontend: PathBuf,
+    /// Seconds a workshop without connections stays in memory.
+    #[arg(long, env = "KRING_IDLE_UNLOAD_SECS", default_value_t = 300)]
+    idle_unload_secs: u64,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let listener = tokio::net::TcpListener::bind(&args.listen).await?;
+    let addr = listener.local_addr()?;
+    // The one line a person starting Kring needs; on stdout so scripts can read it.
+    #[allow(clippy::print_stdout)]
+    {
+        println!("Kring is running: open http://{addr}/");
+    }
+    let config = kring_server::Config {
+        data_dir: args.data,
+        frontend_dir: args.frontend,
+        idle_unload: Duration::from_secs(args.idle_unload_secs),
+    };
+    let shutdown = async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("install SIGTERM handler");
+            tokio::select! {
+                _ = ctrl_c => {},
+                _ = term.recv() => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+        }
+    };
+    kring_server::run(listener, config, shutdown).await?;
+    Ok(())
+}

@@ -31,7 +31,8 @@ pub struct Effects {
 }
 
 impl Effects {
-    fn merge(&mut self, other: Effects) {
+    /// Appends the effects of another call, keeping their order.
+    pub fn merge(&mut self, other: Effects) {
         self.persist.extend(other.persist);
         self.send.extend(other.send);
         self.refused.extend(other.refused);

@@ -1,0 +1,244 @@
+//! The JSON HTTP API: create a workshop, join one, ask who a token is. Documented for third-party
+//! clients in `docs/protocol.md`.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use automerge::Automerge;
+use kring_shared::access::{DocKind, Role};
+use kring_shared::ids::{DocumentId, WorkshopId};
+use kring_shared::schema::workshop as workshop_schema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+
+use crate::auth;
+use crate::error::ApiError;
+use crate::registry::RegistryError;
+use crate::store::{DocumentRow, TokenRow, WorkshopRow, WriteBatch};
+use crate::workshop::Command;
+use crate::AppState;
+
+/// Parses a JSON body, answering 400 with a readable message when it does not fit.
+fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
+/// Trims and checks a free-text field.
+fn text_field(value: &str, field: &str, max: usize, required: bool) -> Result<String, ApiError> {
+    let v = value.trim();
+    if required && v.is_empty() {
+        return Err(ApiError::BadRequest(format!("`{field}` must not be empty")));
+    }
+    if v.chars().count() > max {
+        return Err(ApiError::BadRequest(format!("`{field}` is longer than {max} characters")));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(format!("`{field}` contains control characters")));
+    }
+    Ok(v.to_owned())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[derive(Deserialize)]
+struct CreateWorkshop {
+    title: String,
+    #[serde(default = "default_language")]
+    language: String,
+}
+
+fn default_language() -> String {
+    "nl".into()
+}
+
+#[derive(Serialize)]
+struct CreatedWorkshop {
+    workshop_id: WorkshopId,
+    join_code: String,
+    facilitator_token: String,
+    screen_token: String,
+    workshop_document: String,
+}
+
+/// `POST /api/workshops`
+pub async fn create_workshop(State(app): State<AppState>, body: Bytes) -> Result<impl IntoResponse, ApiError> {
+    let req: CreateWorkshop = json_body(&body)?;
+    let title = text_field(&req.title, "title", workshop_schema::MAX_TITLE, true)?;
+    if !workshop_schema::LANGUAGES.contains(&req.language.as_str()) {
+        return Err(ApiError::BadRequest(format!(
+            "`language` must be one of {}",
+            workshop_schema::LANGUAGES.join(", ")
+        )));
+    }
+    let id = WorkshopId::random();
+    let doc_id = DocumentId::random();
+    let mut doc = Automerge::new();
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| workshop_schema::init(tx, &title, &req.language))
+        .map_err(|f| ApiError::Internal(f.error.to_string()))?;
+    let facilitator_token = auth::new_token();
+    let screen_token = auth::new_token();
+    // A join code collision is rare (31^6 codes); try a few before giving up.
+    for _ in 0..5 {
+        let join_code = auth::new_join_code();
+        if app.store.workshop_by_code(join_code.clone()).await?.is_some() {
+            continue;
+        }
+        let token = |t: &str, role| TokenRow {
+            hash: auth::token_hash(t),
+            workshop_id: id,
+            role,
+            participant: None,
+        };
+        app.store
+            .write(WriteBatch {
+                workshops: vec![WorkshopRow {
+                    id,
+                    join_code: join_code.clone(),
+                    workshop_doc: doc_id,
+                    created_at: now_ms(),
+                }],
+                documents: vec![DocumentRow {
+                    id: doc_id,
+                    workshop_id: id,
+                    kind: DocKind::Workshop,
+                }],
+                tokens: vec![token(&facilitator_token, Role::Facilitator), token(&screen_token, Role::Screen)],
+                chunks: vec![(doc_id, doc.save())],
+                snapshots: vec![],
+            })
+            .await?;
+        app.metrics.workshops_created.inc();
+        tracing::info!(workshop = %id, "workshop created");
+        return Ok((
+            StatusCode::CREATED,
+            Json(CreatedWorkshop {
+                workshop_id: id,
+                join_code,
+                facilitator_token,
+                screen_token,
+                workshop_document: doc_id.url(),
+            }),
+        ));
+    }
+    Err(ApiError::Internal("could not find a free join code".into()))
+}
+
+#[derive(Deserialize)]
+struct JoinRequest {
+    name: String,
+    #[serde(default)]
+    organisation: String,
+}
+
+#[derive(Serialize)]
+struct Joined {
+    participant_id: String,
+    token: String,
+    workshop_id: WorkshopId,
+}
+
+/// `POST /api/workshops/{join_code}/participants`
+pub async fn join(
+    State(app): State<AppState>,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let req: JoinRequest = json_body(&body)?;
+    let name = text_field(&req.name, "name", workshop_schema::MAX_NAME, true)?;
+    let organisation = text_field(&req.organisation, "organisation", workshop_schema::MAX_ORGANISATION, false)?;
+    let workshop = app
+        .store
+        .workshop_by_code(auth::normalise_join_code(&code))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no workshop with join code `{code}`")))?;
+    let (reply, answer) = oneshot::channel();
+    app.registry
+        .send(
+            workshop.id,
+            Command::AddParticipant {
+                name,
+                organisation,
+                now_ms: now_ms(),
+                reply,
+            },
+        )
+        .await
+        .map_err(registry_error)?;
+    let joined = answer
+        .await
+        .map_err(|_| ApiError::Internal("workshop task ended during join".into()))?
+        .map_err(ApiError::Internal)?;
+    app.metrics.participants_joined.inc();
+    Ok((
+        StatusCode::CREATED,
+        Json(Joined {
+            participant_id: joined.participant_id.to_string(),
+            token: joined.token,
+            workshop_id: workshop.id,
+        }),
+    ))
+}
+
+pub(crate) fn registry_error(e: RegistryError) -> ApiError {
+    match e {
+        RegistryError::NotFound => ApiError::NotFound("no such workshop".into()),
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+/// Resolves a bearer token to what it grants; 401 when missing or unknown.
+pub async fn authenticate(app: &AppState, token: Option<&str>) -> Result<TokenRow, ApiError> {
+    let token = token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::Unauthorized("a token is required".into()))?;
+    app.store
+        .token(auth::token_hash(token))
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("unknown or revoked token".into()))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// `GET /api/me`
+pub async fn me(State(app): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
+    let who = authenticate(&app, bearer(&headers)).await?;
+    let workshop = app
+        .store
+        .workshop(who.workshop_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("the workshop of this token no longer exists".into()))?;
+    let mut documents = serde_json::Map::new();
+    documents.insert("workshop".into(), workshop.workshop_doc.url().into());
+    if let Some(p) = who.participant {
+        for row in app.store.document_rows(who.workshop_id).await? {
+            if row.kind == (DocKind::Reflection { owner: p }) {
+                documents.insert("reflection".into(), row.id.url().into());
+            }
+        }
+    }
+    let mut body = serde_json::json!({
+        "role": who.role,
+        "workshop_id": who.workshop_id,
+        "join_code": workshop.join_code,
+        "documents": documents,
+    });
+    if let Some(p) = who.participant {
+        body["participant_id"] = p.to_string().into();
+    }
+    Ok(Json(body))
+}

@@ -1,0 +1,90 @@
+//! The registry of active workshops: finds a workshop's task, loading it from the store on first
+//! use, and forgets it when the task unloads itself after being idle.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use kring_shared::ids::WorkshopId;
+use tokio::sync::Mutex as AsyncMutex;
+
+use crate::store::StoreError;
+use crate::workshop::{self, Command, TaskContext, WorkshopHandle};
+
+pub struct Registry {
+    ctx: TaskContext,
+    /// A std mutex: held only for map lookups, never across an await.
+    active: Arc<Mutex<HashMap<WorkshopId, WorkshopHandle>>>,
+    /// Serialises loading, so two first connections do not load the same workshop twice.
+    loading: AsyncMutex<()>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("no such workshop")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the workshop is not answering")]
+    Unavailable,
+}
+
+impl Registry {
+    pub fn new(ctx: TaskContext) -> Self {
+        Self {
+            ctx,
+            active: Arc::default(),
+            loading: AsyncMutex::new(()),
+        }
+    }
+
+    fn lookup(&self, id: WorkshopId) -> Option<WorkshopHandle> {
+        self.active
+            .lock()
+            .expect("registry lock poisoned")
+            .get(&id)
+            .filter(|h| !h.commands.is_closed())
+            .cloned()
+    }
+
+    /// The workshop's task, loaded if needed.
+    pub async fn get(&self, id: WorkshopId) -> Result<WorkshopHandle, RegistryError> {
+        if let Some(h) = self.lookup(id) {
+            return Ok(h);
+        }
+        let _guard = self.loading.lock().await;
+        if let Some(h) = self.lookup(id) {
+            return Ok(h);
+        }
+        let row = self.ctx.store.workshop(id).await?.ok_or(RegistryError::NotFound)?;
+        let active = Arc::clone(&self.active);
+        let handle = workshop::start(id, row.workshop_doc, self.ctx.clone(), move || {
+                let mut map = active.lock().expect("registry lock poisoned");
+                if map.get(&id).is_some_and(|h| h.commands.is_closed()) {
+                map.remove(&id);
+            }
+        })
+        .await?;
+        self.active
+            .lock()
+            .expect("registry lock poisoned")
+            .insert(id, handle.clone());
+        Ok(handle)
+    }
+
+    /// Sends a command, loading the workshop again if its task unloaded in between.
+    pub async fn send(&self, id: WorkshopId, mut cmd: Command) -> Result<(), RegistryError> {
+        for _ in 0..2 {
+            let h = self.get(id).await?;
+            match h.commands.send(cmd).await {
+                Ok(()) => return Ok(()),
+                Err(returned) => cmd = returned.0,
+            }
+        }
+        Err(RegistryError::Unavailable)
+    }
+
+    /// Handles of every loaded workshop (for shutdown).
+    pub fn handles(&self) -> Vec<WorkshopHandle> {
+        self.active.lock().expect("registry lock poisoned").values().cloned().collect()
+    }
+}

@@ -1,0 +1,391 @@
+//! One task per active workshop. It owns the workshop's [`Hub`] (documents, peers, sync states)
+//! and is the only writer of its documents; connections and HTTP handlers talk to it through a
+//! bounded channel of [`Command`]s.
+//!
+//! Each turn of the loop takes every command already queued, applies them to the hub, makes the
+//! resulting chunks durable in one store write, and only then delivers the messages: no peer ever
+//! hears of heads that are not on disk.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use automerge::Automerge;
+use kring_shared::access::{DocKind, Principal, Role};
+use kring_shared::engine::hub::{Effects, Hub};
+use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
+use kring_shared::presence::Presence;
+use kring_shared::protocol::Message;
+use kring_shared::schema::{reflection, workshop as workshop_schema};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use crate::auth;
+use crate::metrics::Metrics;
+use crate::store::{DocumentRow, Store, StoreError, TokenRow, WriteBatch};
+
+/// Commands queued for one workshop task. Bounded: a flood of messages makes senders wait.
+pub const COMMAND_QUEUE: usize = 1024;
+/// Frames queued for one connection. A peer that falls this far behind is disconnected: it would
+/// otherwise make the server hold an unbounded backlog for it.
+pub const OUTBOX: usize = 512;
+/// Appended chunks after which a document is compacted into one snapshot.
+const COMPACT_AFTER: usize = 256;
+
+/// What a connection receives from its workshop.
+#[derive(Debug)]
+pub enum Outgoing {
+    Frame(Arc<Vec<u8>>),
+    /// The workshop closes this connection, with a reason for the peer.
+    Close(String),
+}
+
+pub enum Command {
+    Connect {
+        peer: PeerId,
+        principal: Principal,
+        outbox: mpsc::Sender<Outgoing>,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    Receive {
+        peer: PeerId,
+        message: Message,
+    },
+    Disconnect {
+        peer: PeerId,
+    },
+    AddParticipant {
+        name: String,
+        organisation: String,
+        now_ms: i64,
+        reply: oneshot::Sender<Result<NewParticipant, String>>,
+    },
+}
+
+/// What joining hands back to the HTTP handler.
+#[derive(Debug, Clone)]
+pub struct NewParticipant {
+    pub participant_id: ParticipantId,
+    pub token: String,
+    pub reflection_doc: DocumentId,
+}
+
+/// A handle to a running workshop task.
+#[derive(Clone)]
+pub struct WorkshopHandle {
+    pub id: WorkshopId,
+    pub commands: mpsc::Sender<Command>,
+}
+
+struct Connection {
+    outbox: mpsc::Sender<Outgoing>,
+    principal: Principal,
+}
+
+struct WorkshopTask {
+    id: WorkshopId,
+    hub: Hub,
+    store: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
+    connections: HashMap<PeerId, Connection>,
+    appended: HashMap<DocumentId, usize>,
+}
+
+/// The peer id the server uses towards the peers of one workshop.
+pub fn server_peer_id(workshop: WorkshopId) -> PeerId {
+    PeerId::new(format!("kring-server/{workshop}"))
+}
+
+/// What every workshop task shares with the rest of the server.
+#[derive(Clone)]
+pub struct TaskContext {
+    pub store: Arc<dyn Store>,
+    pub metrics: Arc<Metrics>,
+    /// How long a workshop without connections stays loaded.
+    pub idle: Duration,
+    /// Cancelled when the server shuts down.
+    pub shutdown: CancellationToken,
+    pub tracker: TaskTracker,
+}
+
+/// Loads a workshop's documents and starts its task. The task ends when it has had no
+/// connection for `ctx.idle` (or the server shuts down) and then calls `on_exit`.
+pub async fn start(
+    id: WorkshopId,
+    workshop_doc: DocumentId,
+    ctx: TaskContext,
+    on_exit: impl FnOnce() + Send + 'static,
+) -> Result<WorkshopHandle, StoreError> {
+    let stored = ctx.store.documents(id).await?;
+    let mut loaded: Vec<(DocumentId, DocKind, Automerge)> = Vec::new();
+    for d in stored {
+        let mut doc = Automerge::new();
+        for chunk in &d.chunks {
+            doc.load_incremental(chunk)
+                .map_err(|e| StoreError::Corrupt(format!("document {}: {e}", d.row.id)))?;
+        }
+        loaded.push((d.row.id, d.row.kind, doc));
+    }
+    let ws_doc = loaded
+        .iter()
+        .position(|(doc_id, _, _)| *doc_id == workshop_doc)
+        .map(|i| loaded.swap_remove(i).2)
+        .ok_or_else(|| StoreError::Corrupt(format!("workshop {id} has no workshop document")))?;
+    let mut hub = Hub::new(server_peer_id(id), workshop_doc, ws_doc);
+    for (doc_id, kind, doc) in loaded {
+        hub.insert_document(doc_id, kind, doc);
+    }
+    let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+    let task = WorkshopTask {
+        id,
+        hub,
+        store: ctx.store,
+        metrics: ctx.metrics,
+        connections: HashMap::new(),
+        appended: HashMap::new(),
+    };
+    let span = tracing::info_span!("workshop", workshop = %id);
+    let (idle, shutdown) = (ctx.idle, ctx.shutdown);
+    ctx.tracker.spawn(
+        async move {
+            task.run(rx, idle, shutdown).await;
+            on_exit();
+        }
+        .instrument(span),
+    );
+    Ok(WorkshopHandle { id, commands: tx })
+}
+
+impl WorkshopTask {
+    async fn run(mut self, mut rx: mpsc::Receiver<Command>, idle: Duration, shutdown: CancellationToken) {
+        self.metrics.workshops_loaded.inc();
+        tracing::info!(documents = self.hub.documents().count(), "workshop loaded");
+        loop {
+            let idle_for = if self.connections.is_empty() { idle } else { Duration::MAX };
+            let next = tokio::select! {
+                // Every finished turn is already durable, so stopping here loses nothing.
+                _ = shutdown.cancelled() => break,
+                next = tokio::time::timeout(idle_for, rx.recv()) => next,
+            };
+            let first = match next {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(_) => {
+                    // Idle: close the channel, then serve what raced in before unloading.
+                    rx.close();
+                    match rx.recv().await {
+                        Some(c) => c,
+                        None => break,
+                    }
+                }
+            };
+            let mut fx = Effects::default();
+            let mut batch = WriteBatch::default();
+            let mut replies: Vec<Box<dyn FnOnce() + Send>> = Vec::new();
+            self.handle(first, &mut fx, &mut batch, &mut replies);
+            // Take whatever else is already queued: one store write for all of it.
+            for _ in 0..256 {
+                match rx.try_recv() {
+                    Ok(c) => self.handle(c, &mut fx, &mut batch, &mut replies),
+                    Err(_) => break,
+                }
+            }
+            self.log_refusals(&fx);
+            batch.chunks.extend(std::mem::take(&mut fx.persist));
+            self.add_compactions(&mut batch);
+            if let Err(e) = self.store.write(batch).await {
+                // Nothing of this turn is durable: advertise none of it. Drop every connection
+                // and unload, so clients resync from what is on disk (they still hold their edits).
+                tracing::error!(error = %e, "storage write failed; unloading workshop");
+                for c in self.connections.values() {
+                    let _ = c.outbox.try_send(Outgoing::Close("server storage error; reconnect".into()));
+                }
+                break;
+            }
+            for reply in replies {
+                reply();
+            }
+            self.deliver(fx.send);
+        }
+        self.metrics.workshops_loaded.dec();
+        tracing::info!("workshop unloaded");
+    }
+
+    fn handle(
+        &mut self,
+        cmd: Command,
+        fx: &mut Effects,
+        batch: &mut WriteBatch,
+        replies: &mut Vec<Box<dyn FnOnce() + Send>>,
+    ) {
+        match cmd {
+            Command::Connect {
+                peer,
+                principal,
+                outbox,
+                reply,
+            } => {
+                let result = match self.connections.get(&peer) {
+                    Some(existing) if existing.principal != principal => {
+                        Err(format!("peer id {peer} is already in use"))
+                    }
+                    _ => Ok(()),
+                };
+                if result.is_ok() {
+                    if let Some(old) = self.connections.insert(peer.clone(), Connection { outbox, principal }) {
+                        let _ = old.outbox.try_send(Outgoing::Close("replaced by a newer connection".into()));
+                    }
+                    self.hub.connect(peer.clone(), principal);
+                    tracing::info!(%peer, role = ?principal.role, "peer connected");
+                    fx.merge(self.presence());
+                }
+                // The caller waits for this reply; if it gave up, there is nobody to tell.
+                replies.push(Box::new(move || {
+                    let _ = reply.send(result);
+                }));
+            }
+            Command::Receive { peer, message } => {
+                if self.connections.contains_key(&peer) {
+                    fx.merge(self.hub.receive(&peer, message));
+                }
+            }
+            Command::Disconnect { peer } => {
+                if self.connections.remove(&peer).is_some() {
+                    self.hub.disconnect(&peer);
+                    tracing::info!(%peer, "peer disconnected");
+                    fx.merge(self.presence());
+                }
+            }
+            Command::AddParticipant {
+                name,
+                organisation,
+                now_ms,
+                reply,
+            } => {
+                let result = self.add_participant(name, organisation, now_ms, fx, batch);
+                replies.push(Box::new(move || {
+                    let _ = reply.send(result);
+                }));
+            }
+        }
+    }
+
+    fn add_participant(
+        &mut self,
+        name: String,
+        organisation: String,
+        now_ms: i64,
+        fx: &mut Effects,
+        batch: &mut WriteBatch,
+    ) -> Result<NewParticipant, String> {
+        let participant_id = ParticipantId::random();
+        let reflection_doc = DocumentId::random();
+        let kind = DocKind::Reflection {
+            owner: participant_id,
+        };
+        let created = self
+            .hub
+            .create_document(reflection_doc, kind, |tx| reflection::init(tx, participant_id))
+            .map_err(|e| e.to_string())?;
+        fx.merge(created);
+        let entry = workshop_schema::RosterEntry {
+            id: participant_id,
+            name,
+            organisation,
+            joined_at: now_ms,
+        };
+        let workshop_doc = self.hub.workshop_document();
+        let (_, roster_fx) = self
+            .hub
+            .change(workshop_doc, |tx| workshop_schema::put_roster_entry(tx, &entry))
+            .map_err(|e| e.to_string())?;
+        fx.merge(roster_fx);
+        let token = auth::new_token();
+        batch.documents.push(DocumentRow {
+            id: reflection_doc,
+            workshop_id: self.id,
+            kind,
+        });
+        batch.tokens.push(TokenRow {
+            hash: auth::token_hash(&token),
+            workshop_id: self.id,
+            role: Role::Participant,
+            participant: Some(participant_id),
+        });
+        tracing::info!(participant = %participant_id, "participant joined");
+        Ok(NewParticipant {
+            participant_id,
+            token,
+            reflection_doc,
+        })
+    }
+
+    fn presence(&mut self) -> Effects {
+        let mut p = Presence::default();
+        for c in self.connections.values() {
+            match c.principal.role {
+                Role::Facilitator => p.facilitators += 1,
+                Role::Screen => p.screens += 1,
+                Role::Participant => p.online.extend(c.principal.participant),
+            }
+        }
+        p.online.sort();
+        p.online.dedup();
+        let doc = self.hub.workshop_document();
+        self.hub.broadcast_ephemeral(doc, p.encode())
+    }
+
+    fn add_compactions(&mut self, batch: &mut WriteBatch) {
+        for (doc_id, _) in &batch.chunks {
+            *self.appended.entry(*doc_id).or_default() += 1;
+        }
+        let due: Vec<DocumentId> = self
+            .appended
+            .iter()
+            .filter(|(_, n)| **n >= COMPACT_AFTER)
+            .map(|(d, _)| *d)
+            .collect();
+        for doc_id in due {
+            if let Some(doc) = self.hub.document(&doc_id) {
+                // The snapshot holds every change, including the chunks of this same batch,
+                // and is written after them in the same transaction.
+                batch.snapshots.push((doc_id, doc.save()));
+            }
+            self.appended.remove(&doc_id);
+        }
+    }
+
+    fn log_refusals(&self, fx: &Effects) {
+        for r in &fx.refused {
+            self.metrics.refusals.inc();
+            tracing::warn!(peer = %r.peer, document = ?r.document_id.map(|d| d.to_string()), reason = %r.reason, "refused");
+        }
+    }
+
+    fn deliver(&mut self, sends: Vec<(PeerId, Message)>) {
+        let mut too_slow = Vec::new();
+        for (peer, msg) in sends {
+            let Some(conn) = self.connections.get(&peer) else {
+                continue;
+            };
+            self.metrics.messages_out.inc();
+            match conn.outbox.try_send(Outgoing::Frame(Arc::new(msg.encode()))) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => too_slow.push(peer),
+                // The connection is already gone; its Disconnect command is on its way.
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+        for peer in too_slow {
+            tracing::warn!(%peer, "peer too slow to keep up; disconnecting");
+            self.metrics.slow_consumers.inc();
+            if let Some(conn) = self.connections.remove(&peer) {
+                // Dropping the outbox ends the connection's send loop, which closes the socket.
+                drop(conn);
+            }
+            self.hub.disconnect(&peer);
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! The `/sync` WebSocket: authenticates at the upgrade, performs the automerge-repo handshake,
+//! then shuttles frames between the socket and the workshop task.
+//!
+//! The peer's identity (role, participant) comes from the token in the upgrade request and is
+//! bound for the life of the connection; nothing a client says later can change it. Protocol
+//! violations end the connection with an `error` message and a close code saying why.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use kring_shared::access::Principal;
+use kring_shared::ids::PeerId;
+use kring_shared::limits::MAX_FRAME_BYTES;
+use kring_shared::protocol::{Message, PeerMetadata, PROTOCOL_VERSION};
+use serde::Deserialize;
+use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
+
+use crate::api::{authenticate, registry_error};
+use crate::error::ApiError;
+use crate::store::TokenRow;
+use crate::workshop::{server_peer_id, Command, Outgoing, OUTBOX};
+use crate::AppState;
+
+/// How long a new connection may take to send `join`.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Close codes (RFC 6455 §7.4.1).
+mod close {
+    pub const NORMAL: u16 = 1000;
+    pub const GOING_AWAY: u16 = 1001;
+    pub const UNSUPPORTED: u16 = 1003;
+    pub const INVALID: u16 = 1007;
+    pub const POLICY: u16 = 1008;
+    pub const TOO_BIG: u16 = 1009;
+    pub const TRY_AGAIN: u16 = 1013;
+}
+
+#[derive(Deserialize)]
+pub struct SyncQuery {
+    token: Option<String>,
+}
+
+/// `GET /sync?token=…`
+pub async fn upgrade(
+    State(app): State<AppState>,
+    Query(q): Query<SyncQuery>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let who = authenticate(&app, q.token.as_deref()).await?;
+    // Load the workshop now, so a missing one is a 404 rather than a dropped socket.
+    app.registry.get(who.workshop_id).await.map_err(registry_error)?;
+    let span = tracing::info_span!("conn", workshop = %who.workshop_id, role = ?who.role);
+    Ok(ws
+        // Tungstenite's own cap is twice ours, so that a message just over the limit reaches
+        // our check and gets a clear close reason instead of a bare error.
+        .max_message_size(MAX_FRAME_BYTES * 2)
+        .max_frame_size(MAX_FRAME_BYTES * 2)
+        .on_upgrade(move |socket| connection(app, who, socket).instrument(span)))
+}
+
+async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) {
+    let frame = CloseFrame {
+        code,
+        // Close reasons are limited to 123 bytes.
+        reason: reason.chars().take(120).collect::<String>().into(),
+    };
+    // The peer may be gone already; the connection ends either way.
+    let _ = socket.send(WsMessage::Close(Some(frame))).await;
+}
+
+async fn send_error(socket: &mut WebSocket, server: &PeerId, message: String) {
+    let m = Message::Error {
+        sender_id: Some(server.clone()),
+        target_id: None,
+        message,
+    };
+    let _ = socket.send(WsMessage::Binary(m.encode().into())).await;
+}
+
+/// Decodes one frame, or says why it is refused (close code and reason).
+fn decode_frame(frame: WsMessage) -> Result<Option<Message>, (u16, String)> {
+    match frame {
+        WsMessage::Binary(bytes) => {
+            if bytes.len() > MAX_FRAME_BYTES {
+                return Err((
+                    close::TOO_BIG,
+                    format!("message of {} bytes is over the limit of {MAX_FRAME_BYTES}", bytes.len()),
+                ));
+            }
+            Message::decode(&bytes)
+                .map(Some)
+                .map_err(|e| (close::INVALID, format!("invalid message: {e}")))
+        }
+        WsMessage::Text(_) => Err((
+            close::UNSUPPORTED,
+            "text frames are not part of the protocol; send CBOR in binary frames".into(),
+        )),
+        WsMessage::Ping(_) | WsMessage::Pong(_) => Ok(None),
+        WsMessage::Close(_) => Err((close::NORMAL, String::new())),
+    }
+}
+
+async fn connection(app: AppState, who: TokenRow, mut socket: WebSocket) {
+    app.metrics.connections.inc();
+    let server = server_peer_id(who.workshop_id);
+    if let Some((peer, outbox)) = handshake(&app, &who, &server, &mut socket).await {
+        serve(&app, &who, &server, &peer, outbox, &mut socket).await;
+        // Tell the workshop; if it is gone there is nothing to tell.
+        if let Ok(h) = app.registry.get(who.workshop_id).await {
+            let _ = h.commands.send(Command::Disconnect { peer }).await;
+        }
+    }
+    app.metrics.connections.dec();
+}
+
+/// Waits for `join`, answers `peer`. Returns the client's peer id.
+async fn handshake(
+    app: &AppState,
+    who: &TokenRow,
+    server: &PeerId,
+    socket: &mut WebSocket,
+) -> Option<(PeerId, mpsc::Receiver<Outgoing>)> {
+    let first = match tokio::time::timeout(JOIN_TIMEOUT, socket.recv()).await {
+        Ok(Some(Ok(frame))) => frame,
+        Ok(Some(Err(e))) => {
+            tracing::info!(error = %e, "connection failed before join");
+            close_with(socket, close::TOO_BIG, "message too large").await;
+            return None;
+        }
+        Ok(None) => return None,
+        Err(_) => {
+            close_with(socket, close::POLICY, "expected `join` within 10 seconds").await;
+            return None;
+        }
+    };
+    let (sender_id, versions) = match decode_frame(first) {
+        Ok(Some(Message::Join {
+            sender_id,
+            supported_protocol_versions,
+            ..
+        })) => (sender_id, supported_protocol_versions),
+        Ok(_) => {
+            send_error(socket, server, "the first message must be `join`".into()).await;
+            close_with(socket, close::POLICY, "the first message must be `join`").await;
+            return None;
+        }
+        Err((code, reason)) => {
+            send_error(socket, server, reason.clone()).await;
+            close_with(socket, code, &reason).await;
+            return None;
+        }
+    };
+    if !versions.iter().any(|v| v == PROTOCOL_VERSION) {
+        let reason = format!("unsupported protocol versions {versions:?}; this server speaks \"1\"");
+        send_error(socket, server, reason.clone()).await;
+        close_with(socket, close::POLICY, &reason).await;
+        return None;
+    }
+    let (outbox_tx, outbox_rx) = mpsc::channel(OUTBOX);
+    let (reply, answer) = oneshot::channel();
+    let principal = Principal {
+        role: who.role,
+        participant: who.participant,
+    };
+    let connect = Command::Connect {
+        peer: sender_id.clone(),
+        principal,
+        outbox: outbox_tx,
+        reply,
+    };
+    if app.registry.send(who.workshop_id, connect).await.is_err() {
+        close_with(socket, close::TRY_AGAIN, "workshop unavailable").await;
+        return None;
+    }
+    match answer.await {
+        Ok(Ok(())) => {}
+        Ok(Err(reason)) => {
+            send_error(socket, server, reason.clone()).await;
+            close_with(socket, close::POLICY, &reason).await;
+            return None;
+        }
+        Err(_) => {
+            close_with(socket, close::TRY_AGAIN, "workshop unavailable").await;
+            return None;
+        }
+    }
+    let peer = Message::Peer {
+        sender_id: server.clone(),
+        target_id: sender_id.clone(),
+        selected_protocol_version: PROTOCOL_VERSION.into(),
+        peer_metadata: Some(PeerMetadata {
+            storage_id: None,
+            is_ephemeral: false,
+        }),
+    };
+    if socket.send(WsMessage::Binary(peer.encode().into())).await.is_err() {
+        return None;
+    }
+    tracing::info!(peer = %sender_id, "joined");
+    Some((sender_id, outbox_rx))
+}
+
+/// The connected loop: frames from the socket go to the workshop, frames from the workshop go
+/// to the socket, until either side ends or the server shuts down.
+async fn serve(
+    app: &AppState,
+    who: &TokenRow,
+    server: &PeerId,
+    peer: &PeerId,
+    mut outbox: mpsc::Receiver<Outgoing>,
+    socket: &mut WebSocket,
+) {
+    let Ok(workshop) = app.registry.get(who.workshop_id).await else {
+        close_with(socket, close::TRY_AGAIN, "workshop unavailable").await;
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = app.shutdown.cancelled() => {
+                close_with(socket, close::GOING_AWAY, "server shutting down").await;
+                return;
+            }
+            out = outbox.recv() => match out {
+                Some(Outgoing::Frame(bytes)) => {
+                    if socket.send(WsMessage::Binary(bytes.as_ref().clone().into())).await.is_err() {
+                        return;
+                    }
+                }
+                Some(Outgoing::Close(reason)) => {
+                    close_with(socket, close::TRY_AGAIN, &reason).await;
+                    return;
+                }
+                None => {
+                    close_with(socket, close::POLICY, "too slow: the connection fell too far behind").await;
+                    return;
+                }
+            },
+            incoming = socket.recv() => {
+                let frame = match incoming {
+                    Some(Ok(frame)) => frame,
+                    Some(Err(e)) => {
+                        tracing::info!(error = %e, "socket error");
+                        close_with(socket, close::TOO_BIG, "message too large or malformed frame").await;
+                        return;
+                    }
+                    None => return,
+                };
+                let message = match decode_frame(frame) {
+                    Ok(Some(m)) => m,
+                    Ok(None) => continue,
+                    Err((close::NORMAL, _)) => return,
+                    Err((code, reason)) => {
+                        app.metrics.refusals.inc();
+                        tracing::warn!(%peer, %reason, "refused frame");
+                        send_error(socket, server, reason.clone()).await;
+                        close_with(socket, code, &reason).await;
+                        return;
+                    }
+                };
+                app.metrics.messages_in.inc();
+                if let Some(claimed) = claimed_sender(&message) {
+                    if claimed != peer {
+                        let reason = format!("senderId `{claimed}` is not this connection's peer id `{peer}`");
+                        app.metrics.refusals.inc();
+                        tracing::warn!(%peer, %reason, "refused frame");
+                        send_error(socket, server, reason.clone()).await;
+                        close_with(socket, close::POLICY, &reason).await;
+                        return;
+                    }
+                }
+                if matches!(message, Message::Leave { .. }) {
+                    close_with(socket, close::NORMAL, "bye").await;
+                    return;
+                }
+                let cmd = Command::Receive { peer: peer.clone(), message };
+                if workshop.commands.send(cmd).await.is_err() {
+                    close_with(socket, close::TRY_AGAIN, "workshop unavailable").await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The `senderId` a message claims, where it has one.
+fn claimed_sender(m: &Message) -> Option<&PeerId> {
+    match m {
+        Message::Join { sender_id, .. }
+        | Message::Peer { sender_id, .. }
+        | Message::DocUnavailable { sender_id, .. }
+        | Message::Ephemeral { sender_id, .. }
+        | Message::Leave { sender_id } => Some(sender_id),
+        Message::Request(d) | Message::Sync(d) => Some(&d.sender_id),
+        Message::Error { sender_id, .. } => sender_id.as_ref(),
+        Message::Unknown { .. } => None,
+    }
+}
