@@ -1,1 +1,326 @@
-//! placeholder
+//! Test support shared by the server's integration tests, the end-to-end tests and tools:
+//! a real Kring server on `127.0.0.1:0` with a temporary SQLite folder ([`TestServer`]), HTTP
+//! helpers for the JSON API, and [`SyncClient`], a WebSocket client that speaks the
+//! automerge-repo protocol through the same sans-IO engine the browser uses.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use kring_shared::automerge::transaction::Transaction;
+use kring_shared::automerge::{Automerge, AutomergeError};
+use kring_shared::engine::client::{ClientEvent, ClientRepo, DocStatus};
+use kring_shared::ids::{DocumentId, PeerId};
+use kring_shared::protocol::Message;
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub use tokio_tungstenite::tungstenite;
+
+/// How long helpers wait for a condition before failing the test.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum KitError {
+    #[error("http: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("websocket: {0}")]
+    Ws(#[from] tungstenite::Error),
+    #[error("{0}")]
+    Protocol(String),
+    #[error("timed out waiting for: {0}")]
+    Timeout(String),
+}
+
+pub type KitResult<T> = Result<T, KitError>;
+
+/// A Kring server running inside the test process on an ephemeral port.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// A server with a fresh temporary data folder and no frontend.
+    pub async fn start() -> Self {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let dir = temp.path().to_path_buf();
+        let mut s = Self::start_in(&dir, Path::new("/nonexistent")).await;
+        s._temp = Some(temp);
+        s
+    }
+
+    /// A server on an existing data folder, serving the frontend from `frontend_dir`.
+    pub async fn start_in(data_dir: &Path, frontend_dir: &Path) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let config = kring_server::Config {
+            data_dir: data_dir.to_path_buf(),
+            frontend_dir: frontend_dir.to_path_buf(),
+            idle_unload: Duration::from_secs(30),
+        };
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            kring_server::run(listener, config, shutdown).await.expect("server run");
+        });
+        Self {
+            addr,
+            data_dir: data_dir.to_path_buf(),
+            _temp: None,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn http(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn ws(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    /// Shuts down gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+/// What `POST /api/workshops` answered.
+#[derive(Debug, Clone)]
+pub struct Workshop {
+    pub id: String,
+    pub join_code: String,
+    pub facilitator_token: String,
+    pub screen_token: String,
+    pub document: DocumentId,
+}
+
+/// A participant who joined.
+#[derive(Debug, Clone)]
+pub struct Participant {
+    pub id: String,
+    pub token: String,
+    pub reflection: DocumentId,
+}
+
+fn field(v: &Value, key: &str) -> KitResult<String> {
+    v[key]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| KitError::Protocol(format!("response lacks `{key}`: {v}")))
+}
+
+fn doc_field(v: &Value, key: &str) -> KitResult<DocumentId> {
+    DocumentId::from_url(&field(v, key)?).map_err(|e| KitError::Protocol(e.to_string()))
+}
+
+/// Creates a workshop over HTTP.
+pub async fn create_workshop(base: &str, title: &str) -> KitResult<Workshop> {
+    let v: Value = reqwest::Client::new()
+        .post(format!("{base}/api/workshops"))
+        .json(&serde_json::json!({"title": title, "language": "nl"}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(Workshop {
+        id: field(&v, "workshop_id")?,
+        join_code: field(&v, "join_code")?,
+        facilitator_token: field(&v, "facilitator_token")?,
+        screen_token: field(&v, "screen_token")?,
+        document: doc_field(&v, "workshop_document")?,
+    })
+}
+
+/// Joins a workshop over HTTP and looks up the participant's reflection document.
+pub async fn join(base: &str, code: &str, name: &str, organisation: &str) -> KitResult<Participant> {
+    let client = reqwest::Client::new();
+    let v: Value = client
+        .post(format!("{base}/api/workshops/{code}/participants"))
+        .json(&serde_json::json!({"name": name, "organisation": organisation}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let token = field(&v, "token")?;
+    let me = me(base, &token).await?;
+    Ok(Participant {
+        id: field(&v, "participant_id")?,
+        reflection: doc_field(&me["documents"], "reflection")?,
+        token,
+    })
+}
+
+/// `GET /api/me`.
+pub async fn me(base: &str, token: &str) -> KitResult<Value> {
+    Ok(reqwest::Client::new()
+        .get(format!("{base}/api/me"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A protocol client over a real WebSocket, driving the shared client engine.
+pub struct SyncClient {
+    pub repo: ClientRepo,
+    ws: Ws,
+    /// Everything the engine reported, oldest first.
+    pub events: Vec<ClientEvent>,
+    /// Close frame reason, once the server closed the connection.
+    pub closed: Option<String>,
+}
+
+impl SyncClient {
+    /// Connects with a token and completes the `join`/`peer` handshake.
+    pub async fn connect(ws_base: &str, token: &str) -> KitResult<Self> {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("{ws_base}/sync?token={token}")).await?;
+        let peer = PeerId::new(format!("test-{}", uuid_like()));
+        let mut c = Self {
+            repo: ClientRepo::new(peer),
+            ws,
+            events: vec![],
+            closed: None,
+        };
+        let join = c.repo.join_message();
+        c.send(&join).await?;
+        c.wait_for("peer message", |c| c.repo.is_connected()).await?;
+        Ok(c)
+    }
+
+    pub async fn send(&mut self, m: &Message) -> KitResult<()> {
+        self.ws.send(WsMessage::Binary(m.encode().into())).await?;
+        Ok(())
+    }
+
+    /// Sends bytes as they are, to test what the server does with them.
+    pub async fn send_raw(&mut self, frame: WsMessage) -> KitResult<()> {
+        self.ws.send(frame).await?;
+        Ok(())
+    }
+
+    async fn send_all(&mut self, out: Vec<Message>) -> KitResult<()> {
+        for m in out {
+            self.send(&m).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads and handles one frame; `false` when the connection has ended.
+    pub async fn pump_one(&mut self, within: Duration) -> KitResult<bool> {
+        let frame = match tokio::time::timeout(within, self.ws.next()).await {
+            Err(_) => return Ok(true),
+            Ok(None) => return Ok(false),
+            Ok(Some(Err(_))) => return Ok(false),
+            Ok(Some(Ok(f))) => f,
+        };
+        match frame {
+            WsMessage::Binary(b) => {
+                let m = Message::decode(&b).map_err(|e| KitError::Protocol(e.to_string()))?;
+                let (out, events) = self.repo.receive(m);
+                self.events.extend(events);
+                self.send_all(out).await?;
+            }
+            WsMessage::Close(frame) => {
+                self.closed = Some(frame.map(|f| f.reason.to_string()).unwrap_or_default());
+                return Ok(false);
+            }
+            _ => {}
+        }
+        Ok(true)
+    }
+
+    /// Handles frames until `pred` holds, or fails after [`DEADLINE`].
+    pub async fn wait_for(&mut self, what: &str, pred: impl Fn(&Self) -> bool) -> KitResult<()> {
+        let end = Instant::now() + DEADLINE;
+        while !pred(self) {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(KitError::Timeout(what.to_owned()));
+            }
+            if !self.pump_one(left.min(Duration::from_millis(200))).await? && !pred(self) {
+                return Err(KitError::Protocol(format!(
+                    "connection closed ({:?}) while waiting for {what}",
+                    self.closed
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens a document and waits until the server has answered (ready or unavailable).
+    pub async fn open(&mut self, doc: DocumentId) -> KitResult<DocStatus> {
+        let out = self.repo.open(doc);
+        self.send_all(out).await?;
+        self.wait_for("document answer", |c| c.repo.status(&doc) != Some(DocStatus::Loading))
+            .await?;
+        Ok(self.repo.status(&doc).unwrap_or(DocStatus::Unavailable))
+    }
+
+    /// Edits a document locally and sends the change.
+    pub async fn change(
+        &mut self,
+        doc: DocumentId,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
+    ) -> KitResult<()> {
+        self.repo
+            .change(&doc, f)
+            .ok_or_else(|| KitError::Protocol("document not open".into()))?
+            .map_err(|e| KitError::Protocol(e.to_string()))?;
+        let out = self.repo.flush();
+        self.send_all(out).await
+    }
+
+    pub fn doc(&self, id: DocumentId) -> &Automerge {
+        self.repo.doc(&id).expect("document open")
+    }
+
+    /// The server errors received so far.
+    pub fn errors(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                ClientEvent::ServerError(m) => Some(m.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Handles frames for a while (to let stray messages arrive).
+    pub async fn settle(&mut self, for_: Duration) -> KitResult<()> {
+        let end = Instant::now() + for_;
+        while Instant::now() < end {
+            if !self.pump_one(end.saturating_duration_since(Instant::now())).await? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn uuid_like() -> String {
+    DocumentId::random().to_string()
+}

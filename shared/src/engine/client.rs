@@ -117,6 +117,20 @@ impl ClientRepo {
         self.docs.get(id).map(|d| d.status)
     }
 
+    /// Whether the server has told us it holds every change we have of this document. The server
+    /// persists before it announces heads, so an acknowledged change is on its disk.
+    pub fn is_acknowledged(&self, id: &DocumentId) -> bool {
+        self.docs.get(id).is_some_and(|d| {
+            let mut ours = d.doc.get_heads();
+            ours.sort();
+            d.state.their_heads.as_ref().is_some_and(|theirs| {
+                let mut theirs = theirs.clone();
+                theirs.sort();
+                theirs == ours
+            })
+        })
+    }
+
     /// Edits a document locally. Call [`flush`](Self::flush) to send.
     pub fn change<O>(
         &mut self,
