@@ -1,12 +1,12 @@
 //! The JSON HTTP API: create a workshop, join one, ask who a token is. Documented for third-party
 //! clients in `docs/protocol.md`.
 
+use automerge::Automerge;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::Json;
-use automerge::Automerge;
 use kring_shared::access::{DocKind, Role};
 use kring_shared::ids::{DocumentId, WorkshopId};
 use kring_shared::schema::workshop as workshop_schema;
@@ -14,16 +14,17 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
+use crate::AppState;
 use crate::auth;
 use crate::error::ApiError;
 use crate::registry::RegistryError;
 use crate::store::{DocumentRow, TokenRow, WorkshopRow, WriteBatch};
 use crate::workshop::Command;
-use crate::AppState;
 
 /// Parses a JSON body, answering 400 with a readable message when it does not fit.
 fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 /// Trims and checks a free-text field.
@@ -33,10 +34,14 @@ fn text_field(value: &str, field: &str, max: usize, required: bool) -> Result<St
         return Err(ApiError::BadRequest(format!("`{field}` must not be empty")));
     }
     if v.chars().count() > max {
-        return Err(ApiError::BadRequest(format!("`{field}` is longer than {max} characters")));
+        return Err(ApiError::BadRequest(format!(
+            "`{field}` is longer than {max} characters"
+        )));
     }
     if v.chars().any(char::is_control) {
-        return Err(ApiError::BadRequest(format!("`{field}` contains control characters")));
+        return Err(ApiError::BadRequest(format!(
+            "`{field}` contains control characters"
+        )));
     }
     Ok(v.to_owned())
 }
@@ -69,7 +74,10 @@ struct CreatedWorkshop {
 }
 
 /// `POST /api/workshops`
-pub async fn create_workshop(State(app): State<AppState>, body: Bytes) -> Result<impl IntoResponse, ApiError> {
+pub async fn create_workshop(
+    State(app): State<AppState>,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
     let req: CreateWorkshop = json_body(&body)?;
     let title = text_field(&req.title, "title", workshop_schema::MAX_TITLE, true)?;
     if !workshop_schema::LANGUAGES.contains(&req.language.as_str()) {
@@ -81,14 +89,21 @@ pub async fn create_workshop(State(app): State<AppState>, body: Bytes) -> Result
     let id = WorkshopId::random();
     let doc_id = DocumentId::random();
     let mut doc = Automerge::new();
-    doc.transact::<_, _, automerge::AutomergeError>(|tx| workshop_schema::init(tx, &title, &req.language))
-        .map_err(|f| ApiError::Internal(f.error.to_string()))?;
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+        workshop_schema::init(tx, &title, &req.language)
+    })
+    .map_err(|f| ApiError::Internal(f.error.to_string()))?;
     let facilitator_token = auth::new_token();
     let screen_token = auth::new_token();
     // A join code collision is rare (31^6 codes); try a few before giving up.
     for _ in 0..5 {
         let join_code = auth::new_join_code();
-        if app.store.workshop_by_code(join_code.clone()).await?.is_some() {
+        if app
+            .store
+            .workshop_by_code(join_code.clone())
+            .await?
+            .is_some()
+        {
             continue;
         }
         let token = |t: &str, role| TokenRow {
@@ -110,7 +125,10 @@ pub async fn create_workshop(State(app): State<AppState>, body: Bytes) -> Result
                     workshop_id: id,
                     kind: DocKind::Workshop,
                 }],
-                tokens: vec![token(&facilitator_token, Role::Facilitator), token(&screen_token, Role::Screen)],
+                tokens: vec![
+                    token(&facilitator_token, Role::Facilitator),
+                    token(&screen_token, Role::Screen),
+                ],
                 chunks: vec![(doc_id, doc.save())],
                 snapshots: vec![],
             })
@@ -153,7 +171,12 @@ pub async fn join(
 ) -> Result<impl IntoResponse, ApiError> {
     let req: JoinRequest = json_body(&body)?;
     let name = text_field(&req.name, "name", workshop_schema::MAX_NAME, true)?;
-    let organisation = text_field(&req.organisation, "organisation", workshop_schema::MAX_ORGANISATION, false)?;
+    let organisation = text_field(
+        &req.organisation,
+        "organisation",
+        workshop_schema::MAX_ORGANISATION,
+        false,
+    )?;
     let workshop = app
         .store
         .workshop_by_code(auth::normalise_join_code(&code))
@@ -215,13 +238,15 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// `GET /api/me`
-pub async fn me(State(app): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
+pub async fn me(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
     let who = authenticate(&app, bearer(&headers)).await?;
-    let workshop = app
-        .store
-        .workshop(who.workshop_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("the workshop of this token no longer exists".into()))?;
+    let workshop =
+        app.store.workshop(who.workshop_id).await?.ok_or_else(|| {
+            ApiError::NotFound("the workshop of this token no longer exists".into())
+        })?;
     let mut documents = serde_json::Map::new();
     documents.insert("workshop".into(), workshop.workshop_doc.url().into());
     if let Some(p) = who.participant {

@@ -1,9 +1,9 @@
 //! The server's error type. HTTP errors answer `{"error": "<for a human>"}` with the status a
 //! client can act on; internal details go to the log, not to the client.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -36,18 +36,62 @@ impl Metrics {
     /// The Prometheus text format.
     pub fn render(&self) -> String {
         let rows: [(&str, &str, &str, &Metric); 8] = [
-            ("kring_connections", "gauge", "open WebSocket connections", &self.connections),
-            ("kring_workshops_loaded", "gauge", "workshops held in memory", &self.workshops_loaded),
-            ("kring_messages_in_total", "counter", "protocol messages received", &self.messages_in),
-            ("kring_messages_out_total", "counter", "protocol messages sent", &self.messages_out),
-            ("kring_refusals_total", "counter", "messages refused (access, schema, limits)", &self.refusals),
-            ("kring_slow_consumers_total", "counter", "peers disconnected for not keeping up", &self.slow_consumers),
-            ("kring_workshops_created_total", "counter", "workshops created", &self.workshops_created),
-            ("kring_participants_joined_total", "counter", "participants joined", &self.participants_joined),
+            (
+                "kring_connections",
+                "gauge",
+                "open WebSocket connections",
+                &self.connections,
+            ),
+            (
+                "kring_workshops_loaded",
+                "gauge",
+                "workshops held in memory",
+                &self.workshops_loaded,
+            ),
+            (
+                "kring_messages_in_total",
+                "counter",
+                "protocol messages received",
+                &self.messages_in,
+            ),
+            (
+                "kring_messages_out_total",
+                "counter",
+                "protocol messages sent",
+                &self.messages_out,
+            ),
+            (
+                "kring_refusals_total",
+                "counter",
+                "messages refused (access, schema, limits)",
+                &self.refusals,
+            ),
+            (
+                "kring_slow_consumers_total",
+                "counter",
+                "peers disconnected for not keeping up",
+                &self.slow_consumers,
+            ),
+            (
+                "kring_workshops_created_total",
+                "counter",
+                "workshops created",
+                &self.workshops_created,
+            ),
+            (
+                "kring_participants_joined_total",
+                "counter",
+                "participants joined",
+                &self.participants_joined,
+            ),
         ];
         let mut out = String::new();
         for (name, kind, help, m) in rows {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}", m.get());
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
+                m.get()
+            );
         }
         out
     }

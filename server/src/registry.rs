@@ -55,11 +55,16 @@ impl Registry {
         if let Some(h) = self.lookup(id) {
             return Ok(h);
         }
-        let row = self.ctx.store.workshop(id).await?.ok_or(RegistryError::NotFound)?;
+        let row = self
+            .ctx
+            .store
+            .workshop(id)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
         let active = Arc::clone(&self.active);
         let handle = workshop::start(id, row.workshop_doc, self.ctx.clone(), move || {
-                let mut map = active.lock().expect("registry lock poisoned");
-                if map.get(&id).is_some_and(|h| h.commands.is_closed()) {
+            let mut map = active.lock().expect("registry lock poisoned");
+            if map.get(&id).is_some_and(|h| h.commands.is_closed()) {
                 map.remove(&id);
             }
         })
@@ -85,6 +90,11 @@ impl Registry {
 
     /// Handles of every loaded workshop (for shutdown).
     pub fn handles(&self) -> Vec<WorkshopHandle> {
-        self.active.lock().expect("registry lock poisoned").values().cloned().collect()
+        self.active
+            .lock()
+            .expect("registry lock poisoned")
+            .values()
+            .cloned()
+            .collect()
     }
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 use kring_shared::access::{DocKind, Role};
 use kring_shared::ids::{DocumentId, ParticipantId, WorkshopId};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
 #[derive(Debug, thiserror::Error)]
@@ -147,7 +147,10 @@ impl SqliteStore {
             // The caller may have gone away; then nobody wants the answer.
             let _ = tx.send(f(conn));
         });
-        self.jobs.send(Job::Call(job)).await.map_err(|_| StoreError::Stopped)?;
+        self.jobs
+            .send(Job::Call(job))
+            .await
+            .map_err(|_| StoreError::Stopped)?;
         rx.await.map_err(|_| StoreError::Stopped)?
     }
 }
@@ -245,7 +248,12 @@ fn write_group<'a>(
             };
             tx.execute(
                 "INSERT INTO documents (id, workshop_id, kind, owner) VALUES (?1, ?2, ?3, ?4)",
-                params![d.id.to_string(), d.workshop_id.to_string(), d.kind.name(), owner],
+                params![
+                    d.id.to_string(),
+                    d.workshop_id.to_string(),
+                    d.kind.name(),
+                    owner
+                ],
             )?;
         }
         for t in &b.tokens {
@@ -266,7 +274,10 @@ fn write_group<'a>(
             )?;
         }
         for (doc, data) in &b.snapshots {
-            tx.execute("DELETE FROM chunks WHERE doc_id = ?1", params![doc.to_string()])?;
+            tx.execute(
+                "DELETE FROM chunks WHERE doc_id = ?1",
+                params![doc.to_string()],
+            )?;
             tx.execute(
                 "INSERT INTO chunks (doc_id, data) VALUES (?1, ?2)",
                 params![doc.to_string(), data],
@@ -285,7 +296,8 @@ fn role_name(role: Role) -> &'static str {
 }
 
 fn parse<T: std::str::FromStr>(s: String) -> StoreResult<T> {
-    s.parse().map_err(|_| StoreError::Corrupt(format!("unparsable id `{s}`")))
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("unparsable id `{s}`")))
 }
 
 fn workshop_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, i64)> {
@@ -307,7 +319,11 @@ fn document_rows(conn: &Connection, workshop: WorkshopId) -> StoreResult<Vec<Doc
     )?;
     let rows = stmt
         .query_map(params![workshop.to_string()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter()
@@ -333,7 +349,10 @@ impl Store for SqliteStore {
                 return Ok(());
             }
             let (tx, rx) = oneshot::channel();
-            self.jobs.send(Job::Write(batch, tx)).await.map_err(|_| StoreError::Stopped)?;
+            self.jobs
+                .send(Job::Write(batch, tx))
+                .await
+                .map_err(|_| StoreError::Stopped)?;
             rx.await.map_err(|_| StoreError::Stopped)?
         })
     }
@@ -454,8 +473,14 @@ mod tests {
                 .unwrap();
         }
         let store = SqliteStore::open(dir.path()).unwrap();
-        assert_eq!(store.workshop_by_code("ABC234".into()).await.unwrap(), Some(w.clone()));
-        assert_eq!(store.token(vec![1, 2, 3]).await.unwrap().unwrap().role, Role::Facilitator);
+        assert_eq!(
+            store.workshop_by_code("ABC234".into()).await.unwrap(),
+            Some(w.clone())
+        );
+        assert_eq!(
+            store.token(vec![1, 2, 3]).await.unwrap().unwrap().role,
+            Role::Facilitator
+        );
         let docs = store.documents(w.id).await.unwrap();
         assert_eq!(docs[0].chunks, vec![vec![9], vec![10]]);
         store
@@ -465,7 +490,10 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!(store.documents(w.id).await.unwrap()[0].chunks, vec![vec![42]]);
+        assert_eq!(
+            store.documents(w.id).await.unwrap()[0].chunks,
+            vec![vec![42]]
+        );
     }
 
     #[tokio::test]

@@ -159,11 +159,20 @@ pub async fn start(
 }
 
 impl WorkshopTask {
-    async fn run(mut self, mut rx: mpsc::Receiver<Command>, idle: Duration, shutdown: CancellationToken) {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<Command>,
+        idle: Duration,
+        shutdown: CancellationToken,
+    ) {
         self.metrics.workshops_loaded.inc();
         tracing::info!(documents = self.hub.documents().count(), "workshop loaded");
         loop {
-            let idle_for = if self.connections.is_empty() { idle } else { Duration::MAX };
+            let idle_for = if self.connections.is_empty() {
+                idle
+            } else {
+                Duration::MAX
+            };
             let next = tokio::select! {
                 // Every finished turn is already durable, so stopping here loses nothing.
                 _ = shutdown.cancelled() => break,
@@ -200,7 +209,9 @@ impl WorkshopTask {
                 // and unload, so clients resync from what is on disk (they still hold their edits).
                 tracing::error!(error = %e, "storage write failed; unloading workshop");
                 for c in self.connections.values() {
-                    let _ = c.outbox.try_send(Outgoing::Close("server storage error; reconnect".into()));
+                    let _ = c
+                        .outbox
+                        .try_send(Outgoing::Close("server storage error; reconnect".into()));
                 }
                 break;
             }
@@ -234,8 +245,13 @@ impl WorkshopTask {
                     _ => Ok(()),
                 };
                 if result.is_ok() {
-                    if let Some(old) = self.connections.insert(peer.clone(), Connection { outbox, principal }) {
-                        let _ = old.outbox.try_send(Outgoing::Close("replaced by a newer connection".into()));
+                    if let Some(old) = self
+                        .connections
+                        .insert(peer.clone(), Connection { outbox, principal })
+                    {
+                        let _ = old
+                            .outbox
+                            .try_send(Outgoing::Close("replaced by a newer connection".into()));
                     }
                     self.hub.connect(peer.clone(), principal);
                     tracing::info!(%peer, role = ?principal.role, "peer connected");
@@ -287,7 +303,9 @@ impl WorkshopTask {
         };
         let created = self
             .hub
-            .create_document(reflection_doc, kind, |tx| reflection::init(tx, participant_id))
+            .create_document(reflection_doc, kind, |tx| {
+                reflection::init(tx, participant_id)
+            })
             .map_err(|e| e.to_string())?;
         fx.merge(created);
         let entry = workshop_schema::RosterEntry {
@@ -299,7 +317,9 @@ impl WorkshopTask {
         let workshop_doc = self.hub.workshop_document();
         let (_, roster_fx) = self
             .hub
-            .change(workshop_doc, |tx| workshop_schema::put_roster_entry(tx, &entry))
+            .change(workshop_doc, |tx| {
+                workshop_schema::put_roster_entry(tx, &entry)
+            })
             .map_err(|e| e.to_string())?;
         fx.merge(roster_fx);
         let token = auth::new_token();
@@ -371,7 +391,10 @@ impl WorkshopTask {
                 continue;
             };
             self.metrics.messages_out.inc();
-            match conn.outbox.try_send(Outgoing::Frame(Arc::new(msg.encode()))) {
+            match conn
+                .outbox
+                .try_send(Outgoing::Frame(Arc::new(msg.encode())))
+            {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => too_slow.push(peer),
                 // The connection is already gone; its Disconnect command is on its way.

@@ -13,16 +13,16 @@ use axum::response::Response;
 use kring_shared::access::Principal;
 use kring_shared::ids::PeerId;
 use kring_shared::limits::MAX_FRAME_BYTES;
-use kring_shared::protocol::{Message, PeerMetadata, PROTOCOL_VERSION};
+use kring_shared::protocol::{Message, PROTOCOL_VERSION, PeerMetadata};
 use serde::Deserialize;
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
+use crate::AppState;
 use crate::api::{authenticate, registry_error};
 use crate::error::ApiError;
 use crate::store::TokenRow;
-use crate::workshop::{server_peer_id, Command, Outgoing, OUTBOX};
-use crate::AppState;
+use crate::workshop::{Command, OUTBOX, Outgoing, server_peer_id};
 
 /// How long a new connection may take to send `join`.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -51,7 +51,10 @@ pub async fn upgrade(
 ) -> Result<Response, ApiError> {
     let who = authenticate(&app, q.token.as_deref()).await?;
     // Load the workshop now, so a missing one is a 404 rather than a dropped socket.
-    app.registry.get(who.workshop_id).await.map_err(registry_error)?;
+    app.registry
+        .get(who.workshop_id)
+        .await
+        .map_err(registry_error)?;
     let span = tracing::info_span!("conn", workshop = %who.workshop_id, role = ?who.role);
     Ok(ws
         // Tungstenite's own cap is twice ours, so that a message just over the limit reaches
@@ -87,7 +90,10 @@ fn decode_frame(frame: WsMessage) -> Result<Option<Message>, (u16, String)> {
             if bytes.len() > MAX_FRAME_BYTES {
                 return Err((
                     close::TOO_BIG,
-                    format!("message of {} bytes is over the limit of {MAX_FRAME_BYTES}", bytes.len()),
+                    format!(
+                        "message of {} bytes is over the limit of {MAX_FRAME_BYTES}",
+                        bytes.len()
+                    ),
                 ));
             }
             Message::decode(&bytes)
@@ -154,7 +160,8 @@ async fn handshake(
         }
     };
     if !versions.iter().any(|v| v == PROTOCOL_VERSION) {
-        let reason = format!("unsupported protocol versions {versions:?}; this server speaks \"1\"");
+        let reason =
+            format!("unsupported protocol versions {versions:?}; this server speaks \"1\"");
         send_error(socket, server, reason.clone()).await;
         close_with(socket, close::POLICY, &reason).await;
         return None;
@@ -196,7 +203,11 @@ async fn handshake(
             is_ephemeral: false,
         }),
     };
-    if socket.send(WsMessage::Binary(peer.encode().into())).await.is_err() {
+    if socket
+        .send(WsMessage::Binary(peer.encode().into()))
+        .await
+        .is_err()
+    {
         return None;
     }
     tracing::info!(peer = %sender_id, "joined");

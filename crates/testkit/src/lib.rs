@@ -60,7 +60,9 @@ impl TestServer {
 
     /// A server on an existing data folder, serving the frontend from `frontend_dir`.
     pub async fn start_in(data_dir: &Path, frontend_dir: &Path) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
         let config = kring_server::Config {
@@ -72,7 +74,9 @@ impl TestServer {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            kring_server::run(listener, config, shutdown).await.expect("server run");
+            kring_server::run(listener, config, shutdown)
+                .await
+                .expect("server run");
         });
         Self {
             addr,
@@ -151,7 +155,12 @@ pub async fn create_workshop(base: &str, title: &str) -> KitResult<Workshop> {
 }
 
 /// Joins a workshop over HTTP and looks up the participant's reflection document.
-pub async fn join(base: &str, code: &str, name: &str, organisation: &str) -> KitResult<Participant> {
+pub async fn join(
+    base: &str,
+    code: &str,
+    name: &str,
+    organisation: &str,
+) -> KitResult<Participant> {
     let client = reqwest::Client::new();
     let v: Value = client
         .post(format!("{base}/api/workshops/{code}/participants"))
@@ -197,7 +206,8 @@ pub struct SyncClient {
 impl SyncClient {
     /// Connects with a token and completes the `join`/`peer` handshake.
     pub async fn connect(ws_base: &str, token: &str) -> KitResult<Self> {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("{ws_base}/sync?token={token}")).await?;
+        let (ws, _) =
+            tokio_tungstenite::connect_async(format!("{ws_base}/sync?token={token}")).await?;
         let peer = PeerId::new(format!("test-{}", uuid_like()));
         let mut c = Self {
             repo: ClientRepo::new(peer),
@@ -207,7 +217,8 @@ impl SyncClient {
         };
         let join = c.repo.join_message();
         c.send(&join).await?;
-        c.wait_for("peer message", |c| c.repo.is_connected()).await?;
+        c.wait_for("peer message", |c| c.repo.is_connected())
+            .await?;
         Ok(c)
     }
 
@@ -275,8 +286,10 @@ impl SyncClient {
     pub async fn open(&mut self, doc: DocumentId) -> KitResult<DocStatus> {
         let out = self.repo.open(doc);
         self.send_all(out).await?;
-        self.wait_for("document answer", |c| c.repo.status(&doc) != Some(DocStatus::Loading))
-            .await?;
+        self.wait_for("document answer", |c| {
+            c.repo.status(&doc) != Some(DocStatus::Loading)
+        })
+        .await?;
         Ok(self.repo.status(&doc).unwrap_or(DocStatus::Unavailable))
     }
 
@@ -313,7 +326,10 @@ impl SyncClient {
     pub async fn settle(&mut self, for_: Duration) -> KitResult<()> {
         let end = Instant::now() + for_;
         while Instant::now() < end {
-            if !self.pump_one(end.saturating_duration_since(Instant::now())).await? {
+            if !self
+                .pump_one(end.saturating_duration_since(Instant::now()))
+                .await?
+            {
                 break;
             }
         }

@@ -1,0 +1,109 @@
+//! The JSON HTTP API against a real server: status codes and error bodies a client can act on.
+
+use kring_testkit::{TestServer, create_workshop, join, me};
+use serde_json::{Value, json};
+
+async fn post(url: String, body: &str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn bad_requests_get_a_status_and_a_readable_error() {
+    let server = TestServer::start().await;
+    let base = server.http();
+    let w = create_workshop(&base, "W").await.unwrap();
+    let cases: Vec<(String, &str, u16, &str)> = vec![
+        (
+            format!("{base}/api/workshops"),
+            "not json",
+            400,
+            "invalid JSON",
+        ),
+        (
+            format!("{base}/api/workshops"),
+            r#"{"title": "  "}"#,
+            400,
+            "`title` must not be empty",
+        ),
+        (
+            format!("{base}/api/workshops"),
+            r#"{"title": "x", "language": "fr"}"#,
+            400,
+            "`language`",
+        ),
+        (
+            format!("{base}/api/workshops/ZZZZZZ/participants"),
+            r#"{"name": "An"}"#,
+            404,
+            "no workshop",
+        ),
+        (
+            format!("{base}/api/workshops/{}/participants", w.join_code),
+            r#"{"name": ""}"#,
+            400,
+            "`name` must not be empty",
+        ),
+    ];
+    for (url, body, status, error) in cases {
+        let (got, v) = post(url.clone(), body).await;
+        assert_eq!(got, status, "{url} {body}: {v}");
+        let msg = v["error"].as_str().unwrap_or_default();
+        assert!(msg.contains(error), "{url} {body}: {v}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn me_tells_each_token_its_role_and_documents() {
+    let server = TestServer::start().await;
+    let base = server.http();
+    let w = create_workshop(&base, "W").await.unwrap();
+    // Join codes are forgiving about case and dashes.
+    let code = format!("{}-{}", &w.join_code[..3], &w.join_code[3..]).to_lowercase();
+    let p = join(&base, &code, "An", "OCMW").await.unwrap();
+
+    let f = me(&base, &w.facilitator_token).await.unwrap();
+    assert_eq!(f["role"], "facilitator");
+    assert_eq!(f["documents"]["workshop"], json!(w.document.url()));
+    assert!(f["documents"].get("reflection").is_none());
+
+    let s = me(&base, &w.screen_token).await.unwrap();
+    assert_eq!(s["role"], "screen");
+
+    let pm = me(&base, &p.token).await.unwrap();
+    assert_eq!(pm["role"], "participant");
+    assert_eq!(pm["participant_id"], json!(p.id));
+    assert_eq!(pm["documents"]["reflection"], json!(p.reflection.url()));
+
+    for auth in [None, Some("Bearer nope")] {
+        let mut req = reqwest::Client::new().get(format!("{base}/api/me"));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        let v: Value = r.json().await.unwrap();
+        assert!(v["error"].is_string());
+    }
+    let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("kring_participants_joined_total 1"),
+        "{metrics}"
+    );
+    server.stop().await;
+}
