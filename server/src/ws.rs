@@ -272,15 +272,13 @@ async fn serve(
                     }
                 };
                 app.metrics.messages_in.inc();
-                if let Some(claimed) = claimed_sender(&message) {
-                    if claimed != peer {
-                        let reason = format!("senderId `{claimed}` is not this connection's peer id `{peer}`");
-                        app.metrics.refusals.inc();
-                        tracing::warn!(%peer, %reason, "refused frame");
-                        send_error(socket, server, reason.clone()).await;
-                        close_with(socket, close::POLICY, &reason).await;
-                        return;
-                    }
+                if let Some(claimed) = claimed_sender(&message).filter(|c| *c != peer) {
+                    let reason = format!("senderId `{claimed}` is not this connection's peer id `{peer}`");
+                    app.metrics.refusals.inc();
+                    tracing::warn!(%peer, %reason, "refused frame");
+                    send_error(socket, server, reason.clone()).await;
+                    close_with(socket, close::POLICY, &reason).await;
+                    return;
                 }
                 if matches!(message, Message::Leave { .. }) {
                     close_with(socket, close::NORMAL, "bye").await;

@@ -1,1 +1,141 @@
-//! e2e
+//! kring-e2e: end-to-end test support. Starts ChromeDriver on a free port and opens headless
+//! Chromium sessions with the flags this machine needs; finds the built frontend.
+//!
+//! The tests themselves live in `tests/tests/`: `browser.rs` (real Chromium over WebDriver) and
+//! `interop.rs` (the official automerge-repo JavaScript client under Node).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// The built frontend (`cargo xtask build`); the test fails with advice when it is missing.
+pub fn frontend_dir() -> PathBuf {
+    let dir = std::env::var_os("KRING_FRONTEND_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/frontend"))
+        });
+    assert!(
+        dir.join("index.html").exists(),
+        "no built frontend in {}: run the tests with `cargo xtask test` (it builds the frontend first)",
+        dir.display()
+    );
+    dir
+}
+
+/// Where screenshots go, for a person to look at.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../target/screenshots"
+    ));
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+/// A running ChromeDriver, killed and reaped on drop.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+}
+
+impl Driver {
+    pub async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child =
+            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver (apt-get install chromium-driver; .ci/run does)");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while reqwest::get(format!("{url}/status")).await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Driver { child, url }
+    }
+
+    /// A new headless Chromium session with its own profile.
+    pub async fn session(&self, width: u32, height: u32) -> Client {
+        let profile = std::env::temp_dir().join(format!("kring-chrome-{}", uuid_ish()));
+        let args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--disable-dev-shm-usage".into(),
+            format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "args": args }),
+        );
+        ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("WebDriver session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn uuid_ish() -> String {
+    kring_shared::ids::DocumentId::random().to_string()
+}
+
+/// Waits until `locator` finds an element whose text contains `text`.
+pub async fn wait_for_text(c: &Client, locator: Locator<'_>, text: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(el) = c.find(locator).await
+            && let Ok(t) = el.text().await
+            && t.contains(text)
+        {
+            return t;
+        }
+        if Instant::now() > deadline {
+            let body = match c.find(Locator::Css("body")).await {
+                Ok(b) => b.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            panic!("timed out waiting for {text:?} in {locator:?}; page shows:\n{body}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The input inside the label with this accessible name.
+pub fn field(label: &str) -> String {
+    format!("//label[contains(normalize-space(.), '{label}')]//*[self::input or self::select]")
+}
+
+/// The button with this accessible name.
+pub fn button(name: &str) -> String {
+    format!("//button[normalize-space(.)='{name}']")
+}
+
+/// Saves a screenshot under `target/screenshots/`.
+pub async fn screenshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("write screenshot");
+}

@@ -1,1 +1,138 @@
-fn main() {}
+//! `cargo xtask`: builds the WASM frontend without downloading anything (cargo for wasm32, then
+//! wasm-bindgen used as a library, so its version always equals the one in Cargo.lock), runs
+//! Kring, and runs the whole test suite.
+//!
+//! - `cargo xtask build` — frontend into `target/frontend/`.
+//! - `cargo xtask run [-- server flags]` — build, then start `kring-server` (release).
+//! - `cargo xtask test` — build, install the interop test's npm packages, `cargo test --workspace`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+type Result<T> = std::result::Result<T, String>;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run(mut cmd: Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    let status = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed with {status}"))
+    }
+}
+
+/// Builds the frontend into `target/frontend` and returns that folder.
+fn build_frontend() -> Result<PathBuf> {
+    let root = root();
+    let mut c = cargo();
+    c.current_dir(&root).args([
+        "build",
+        "--package",
+        "kring-frontend",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+    ]);
+    run(c)?;
+    let wasm = root.join("target/wasm32-unknown-unknown/wasm-release/kring-frontend.wasm");
+    let out = root.join("target/frontend");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)
+        .map_err(|e| e.to_string())?
+        .out_name("kring")
+        .typescript(false)
+        .generate(&out)
+        .map_err(|e| format!("wasm-bindgen: {e}"))?;
+    let css = std::fs::read_to_string(root.join("frontend/static/style.css"))
+        .map_err(|e| e.to_string())?;
+    std::fs::write(out.join("style.css"), css).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("index.html"), INDEX_HTML).map_err(|e| e.to_string())?;
+    let size = std::fs::metadata(out.join("kring_bg.wasm"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    eprintln!(
+        "frontend built in {} ({} KiB of WASM)",
+        out.display(),
+        size / 1024
+    );
+    Ok(out)
+}
+
+const INDEX_HTML: &str = r#"<!doctype html>
+<html lang="nl">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Kring</title>
+  <link rel="stylesheet" href="/style.css">
+  <link rel="preload" href="/kring_bg.wasm" as="fetch" type="application/wasm" crossorigin>
+</head>
+<body>
+  <noscript>Kring needs JavaScript and WebAssembly.</noscript>
+  <script type="module">
+    import init from "/kring.js";
+    init({ module_or_path: "/kring_bg.wasm" });
+  </script>
+</body>
+</html>
+"#;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("build") => build_frontend().map(|_| ()),
+        Some("run") => build_frontend().and_then(|dir| {
+            let mut c = cargo();
+            c.current_dir(root())
+                .args([
+                    "run",
+                    "--release",
+                    "--package",
+                    "kring-server",
+                    "--",
+                    "--frontend",
+                ])
+                .arg(dir)
+                .args(args.iter().skip(1).filter(|a| *a != "--"));
+            run(c)
+        }),
+        Some("test") => build_frontend().and_then(|dir| {
+            let root = root();
+            let interop = root.join("tests/interop");
+            if !interop.join("node_modules").exists() {
+                let mut npm = Command::new("npm");
+                npm.current_dir(&interop)
+                    .args(["ci", "--no-audit", "--no-fund"]);
+                run(npm)?;
+            }
+            let mut c = cargo();
+            c.current_dir(&root)
+                .env("KRING_FRONTEND_DIR", dir)
+                .args(["test", "--workspace"])
+                .args(args.iter().skip(1));
+            run(c)
+        }),
+        _ => Err("usage: cargo xtask build | run [-- server flags] | test [-- test args]".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

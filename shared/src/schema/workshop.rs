@@ -65,7 +65,7 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
                 .collect()
         })
         .unwrap_or_default();
-    roster.sort_by(|a, b| (a.joined_at, a.id).cmp(&(b.joined_at, b.id)));
+    roster.sort_by_key(|r| (r.joined_at, r.id));
     WorkshopView {
         title: root
             .string("title", usize::MAX)

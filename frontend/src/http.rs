@@ -1,0 +1,60 @@
+//! Calls to Kring's JSON API with the browser's `fetch`.
+
+use serde_json::Value;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
+
+/// A failed call: the server's `error` text when it gave one.
+#[derive(Debug, Clone)]
+pub struct HttpError(pub String);
+
+async fn call(
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    token: Option<&str>,
+) -> Result<Value, HttpError> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(b) = &body {
+        init.set_body(&wasm_bindgen::JsValue::from_str(&b.to_string()));
+    }
+    let req =
+        Request::new_with_str_and_init(path, &init).map_err(|_| HttpError("bad request".into()))?;
+    let headers = req.headers();
+    let _ = headers.set("content-type", "application/json");
+    if let Some(t) = token {
+        let _ = headers.set("authorization", &format!("Bearer {t}"));
+    }
+    let window = web_sys::window().ok_or_else(|| HttpError("no window".into()))?;
+    let resp: Response = JsFuture::from(window.fetch_with_request(&req))
+        .await
+        .map_err(|_| HttpError("network error".into()))?
+        .dyn_into()
+        .map_err(|_| HttpError("network error".into()))?;
+    let text = JsFuture::from(resp.text().map_err(|_| HttpError("no body".into()))?)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .unwrap_or_default();
+    let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if resp.ok() {
+        Ok(value)
+    } else {
+        Err(HttpError(
+            value["error"]
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("HTTP {}", resp.status())),
+        ))
+    }
+}
+
+pub async fn post(path: &str, body: Value) -> Result<Value, HttpError> {
+    call("POST", path, Some(body), None).await
+}
+
+pub async fn get_with_token(path: &str, token: &str) -> Result<Value, HttpError> {
+    call("GET", path, None, Some(token)).await
+}

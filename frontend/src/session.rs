@@ -1,0 +1,209 @@
+//! `use_workshop`: keeps one workshop live in the browser. It asks `/api/me` what the token may
+//! open, connects to `/sync` over a WebSocket, drives the shared client engine, and exposes the
+//! documents as signals. When the socket drops it shows as offline and reconnects with backoff;
+//! the engine keeps local edits and resyncs them on the next connection.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use kring_shared::engine::client::{ClientEvent, ClientRepo};
+use kring_shared::ids::{DocumentId, PeerId};
+use kring_shared::presence::Presence;
+use kring_shared::protocol::Message;
+use kring_shared::schema::workshop::{self, WorkshopView};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{BinaryType, MessageEvent, WebSocket};
+
+use crate::http;
+
+/// What `/api/me` says about a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Me {
+    pub role: String,
+    pub participant_id: Option<String>,
+    pub join_code: String,
+    pub workshop_doc: DocumentId,
+}
+
+/// The live state of one workshop, as signals.
+#[derive(Clone, Copy)]
+pub struct UseWorkshopReturn {
+    pub me: RwSignal<Option<Me>>,
+    pub workshop: RwSignal<WorkshopView>,
+    pub presence: RwSignal<Presence>,
+    /// True while the WebSocket is open and joined.
+    pub connected: RwSignal<bool>,
+    /// Set when the token is not accepted (the page should offer to start over).
+    pub auth_error: RwSignal<Option<String>>,
+}
+
+struct Inner {
+    repo: ClientRepo,
+    socket: Option<WebSocket>,
+    attempts: u32,
+}
+
+#[derive(Clone)]
+struct Shared {
+    signals: UseWorkshopReturn,
+    inner: Rc<RefCell<Inner>>,
+    url: String,
+}
+
+/// Opens the workshop a token belongs to and keeps it in sync.
+pub fn use_workshop(token: String) -> UseWorkshopReturn {
+    let signals = UseWorkshopReturn {
+        me: RwSignal::new(None),
+        workshop: RwSignal::new(WorkshopView::default()),
+        presence: RwSignal::new(Presence::default()),
+        connected: RwSignal::new(false),
+        auth_error: RwSignal::new(None),
+    };
+    leptos::task::spawn_local(async move {
+        let me = match http::get_with_token("/api/me", &token).await {
+            Ok(v) => v,
+            Err(e) => {
+                signals.auth_error.set(Some(e.0));
+                return;
+            }
+        };
+        let Some(workshop_doc) = me["documents"]["workshop"]
+            .as_str()
+            .and_then(|u| DocumentId::from_url(u).ok())
+        else {
+            signals.auth_error.set(Some("no workshop document".into()));
+            return;
+        };
+        signals.me.set(Some(Me {
+            role: me["role"].as_str().unwrap_or_default().to_owned(),
+            participant_id: me["participant_id"].as_str().map(str::to_owned),
+            join_code: me["join_code"].as_str().unwrap_or_default().to_owned(),
+            workshop_doc,
+        }));
+        let mut repo = ClientRepo::new(PeerId::new(format!("browser-{}", DocumentId::random())));
+        repo.open(workshop_doc);
+        let shared = Shared {
+            signals,
+            inner: Rc::new(RefCell::new(Inner {
+                repo,
+                socket: None,
+                attempts: 0,
+            })),
+            url: sync_url(&token),
+        };
+        connect(shared);
+    });
+    signals
+}
+
+fn sync_url(token: &str) -> String {
+    let loc = web_sys::window().expect("window").location();
+    let scheme = if loc.protocol().unwrap_or_default() == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    format!(
+        "{scheme}://{}/sync?token={token}",
+        loc.host().unwrap_or_default()
+    )
+}
+
+fn send_all(socket: &WebSocket, out: Vec<Message>) {
+    for m in out {
+        // A failed send means the socket is closing; onclose reconnects and resyncs.
+        let _ = socket.send_with_u8_array(&m.encode());
+    }
+}
+
+fn connect(shared: Shared) {
+    let Ok(socket) = WebSocket::new(&shared.url) else {
+        schedule_reconnect(shared);
+        return;
+    };
+    socket.set_binary_type(BinaryType::Arraybuffer);
+
+    let s = shared.clone();
+    let sock = socket.clone();
+    let onopen = Closure::<dyn FnMut()>::new(move || {
+        let join = s.inner.borrow().repo.join_message();
+        send_all(&sock, vec![join]);
+    });
+    socket.set_onopen(Some(onopen.as_ref().unchecked_ref()));
+    onopen.forget();
+
+    let s = shared.clone();
+    let sock = socket.clone();
+    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        let Ok(buf) = e.data().dyn_into::<js_sys::ArrayBuffer>() else {
+            return;
+        };
+        let bytes = js_sys::Uint8Array::new(&buf).to_vec();
+        let Ok(msg) = Message::decode(&bytes) else {
+            return;
+        };
+        let (out, events) = s.inner.borrow_mut().repo.receive(msg);
+        send_all(&sock, out);
+        handle_events(&s, events);
+    });
+    socket.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    onmessage.forget();
+
+    let s = shared.clone();
+    let onclose = Closure::<dyn FnMut()>::new(move || {
+        {
+            let mut inner = s.inner.borrow_mut();
+            inner.repo.disconnected();
+            inner.socket = None;
+        }
+        s.signals.connected.set(false);
+        schedule_reconnect(s.clone());
+    });
+    socket.set_onclose(Some(onclose.as_ref().unchecked_ref()));
+    onclose.forget();
+
+    shared.inner.borrow_mut().socket = Some(socket);
+}
+
+/// Reconnects after 0.5 s, 1 s, 2 s … up to 10 s.
+fn schedule_reconnect(shared: Shared) {
+    let attempts = {
+        let mut inner = shared.inner.borrow_mut();
+        inner.attempts += 1;
+        inner.attempts
+    };
+    let delay = (250u32 << attempts.min(6)).min(10_000);
+    set_timeout(
+        move || connect(shared),
+        std::time::Duration::from_millis(delay.into()),
+    );
+}
+
+fn handle_events(s: &Shared, events: Vec<ClientEvent>) {
+    for e in events {
+        match e {
+            ClientEvent::Connected { .. } => {
+                s.inner.borrow_mut().attempts = 0;
+                s.signals.connected.set(true);
+            }
+            ClientEvent::DocChanged(id) => {
+                let inner = s.inner.borrow();
+                if Some(id) == s.signals.me.get_untracked().map(|m| m.workshop_doc)
+                    && let Some(doc) = inner.repo.doc(&id)
+                {
+                    s.signals.workshop.set(workshop::view(doc));
+                }
+            }
+            ClientEvent::Ephemeral { data, .. } => {
+                if let Some(p) = Presence::decode(&data) {
+                    s.signals.presence.set(p);
+                }
+            }
+            ClientEvent::DocUnavailable(_) | ClientEvent::ServerError(_) => {
+                web_sys::console::warn_1(&format!("{e:?}").into());
+            }
+        }
+    }
+}
