@@ -55,6 +55,20 @@ pub async fn post(path: &str, body: Value) -> Result<Value, HttpError> {
     call("POST", path, Some(body), None).await
 }
 
+pub async fn get(path: &str) -> Result<Value, HttpError> {
+    call("GET", path, None, None).await
+}
+
+/// A call with the bearer token, any method.
+pub async fn with_token(
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> Result<Value, HttpError> {
+    call(method, path, Some(body), Some(token)).await
+}
+
 pub async fn get_with_token(path: &str, token: &str) -> Result<Value, HttpError> {
     call("GET", path, None, Some(token)).await
 }

@@ -13,92 +13,84 @@ impl Lang {
     }
 }
 
-/// Every text the interface shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Text {
-    Tagline,
-    NewWorkshop,
-    Title,
-    Language,
-    Create,
-    JoinWithCode,
-    JoinCode,
-    Next,
-    Name,
-    Organisation,
-    Join,
-    Participants,
-    Online,
-    Offline,
-    NobodyYet,
-    JoinLink,
-    Connecting,
-    OfflineBanner,
-    Welcome,
-    WaitForStart,
-    LinkSecret,
-    NotFound,
-    Back,
+/// Every text the interface shows, with its Dutch and English form.
+macro_rules! texts {
+    ($($name:ident => $nl:literal, $en:literal;)*) => {
+        /// Every text the interface shows.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Text { $($name),* }
+
+        pub fn t(lang: Lang, text: Text) -> &'static str {
+            match (lang, text) {
+                $((Lang::Nl, Text::$name) => $nl, (Lang::En, Text::$name) => $en,)*
+            }
+        }
+    };
 }
 
-pub fn t(lang: Lang, text: Text) -> &'static str {
-    use Text::*;
-    match (lang, text) {
-        (Lang::Nl, Tagline) => {
-            "Samen werken aan gedeelde verantwoordelijkheid: individueel, collegiaal, collectief."
-        }
-        (Lang::En, Tagline) => {
-            "Working together on shared responsibility: individual, collegial, collective."
-        }
-        (Lang::Nl, NewWorkshop) => "Nieuwe workshop",
-        (Lang::En, NewWorkshop) => "New workshop",
-        (Lang::Nl, Title) => "Titel",
-        (Lang::En, Title) => "Title",
-        (Lang::Nl, Language) => "Taal",
-        (Lang::En, Language) => "Language",
-        (Lang::Nl, Create) => "Workshop aanmaken",
-        (Lang::En, Create) => "Create workshop",
-        (Lang::Nl, JoinWithCode) => "Deelnemen met een code",
-        (Lang::En, JoinWithCode) => "Join with a code",
-        (Lang::Nl, JoinCode) => "Deelnamecode",
-        (Lang::En, JoinCode) => "Join code",
-        (Lang::Nl, Next) => "Verder",
-        (Lang::En, Next) => "Continue",
-        (Lang::Nl, Name) => "Naam",
-        (Lang::En, Name) => "Name",
-        (Lang::Nl, Organisation) => "Organisatie",
-        (Lang::En, Organisation) => "Organisation",
-        (Lang::Nl, Join) => "Deelnemen",
-        (Lang::En, Join) => "Join",
-        (Lang::Nl, Participants) => "Deelnemers",
-        (Lang::En, Participants) => "Participants",
-        (Lang::Nl, Online) => "online",
-        (Lang::En, Online) => "online",
-        (Lang::Nl, Offline) => "offline",
-        (Lang::En, Offline) => "offline",
-        (Lang::Nl, NobodyYet) => "Nog niemand. Deel de code of de link.",
-        (Lang::En, NobodyYet) => "Nobody yet. Share the code or the link.",
-        (Lang::Nl, JoinLink) => "Link om deel te nemen",
-        (Lang::En, JoinLink) => "Link to join",
-        (Lang::Nl, Connecting) => "Verbinden…",
-        (Lang::En, Connecting) => "Connecting…",
-        (Lang::Nl, OfflineBanner) => {
-            "Geen verbinding — we proberen opnieuw. Je werk blijft bewaard."
-        }
-        (Lang::En, OfflineBanner) => "No connection — retrying. Your work is kept.",
-        (Lang::Nl, Welcome) => "Welkom",
-        (Lang::En, Welcome) => "Welcome",
-        (Lang::Nl, WaitForStart) => "De begeleider start zo dadelijk de eerste stap.",
-        (Lang::En, WaitForStart) => "The facilitator will start the first step shortly.",
-        (Lang::Nl, LinkSecret) => {
-            "Bewaar de link van deze pagina: daarmee open je de console op elk toestel. Deel hem niet."
-        }
-        (Lang::En, LinkSecret) => {
-            "Keep this page's link: it reopens the console on any device. Do not share it."
-        }
-        (Lang::Nl, NotFound) => "Deze pagina bestaat niet.",
-        (Lang::En, NotFound) => "This page does not exist.",
-        (Lang::Nl, Back) => "Naar het begin",
-        (Lang::En, Back) => "Back to start",
-    }
+texts! {
+    Tagline => "Samen werken aan gedeelde verantwoordelijkheid: individueel, collegiaal, collectief.", "Working together on shared responsibility: individual, collegial, collective.";
+    NewWorkshop => "Nieuwe workshop", "New workshop";
+    Title => "Titel", "Title";
+    Language => "Taal", "Language";
+    Create => "Workshop aanmaken", "Create workshop";
+    JoinWithCode => "Deelnemen met een code", "Join with a code";
+    JoinCode => "Deelnamecode", "Join code";
+    Next => "Verder", "Continue";
+    Name => "Naam", "Name";
+    Organisation => "Organisatie", "Organisation";
+    Join => "Deelnemen", "Join";
+    Participants => "Deelnemers", "Participants";
+    Online => "online", "online";
+    Offline => "offline", "offline";
+    NobodyYet => "Nog niemand. Deel de code of de link.", "Nobody yet. Share the code or the link.";
+    JoinLink => "Link om deel te nemen", "Link to join";
+    Connecting => "Verbinden…", "Connecting…";
+    OfflineBanner => "Geen verbinding — we proberen opnieuw. Je werk blijft bewaard.", "No connection — retrying. Your work is kept.";
+    Welcome => "Welkom", "Welcome";
+    WaitForStart => "De begeleider start zo dadelijk de eerste stap.", "The facilitator will start the first step shortly.";
+    LinkSecret => "Bewaar de link van deze pagina: daarmee open je de console op elk toestel. Deel hem niet.", "Keep this page's link: it reopens the console on any device. Do not share it.";
+    NotFound => "Deze pagina bestaat niet.", "This page does not exist.";
+    Back => "Naar het begin", "Back to start";
+    Steps => "Stappen", "Steps";
+    Lobby => "Onthaal", "Lobby";
+    Closed => "Afgesloten", "Closed";
+    Timer => "Timer", "Timer";
+    Start => "Start", "Start";
+    Pause => "Pauze", "Pause";
+    Resume => "Hervat", "Resume";
+    PlusOne => "+1 min", "+1 min";
+    PlusFive => "+5 min", "+5 min";
+    Reset => "Reset", "Reset";
+    TimeUp => "De tijd is om.", "Time is up.";
+    TimeLeft => "Resterende tijd", "Time left";
+    Message => "Bericht aan iedereen", "Message to everyone";
+    Send => "Versturen", "Send";
+    Lock => "Console vergrendelen", "Lock the console";
+    Unlock => "Console ontgrendelen", "Unlock the console";
+    LockedByOther => "Een andere begeleider heeft de console vergrendeld.", "Another facilitator has locked the console.";
+    LockedByMe => "Jij stuurt: de console is vergrendeld voor andere begeleiders.", "You steer: the console is locked for other facilitators.";
+    Links => "Links", "Links";
+    ScreenLink => "Schermlink (projector)", "Screen link (projector)";
+    CoFacilitatorLink => "Link voor een co-begeleider", "Link for a co-facilitator";
+    MakeLink => "Maak link", "Make link";
+    QrJoin => "QR-code om deel te nemen", "QR code to join";
+    Setup => "Voorbereiding", "Set-up";
+    ChooseQuestions => "Kies 2 vragen per niveau (1 tot 3 kan).", "Choose 2 questions per level (1 to 3 is fine).";
+    OwnQuestion => "Eigen vraag", "Own question";
+    Add => "Toevoegen", "Add";
+    Durations => "Tijden (minuten)", "Durations (minutes)";
+    DurReflect => "Stap 1: individuele reflectie", "Step 1: individual reflection";
+    DurDuos => "Stap 2: duo's", "Step 2: duos";
+    DurPlenary => "Stap 3: plenair", "Step 3: plenary";
+    DurTurn => "Spreektijd per persoon in een duo", "Speaking time per person in a duo";
+    DurJoint => "Gezamenlijke reflectie in een duo", "Joint reflection in a duo";
+    Extras => "Extra vragen", "Extra questions";
+    ExtraMarks => "Ronde 1: groen (ideaal) en rood (spanning) aanduiden", "Round 1: mark green (ideal) and red (tension)";
+    ExtraSmallChange => "Ronde 3: één kleine verandering in je eigen handelen", "Round 3: one small change in your own actions";
+    EditMe => "Naam of organisatie aanpassen", "Change name or organisation";
+    Save => "Opslaan", "Save";
+    Saved => "Opgeslagen.", "Saved.";
+    ThankYou => "De workshop is afgesloten. Bedankt!", "The workshop is closed. Thank you!";
+    Refused => "Niet gelukt", "Did not work";
 }

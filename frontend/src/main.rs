@@ -1,7 +1,9 @@
 //! kring-frontend: the browser app (Leptos CSR, compiled to wasm32 by `cargo xtask build`).
 //!
 //! Layout:
-//! - [`app`]: the pages and the path router.
+//! - [`app`]: the path router and the home page.
+//! - [`console`]: the facilitator's console. [`participant`]: joining and the participant's view.
+//!   [`screen`]: the projector view. [`widgets`]: components they share.
 //! - [`session`]: `use_workshop`, the hook that keeps a workshop's documents live over the
 //!   WebSocket with the shared sync engine, reconnecting when the network drops.
 //! - [`http`]: the JSON API calls. [`i18n`]: Dutch and English texts. [`storage`]: tokens
@@ -11,10 +13,14 @@
 //! synced documents and never keep a second copy of them.
 
 mod app;
+mod console;
 mod http;
 mod i18n;
+mod participant;
+mod screen;
 mod session;
 mod storage;
+mod widgets;
 
 fn main() {
     leptos::mount::mount_to_body(app::App);

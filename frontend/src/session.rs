@@ -1,16 +1,20 @@
 //! `use_workshop`: keeps one workshop live in the browser. It asks `/api/me` what the token may
-//! open, connects to `/sync` over a WebSocket, drives the shared client engine, and exposes the
-//! documents as signals. When the socket drops it shows as offline and reconnects with backoff;
-//! the engine keeps local edits and resyncs them on the next connection.
+//! open, estimates the server's clock, connects to `/sync` over a WebSocket, drives the shared
+//! client engine, and exposes the documents as signals. When the socket drops it shows as
+//! offline and reconnects with backoff; the engine keeps local edits and resyncs them on the
+//! next connection.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use kring_shared::automerge::AutomergeError;
+use kring_shared::automerge::transaction::Transaction;
 use kring_shared::engine::client::{ClientEvent, ClientRepo};
 use kring_shared::ids::{DocumentId, PeerId};
 use kring_shared::presence::Presence;
 use kring_shared::protocol::Message;
 use kring_shared::schema::workshop::{self, WorkshopView};
+use kring_shared::timer::{ClockSample, clock_offset};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -23,11 +27,12 @@ use crate::http;
 pub struct Me {
     pub role: String,
     pub participant_id: Option<String>,
+    pub facilitator_id: Option<String>,
     pub join_code: String,
     pub workshop_doc: DocumentId,
 }
 
-/// The live state of one workshop, as signals.
+/// The live state of one workshop, as signals, and the way to change it.
 #[derive(Clone, Copy)]
 pub struct UseWorkshopReturn {
     pub me: RwSignal<Option<Me>>,
@@ -37,6 +42,35 @@ pub struct UseWorkshopReturn {
     pub connected: RwSignal<bool>,
     /// Set when the token is not accepted (the page should offer to start over).
     pub auth_error: RwSignal<Option<String>>,
+    /// The last refusal or failure the server reported, for a notice.
+    pub last_error: RwSignal<Option<String>>,
+    /// Estimated `server clock − this browser's clock`, in milliseconds.
+    pub clock_offset: RwSignal<f64>,
+    /// The bearer token, for the JSON API.
+    pub token: StoredValue<String>,
+    engine: StoredValue<Option<Shared>, LocalStorage>,
+}
+
+impl UseWorkshopReturn {
+    /// Edits the workshop document locally and sends the change.
+    pub fn change_workshop(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
+    ) {
+        let Some(doc) = self.me.get_untracked().map(|m| m.workshop_doc) else {
+            return;
+        };
+        self.engine.with_value(|shared| {
+            if let Some(s) = shared {
+                s.change(doc, f);
+            }
+        });
+    }
+
+    /// The server's clock now, as this browser best knows it.
+    pub fn server_now(&self) -> f64 {
+        js_sys::Date::now() + self.clock_offset.get_untracked()
+    }
 }
 
 struct Inner {
@@ -52,6 +86,29 @@ struct Shared {
     url: String,
 }
 
+impl Shared {
+    fn change(
+        &self,
+        doc: DocumentId,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
+    ) {
+        let (out, view) = {
+            let mut inner = self.inner.borrow_mut();
+            if let Some(Err(e)) = inner.repo.change(&doc, f) {
+                self.signals.last_error.set(Some(e.to_string()));
+            }
+            let view = inner.repo.doc(&doc).map(workshop::view);
+            (inner.repo.flush(), view)
+        };
+        if let Some(v) = view {
+            self.signals.workshop.set(v);
+        }
+        if let Some(socket) = self.inner.borrow().socket.clone() {
+            send_all(&socket, out);
+        }
+    }
+}
+
 /// Opens the workshop a token belongs to and keeps it in sync.
 pub fn use_workshop(token: String) -> UseWorkshopReturn {
     let signals = UseWorkshopReturn {
@@ -60,6 +117,10 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
         presence: RwSignal::new(Presence::default()),
         connected: RwSignal::new(false),
         auth_error: RwSignal::new(None),
+        last_error: RwSignal::new(None),
+        clock_offset: RwSignal::new(0.0),
+        token: StoredValue::new(token.clone()),
+        engine: StoredValue::new_local(None),
     };
     leptos::task::spawn_local(async move {
         let me = match http::get_with_token("/api/me", &token).await {
@@ -79,6 +140,7 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
         signals.me.set(Some(Me {
             role: me["role"].as_str().unwrap_or_default().to_owned(),
             participant_id: me["participant_id"].as_str().map(str::to_owned),
+            facilitator_id: me["facilitator_id"].as_str().map(str::to_owned),
             join_code: me["join_code"].as_str().unwrap_or_default().to_owned(),
             workshop_doc,
         }));
@@ -93,9 +155,32 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
             })),
             url: sync_url(&token),
         };
+        signals.engine.set_value(Some(shared.clone()));
         connect(shared);
+        estimate_clock(signals).await;
     });
     signals
+}
+
+/// Three round trips to `/api/time`; the fastest gives the offset.
+async fn estimate_clock(signals: UseWorkshopReturn) {
+    let mut samples = Vec::new();
+    for _ in 0..3 {
+        let sent = js_sys::Date::now();
+        if let Ok(v) = http::get("/api/time").await {
+            let received = js_sys::Date::now();
+            if let Some(server) = v["now_ms"].as_f64() {
+                samples.push(ClockSample {
+                    sent,
+                    server,
+                    received,
+                });
+            }
+        }
+    }
+    if let Some(offset) = clock_offset(&samples) {
+        signals.clock_offset.set(offset);
+    }
 }
 
 fn sync_url(token: &str) -> String {
@@ -201,9 +286,8 @@ fn handle_events(s: &Shared, events: Vec<ClientEvent>) {
                     s.signals.presence.set(p);
                 }
             }
-            ClientEvent::DocUnavailable(_) | ClientEvent::ServerError(_) => {
-                web_sys::console::warn_1(&format!("{e:?}").into());
-            }
+            ClientEvent::ServerError(message) => s.signals.last_error.set(Some(message)),
+            ClientEvent::DocUnavailable(_) => {}
         }
     }
 }

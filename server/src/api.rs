@@ -8,8 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use kring_shared::access::{DocKind, Role};
-use kring_shared::ids::{DocumentId, WorkshopId};
+use kring_shared::ids::{DocumentId, FacilitatorId, WorkshopId};
 use kring_shared::schema::workshop as workshop_schema;
+use kring_shared::timer::TimerAction;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
@@ -19,7 +20,7 @@ use crate::auth;
 use crate::error::ApiError;
 use crate::registry::RegistryError;
 use crate::store::{DocumentRow, TokenRow, WorkshopRow, WriteBatch};
-use crate::workshop::Command;
+use crate::workshop::{Command, CommandError};
 
 /// Parses a JSON body, answering 400 with a readable message when it does not fit.
 fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
@@ -111,6 +112,7 @@ pub async fn create_workshop(
             workshop_id: id,
             role,
             participant: None,
+            facilitator: (role == Role::Facilitator).then(FacilitatorId::random),
         };
         app.store
             .write(WriteBatch {
@@ -257,6 +259,7 @@ pub async fn me(
         }
     }
     let mut body = serde_json::json!({
+        "facilitator_id": who.facilitator.map(|f| f.to_string()),
         "role": who.role,
         "workshop_id": who.workshop_id,
         "join_code": workshop.join_code,
@@ -266,4 +269,155 @@ pub async fn me(
         body["participant_id"] = p.to_string().into();
     }
     Ok(Json(body))
+}
+
+/// `GET /api/time`: the server's clock, for clients to estimate their skew.
+pub async fn time() -> impl IntoResponse {
+    Json(serde_json::json!({ "now_ms": now_ms() }))
+}
+
+/// Asks a workshop task a question and waits for the answer.
+async fn ask<T>(
+    app: &AppState,
+    workshop: WorkshopId,
+    make: impl FnOnce(oneshot::Sender<T>) -> Command,
+) -> Result<T, ApiError> {
+    let (reply, answer) = oneshot::channel();
+    app.registry
+        .send(workshop, make(reply))
+        .await
+        .map_err(registry_error)?;
+    answer
+        .await
+        .map_err(|_| ApiError::Internal("workshop task ended before answering".into()))
+}
+
+/// `GET /api/workshops/{join_code}`: what someone about to join may see — the title, the
+/// language and the organisations already present (offered as suggestions).
+pub async fn workshop_info(
+    State(app): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let workshop = app
+        .store
+        .workshop_by_code(auth::normalise_join_code(&code))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no workshop with join code `{code}`")))?;
+    let view = ask(&app, workshop.id, |reply| Command::View { reply }).await?;
+    Ok(Json(serde_json::json!({
+        "title": view.title,
+        "language": view.language,
+        "step": view.step,
+        "organisations": view.organisations(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct UpdateMe {
+    name: String,
+    #[serde(default)]
+    organisation: String,
+}
+
+/// `PATCH /api/me`: a participant fixes their name or organisation.
+pub async fn update_me(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let who = authenticate(&app, bearer(&headers)).await?;
+    let participant = who
+        .participant
+        .ok_or_else(|| ApiError::Forbidden("only participants have a name on the roster".into()))?;
+    let req: UpdateMe = json_body(&body)?;
+    let name = text_field(&req.name, "name", workshop_schema::MAX_NAME, true)?;
+    let organisation = text_field(
+        &req.organisation,
+        "organisation",
+        workshop_schema::MAX_ORGANISATION,
+        false,
+    )?;
+    ask(&app, who.workshop_id, |reply| Command::UpdateParticipant {
+        participant,
+        name,
+        organisation,
+        reply,
+    })
+    .await?
+    .map_err(ApiError::Internal)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn require_facilitator(who: &TokenRow) -> Result<(), ApiError> {
+    if who.role == Role::Facilitator {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only facilitators can do this".into()))
+    }
+}
+
+/// `POST /api/timer`: start, pause, resume, add time to or reset the step timer.
+pub async fn timer(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let who = authenticate(&app, bearer(&headers)).await?;
+    require_facilitator(&who)?;
+    let action: TimerAction = json_body(&body)?;
+    let by = who.principal();
+    let timer = ask(&app, who.workshop_id, |reply| Command::Timer {
+        by,
+        action,
+        now_ms: now_ms(),
+        reply,
+    })
+    .await?
+    .map_err(|e| match e {
+        CommandError::Forbidden(m) => ApiError::Forbidden(m),
+        CommandError::Failed(m) => ApiError::Internal(m),
+    })?;
+    Ok(Json(timer))
+}
+
+#[derive(Deserialize)]
+struct NewLink {
+    role: Role,
+}
+
+/// `POST /api/links`: a new secret link for a co-facilitator or for the projector screen.
+pub async fn create_link(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let who = authenticate(&app, bearer(&headers)).await?;
+    require_facilitator(&who)?;
+    let req: NewLink = json_body(&body)?;
+    let path = match req.role {
+        Role::Facilitator => "/facilitate",
+        Role::Screen => "/screen",
+        Role::Participant => {
+            return Err(ApiError::BadRequest(
+                "participants join with the join code, not with a link from here".into(),
+            ));
+        }
+    };
+    let token = auth::new_token();
+    app.store
+        .write(WriteBatch {
+            tokens: vec![TokenRow {
+                hash: auth::token_hash(&token),
+                workshop_id: who.workshop_id,
+                role: req.role,
+                participant: None,
+                facilitator: (req.role == Role::Facilitator).then(FacilitatorId::random),
+            }],
+            ..WriteBatch::default()
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "token": token, "path": format!("{path}#{token}") })),
+    ))
 }

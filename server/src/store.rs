@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use kring_shared::access::{DocKind, Role};
-use kring_shared::ids::{DocumentId, ParticipantId, WorkshopId};
+use kring_shared::ids::{DocumentId, FacilitatorId, ParticipantId, WorkshopId};
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
@@ -46,6 +46,18 @@ pub struct TokenRow {
     pub workshop_id: WorkshopId,
     pub role: Role,
     pub participant: Option<ParticipantId>,
+    pub facilitator: Option<FacilitatorId>,
+}
+
+impl TokenRow {
+    /// Who this token makes its bearer, for access decisions.
+    pub fn principal(&self) -> kring_shared::access::Principal {
+        kring_shared::access::Principal {
+            role: self.role,
+            participant: self.participant,
+            facilitator: self.facilitator,
+        }
+    }
 }
 
 /// A document's identity and permission scope.
@@ -166,7 +178,8 @@ CREATE TABLE IF NOT EXISTS tokens (
     hash BLOB PRIMARY KEY,
     workshop_id TEXT NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,
     role TEXT NOT NULL,
-    participant_id TEXT
+    participant_id TEXT,
+    facilitator_id TEXT
 );
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY,
@@ -258,12 +271,13 @@ fn write_group<'a>(
         }
         for t in &b.tokens {
             tx.execute(
-                "INSERT INTO tokens (hash, workshop_id, role, participant_id) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO tokens (hash, workshop_id, role, participant_id, facilitator_id) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
                     t.hash,
                     t.workshop_id.to_string(),
                     role_name(t.role),
-                    t.participant.map(|p| p.to_string())
+                    t.participant.map(|p| p.to_string()),
+                    t.facilitator.map(|f| f.to_string())
                 ],
             )?;
         }
@@ -387,18 +401,19 @@ impl Store for SqliteStore {
         Box::pin(self.call(move |conn| {
             let row = conn
                 .query_row(
-                    "SELECT workshop_id, role, participant_id FROM tokens WHERE hash = ?1",
+                    "SELECT workshop_id, role, participant_id, facilitator_id FROM tokens WHERE hash = ?1",
                     params![hash],
                     |r| {
                         Ok((
                             r.get::<_, String>(0)?,
                             r.get::<_, String>(1)?,
                             r.get::<_, Option<String>>(2)?,
+                            r.get::<_, Option<String>>(3)?,
                         ))
                     },
                 )
                 .optional()?;
-            let Some((workshop, role, participant)) = row else {
+            let Some((workshop, role, participant, facilitator)) = row else {
                 return Ok(None);
             };
             let role = match role.as_str() {
@@ -412,6 +427,7 @@ impl Store for SqliteStore {
                 workshop_id: parse(workshop)?,
                 role,
                 participant: participant.map(parse).transpose()?,
+                facilitator: facilitator.map(parse).transpose()?,
             }))
         }))
     }
@@ -465,6 +481,7 @@ mod tests {
                         workshop_id: w.id,
                         role: Role::Facilitator,
                         participant: None,
+                        facilitator: Some(FacilitatorId::random()),
                     }],
                     chunks: vec![(w.workshop_doc, vec![9]), (w.workshop_doc, vec![10])],
                     snapshots: vec![],

@@ -11,12 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use automerge::Automerge;
-use kring_shared::access::{DocKind, Principal, Role};
+use kring_shared::access::{DocKind, Principal, Role, access};
 use kring_shared::engine::hub::{Effects, Hub};
 use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
 use kring_shared::presence::Presence;
 use kring_shared::protocol::Message;
 use kring_shared::schema::{reflection, workshop as workshop_schema};
+use kring_shared::timer::{Timer, TimerAction};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -62,6 +63,32 @@ pub enum Command {
         now_ms: i64,
         reply: oneshot::Sender<Result<NewParticipant, String>>,
     },
+    /// A participant fixes their name or organisation.
+    UpdateParticipant {
+        participant: ParticipantId,
+        name: String,
+        organisation: String,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    /// The workshop document as a view (for public workshop info).
+    View {
+        reply: oneshot::Sender<workshop_schema::WorkshopView>,
+    },
+    /// A facilitator acts on the step timer; the server's clock is the timer's clock.
+    Timer {
+        by: Principal,
+        action: TimerAction,
+        now_ms: i64,
+        reply: oneshot::Sender<Result<Timer, CommandError>>,
+    },
+}
+
+/// Why a command was not carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandError {
+    /// The principal may not do this now (e.g. the console is locked by someone else).
+    Forbidden(String),
+    Failed(String),
 }
 
 /// What joining hands back to the HTTP handler.
@@ -274,6 +301,39 @@ impl WorkshopTask {
                     fx.merge(self.presence());
                 }
             }
+            Command::View { reply } => {
+                let doc = self.hub.workshop_document();
+                let view = self
+                    .hub
+                    .document(&doc)
+                    .map(workshop_schema::view)
+                    .unwrap_or_default();
+                replies.push(Box::new(move || {
+                    let _ = reply.send(view);
+                }));
+            }
+            Command::UpdateParticipant {
+                participant,
+                name,
+                organisation,
+                reply,
+            } => {
+                let result = self.update_participant(participant, name, organisation, fx);
+                replies.push(Box::new(move || {
+                    let _ = reply.send(result);
+                }));
+            }
+            Command::Timer {
+                by,
+                action,
+                now_ms,
+                reply,
+            } => {
+                let result = self.timer(by, action, now_ms, fx);
+                replies.push(Box::new(move || {
+                    let _ = reply.send(result);
+                }));
+            }
             Command::AddParticipant {
                 name,
                 organisation,
@@ -333,6 +393,7 @@ impl WorkshopTask {
             workshop_id: self.id,
             role: Role::Participant,
             participant: Some(participant_id),
+            facilitator: None,
         });
         tracing::info!(participant = %participant_id, "participant joined");
         Ok(NewParticipant {
@@ -340,6 +401,61 @@ impl WorkshopTask {
             token,
             reflection_doc,
         })
+    }
+
+    fn update_participant(
+        &mut self,
+        participant: ParticipantId,
+        name: String,
+        organisation: String,
+        fx: &mut Effects,
+    ) -> Result<(), String> {
+        let doc = self.hub.workshop_document();
+        let current = self
+            .hub
+            .document(&doc)
+            .map(workshop_schema::view)
+            .and_then(|v| v.roster.into_iter().find(|r| r.id == participant))
+            .ok_or_else(|| "not on the roster".to_owned())?;
+        let entry = workshop_schema::RosterEntry {
+            name,
+            organisation,
+            ..current
+        };
+        let (_, more) = self
+            .hub
+            .change(doc, |tx| workshop_schema::put_roster_entry(tx, &entry))
+            .map_err(|e| e.to_string())?;
+        fx.merge(more);
+        Ok(())
+    }
+
+    fn timer(
+        &mut self,
+        by: Principal,
+        action: TimerAction,
+        now_ms: i64,
+        fx: &mut Effects,
+    ) -> Result<Timer, CommandError> {
+        let doc = self.hub.workshop_document();
+        let ctx = self.hub.context();
+        if !access(&by, &DocKind::Workshop, &ctx).can_write() {
+            return Err(CommandError::Forbidden(
+                "only the facilitator who locked the console can steer now".into(),
+            ));
+        }
+        let before = self
+            .hub
+            .document(&doc)
+            .map(|d| workshop_schema::view(d).timer)
+            .unwrap_or_default();
+        let after = before.apply(action, now_ms);
+        let (_, more) = self
+            .hub
+            .change(doc, |tx| workshop_schema::write_timer(tx, &after))
+            .map_err(|e| CommandError::Failed(e.to_string()))?;
+        fx.merge(more);
+        Ok(after)
     }
 
     fn presence(&mut self) -> Effects {

@@ -10,7 +10,6 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
-use kring_shared::access::Principal;
 use kring_shared::ids::PeerId;
 use kring_shared::limits::MAX_FRAME_BYTES;
 use kring_shared::protocol::{Message, PROTOCOL_VERSION, PeerMetadata};
@@ -168,10 +167,7 @@ async fn handshake(
     }
     let (outbox_tx, outbox_rx) = mpsc::channel(OUTBOX);
     let (reply, answer) = oneshot::channel();
-    let principal = Principal {
-        role: who.role,
-        participant: who.participant,
-    };
+    let principal = who.principal();
     let connect = Command::Connect {
         peer: sender_id.clone(),
         principal,

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::ParticipantId;
+use crate::ids::{FacilitatorId, ParticipantId};
 use crate::step::Step;
 
 /// The role a token grants. Bound when the WebSocket is upgraded, never taken from a message.
@@ -21,31 +21,51 @@ pub enum Role {
     Screen,
 }
 
-/// An authenticated peer: its role and, for participants, who it is.
+/// An authenticated peer: its role and who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Principal {
     pub role: Role,
+    /// Set for participants.
     pub participant: Option<ParticipantId>,
+    /// Set for facilitators.
+    pub facilitator: Option<FacilitatorId>,
 }
 
 impl Principal {
-    pub fn facilitator() -> Self {
+    pub fn facilitator(id: FacilitatorId) -> Self {
         Self {
             role: Role::Facilitator,
             participant: None,
+            facilitator: Some(id),
         }
     }
     pub fn screen() -> Self {
         Self {
             role: Role::Screen,
             participant: None,
+            facilitator: None,
         }
     }
     pub fn participant(id: ParticipantId) -> Self {
         Self {
             role: Role::Participant,
             participant: Some(id),
+            facilitator: None,
         }
+    }
+}
+
+/// The state of the workshop that access depends on, read from the workshop document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Context {
+    pub step: Step,
+    /// When set, only this facilitator may steer (change the workshop document).
+    pub lock: Option<FacilitatorId>,
+}
+
+impl Context {
+    pub fn at(step: Step) -> Self {
+        Self { step, lock: None }
     }
 }
 
@@ -88,9 +108,13 @@ impl Access {
 }
 
 /// The access rule table. Duo partners' read access to reflections arrives with the duo step.
-pub fn access(who: &Principal, doc: &DocKind, step: Step) -> Access {
+pub fn access(who: &Principal, doc: &DocKind, ctx: &Context) -> Access {
+    let step = ctx.step;
     match (doc, who.role) {
-        (DocKind::Workshop, Role::Facilitator) => Access::Write,
+        (DocKind::Workshop, Role::Facilitator) => match ctx.lock {
+            Some(holder) if who.facilitator != Some(holder) => Access::Read,
+            _ => Access::Write,
+        },
         (DocKind::Workshop, Role::Participant | Role::Screen) => Access::Read,
         (DocKind::Reflection { owner }, Role::Participant) if who.participant == Some(*owner) => {
             if step == Step::Closed {
@@ -116,7 +140,7 @@ mod tests {
         let mine = DocKind::Reflection { owner: me };
         let theirs = DocKind::Reflection { owner: other };
         let p = Principal::participant(me);
-        let f = Principal::facilitator();
+        let f = Principal::facilitator(FacilitatorId::random());
         let s = Principal::screen();
         use Access::*;
         let rows: &[(Principal, DocKind, Step, Access)] = &[
@@ -136,7 +160,7 @@ mod tests {
         ];
         for (who, doc, step, expected) in rows {
             assert_eq!(
-                access(who, doc, *step),
+                access(who, doc, &Context::at(*step)),
                 *expected,
                 "{who:?} {doc:?} {step:?}"
             );
@@ -148,7 +172,7 @@ mod tests {
         let me = ParticipantId::random();
         let docs = [DocKind::Workshop, DocKind::Reflection { owner: me }];
         let whos = [
-            Principal::facilitator(),
+            Principal::facilitator(FacilitatorId::random()),
             Principal::screen(),
             Principal::participant(me),
             Principal::participant(ParticipantId::random()),
@@ -156,7 +180,7 @@ mod tests {
         for step in Step::ALL {
             for doc in &docs {
                 for who in &whos {
-                    let a = access(who, doc, step);
+                    let a = access(who, doc, &Context::at(step));
                     assert!(!a.can_write() || a.can_read());
                 }
             }
@@ -166,7 +190,9 @@ mod tests {
     #[test]
     fn the_screen_never_writes() {
         for step in Step::ALL {
-            assert!(!access(&Principal::screen(), &DocKind::Workshop, step).can_write());
+            assert!(
+                !access(&Principal::screen(), &DocKind::Workshop, &Context::at(step)).can_write()
+            );
         }
     }
 }

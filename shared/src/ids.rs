@@ -57,6 +57,10 @@ uuid_id!(
     /// One participant of one workshop.
     ParticipantId
 );
+uuid_id!(
+    /// One facilitator link of one workshop (the creator's, or a co-facilitator's).
+    FacilitatorId
+);
 
 /// An automerge-repo document id: 16 random bytes, shown as base58check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -6,7 +6,8 @@
 //!
 //! Layout:
 //! - [`ids`]: newtype ids (workshop, participant, document, peer).
-//! - [`step`]: the steps of the work form.
+//! - [`step`]: the steps of the work form. [`method`]: the work form's content as data.
+//! - [`timer`]: the server-held step timer and the clients' clock-skew estimate.
 //! - [`access`]: who may read and write which document, per step.
 //! - [`schema`]: what each document may hold; typed views and initial writes.
 //! - [`protocol`]: automerge-repo network messages and their CBOR codec.
@@ -18,9 +19,11 @@ pub mod access;
 pub mod engine;
 pub mod ids;
 pub mod limits;
+pub mod method;
 pub mod presence;
 pub mod protocol;
 pub mod schema;
 pub mod step;
+pub mod timer;
 
 pub use automerge;

@@ -8,7 +8,7 @@ use automerge::{Automerge, ReadDoc};
 use kring_shared::access::{DocKind, Principal};
 use kring_shared::engine::client::{ClientEvent, ClientRepo, DocStatus};
 use kring_shared::engine::hub::Hub;
-use kring_shared::ids::{DocumentId, ParticipantId, PeerId};
+use kring_shared::ids::{DocumentId, FacilitatorId, ParticipantId, PeerId};
 use kring_shared::protocol::Message;
 use kring_shared::schema::{reflection, workshop};
 
@@ -119,8 +119,8 @@ fn title(c: &ClientRepo, doc: DocumentId) -> String {
 #[test]
 fn several_peers_converge_on_concurrent_edits() {
     let (mut net, ws) = Net::new();
-    let f1 = net.add_client(Principal::facilitator());
-    let f2 = net.add_client(Principal::facilitator());
+    let f1 = net.add_client(Principal::facilitator(FacilitatorId::random()));
+    let f2 = net.add_client(Principal::facilitator(FacilitatorId::random()));
     let p = net.add_client(Principal::participant(ParticipantId::random()));
     for c in [f1, f2, p] {
         assert_eq!(net.open(c, ws), DocStatus::Ready);
@@ -155,7 +155,7 @@ fn several_peers_converge_on_concurrent_edits() {
 #[test]
 fn a_read_only_peers_changes_are_refused_and_reach_nobody() {
     let (mut net, ws) = Net::new();
-    let f = net.add_client(Principal::facilitator());
+    let f = net.add_client(Principal::facilitator(FacilitatorId::random()));
     let p = net.add_client(Principal::participant(ParticipantId::random()));
     net.open(f, ws);
     net.open(p, ws);
@@ -186,7 +186,7 @@ fn a_reflection_syncs_between_its_owners_devices_only() {
     let phone = net.add_client(Principal::participant(me));
     let laptop = net.add_client(Principal::participant(me));
     let other = net.add_client(Principal::participant(ParticipantId::random()));
-    let fac = net.add_client(Principal::facilitator());
+    let fac = net.add_client(Principal::facilitator(FacilitatorId::random()));
     assert_eq!(net.open(phone, refl), DocStatus::Ready);
     assert_eq!(net.open(laptop, refl), DocStatus::Ready);
     assert_eq!(net.open(other, refl), DocStatus::Unavailable);

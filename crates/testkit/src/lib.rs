@@ -201,6 +201,8 @@ pub struct SyncClient {
     pub events: Vec<ClientEvent>,
     /// Close frame reason, once the server closed the connection.
     pub closed: Option<String>,
+    /// Bytes received in binary frames so far.
+    pub bytes_in: usize,
 }
 
 impl SyncClient {
@@ -214,6 +216,7 @@ impl SyncClient {
             ws,
             events: vec![],
             closed: None,
+            bytes_in: 0,
         };
         let join = c.repo.join_message();
         c.send(&join).await?;
@@ -250,6 +253,7 @@ impl SyncClient {
         };
         match frame {
             WsMessage::Binary(b) => {
+                self.bytes_in += b.len();
                 let m = Message::decode(&b).map_err(|e| KitError::Protocol(e.to_string()))?;
                 let (out, events) = self.repo.receive(m);
                 self.events.extend(events);

@@ -12,7 +12,7 @@ use automerge::transaction::Transaction;
 use automerge::{Automerge, AutomergeError, ChangeHash};
 
 use super::next_sync_message;
-use crate::access::{Access, DocKind, Principal, access};
+use crate::access::{Access, Context, DocKind, Principal, access};
 use crate::ids::{DocumentId, PeerId};
 use crate::limits::{MAX_INFLATED_BYTES, inflated_size};
 use crate::protocol::{DocMessage, Message};
@@ -68,7 +68,7 @@ struct HubDoc {
 /// One workshop's documents and peers.
 pub struct Hub {
     id: PeerId,
-    step: Step,
+    ctx: Context,
     workshop_doc: DocumentId,
     docs: HashMap<DocumentId, HubDoc>,
     peers: BTreeMap<PeerId, Principal>,
@@ -80,14 +80,14 @@ impl Hub {
     pub fn new(id: PeerId, workshop_doc: DocumentId, doc: Automerge) -> Self {
         let mut hub = Self {
             id,
-            step: Step::Lobby,
+            ctx: Context::at(Step::Lobby),
             workshop_doc,
             docs: HashMap::new(),
             peers: BTreeMap::new(),
             ephemeral_count: 0,
         };
         hub.insert_document(workshop_doc, DocKind::Workshop, doc);
-        hub.step = hub.read_step();
+        hub.ctx = hub.read_context();
         hub
     }
 
@@ -96,7 +96,12 @@ impl Hub {
     }
 
     pub fn step(&self) -> Step {
-        self.step
+        self.ctx.step
+    }
+
+    /// The workshop state access depends on (step, lock).
+    pub fn context(&self) -> Context {
+        self.ctx
     }
 
     pub fn workshop_document(&self) -> DocumentId {
@@ -149,7 +154,7 @@ impl Hub {
 
     fn access_of(&self, peer: &PeerId, doc: &DocumentId) -> Access {
         match (self.peers.get(peer), self.docs.get(doc)) {
-            (Some(who), Some(d)) => access(who, &d.kind, self.step),
+            (Some(who), Some(d)) => access(who, &d.kind, &self.ctx),
             _ => Access::None,
         }
     }
@@ -297,9 +302,9 @@ impl Hub {
             }
         }
         if doc_id == self.workshop_doc {
-            let step = self.read_step();
-            if step != self.step {
-                self.step = step;
+            let ctx = self.read_context();
+            if ctx != self.ctx {
+                self.ctx = ctx;
                 fx.merge(self.reevaluate_access());
             }
         }
@@ -327,7 +332,7 @@ impl Hub {
         for (doc_id, d) in &self.docs {
             for peer in d.subscribers.keys() {
                 let who = self.peers.get(peer);
-                if !who.is_some_and(|w| access(w, &d.kind, self.step).can_read()) {
+                if !who.is_some_and(|w| access(w, &d.kind, &self.ctx).can_read()) {
                     lost.push((*doc_id, peer.clone()));
                 }
             }
@@ -341,11 +346,17 @@ impl Hub {
         fx
     }
 
-    fn read_step(&self) -> Step {
-        self.docs
-            .get(&self.workshop_doc)
-            .and_then(|d| schema::workshop::view(&d.doc).step)
-            .unwrap_or(Step::Lobby)
+    fn read_context(&self) -> Context {
+        match self.docs.get(&self.workshop_doc) {
+            Some(d) => {
+                let v = schema::workshop::view(&d.doc);
+                Context {
+                    step: v.step.unwrap_or(Step::Lobby),
+                    lock: v.lock,
+                }
+            }
+            None => Context::at(Step::Lobby),
+        }
     }
 
     /// A change made by the server itself (a roster entry, a new document's first content).

@@ -134,6 +134,64 @@ impl<'a, D: ReadDoc> MapReader<'a, D> {
         }
     }
 
+    /// A boolean.
+    pub fn boolean(&self, key: &str) -> Result<Option<bool>, SchemaError> {
+        match self.value(key) {
+            None => Ok(None),
+            Some((Value::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Boolean(b) => Ok(Some(*b)),
+                _ => Err(SchemaError::new(
+                    self.child_path(key),
+                    "must be true or false",
+                )),
+            },
+            Some(_) => Err(SchemaError::new(
+                self.child_path(key),
+                "must be true or false",
+            )),
+        }
+    }
+
+    /// A list of strings: at most `max_items`, each at most `max_chars`.
+    pub fn string_list(
+        &self,
+        key: &str,
+        max_items: usize,
+        max_chars: usize,
+    ) -> Result<Option<Vec<String>>, SchemaError> {
+        let path = self.child_path(key);
+        let id = match self.value(key) {
+            None => return Ok(None),
+            Some((Value::Object(ObjType::List), id)) => id,
+            Some(_) => return Err(SchemaError::new(path, "must be a list")),
+        };
+        let n = self.doc.length(&id);
+        if n > max_items {
+            return Err(SchemaError::new(
+                path,
+                format!("holds {n} items, at most {max_items} are allowed"),
+            ));
+        }
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            match self.doc.get(&id, i).ok().flatten() {
+                Some((Value::Scalar(s), _)) => match s.as_ref() {
+                    ScalarValue::Str(s) if s.chars().count() <= max_chars => {
+                        out.push(s.to_string())
+                    }
+                    _ => {
+                        return Err(SchemaError::new(
+                            format!("{path}/{i}"),
+                            format!("must be a string of at most {max_chars} characters"),
+                        ));
+                    }
+                },
+                _ => return Err(SchemaError::new(format!("{path}/{i}"), "must be a string")),
+            }
+        }
+        Ok(Some(out))
+    }
+
     /// A finite number (int or float).
     pub fn number(&self, key: &str) -> Result<Option<f64>, SchemaError> {
         match self.value(key) {
@@ -146,6 +204,17 @@ impl<'a, D: ReadDoc> MapReader<'a, D> {
                 _ => Err(SchemaError::new(self.child_path(key), "must be a number")),
             },
             Some(_) => Err(SchemaError::new(self.child_path(key), "must be a number")),
+        }
+    }
+
+    /// A number within `min..=max`.
+    pub fn number_in(&self, key: &str, min: f64, max: f64) -> Result<Option<f64>, SchemaError> {
+        match self.number(key)? {
+            Some(n) if n < min || n > max => Err(SchemaError::new(
+                self.child_path(key),
+                format!("{n} is outside {min}..={max}"),
+            )),
+            other => Ok(other),
         }
     }
 

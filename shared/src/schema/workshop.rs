@@ -1,24 +1,41 @@
-//! The workshop document: title, language, current step and roster.
+//! The workshop document: title, language, step, the facilitator's plan, the step timer, the
+//! last broadcast message, the console lock, and the roster.
 //!
 //! ```text
 //! { title: str, language: "nl"|"en", step: Step,
-//!   roster: { <participant id>: { name: str, organisation: str, joined_at: int (ms) } } }
+//!   plan: { questions: { <level>: [question id] },          // 0–3 per level; bank or custom ids
+//!           custom: { <id>: { level, text } },               // the facilitator's own questions
+//!           minutes: { reflect, duos, plenary, turn, joint }, // 1–180
+//!           extra_marks: bool, extra_small_change: bool },
+//!   timer: { duration_ms, ends_at?, remaining_ms },           // server clock; written by the server
+//!   broadcast?: { id, text, at },
+//!   lock?: <facilitator id>,                                  // only this facilitator steers
+//!   roster: { <participant id>: { name, organisation, joined_at } } }
 //! ```
-//! Facilitators write it; the server writes roster entries when people join.
+//! Facilitators write it; the server writes roster entries and the timer.
+
+use std::collections::BTreeMap;
 
 use automerge::transaction::Transactable;
-use automerge::{ObjType, ReadDoc, ScalarValue};
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
 use super::{MapReader, SchemaError};
-use crate::ids::ParticipantId;
+use crate::ids::{FacilitatorId, ParticipantId};
+use crate::method::{self, LevelId};
 use crate::step::Step;
+use crate::timer::{MAX_TIMER_MS, Timer};
 
 pub const MAX_TITLE: usize = 120;
 pub const MAX_NAME: usize = 80;
 pub const MAX_ORGANISATION: usize = 120;
 pub const MAX_ROSTER: usize = 500;
+pub const MAX_QUESTION: usize = 300;
+pub const MAX_CUSTOM_QUESTIONS: usize = 30;
+pub const MAX_BROADCAST: usize = 200;
 pub const LANGUAGES: [&str; 2] = ["nl", "en"];
+/// The keys of `plan.minutes`.
+pub const MINUTE_KEYS: [&str; 5] = ["reflect", "duos", "plenary", "turn", "joint"];
 
 /// One person on the roster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,17 +46,206 @@ pub struct RosterEntry {
     pub joined_at: i64,
 }
 
+/// A question the facilitator wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomQuestion {
+    pub id: String,
+    pub level: LevelId,
+    pub text: String,
+}
+
+/// Lengths in minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Minutes {
+    pub reflect: u32,
+    pub duos: u32,
+    pub plenary: u32,
+    /// One person's speaking turn in a duo.
+    pub turn: u32,
+    /// The duo's joint reflection.
+    pub joint: u32,
+}
+
+impl Default for Minutes {
+    fn default() -> Self {
+        Minutes {
+            reflect: method::STEPS[0].default_minutes,
+            duos: method::STEPS[1].default_minutes,
+            plenary: method::STEPS[2].default_minutes,
+            turn: method::DEFAULT_TURN_MINUTES,
+            joint: method::DEFAULT_JOINT_MINUTES,
+        }
+    }
+}
+
+impl Minutes {
+    /// The length of a step's timer, if the step has one.
+    pub fn for_step(&self, step: Step) -> Option<u32> {
+        match step {
+            Step::Reflect => Some(self.reflect),
+            Step::Duos => Some(self.duos),
+            Step::Plenary => Some(self.plenary),
+            Step::Lobby | Step::Closed => None,
+        }
+    }
+}
+
+/// The facilitator's plan for the work form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Chosen question ids per level, in order.
+    pub questions: BTreeMap<LevelId, Vec<String>>,
+    pub custom: Vec<CustomQuestion>,
+    pub minutes: Minutes,
+    pub extra_marks: bool,
+    pub extra_small_change: bool,
+}
+
+impl Default for Plan {
+    fn default() -> Self {
+        Plan {
+            questions: LevelId::ALL
+                .into_iter()
+                .map(|l| {
+                    (
+                        l,
+                        method::default_questions(l)
+                            .into_iter()
+                            .map(String::from)
+                            .collect(),
+                    )
+                })
+                .collect(),
+            custom: vec![],
+            minutes: Minutes::default(),
+            extra_marks: true,
+            extra_small_change: true,
+        }
+    }
+}
+
+impl Plan {
+    /// The text of a chosen question, from the bank or the facilitator's own.
+    pub fn question_text(&self, id: &str, language: &str) -> Option<String> {
+        if let Some((_, q)) = method::question(id) {
+            return Some(q.text.get(language).to_owned());
+        }
+        self.custom
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.text.clone())
+    }
+
+    /// The chosen questions of a level, as texts.
+    pub fn chosen(&self, level: LevelId, language: &str) -> Vec<String> {
+        self.questions
+            .get(&level)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| self.question_text(id, language))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A short message from the facilitator to everyone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Broadcast {
+    pub id: String,
+    pub text: String,
+    pub at: i64,
+}
+
 /// What views read from the workshop document.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct WorkshopView {
     pub title: String,
     pub language: String,
     pub step: Option<Step>,
+    pub plan: Plan,
+    pub timer: Timer,
+    pub broadcast: Option<Broadcast>,
+    pub lock: Option<FacilitatorId>,
     /// Sorted by join time, then id.
     pub roster: Vec<RosterEntry>,
 }
 
-/// Reads the document tolerantly: a field that is missing or malformed reads as empty.
+impl WorkshopView {
+    /// The organisations on the roster, each once, as first written.
+    pub fn organisations(&self) -> Vec<String> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.roster
+            .iter()
+            .map(|r| r.organisation.trim().to_owned())
+            .filter(|o| !o.is_empty() && seen.insert(o.to_lowercase()))
+            .collect()
+    }
+}
+
+fn read_plan<D: ReadDoc>(root: &MapReader<'_, D>) -> Plan {
+    let Some(plan) = root.map("plan").ok().flatten() else {
+        return Plan::default();
+    };
+    let mut out = Plan::default();
+    if let Some(q) = plan.map("questions").ok().flatten() {
+        for level in LevelId::ALL {
+            if let Some(list) = q
+                .string_list(level.as_str(), usize::MAX, usize::MAX)
+                .ok()
+                .flatten()
+            {
+                out.questions.insert(level, list);
+            }
+        }
+    }
+    if let Some(custom) = plan.map("custom").ok().flatten() {
+        out.custom = custom
+            .keys()
+            .into_iter()
+            .filter_map(|id| {
+                let c = custom.map(&id).ok()??;
+                Some(CustomQuestion {
+                    level: LevelId::parse(&c.string("level", 32).ok()??)?,
+                    text: c.string("text", usize::MAX).ok()??,
+                    id,
+                })
+            })
+            .collect();
+    }
+    if let Some(m) = plan.map("minutes").ok().flatten() {
+        let get = |k: &str, d: u32| m.number(k).ok().flatten().map(|n| n as u32).unwrap_or(d);
+        let d = Minutes::default();
+        out.minutes = Minutes {
+            reflect: get("reflect", d.reflect),
+            duos: get("duos", d.duos),
+            plenary: get("plenary", d.plenary),
+            turn: get("turn", d.turn),
+            joint: get("joint", d.joint),
+        };
+    }
+    out.extra_marks = plan.boolean("extra_marks").ok().flatten().unwrap_or(true);
+    out.extra_small_change = plan
+        .boolean("extra_small_change")
+        .ok()
+        .flatten()
+        .unwrap_or(true);
+    out
+}
+
+fn read_timer<D: ReadDoc>(root: &MapReader<'_, D>) -> Timer {
+    let Some(t) = root.map("timer").ok().flatten() else {
+        return Timer::default();
+    };
+    let num = |k: &str| t.number(k).ok().flatten().map(|n| n as i64);
+    Timer {
+        duration_ms: num("duration_ms").unwrap_or(0),
+        ends_at: num("ends_at"),
+        remaining_ms: num("remaining_ms").unwrap_or(0),
+    }
+}
+
+/// Reads the document tolerantly: a field that is missing or malformed reads as its default.
 pub fn view(doc: &impl ReadDoc) -> WorkshopView {
     let root = MapReader::root(doc);
     let mut roster: Vec<RosterEntry> = root
@@ -66,6 +272,13 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
         })
         .unwrap_or_default();
     roster.sort_by_key(|r| (r.joined_at, r.id));
+    let broadcast = root.map("broadcast").ok().flatten().and_then(|b| {
+        Some(Broadcast {
+            id: b.string("id", usize::MAX).ok()??,
+            text: b.string("text", usize::MAX).ok()??,
+            at: b.number("at").ok().flatten().unwrap_or(0.0) as i64,
+        })
+    });
     WorkshopView {
         title: root
             .string("title", usize::MAX)
@@ -82,17 +295,113 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
             .ok()
             .flatten()
             .and_then(|s| s.parse().ok()),
+        plan: read_plan(&root),
+        timer: read_timer(&root),
+        broadcast,
+        lock: root
+            .string("lock", 64)
+            .ok()
+            .flatten()
+            .and_then(|s| s.parse().ok()),
         roster,
     }
 }
 
+fn validate_plan<D: ReadDoc>(plan: &MapReader<'_, D>) -> Result<(), SchemaError> {
+    plan.only_keys(&[
+        "questions",
+        "custom",
+        "minutes",
+        "extra_marks",
+        "extra_small_change",
+    ])?;
+    let mut custom_levels = BTreeMap::new();
+    if let Some(custom) = plan.map("custom")? {
+        custom.at_most(MAX_CUSTOM_QUESTIONS)?;
+        for id in custom.keys() {
+            if id.chars().count() > 64 || method::question(&id).is_some() {
+                return Err(SchemaError::new(
+                    format!("/plan/custom/{id}"),
+                    "is not a usable id",
+                ));
+            }
+            let c = custom.required_map(&id)?;
+            c.only_keys(&["level", "text"])?;
+            let levels: Vec<&str> = LevelId::ALL.iter().map(|l| l.as_str()).collect();
+            let level = c.one_of("level", &levels)?.and_then(|l| LevelId::parse(&l));
+            c.required_string("text", MAX_QUESTION)?;
+            custom_levels.insert(id, level);
+        }
+    }
+    if let Some(q) = plan.map("questions")? {
+        let levels: Vec<&str> = LevelId::ALL.iter().map(|l| l.as_str()).collect();
+        q.only_keys(&levels)?;
+        for level in LevelId::ALL {
+            let Some(ids) = q.string_list(level.as_str(), method::QUESTIONS_PER_LEVEL.2, 64)?
+            else {
+                continue;
+            };
+            for id in ids {
+                let fits = match method::question(&id) {
+                    Some((l, _)) => l == level,
+                    None => custom_levels.get(&id) == Some(&Some(level)),
+                };
+                if !fits {
+                    return Err(SchemaError::new(
+                        format!("/plan/questions/{}", level.as_str()),
+                        format!("`{id}` is not a question of this level"),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(m) = plan.map("minutes")? {
+        m.only_keys(&MINUTE_KEYS)?;
+        for k in MINUTE_KEYS {
+            m.number_in(k, 1.0, 180.0)?;
+        }
+    }
+    plan.boolean("extra_marks")?;
+    plan.boolean("extra_small_change")?;
+    Ok(())
+}
+
 pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
     let root = MapReader::root(doc);
-    root.only_keys(&["title", "language", "step", "roster"])?;
+    root.only_keys(&[
+        "title",
+        "language",
+        "step",
+        "plan",
+        "timer",
+        "broadcast",
+        "lock",
+        "roster",
+    ])?;
     root.required_string("title", MAX_TITLE)?;
     root.one_of("language", &LANGUAGES)?;
     let steps: Vec<&str> = Step::ALL.iter().map(|s| s.as_str()).collect();
     root.one_of("step", &steps)?;
+    if let Some(plan) = root.map("plan")? {
+        validate_plan(&plan)?;
+    }
+    if let Some(t) = root.map("timer")? {
+        t.only_keys(&["duration_ms", "ends_at", "remaining_ms"])?;
+        t.number_in("duration_ms", 0.0, MAX_TIMER_MS as f64)?;
+        t.number_in("remaining_ms", 0.0, MAX_TIMER_MS as f64)?;
+        t.number("ends_at")?;
+    }
+    if let Some(b) = root.map("broadcast")? {
+        b.only_keys(&["id", "text", "at"])?;
+        b.required_string("id", 64)?;
+        b.required_string("text", MAX_BROADCAST)?;
+        b.number("at")?;
+    }
+    if let Some(lock) = root.string("lock", 64)?
+        && lock.parse::<FacilitatorId>().is_err()
+    {
+        return Err(SchemaError::new("/lock", "is not a facilitator id"));
+    }
     if let Some(roster) = root.map("roster")? {
         roster.at_most(MAX_ROSTER)?;
         for key in roster.keys() {
@@ -112,7 +421,19 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
     Ok(())
 }
 
-/// Writes the initial document of a new workshop.
+/// The map at `root[key]`, created if missing.
+fn ensure_map(
+    tx: &mut impl Transactable,
+    parent: &ObjId,
+    key: &str,
+) -> Result<ObjId, automerge::AutomergeError> {
+    match tx.get(parent, key)? {
+        Some((automerge::Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => tx.put_object(parent, key, ObjType::Map),
+    }
+}
+
+/// Writes the initial document of a new workshop, with the seed's default plan.
 pub fn init(
     tx: &mut impl Transactable,
     title: &str,
@@ -121,6 +442,34 @@ pub fn init(
     tx.put(automerge::ROOT, "title", title)?;
     tx.put(automerge::ROOT, "language", language)?;
     tx.put(automerge::ROOT, "step", Step::Lobby.as_str())?;
+    let plan = Plan::default();
+    let p = tx.put_object(automerge::ROOT, "plan", ObjType::Map)?;
+    let q = tx.put_object(&p, "questions", ObjType::Map)?;
+    for (level, ids) in &plan.questions {
+        let list = tx.put_object(&q, level.as_str(), ObjType::List)?;
+        for (i, id) in ids.iter().enumerate() {
+            tx.insert(&list, i, id.as_str())?;
+        }
+    }
+    tx.put_object(&p, "custom", ObjType::Map)?;
+    let m = tx.put_object(&p, "minutes", ObjType::Map)?;
+    let d = plan.minutes;
+    for (k, v) in MINUTE_KEYS
+        .iter()
+        .zip([d.reflect, d.duos, d.plenary, d.turn, d.joint])
+    {
+        tx.put(&m, *k, ScalarValue::Int(i64::from(v)))?;
+    }
+    tx.put(&p, "extra_marks", true)?;
+    tx.put(&p, "extra_small_change", true)?;
+    write_timer(
+        tx,
+        &Timer {
+            duration_ms: i64::from(d.reflect) * 60_000,
+            ends_at: None,
+            remaining_ms: i64::from(d.reflect) * 60_000,
+        },
+    )?;
     tx.put_object(automerge::ROOT, "roster", ObjType::Map)?;
     Ok(())
 }
@@ -130,11 +479,8 @@ pub fn put_roster_entry(
     tx: &mut impl Transactable,
     entry: &RosterEntry,
 ) -> Result<(), automerge::AutomergeError> {
-    let roster = match tx.get(automerge::ROOT, "roster")? {
-        Some((automerge::Value::Object(ObjType::Map), id)) => id,
-        _ => tx.put_object(automerge::ROOT, "roster", ObjType::Map)?,
-    };
-    let e = tx.put_object(&roster, entry.id.to_string(), ObjType::Map)?;
+    let roster = ensure_map(tx, &automerge::ROOT, "roster")?;
+    let e = ensure_map(tx, &roster, &entry.id.to_string())?;
     tx.put(&e, "name", entry.name.as_str())?;
     tx.put(&e, "organisation", entry.organisation.as_str())?;
     tx.put(&e, "joined_at", ScalarValue::Int(entry.joined_at))?;
@@ -144,6 +490,90 @@ pub fn put_roster_entry(
 /// Moves the workshop to another step.
 pub fn set_step(tx: &mut impl Transactable, step: Step) -> Result<(), automerge::AutomergeError> {
     tx.put(automerge::ROOT, "step", step.as_str())
+}
+
+/// Writes the timer (the server does, with its own clock).
+pub fn write_timer(tx: &mut impl Transactable, t: &Timer) -> Result<(), automerge::AutomergeError> {
+    let m = ensure_map(tx, &automerge::ROOT, "timer")?;
+    tx.put(&m, "duration_ms", ScalarValue::Int(t.duration_ms))?;
+    tx.put(&m, "remaining_ms", ScalarValue::Int(t.remaining_ms))?;
+    match t.ends_at {
+        Some(end) => tx.put(&m, "ends_at", ScalarValue::Int(end))?,
+        None => tx.delete(&m, "ends_at")?,
+    }
+    Ok(())
+}
+
+/// Replaces the chosen questions of one level.
+pub fn set_questions(
+    tx: &mut impl Transactable,
+    level: LevelId,
+    ids: &[String],
+) -> Result<(), automerge::AutomergeError> {
+    let p = ensure_map(tx, &automerge::ROOT, "plan")?;
+    let q = ensure_map(tx, &p, "questions")?;
+    let list = tx.put_object(&q, level.as_str(), ObjType::List)?;
+    for (i, id) in ids.iter().enumerate() {
+        tx.insert(&list, i, id.as_str())?;
+    }
+    Ok(())
+}
+
+/// Adds one of the facilitator's own questions (not yet chosen).
+pub fn add_custom_question(
+    tx: &mut impl Transactable,
+    q: &CustomQuestion,
+) -> Result<(), automerge::AutomergeError> {
+    let p = ensure_map(tx, &automerge::ROOT, "plan")?;
+    let custom = ensure_map(tx, &p, "custom")?;
+    let c = tx.put_object(&custom, q.id.as_str(), ObjType::Map)?;
+    tx.put(&c, "level", q.level.as_str())?;
+    tx.put(&c, "text", q.text.as_str())?;
+    Ok(())
+}
+
+/// Sets one of the lengths in `plan.minutes`.
+pub fn set_minutes(
+    tx: &mut impl Transactable,
+    key: &str,
+    minutes: u32,
+) -> Result<(), automerge::AutomergeError> {
+    let p = ensure_map(tx, &automerge::ROOT, "plan")?;
+    let m = ensure_map(tx, &p, "minutes")?;
+    tx.put(&m, key, ScalarValue::Int(i64::from(minutes)))
+}
+
+/// Turns an extra question (`extra_marks`, `extra_small_change`) on or off.
+pub fn set_extra(
+    tx: &mut impl Transactable,
+    key: &str,
+    on: bool,
+) -> Result<(), automerge::AutomergeError> {
+    let p = ensure_map(tx, &automerge::ROOT, "plan")?;
+    tx.put(&p, key, on)
+}
+
+/// Sends a message to everyone.
+pub fn set_broadcast(
+    tx: &mut impl Transactable,
+    b: &Broadcast,
+) -> Result<(), automerge::AutomergeError> {
+    let m = tx.put_object(automerge::ROOT, "broadcast", ObjType::Map)?;
+    tx.put(&m, "id", b.id.as_str())?;
+    tx.put(&m, "text", b.text.as_str())?;
+    tx.put(&m, "at", ScalarValue::Int(b.at))?;
+    Ok(())
+}
+
+/// Locks the console to one facilitator, or unlocks it.
+pub fn set_lock(
+    tx: &mut impl Transactable,
+    holder: Option<FacilitatorId>,
+) -> Result<(), automerge::AutomergeError> {
+    match holder {
+        Some(f) => tx.put(automerge::ROOT, "lock", f.to_string()),
+        None => tx.delete(automerge::ROOT, "lock"),
+    }
 }
 
 #[cfg(test)]
@@ -187,6 +617,51 @@ mod tests {
         assert_eq!(v.title, "Ronde 1");
         assert_eq!(v.step, Some(Step::Lobby));
         assert_eq!(v.roster[0].organisation, "OCMW Gent");
+        assert_eq!(v.plan, Plan::default());
+        assert_eq!(v.timer.remaining_ms, 600_000);
+        assert_eq!(v.plan.chosen(LevelId::Individual, "en").len(), 2);
+    }
+
+    #[test]
+    fn the_facilitators_edits_fit_the_schema() {
+        let f = FacilitatorId::random();
+        let doc = edited(|tx| {
+            add_custom_question(
+                tx,
+                &CustomQuestion {
+                    id: "own-1".into(),
+                    level: LevelId::Collective,
+                    text: "Wat nu?".into(),
+                },
+            )
+            .unwrap();
+            set_questions(
+                tx,
+                LevelId::Collective,
+                &["collective-3".into(), "own-1".into()],
+            )
+            .unwrap();
+            set_minutes(tx, "duos", 25).unwrap();
+            set_extra(tx, "extra_marks", false).unwrap();
+            set_broadcast(
+                tx,
+                &Broadcast {
+                    id: "b1".into(),
+                    text: "Nog twee minuten".into(),
+                    at: 9,
+                },
+            )
+            .unwrap();
+            set_lock(tx, Some(f)).unwrap();
+            set_step(tx, Step::Reflect).unwrap();
+        });
+        validate(&doc).unwrap();
+        let v = view(&doc);
+        assert_eq!(v.plan.chosen(LevelId::Collective, "nl")[1], "Wat nu?");
+        assert_eq!(v.plan.minutes.duos, 25);
+        assert!(!v.plan.extra_marks);
+        assert_eq!(v.broadcast.unwrap().text, "Nog twee minuten");
+        assert_eq!(v.lock, Some(f));
     }
 
     /// Each case breaks the schema in one way; the error names the path.
@@ -220,5 +695,69 @@ mod tests {
             },
             "/roster/not-an-id",
         );
+        check(
+            &|tx| set_questions(tx, LevelId::Individual, &["collegial-1".into()]).unwrap(),
+            "/plan/questions/individual",
+        );
+        check(
+            &|tx| {
+                let ids: Vec<String> = (1..=4).map(|i| format!("individual-{i}")).collect();
+                set_questions(tx, LevelId::Individual, &ids).unwrap()
+            },
+            "/plan/questions/individual",
+        );
+        check(
+            &|tx| set_minutes(tx, "duos", 0).unwrap(),
+            "/plan/minutes/duos",
+        );
+        check(
+            &|tx| set_minutes(tx, "naps", 5).unwrap(),
+            "/plan/minutes/naps",
+        );
+        check(
+            &|tx| tx.put(automerge::ROOT, "lock", "me").unwrap(),
+            "/lock",
+        );
+        check(
+            &|tx| {
+                set_broadcast(
+                    tx,
+                    &Broadcast {
+                        id: "b".into(),
+                        text: "x".repeat(MAX_BROADCAST + 1),
+                        at: 0,
+                    },
+                )
+                .unwrap()
+            },
+            "/broadcast/text",
+        );
+    }
+
+    #[test]
+    fn organisations_are_offered_once_each() {
+        let doc = edited(|tx| {
+            for (name, org) in [
+                ("A", "OCMW Gent"),
+                ("B", "ocmw gent"),
+                ("C", "CAW"),
+                ("D", ""),
+            ] {
+                put_roster_entry(
+                    tx,
+                    &RosterEntry {
+                        id: ParticipantId::random(),
+                        name: name.into(),
+                        organisation: org.into(),
+                        joined_at: 0,
+                    },
+                )
+                .unwrap();
+            }
+        });
+        let mut orgs = view(&doc).organisations();
+        orgs.sort();
+        assert_eq!(orgs.len(), 2);
+        assert!(orgs.contains(&"CAW".to_owned()));
     }
 }

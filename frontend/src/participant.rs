@@ -1,0 +1,240 @@
+//! The participant's pages: joining with name and organisation (the organisations already
+//! present are offered, so one organisation is not typed five ways), and the view that follows
+//! the facilitator through the steps. The token is remembered in the browser.
+
+use kring_shared::method::{self, LevelId};
+use kring_shared::step::Step;
+use leptos::prelude::*;
+use serde_json::json;
+
+use crate::http;
+use crate::i18n::{Lang, Text, t};
+use crate::session::{UseWorkshopReturn, use_workshop};
+use crate::storage;
+use crate::widgets::{
+    BroadcastNotice, ConnectionBanner, Rings, Roster, TimerView, step_name, workshop_lang,
+};
+
+/// `/join/CODE`: asks name and organisation once, then shows the participant's view.
+#[component]
+pub fn JoinPage(code: String) -> impl IntoView {
+    let token = RwSignal::new(storage::participant_token(&code));
+    let name = RwSignal::new(String::new());
+    let organisation = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let info = RwSignal::new(None::<serde_json::Value>);
+    {
+        let code = code.clone();
+        leptos::task::spawn_local(async move {
+            match http::get(&format!("/api/workshops/{code}")).await {
+                Ok(v) => info.set(Some(v)),
+                Err(e) => error.set(Some(e.0)),
+            }
+        });
+    }
+    let lang = Signal::derive(move || {
+        Lang::from_code(
+            info.get()
+                .and_then(|v| v["language"].as_str().map(str::to_owned))
+                .as_deref()
+                .unwrap_or("nl"),
+        )
+    });
+    let organisations = move || {
+        info.get()
+            .and_then(|v| v["organisations"].as_array().cloned())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|o| o.as_str().map(str::to_owned))
+            .collect::<Vec<_>>()
+    };
+    let code_for_submit = code.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let code = code_for_submit.clone();
+        leptos::task::spawn_local(async move {
+            let body =
+                json!({"name": name.get_untracked(), "organisation": organisation.get_untracked()});
+            match http::post(&format!("/api/workshops/{code}/participants"), body).await {
+                Ok(v) => {
+                    let tok = v["token"].as_str().unwrap_or_default().to_owned();
+                    storage::remember_participant(&code, &tok);
+                    token.set(Some(tok));
+                }
+                Err(e) => error.set(Some(e.0)),
+            }
+        });
+    };
+    let code_view = code.clone();
+    view! {
+        {move || match token.get() {
+            Some(tok) => view! { <ParticipantPage token=tok code=code_view.clone() on_reset=move || token.set(None)/> }.into_any(),
+            None => view! {
+                <main class="page narrow">
+                    <header class="hero small"><Rings/><h1>{move || info.get().and_then(|v| v["title"].as_str().map(str::to_owned)).unwrap_or_else(|| "Kring".into())}</h1></header>
+                    <form class="card" on:submit=submit.clone()>
+                        <h2>{move || t(lang.get(), Text::Join)} " · " <span class="code">{code.clone()}</span></h2>
+                        <label>{move || t(lang.get(), Text::Name)}
+                            <input type="text" required maxlength="80" autocomplete="name" prop:value=name
+                                on:input=move |ev| name.set(event_target_value(&ev))/>
+                        </label>
+                        <label>{move || t(lang.get(), Text::Organisation)}
+                            <input type="text" maxlength="120" autocomplete="organization" list="organisations" prop:value=organisation
+                                on:input=move |ev| organisation.set(event_target_value(&ev))/>
+                        </label>
+                        <datalist id="organisations">
+                            {move || organisations().into_iter().map(|o| view! { <option value=o/> }).collect_view()}
+                        </datalist>
+                        <button type="submit" class="primary">{move || t(lang.get(), Text::Join)}</button>
+                        <Show when=move || error.get().is_some()>
+                            <p class="error" role="alert">{move || error.get()}</p>
+                        </Show>
+                    </form>
+                </main>
+            }.into_any(),
+        }}
+    }
+}
+
+/// The participant's view of the current step.
+#[component]
+fn ParticipantPage(
+    token: String,
+    code: String,
+    on_reset: impl Fn() + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = use_workshop(token);
+    let lang = workshop_lang(session);
+    // A token the server no longer knows: forget it and ask again.
+    Effect::new(move |_| {
+        if session.auth_error.get().is_some() {
+            storage::forget_participant(&code);
+            on_reset();
+        }
+    });
+    let me = move || {
+        let id = session.me.get()?.participant_id?;
+        session
+            .workshop
+            .get()
+            .roster
+            .into_iter()
+            .find(|r| r.id.to_string() == id)
+    };
+    let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
+    view! {
+        <main class="page narrow">
+            <ConnectionBanner session lang/>
+            <header class="hero small">
+                <Rings/>
+                <h1>{move || session.workshop.get().title}</h1>
+            </header>
+            <BroadcastNotice workshop=session.workshop/>
+            <section class="card step-card" aria-live="polite">
+                <h2>{move || step_name(step(), lang.get())}</h2>
+                <Show when=move || step() == Step::Lobby>
+                    <p>{move || t(lang.get(), Text::Welcome)} ", " {move || me().map(|r| r.name)} "."</p>
+                    <p>{move || t(lang.get(), Text::WaitForStart)}</p>
+                </Show>
+                <StepContent session lang/>
+                <Show when=move || matches!(step(), Step::Reflect | Step::Duos | Step::Plenary)>
+                    <TimerView session lang/>
+                </Show>
+            </section>
+            <EditMe session lang/>
+            <Roster workshop=session.workshop presence=session.presence lang/>
+        </main>
+    }
+}
+
+/// The instruction of the current step, with the chosen questions in step 1.
+#[component]
+fn StepContent(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
+    let code = move || if lang.get() == Lang::En { "en" } else { "nl" };
+    move || {
+        let v = session.workshop.get();
+        let step = v.step.unwrap_or(Step::Lobby);
+        if step == Step::Closed {
+            return view! { <p>{t(lang.get(), Text::ThankYou)}</p> }.into_any();
+        }
+        let Some(info) = method::STEPS.iter().find(|s| s.step == step) else {
+            return ().into_any();
+        };
+        let questions = (step == Step::Reflect).then(|| {
+            LevelId::ALL
+                .into_iter()
+                .map(|level| {
+                    let qs = v.plan.chosen(level, code());
+                    view! {
+                        <section class=format!("level-questions {}", level.as_str())>
+                            <h3>{method::level(level).name.get(code())}</h3>
+                            <ul>{qs.into_iter().map(|q| view! { <li>{q}</li> }).collect_view()}</ul>
+                        </section>
+                    }
+                })
+                .collect_view()
+        });
+        let extra = match step {
+            Step::Reflect if v.plan.extra_marks => Some(method::EXTRA_MARKS.get(code())),
+            Step::Plenary if v.plan.extra_small_change => {
+                Some(method::EXTRA_SMALL_CHANGE.get(code()))
+            }
+            _ => None,
+        };
+        view! {
+            <p class="instruction">{info.instruction.get(code())}</p>
+            {questions}
+            {extra.map(|e| view! { <p class="extra">{e}</p> })}
+        }
+        .into_any()
+    }
+}
+
+/// Fix a typo in one's own name or organisation.
+#[component]
+fn EditMe(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let organisation = RwSignal::new(String::new());
+    let saved = RwSignal::new(false);
+    let fill = move |_| {
+        let id = session.me.get_untracked().and_then(|m| m.participant_id);
+        if let Some(r) = session
+            .workshop
+            .get_untracked()
+            .roster
+            .into_iter()
+            .find(|r| Some(r.id.to_string()) == id)
+        {
+            name.set(r.name);
+            organisation.set(r.organisation);
+        }
+        saved.set(false);
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let token = session.token.get_value();
+        leptos::task::spawn_local(async move {
+            let body =
+                json!({"name": name.get_untracked(), "organisation": organisation.get_untracked()});
+            match http::with_token("PATCH", "/api/me", &token, body).await {
+                Ok(_) => saved.set(true),
+                Err(e) => session.last_error.set(Some(e.0)),
+            }
+        });
+    };
+    view! {
+        <details class="card" on:toggle=fill>
+            <summary>{move || t(lang.get(), Text::EditMe)}</summary>
+            <form on:submit=save>
+                <label>{move || t(lang.get(), Text::Name)}
+                    <input type="text" required maxlength="80" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+                </label>
+                <label>{move || t(lang.get(), Text::Organisation)}
+                    <input type="text" maxlength="120" prop:value=organisation on:input=move |ev| organisation.set(event_target_value(&ev))/>
+                </label>
+                <button type="submit">{move || t(lang.get(), Text::Save)}</button>
+                <Show when=move || saved.get()><span role="status">{move || t(lang.get(), Text::Saved)}</span></Show>
+            </form>
+        </details>
+    }
+}

@@ -1,0 +1,88 @@
+//! The projector view (`/screen#TOKEN`): big type, the current step and its timer, and in the
+//! lobby the join code and QR code. Read-only, and it never shows private content: it can only
+//! open the workshop document.
+
+use leptos::prelude::*;
+
+use crate::i18n::{Lang, Text, t};
+use crate::session::UseWorkshopReturn;
+use crate::session::use_workshop;
+use crate::widgets::{
+    BroadcastNotice, ConnectionBanner, QrCode, Rings, TimerView, step_name, workshop_lang,
+};
+use kring_shared::method::{self, LevelId};
+use kring_shared::step::Step;
+
+#[component]
+pub fn ScreenPage(token: String) -> impl IntoView {
+    let session = use_workshop(token);
+    let lang = workshop_lang(session);
+    let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
+    let code = move || session.me.get().map(|m| m.join_code).unwrap_or_default();
+    let link = Signal::derive(move || {
+        let origin = web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default();
+        format!("{origin}/join/{}", code())
+    });
+    view! {
+        <main class="screen">
+            <ConnectionBanner session lang/>
+            <header class="hero">
+                <Rings/>
+                <h1>{move || session.workshop.get().title}</h1>
+            </header>
+            <BroadcastNotice workshop=session.workshop/>
+            <p class="screen-step">{move || step_name(step(), lang.get())}</p>
+            <Show when=move || step() == Step::Lobby>
+                <div class="screen-join">
+                    <div>
+                        <p class="label">{move || t(lang.get(), Text::JoinCode)}</p>
+                        <p class="big-code" aria-label=move || t(lang.get(), Text::JoinCode)>{code}</p>
+                        <p class="url">{link}</p>
+                        <p class="muted">{move || session.workshop.get().roster.len()} " " {move || t(lang.get(), Text::Participants).to_lowercase()}</p>
+                    </div>
+                    <QrCode text=link label=Signal::derive(move || t(lang.get(), Text::QrJoin).to_owned())/>
+                </div>
+            </Show>
+            <Show when=move || matches!(step(), Step::Reflect | Step::Duos | Step::Plenary)>
+                <div class="screen-step-body">
+                    <TimerView session lang class="huge"/>
+                    <ScreenStepContent session lang/>
+                </div>
+            </Show>
+        </main>
+    }
+}
+
+/// What the room needs to see during a step: the instruction, and in step 1 the chosen
+/// questions per level. Nothing private: all of it comes from the workshop document.
+#[component]
+fn ScreenStepContent(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
+    let code = move || if lang.get() == Lang::En { "en" } else { "nl" };
+    move || {
+        let v = session.workshop.get();
+        let step = v.step.unwrap_or(Step::Lobby);
+        let instruction = method::STEPS
+            .iter()
+            .find(|s| s.step == step)
+            .map(|s| s.instruction.get(code()));
+        let questions = (step == Step::Reflect).then(|| {
+            LevelId::ALL
+                .into_iter()
+                .map(|level| view! {
+                    <section class=format!("level-questions {}", level.as_str())>
+                        <h3>{method::level(level).name.get(code())}</h3>
+                        <ul>{v.plan.chosen(level, code()).into_iter().map(|q| view! { <li>{q}</li> }).collect_view()}</ul>
+                    </section>
+                })
+                .collect_view()
+        });
+        view! {
+            <div class="screen-content">
+                <p class="instruction">{instruction}</p>
+                {questions}
+            </div>
+        }
+    }
+}

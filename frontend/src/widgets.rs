@@ -1,0 +1,170 @@
+//! Small components shared by the pages: the rings logo, the connection banner, the roster, the
+//! timer, the broadcast notice and the QR code.
+
+use kring_shared::method;
+use kring_shared::presence::Presence;
+use kring_shared::schema::workshop::WorkshopView;
+use kring_shared::step::Step;
+use kring_shared::timer::format_remaining;
+use leptos::prelude::*;
+
+use crate::i18n::{Lang, Text, t};
+use crate::session::UseWorkshopReturn;
+
+/// A step's name in the interface language.
+pub fn step_name(step: Step, lang: Lang) -> &'static str {
+    let code = if lang == Lang::En { "en" } else { "nl" };
+    match step {
+        Step::Lobby => t(lang, Text::Lobby),
+        Step::Closed => t(lang, Text::Closed),
+        other => method::STEPS
+            .iter()
+            .find(|s| s.step == other)
+            .map(|s| s.name.get(code))
+            .unwrap_or_default(),
+    }
+}
+
+/// The language of a workshop, as a signal.
+pub fn workshop_lang(session: UseWorkshopReturn) -> Signal<Lang> {
+    Signal::derive(move || Lang::from_code(&session.workshop.get().language))
+}
+
+/// The three circles, as the method draws them.
+#[component]
+pub fn Rings() -> impl IntoView {
+    view! {
+        <svg class="rings" viewBox="0 0 120 120" aria-hidden="true">
+            <circle cx="60" cy="60" r="56" class="ring collective"/>
+            <circle cx="60" cy="60" r="38" class="ring collegial"/>
+            <circle cx="60" cy="60" r="20" class="ring individual"/>
+        </svg>
+    }
+}
+
+/// The quiet banner shown while the connection is down.
+#[component]
+pub fn ConnectionBanner(
+    /// The live session.
+    session: UseWorkshopReturn,
+    /// The interface language.
+    lang: Signal<Lang>,
+) -> impl IntoView {
+    view! {
+        <Show when=move || !session.connected.get()>
+            <p class="banner" role="status">{move || {
+                if session.me.get().is_some() { t(lang.get(), Text::OfflineBanner) } else { t(lang.get(), Text::Connecting) }
+            }}</p>
+        </Show>
+    }
+}
+
+/// The facilitator's last message to everyone, until a newer one replaces it.
+#[component]
+pub fn BroadcastNotice(
+    /// The workshop document's view.
+    workshop: RwSignal<WorkshopView>,
+) -> impl IntoView {
+    view! {
+        {move || workshop.get().broadcast.map(|b| view! {
+            <p class="broadcast" role="status" aria-live="polite">{b.text}</p>
+        })}
+    }
+}
+
+/// Everyone on the roster, with whether they are online now.
+#[component]
+pub fn Roster(
+    /// The workshop document's view.
+    workshop: RwSignal<WorkshopView>,
+    /// Who is connected.
+    presence: RwSignal<Presence>,
+    /// The interface language.
+    lang: Signal<Lang>,
+) -> impl IntoView {
+    view! {
+        <section class="roster" aria-labelledby="roster-heading">
+            <h2 id="roster-heading">
+                {move || t(lang.get(), Text::Participants)} " "
+                <span class="count">{move || workshop.get().roster.len()}</span>
+            </h2>
+            <Show when=move || workshop.get().roster.is_empty()>
+                <p class="muted">{move || t(lang.get(), Text::NobodyYet)}</p>
+            </Show>
+            <ul aria-label=move || t(lang.get(), Text::Participants)>
+                <For each=move || workshop.get().roster key=|r| (r.id, r.name.clone(), r.organisation.clone()) let:r>
+                    {
+                        let id = r.id;
+                        let online = move || presence.get().online.contains(&id);
+                        view! {
+                            <li class:online=online>
+                                <span class="dot" aria-hidden="true"></span>
+                                <span class="name">{r.name.clone()}</span>
+                                <span class="org">{r.organisation.clone()}</span>
+                                <span class="status">{move || if online() { t(lang.get(), Text::Online) } else { t(lang.get(), Text::Offline) }}</span>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+        </section>
+    }
+}
+
+/// The step timer, counting down on the server's clock (corrected for this browser's skew).
+/// At zero it shows a calm notice; it never changes the step by itself.
+#[component]
+pub fn TimerView(
+    /// The live session.
+    session: UseWorkshopReturn,
+    /// The interface language.
+    lang: Signal<Lang>,
+    /// Extra class (e.g. `huge` on the projector).
+    #[prop(optional)]
+    class: &'static str,
+) -> impl IntoView {
+    let now = RwSignal::new(session.server_now());
+    if let Ok(handle) = set_interval_with_handle(
+        move || now.set(session.server_now()),
+        std::time::Duration::from_millis(250),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    let remaining = move || session.workshop.get().timer.remaining_at(now.get() as i64);
+    let running = move || session.workshop.get().timer.is_running();
+    let over = move || running() && remaining() == 0;
+    view! {
+        <div class=format!("timer {class}") class:running=running class:over=over>
+            <span class="label">{move || t(lang.get(), Text::TimeLeft)}</span>
+            <span class="time" role="timer" aria-label=move || t(lang.get(), Text::TimeLeft)>
+                {move || format_remaining(remaining())}
+            </span>
+            <Show when=over>
+                <span class="time-up" role="status">{move || t(lang.get(), Text::TimeUp)}</span>
+            </Show>
+        </div>
+    }
+}
+
+/// A QR code (SVG) for a link.
+#[component]
+pub fn QrCode(
+    /// What the code encodes.
+    #[prop(into)]
+    text: Signal<String>,
+    /// Accessible name.
+    #[prop(into)]
+    label: Signal<String>,
+) -> impl IntoView {
+    let svg = move || {
+        qrcode::QrCode::new(text.get().as_bytes())
+            .map(|code| {
+                code.render::<qrcode::render::svg::Color<'_>>()
+                    .min_dimensions(200, 200)
+                    .quiet_zone(true)
+                    .build()
+            })
+            .unwrap_or_default()
+    };
+    view! { <div class="qr" role="img" aria-label=label inner_html=svg></div> }
+}

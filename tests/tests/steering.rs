@@ -1,0 +1,341 @@
+//! Steering a workshop in real headless Chromium with five sessions at once: the facilitator sets
+//! up the work form and starts; participants join by code and by link; the projector screen
+//! follows; timer, steps and messages reach every screen; a reload keeps a participant's
+//! identity; the English interface reads in English.
+
+use std::time::Duration;
+
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+use kring_e2e::{Driver, button, field, frontend_dir, screenshot, wait_for_text};
+use kring_testkit::TestServer;
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Seconds left as shown by a page's timer (`m:ss`).
+async fn seconds_shown(c: &Client) -> i64 {
+    let t = text_of(c, "[role=timer]").await;
+    let (m, s) = t
+        .trim()
+        .split_once(':')
+        .unwrap_or_else(|| panic!("timer shows {t:?}"));
+    m.parse::<i64>().unwrap() * 60 + s.parse::<i64>().unwrap()
+}
+
+async fn join_with_code(c: &Client, base: &str, code: &str, name: &str, org: &str) {
+    c.goto(base).await.unwrap();
+    c.find(Locator::XPath(&field("Deelnamecode")))
+        .await
+        .unwrap()
+        .send_keys(code)
+        .await
+        .unwrap();
+    c.find(Locator::XPath(&button("Verder")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill_join_form(c, name, org).await;
+}
+
+async fn fill_join_form(c: &Client, name: &str, org: &str) {
+    c.find(Locator::XPath(&field("Naam")))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    c.find(Locator::XPath(&field("Organisatie")))
+        .await
+        .unwrap()
+        .send_keys(org)
+        .await
+        .unwrap();
+    c.find(Locator::XPath(&button("Deelnemen")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, Locator::Css("main"), &format!("Welkom, {name}")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_facilitator_steers_and_every_screen_follows() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(data.path(), &frontend_dir()).await;
+    let base = server.http();
+    let driver = Driver::start().await;
+    let fac = driver.session(1280, 1000).await;
+
+    // Set-up: create, then pick questions — including one of the facilitator's own.
+    fac.goto(&base).await.unwrap();
+    fac.find(Locator::XPath(&field("Titel")))
+        .await
+        .unwrap()
+        .send_keys("Gedeelde verantwoordelijkheid")
+        .await
+        .unwrap();
+    fac.find(Locator::XPath(&button("Workshop aanmaken")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&fac, Locator::Css("h1"), "Gedeelde verantwoordelijkheid").await;
+    let code = wait_for_text(&fac, Locator::Css(".big-code"), "").await;
+    let code = code.trim().to_owned();
+    assert_eq!(code.len(), 6);
+    assert!(
+        fac.find(Locator::Css(".qr svg")).await.is_ok(),
+        "QR code rendered as SVG"
+    );
+    // Keyboard: uncheck the second individual question with the space bar.
+    let second = fac
+        .find(Locator::XPath(
+            "//label[contains(., 'Welke verwachtingen')]/input",
+        ))
+        .await
+        .unwrap();
+    second.send_keys(" ").await.unwrap();
+    fac.find(Locator::XPath(
+        "//label[contains(., 'Waar ben ik in mijn werk')]/input",
+    ))
+    .await
+    .unwrap();
+    let own = fac
+        .find(Locator::XPath(&field("Eigen vraag (Individueel)")))
+        .await
+        .unwrap();
+    own.send_keys("Waar haal ik energie uit?").await.unwrap();
+    own.send_keys(&Key::Enter.to_string()).await.unwrap();
+    wait_for_text(
+        &fac,
+        Locator::Css("fieldset.individual"),
+        "Waar haal ik energie uit?",
+    )
+    .await;
+
+    // A projector screen, from a link the console makes.
+    fac.find(Locator::XPath(
+        "//button[contains(@aria-label, 'Schermlink')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let screen_url = wait_for_text(&fac, Locator::Css(".secret-link"), "/screen#").await;
+    let screen = driver.session(1280, 720).await;
+    screen.goto(screen_url.trim()).await.unwrap();
+    wait_for_text(&screen, Locator::Css(".big-code"), &code).await;
+    assert!(screen.find(Locator::Css(".qr svg")).await.is_ok());
+
+    // Two participants join with the code, one with the link.
+    let a = driver.session(390, 844).await;
+    let b = driver.session(390, 844).await;
+    let c = driver.session(1024, 768).await;
+    join_with_code(&a, &base, &code, "An Peeters", "OCMW Gent").await;
+    join_with_code(&b, &base, &code.to_lowercase(), "Bert Claes", "CAW").await;
+    c.goto(&format!("{base}/join/{code}")).await.unwrap();
+    // The organisations already present are offered as suggestions.
+    let options = c
+        .find_all(Locator::Css("datalist#organisations option"))
+        .await
+        .unwrap();
+    assert_eq!(options.len(), 2);
+    fill_join_form(&c, "Chris Maes", "OCMW Gent").await;
+    wait_for_text(&fac, Locator::Css(".roster .count"), "3").await;
+    wait_for_text(&screen, Locator::Css(".screen"), "3 deelnemers").await;
+    screenshot(&screen, "steering-screen-lobby").await;
+    screenshot(&fac, "steering-console-lobby").await;
+
+    // Step 1, with the keyboard: every participant and the screen follow.
+    let step1 = fac
+        .find(Locator::XPath(&button("Stap 1: Individuele reflectie")))
+        .await
+        .unwrap();
+    step1.send_keys(&Key::Enter.to_string()).await.unwrap();
+    for p in [&a, &b, &c] {
+        wait_for_text(
+            p,
+            Locator::Css(".step-card h2"),
+            "Stap 1: Individuele reflectie",
+        )
+        .await;
+        wait_for_text(
+            p,
+            Locator::Css(".level-questions.individual"),
+            "Waar haal ik energie uit?",
+        )
+        .await;
+    }
+    let individual = text_of(&a, ".level-questions.individual").await;
+    assert!(
+        !individual.contains("Welke verwachtingen"),
+        "unchecked question still shown: {individual}"
+    );
+    wait_for_text(&screen, Locator::Css(".screen-step"), "Stap 1").await;
+
+    // The timer: started on the console, the same remaining time everywhere.
+    fac.find(Locator::XPath(&button("Start")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&fac, Locator::XPath(&button("Pauze")), "Pauze").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let shown = [
+        seconds_shown(&fac).await,
+        seconds_shown(&a).await,
+        seconds_shown(&screen).await,
+    ];
+    let (min, max) = (shown.iter().min().unwrap(), shown.iter().max().unwrap());
+    assert!(max - min <= 1, "timers disagree: {shown:?}");
+    assert!(
+        (590..600).contains(min),
+        "timer did not start from 10:00: {shown:?}"
+    );
+    fac.find(Locator::XPath(&button("+5 min")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&b, Locator::Css("[role=timer]"), "14:").await;
+    fac.find(Locator::XPath(&button("Pauze")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&fac, Locator::XPath(&button("Hervat")), "Hervat").await;
+
+    // A message to everyone.
+    fac.find(Locator::XPath(&field("Bericht aan iedereen")))
+        .await
+        .unwrap()
+        .send_keys("Nog twee minuten")
+        .await
+        .unwrap();
+    fac.find(Locator::XPath(&button("Versturen")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for p in [&a, &b, &c, &screen] {
+        wait_for_text(p, Locator::Css(".broadcast"), "Nog twee minuten").await;
+    }
+    screenshot(&a, "steering-participant-step1-phone").await;
+    screenshot(&screen, "steering-screen-step1").await;
+    screenshot(&fac, "steering-console-step1").await;
+
+    // A reload keeps the participant's identity; the roster has no duplicate.
+    a.refresh().await.unwrap();
+    wait_for_text(&a, Locator::Css(".step-card h2"), "Stap 1").await;
+    wait_for_text(&a, Locator::Css(".roster li"), "An Peeters").await;
+    assert_eq!(text_of(&fac, ".roster .count").await.trim(), "3");
+
+    // Going back is possible, and everyone follows back.
+    fac.find(Locator::XPath(&button("Onthaal")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&b, Locator::Css(".step-card h2"), "Onthaal").await;
+    wait_for_text(&screen, Locator::Css(".big-code"), &code).await;
+
+    for s in [fac, screen, a, b, c] {
+        s.close().await.unwrap();
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_english_workshop_speaks_english() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(data.path(), &frontend_dir()).await;
+    let base = server.http();
+    let driver = Driver::start().await;
+    let fac = driver.session(1280, 900).await;
+    fac.goto(&base).await.unwrap();
+    fac.find(Locator::XPath(&button("English")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fac.find(Locator::XPath(&field("Title")))
+        .await
+        .unwrap()
+        .send_keys("Shared responsibility")
+        .await
+        .unwrap();
+    let language = fac.find(Locator::XPath(&field("Language"))).await.unwrap();
+    language.select_by_value("en").await.unwrap();
+    fac.find(Locator::XPath(&button("Create workshop")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&fac, Locator::Css(".console"), "Set-up").await;
+    wait_for_text(
+        &fac,
+        Locator::Css("fieldset.collegial"),
+        "How do I contribute to the work and success",
+    )
+    .await;
+    let code = wait_for_text(&fac, Locator::Css(".big-code"), "").await;
+
+    let p = driver.session(390, 844).await;
+    p.goto(&format!("{base}/join/{}", code.trim()))
+        .await
+        .unwrap();
+    p.find(Locator::XPath(&field("Name")))
+        .await
+        .unwrap()
+        .send_keys("Dana")
+        .await
+        .unwrap();
+    p.find(Locator::XPath(&field("Organisation")))
+        .await
+        .unwrap()
+        .send_keys("City of Ghent")
+        .await
+        .unwrap();
+    p.find(Locator::XPath(&button("Join")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&p, Locator::Css("main"), "Welcome, Dana").await;
+    fac.find(Locator::XPath(&button("Step 1: Individual reflection")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(
+        &p,
+        Locator::Css(".step-card"),
+        "For each level, describe what you do today",
+    )
+    .await;
+    screenshot(&p, "steering-participant-english").await;
+    p.close().await.unwrap();
+    fac.close().await.unwrap();
+    server.stop().await;
+}
