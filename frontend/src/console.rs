@@ -67,7 +67,7 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                     <StepControl session lang steer/>
                     <TimerControl session lang steer/>
                     <BroadcastForm session lang steer/>
-                    <Roster workshop=session.workshop presence=session.presence lang/>
+                    <Roster workshop=session.workshop presence=session.presence lang progress=session.progress/>
                 </div>
                 <div class="column">
                     <JoinInfo session lang/>

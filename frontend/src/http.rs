@@ -5,9 +5,21 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
-/// A failed call: the server's `error` text when it gave one.
+/// A failed call: the server's `error` text when it gave one, and the HTTP status (`None` when
+/// the server could not be reached at all).
 #[derive(Debug, Clone)]
-pub struct HttpError(pub String);
+pub struct HttpError(pub String, pub Option<u16>);
+
+impl HttpError {
+    fn local(message: &str) -> Self {
+        HttpError(message.into(), None)
+    }
+
+    /// The server was not reached (offline), as opposed to answering with an error.
+    pub fn is_network(&self) -> bool {
+        self.1.is_none()
+    }
+}
 
 async fn call(
     method: &str,
@@ -21,19 +33,19 @@ async fn call(
         init.set_body(&wasm_bindgen::JsValue::from_str(&b.to_string()));
     }
     let req =
-        Request::new_with_str_and_init(path, &init).map_err(|_| HttpError("bad request".into()))?;
+        Request::new_with_str_and_init(path, &init).map_err(|_| HttpError::local("bad request"))?;
     let headers = req.headers();
     let _ = headers.set("content-type", "application/json");
     if let Some(t) = token {
         let _ = headers.set("authorization", &format!("Bearer {t}"));
     }
-    let window = web_sys::window().ok_or_else(|| HttpError("no window".into()))?;
+    let window = web_sys::window().ok_or_else(|| HttpError::local("no window"))?;
     let resp: Response = JsFuture::from(window.fetch_with_request(&req))
         .await
-        .map_err(|_| HttpError("network error".into()))?
+        .map_err(|_| HttpError::local("network error"))?
         .dyn_into()
-        .map_err(|_| HttpError("network error".into()))?;
-    let text = JsFuture::from(resp.text().map_err(|_| HttpError("no body".into()))?)
+        .map_err(|_| HttpError::local("network error"))?;
+    let text = JsFuture::from(resp.text().map_err(|_| HttpError::local("no body"))?)
         .await
         .ok()
         .and_then(|t| t.as_string())
@@ -47,6 +59,7 @@ async fn call(
                 .as_str()
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("HTTP {}", resp.status())),
+            Some(resp.status()),
         ))
     }
 }

@@ -93,4 +93,20 @@ texts! {
     Saved => "Opgeslagen.", "Saved.";
     ThankYou => "De workshop is afgesloten. Bedankt!", "The workshop is closed. Thank you!";
     Refused => "Niet gelukt", "Did not work";
+    BoardLabel => "Drie cirkels: individueel (binnen), collegiaal, collectief (buiten). Klik in een ring om er een notitie toe te voegen.", "Three circles: individual (inner), collegial, collective (outer). Click in a ring to add a note there.";
+    NewNoteIn => "Nieuwe notitie in", "New note in";
+    NoteField => "Notitie", "Note";
+    EmptyNote => "lege notitie", "empty note";
+    Ring => "Ring", "Ring";
+    Question => "Bij vraag", "For question";
+    Mark => "Aanduiding", "Mark";
+    MarkNone => "geen", "none";
+    MarkGreen => "groen: ideaal", "green: ideal";
+    MarkRed => "rood: spanning", "red: tension";
+    Delete => "Verwijderen", "Delete";
+    NoteDeleted => "Notitie verwijderd.", "Note deleted.";
+    Undo => "Ongedaan maken", "Undo";
+    MovedOn => "De begeleider is doorgegaan naar stap 2. Je notities blijven hier.", "The facilitator has moved on to step 2. Your notes stay here.";
+    OfflineKept => "Offline — je notities worden bewaard.", "Offline — your notes are kept.";
+    Progress => "Voortgang", "Progress";
 }

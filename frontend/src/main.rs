@@ -3,6 +3,7 @@
 //! Layout:
 //! - [`app`]: the path router and the home page.
 //! - [`console`]: the facilitator's console. [`participant`]: joining and the participant's view.
+//!   [`reflection`]: step 1, the three circles with the participant's notes.
 //!   [`screen`]: the projector view. [`widgets`]: components they share.
 //! - [`session`]: `use_workshop`, the hook that keeps a workshop's documents live over the
 //!   WebSocket with the shared sync engine, reconnecting when the network drops.
@@ -17,6 +18,7 @@ mod console;
 mod http;
 mod i18n;
 mod participant;
+mod reflection;
 mod screen;
 mod session;
 mod storage;

@@ -2,13 +2,14 @@
 //! present are offered, so one organisation is not typed five ways), and the view that follows
 //! the facilitator through the steps. The token is remembered in the browser.
 
-use kring_shared::method::{self, LevelId};
+use kring_shared::method;
 use kring_shared::step::Step;
 use leptos::prelude::*;
 use serde_json::json;
 
 use crate::http;
 use crate::i18n::{Lang, Text, t};
+use crate::reflection::ReflectionBoard;
 use crate::session::{UseWorkshopReturn, use_workshop};
 use crate::storage;
 use crate::widgets::{
@@ -122,8 +123,9 @@ fn ParticipantPage(
             .find(|r| r.id.to_string() == id)
     };
     let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
+    let wide = move || matches!(step(), Step::Reflect | Step::Duos);
     view! {
-        <main class="page narrow">
+        <main class="page participant" class:narrow=move || !wide()>
             <ConnectionBanner session lang/>
             <header class="hero small">
                 <Rings/>
@@ -136,18 +138,25 @@ fn ParticipantPage(
                     <p>{move || t(lang.get(), Text::Welcome)} ", " {move || me().map(|r| r.name)} "."</p>
                     <p>{move || t(lang.get(), Text::WaitForStart)}</p>
                 </Show>
+                <Show when=move || step() == Step::Duos>
+                    <p class="moved-on" role="status">{move || t(lang.get(), Text::MovedOn)}</p>
+                </Show>
                 <StepContent session lang/>
                 <Show when=move || matches!(step(), Step::Reflect | Step::Duos | Step::Plenary)>
                     <TimerView session lang/>
                 </Show>
             </section>
+            <Show when=move || matches!(step(), Step::Reflect | Step::Duos)>
+                <ReflectionBoard session lang/>
+            </Show>
             <EditMe session lang/>
             <Roster workshop=session.workshop presence=session.presence lang/>
         </main>
     }
 }
 
-/// The instruction of the current step, with the chosen questions in step 1.
+/// The instruction of the current step and its extra question (step 1's chosen questions are
+/// shown with the rings of the reflection board).
 #[component]
 fn StepContent(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
     let code = move || if lang.get() == Lang::En { "en" } else { "nl" };
@@ -160,20 +169,6 @@ fn StepContent(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView 
         let Some(info) = method::STEPS.iter().find(|s| s.step == step) else {
             return ().into_any();
         };
-        let questions = (step == Step::Reflect).then(|| {
-            LevelId::ALL
-                .into_iter()
-                .map(|level| {
-                    let qs = v.plan.chosen(level, code());
-                    view! {
-                        <section class=format!("level-questions {}", level.as_str())>
-                            <h3>{method::level(level).name.get(code())}</h3>
-                            <ul>{qs.into_iter().map(|q| view! { <li>{q}</li> }).collect_view()}</ul>
-                        </section>
-                    }
-                })
-                .collect_view()
-        });
         let extra = match step {
             Step::Reflect if v.plan.extra_marks => Some(method::EXTRA_MARKS.get(code())),
             Step::Plenary if v.plan.extra_small_change => {
@@ -183,7 +178,6 @@ fn StepContent(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView 
         };
         view! {
             <p class="instruction">{info.instruction.get(code())}</p>
-            {questions}
             {extra.map(|e| view! { <p class="extra">{e}</p> })}
         }
         .into_any()

@@ -1,18 +1,21 @@
 //! `use_workshop`: keeps one workshop live in the browser. It asks `/api/me` what the token may
 //! open, estimates the server's clock, connects to `/sync` over a WebSocket, drives the shared
-//! client engine, and exposes the documents as signals. When the socket drops it shows as
-//! offline and reconnects with backoff; the engine keeps local edits and resyncs them on the
-//! next connection.
+//! client engine, and exposes the documents as signals. Local edits apply at once; they are sent
+//! in a batch a moment later and saved in the browser, so they survive a reload while offline.
+//! When the socket drops it shows as offline and reconnects with backoff; the engine resyncs
+//! every edit made meanwhile on the next connection.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use kring_shared::automerge::AutomergeError;
 use kring_shared::automerge::transaction::Transaction;
+use kring_shared::automerge::{Automerge, AutomergeError};
 use kring_shared::engine::client::{ClientEvent, ClientRepo};
 use kring_shared::ids::{DocumentId, PeerId};
 use kring_shared::presence::Presence;
+use kring_shared::progress::Progress;
 use kring_shared::protocol::Message;
+use kring_shared::schema::reflection::{self, Note};
 use kring_shared::schema::workshop::{self, WorkshopView};
 use kring_shared::timer::{ClockSample, clock_offset};
 use leptos::prelude::*;
@@ -21,6 +24,7 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{BinaryType, MessageEvent, WebSocket};
 
 use crate::http;
+use crate::storage;
 
 /// What `/api/me` says about a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +34,26 @@ pub struct Me {
     pub facilitator_id: Option<String>,
     pub join_code: String,
     pub workshop_doc: DocumentId,
+    /// A participant's own reflection.
+    pub reflection_doc: Option<DocumentId>,
+}
+
+impl Me {
+    fn parse(v: &serde_json::Value) -> Option<Me> {
+        let doc = |k: &str| {
+            v["documents"][k]
+                .as_str()
+                .and_then(|u| DocumentId::from_url(u).ok())
+        };
+        Some(Me {
+            role: v["role"].as_str()?.to_owned(),
+            participant_id: v["participant_id"].as_str().map(str::to_owned),
+            facilitator_id: v["facilitator_id"].as_str().map(str::to_owned),
+            join_code: v["join_code"].as_str().unwrap_or_default().to_owned(),
+            workshop_doc: doc("workshop")?,
+            reflection_doc: doc("reflection"),
+        })
+    }
 }
 
 /// The live state of one workshop, as signals, and the way to change it.
@@ -38,6 +62,10 @@ pub struct UseWorkshopReturn {
     pub me: RwSignal<Option<Me>>,
     pub workshop: RwSignal<WorkshopView>,
     pub presence: RwSignal<Presence>,
+    /// The participant's own notes (empty for other roles).
+    pub reflection: RwSignal<Vec<Note>>,
+    /// Step-1 counts per participant (facilitators only).
+    pub progress: RwSignal<Progress>,
     /// True while the WebSocket is open and joined.
     pub connected: RwSignal<bool>,
     /// Set when the token is not accepted (the page should offer to start over).
@@ -67,6 +95,21 @@ impl UseWorkshopReturn {
         });
     }
 
+    /// Edits the participant's own reflection locally; it is sent and saved a moment later.
+    pub fn change_reflection(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
+    ) {
+        let Some(doc) = self.me.get_untracked().and_then(|m| m.reflection_doc) else {
+            return;
+        };
+        self.engine.with_value(|shared| {
+            if let Some(s) = shared {
+                s.change(doc, f);
+            }
+        });
+    }
+
     /// The server's clock now, as this browser best knows it.
     pub fn server_now(&self) -> f64 {
         js_sys::Date::now() + self.clock_offset.get_untracked()
@@ -77,6 +120,11 @@ struct Inner {
     repo: ClientRepo,
     socket: Option<WebSocket>,
     attempts: u32,
+    /// A batched send is scheduled.
+    flush_pending: bool,
+    /// Documents changed since they were last saved in the browser.
+    unsaved: std::collections::BTreeSet<DocumentId>,
+    save_pending: bool,
 }
 
 #[derive(Clone)]
@@ -86,26 +134,82 @@ struct Shared {
     url: String,
 }
 
+/// Keystrokes within this window go out as one sync message.
+const FLUSH_MS: u64 = 40;
+/// Saving to the browser's storage is coalesced over this window.
+const SAVE_MS: u64 = 300;
+
 impl Shared {
     fn change(
         &self,
         doc: DocumentId,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
     ) {
-        let (out, view) = {
+        {
             let mut inner = self.inner.borrow_mut();
             if let Some(Err(e)) = inner.repo.change(&doc, f) {
                 self.signals.last_error.set(Some(e.to_string()));
             }
-            let view = inner.repo.doc(&doc).map(workshop::view);
-            (inner.repo.flush(), view)
-        };
-        if let Some(v) = view {
-            self.signals.workshop.set(v);
         }
-        if let Some(socket) = self.inner.borrow().socket.clone() {
-            send_all(&socket, out);
+        self.refresh(doc);
+        self.schedule_flush();
+    }
+
+    /// Updates the signal that shows `doc`, and marks it for saving.
+    fn refresh(&self, doc: DocumentId) {
+        let me = self.signals.me.get_untracked();
+        {
+            let inner = self.inner.borrow();
+            let Some(d) = inner.repo.doc(&doc) else {
+                return;
+            };
+            if me.as_ref().map(|m| m.workshop_doc) == Some(doc) {
+                self.signals.workshop.set(workshop::view(d));
+            } else if me.as_ref().and_then(|m| m.reflection_doc) == Some(doc) {
+                self.signals.reflection.set(reflection::notes(d));
+            }
         }
+        self.inner.borrow_mut().unsaved.insert(doc);
+        self.schedule_save();
+    }
+
+    fn schedule_flush(&self) {
+        if std::mem::replace(&mut self.inner.borrow_mut().flush_pending, true) {
+            return;
+        }
+        let s = self.clone();
+        set_timeout(
+            move || {
+                let (out, socket) = {
+                    let mut inner = s.inner.borrow_mut();
+                    inner.flush_pending = false;
+                    (inner.repo.flush(), inner.socket.clone())
+                };
+                if let Some(socket) = socket {
+                    send_all(&socket, out);
+                }
+            },
+            std::time::Duration::from_millis(FLUSH_MS),
+        );
+    }
+
+    fn schedule_save(&self) {
+        if std::mem::replace(&mut self.inner.borrow_mut().save_pending, true) {
+            return;
+        }
+        let s = self.clone();
+        set_timeout(
+            move || {
+                let mut inner = s.inner.borrow_mut();
+                inner.save_pending = false;
+                for id in std::mem::take(&mut inner.unsaved) {
+                    if let Some(d) = inner.repo.doc(&id) {
+                        storage::save_document(&id.to_string(), &d.save());
+                    }
+                }
+            },
+            std::time::Duration::from_millis(SAVE_MS),
+        );
     }
 }
 
@@ -115,6 +219,8 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
         me: RwSignal::new(None),
         workshop: RwSignal::new(WorkshopView::default()),
         presence: RwSignal::new(Presence::default()),
+        reflection: RwSignal::new(Vec::new()),
+        progress: RwSignal::new(Progress::default()),
         connected: RwSignal::new(false),
         auth_error: RwSignal::new(None),
         last_error: RwSignal::new(None),
@@ -123,38 +229,47 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
         engine: StoredValue::new_local(None),
     };
     leptos::task::spawn_local(async move {
+        // Offline, the last answer kept in the browser lets the page start anyway.
         let me = match http::get_with_token("/api/me", &token).await {
-            Ok(v) => v,
+            Ok(v) => {
+                storage::save_me(&token, &v.to_string());
+                Me::parse(&v)
+            }
+            Err(e) if e.is_network() => storage::me(&token)
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .and_then(|v| Me::parse(&v)),
             Err(e) => {
                 signals.auth_error.set(Some(e.0));
                 return;
             }
         };
-        let Some(workshop_doc) = me["documents"]["workshop"]
-            .as_str()
-            .and_then(|u| DocumentId::from_url(u).ok())
-        else {
-            signals.auth_error.set(Some("no workshop document".into()));
+        let Some(me) = me else {
+            signals
+                .auth_error
+                .set(Some("cannot reach the server".into()));
             return;
         };
-        signals.me.set(Some(Me {
-            role: me["role"].as_str().unwrap_or_default().to_owned(),
-            participant_id: me["participant_id"].as_str().map(str::to_owned),
-            facilitator_id: me["facilitator_id"].as_str().map(str::to_owned),
-            join_code: me["join_code"].as_str().unwrap_or_default().to_owned(),
-            workshop_doc,
-        }));
         let mut repo = ClientRepo::new(PeerId::new(format!("browser-{}", DocumentId::random())));
-        repo.open(workshop_doc);
+        for doc in std::iter::once(me.workshop_doc).chain(me.reflection_doc) {
+            let kept = storage::document(&doc.to_string()).and_then(|b| Automerge::load(&b).ok());
+            repo.open_with(doc, kept.unwrap_or_default());
+        }
+        signals.me.set(Some(me.clone()));
         let shared = Shared {
             signals,
             inner: Rc::new(RefCell::new(Inner {
                 repo,
                 socket: None,
                 attempts: 0,
+                flush_pending: false,
+                unsaved: Default::default(),
+                save_pending: false,
             })),
             url: sync_url(&token),
         };
+        for doc in std::iter::once(me.workshop_doc).chain(me.reflection_doc) {
+            shared.refresh(doc);
+        }
         signals.engine.set_value(Some(shared.clone()));
         connect(shared);
         estimate_clock(signals).await;
@@ -273,17 +388,12 @@ fn handle_events(s: &Shared, events: Vec<ClientEvent>) {
                 s.inner.borrow_mut().attempts = 0;
                 s.signals.connected.set(true);
             }
-            ClientEvent::DocChanged(id) => {
-                let inner = s.inner.borrow();
-                if Some(id) == s.signals.me.get_untracked().map(|m| m.workshop_doc)
-                    && let Some(doc) = inner.repo.doc(&id)
-                {
-                    s.signals.workshop.set(workshop::view(doc));
-                }
-            }
+            ClientEvent::DocChanged(id) => s.refresh(id),
             ClientEvent::Ephemeral { data, .. } => {
                 if let Some(p) = Presence::decode(&data) {
                     s.signals.presence.set(p);
+                } else if let Some(p) = Progress::decode(&data) {
+                    s.signals.progress.set(p);
                 }
             }
             ClientEvent::ServerError(message) => s.signals.last_error.set(Some(message)),

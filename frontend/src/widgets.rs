@@ -1,8 +1,9 @@
 //! Small components shared by the pages: the rings logo, the connection banner, the roster, the
 //! timer, the broadcast notice and the QR code.
 
-use kring_shared::method;
+use kring_shared::method::{self, LevelId};
 use kring_shared::presence::Presence;
+use kring_shared::progress::Progress;
 use kring_shared::schema::workshop::WorkshopView;
 use kring_shared::step::Step;
 use kring_shared::timer::format_remaining;
@@ -52,8 +53,10 @@ pub fn ConnectionBanner(
 ) -> impl IntoView {
     view! {
         <Show when=move || !session.connected.get()>
-            <p class="banner" role="status">{move || {
-                if session.me.get().is_some() { t(lang.get(), Text::OfflineBanner) } else { t(lang.get(), Text::Connecting) }
+            <p class="banner" role="status">{move || match session.me.get() {
+                Some(me) if me.reflection_doc.is_some() => t(lang.get(), Text::OfflineKept),
+                Some(_) => t(lang.get(), Text::OfflineBanner),
+                None => t(lang.get(), Text::Connecting),
             }}</p>
         </Show>
     }
@@ -72,7 +75,8 @@ pub fn BroadcastNotice(
     }
 }
 
-/// Everyone on the roster, with whether they are online now.
+/// Everyone on the roster, with whether they are online now, and for facilitators their
+/// step-1 progress (counts only).
 #[component]
 pub fn Roster(
     /// The workshop document's view.
@@ -81,6 +85,9 @@ pub fn Roster(
     presence: RwSignal<Presence>,
     /// The interface language.
     lang: Signal<Lang>,
+    /// Step-1 counts per participant, shown when given.
+    #[prop(optional)]
+    progress: Option<RwSignal<Progress>>,
 ) -> impl IntoView {
     view! {
         <section class="roster" aria-labelledby="roster-heading">
@@ -102,6 +109,27 @@ pub fn Roster(
                                 <span class="name">{r.name.clone()}</span>
                                 <span class="org">{r.organisation.clone()}</span>
                                 <span class="status">{move || if online() { t(lang.get(), Text::Online) } else { t(lang.get(), Text::Offline) }}</span>
+                                {progress.map(|p| {
+                                    let counts = move || p.get().0.get(&id).copied().unwrap_or_default();
+                                    let code = move || if lang.get() == Lang::En { "en" } else { "nl" };
+                                    let label = move || {
+                                        let c = counts();
+                                        let name = |l: LevelId| method::level(l).name.get(code());
+                                        format!("{}: {} {}, {} {}, {} {}; {} {}, {} {}", t(lang.get(), Text::Progress),
+                                            name(LevelId::Individual), c.individual, name(LevelId::Collegial), c.collegial,
+                                            name(LevelId::Collective), c.collective,
+                                            t(lang.get(), Text::MarkGreen), c.green, t(lang.get(), Text::MarkRed), c.red)
+                                    };
+                                    view! {
+                                        <span class="progress" aria-label=label title=label>
+                                            <span class="p individual">{move || counts().individual}</span>
+                                            <span class="p collegial">{move || counts().collegial}</span>
+                                            <span class="p collective">{move || counts().collective}</span>
+                                            <span class="p green">"+" {move || counts().green}</span>
+                                            <span class="p red">"!" {move || counts().red}</span>
+                                        </span>
+                                    }
+                                })}
                             </li>
                         }
                     }

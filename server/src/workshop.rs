@@ -15,6 +15,7 @@ use kring_shared::access::{DocKind, Principal, Role, access};
 use kring_shared::engine::hub::{Effects, Hub};
 use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
 use kring_shared::presence::Presence;
+use kring_shared::progress::{Counts, Progress};
 use kring_shared::protocol::Message;
 use kring_shared::schema::{reflection, workshop as workshop_schema};
 use kring_shared::timer::{Timer, TimerAction};
@@ -229,6 +230,10 @@ impl WorkshopTask {
                 }
             }
             self.log_refusals(&fx);
+            if fx.persist.iter().any(|(d, _)| self.is_reflection(d)) {
+                let progress = self.progress();
+                fx.merge(progress);
+            }
             batch.chunks.extend(std::mem::take(&mut fx.persist));
             self.add_compactions(&mut batch);
             if let Err(e) = self.store.write(batch).await {
@@ -283,6 +288,9 @@ impl WorkshopTask {
                     self.hub.connect(peer.clone(), principal);
                     tracing::info!(%peer, role = ?principal.role, "peer connected");
                     fx.merge(self.presence());
+                    if principal.role == Role::Facilitator {
+                        fx.merge(self.progress());
+                    }
                 }
                 // The caller waits for this reply; if it gave up, there is nobody to tell.
                 replies.push(Box::new(move || {
@@ -456,6 +464,34 @@ impl WorkshopTask {
             .map_err(|e| CommandError::Failed(e.to_string()))?;
         fx.merge(more);
         Ok(after)
+    }
+
+    fn is_reflection(&self, doc: &DocumentId) -> bool {
+        matches!(
+            self.hub.document_kind(doc),
+            Some(DocKind::Reflection { .. })
+        )
+    }
+
+    /// Step-1 progress (counts, never content), to facilitators only.
+    fn progress(&mut self) -> Effects {
+        let mut p = Progress::default();
+        let reflections: Vec<(DocumentId, ParticipantId)> = self
+            .hub
+            .documents()
+            .filter_map(|(id, kind)| match kind {
+                DocKind::Reflection { owner } => Some((id, owner)),
+                DocKind::Workshop => None,
+            })
+            .collect();
+        for (id, owner) in reflections {
+            if let Some(doc) = self.hub.document(&id) {
+                p.0.insert(owner, Counts::of(doc));
+            }
+        }
+        let doc = self.hub.workshop_document();
+        self.hub
+            .broadcast_ephemeral_to(doc, p.encode(), |who| who.role == Role::Facilitator)
     }
 
     fn presence(&mut self) -> Effects {

@@ -204,3 +204,72 @@ async fn an_acknowledged_change_survives_a_restart() {
     assert_eq!(title_of(&part, w.document), "Bewaard");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn facilitators_get_counts_of_notes_never_their_text() {
+    use kring_shared::engine::client::ClientEvent;
+    use kring_shared::progress::Progress;
+    use kring_shared::schema::reflection::{Note, put_note};
+    let server = TestServer::start().await;
+    let w = create_workshop(&server.http(), "W").await.unwrap();
+    let p = join(&server.http(), &w.join_code, "An", "OCMW")
+        .await
+        .unwrap();
+    let mut fac = SyncClient::connect(&server.ws(), &w.facilitator_token)
+        .await
+        .unwrap();
+    fac.open(w.document).await.unwrap();
+    let mut part = SyncClient::connect(&server.ws(), &p.token).await.unwrap();
+    part.open(p.reflection).await.unwrap();
+    for (i, (ring, mark)) in [
+        ("individual", "green"),
+        ("collective", "red"),
+        ("collective", "none"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let note = Note {
+            id: format!("n{i}"),
+            ring: ring.into(),
+            text: "geheime tekst".into(),
+            mark: mark.into(),
+            x: 500.0,
+            y: 500.0,
+            question: None,
+        };
+        part.change(p.reflection, |tx| put_note(tx, &note))
+            .await
+            .unwrap();
+    }
+    let participant: kring_shared::ids::ParticipantId = p.id.parse().unwrap();
+    let latest = |c: &SyncClient| {
+        c.events.iter().rev().find_map(|e| match e {
+            ClientEvent::Ephemeral { data, .. } => Progress::decode(data),
+            _ => None,
+        })
+    };
+    fac.wait_for("counts", |c| {
+        latest(c)
+            .and_then(|p| p.0.get(&participant).copied())
+            .is_some_and(|n| {
+                (n.individual, n.collegial, n.collective, n.green, n.red) == (1, 0, 2, 1, 1)
+            })
+    })
+    .await
+    .unwrap();
+    for e in &fac.events {
+        if let ClientEvent::Ephemeral { data, .. } = e {
+            assert!(
+                !String::from_utf8_lossy(data).contains("geheime"),
+                "note text leaked to a facilitator"
+            );
+        }
+    }
+    // Participants do not get the progress of others.
+    part.settle(std::time::Duration::from_millis(200))
+        .await
+        .unwrap();
+    assert!(latest(&part).is_none());
+    server.stop().await;
+}

@@ -12,7 +12,7 @@
 //! - [`schema`]: what each document may hold; typed views and initial writes.
 //! - [`protocol`]: automerge-repo network messages and their CBOR codec.
 //! - [`limits`]: frame and inflation limits, and the decompression-bomb guard.
-//! - [`presence`]: who is online, as ephemeral data.
+//! - [`presence`]: who is online, as ephemeral data. [`progress`]: step-1 counts for facilitators.
 //! - [`engine`]: the sync engine, server side ([`engine::hub`]) and client side ([`engine::client`]).
 
 pub mod access;
@@ -21,6 +21,7 @@ pub mod ids;
 pub mod limits;
 pub mod method;
 pub mod presence;
+pub mod progress;
 pub mod protocol;
 pub mod schema;
 pub mod step;

@@ -57,9 +57,10 @@ fn build_frontend() -> Result<PathBuf> {
         .typescript(false)
         .generate(&out)
         .map_err(|e| format!("wasm-bindgen: {e}"))?;
-    let css = std::fs::read_to_string(root.join("frontend/static/style.css"))
-        .map_err(|e| e.to_string())?;
-    std::fs::write(out.join("style.css"), css).map_err(|e| e.to_string())?;
+    for file in ["style.css", "sw.js"] {
+        std::fs::copy(root.join("frontend/static").join(file), out.join(file))
+            .map_err(|e| format!("{file}: {e}"))?;
+    }
     std::fs::write(out.join("index.html"), INDEX_HTML).map_err(|e| e.to_string())?;
     let size = std::fs::metadata(out.join("kring_bg.wasm"))
         .map(|m| m.len())
@@ -86,6 +87,9 @@ const INDEX_HTML: &str = r#"<!doctype html>
   <script type="module">
     import init from "/kring.js";
     init({ module_or_path: "/kring_bg.wasm" });
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register("/sw.js").catch(() => {});
+    }
   </script>
 </body>
 </html>

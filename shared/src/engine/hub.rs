@@ -427,13 +427,24 @@ impl Hub {
 
     /// An ephemeral message from the server itself (presence) to every reader of a document.
     pub fn broadcast_ephemeral(&mut self, doc_id: DocumentId, data: Vec<u8>) -> Effects {
+        self.broadcast_ephemeral_to(doc_id, data, |_| true)
+    }
+
+    /// An ephemeral message from the server itself to the readers of a document that `to`
+    /// selects (e.g. only facilitators).
+    pub fn broadcast_ephemeral_to(
+        &mut self,
+        doc_id: DocumentId,
+        data: Vec<u8>,
+        to: impl Fn(&Principal) -> bool,
+    ) -> Effects {
         self.ephemeral_count += 1;
         let mut fx = Effects::default();
         let receivers: Vec<PeerId> = self
             .peers
-            .keys()
-            .filter(|p| self.access_of(p, &doc_id).can_read())
-            .cloned()
+            .iter()
+            .filter(|(p, who)| to(who) && self.access_of(p, &doc_id).can_read())
+            .map(|(p, _)| p.clone())
             .collect();
         for to in receivers {
             fx.send.push((

@@ -8,7 +8,8 @@
 //! The ring a note sits in is its level. Only its owner writes it.
 
 use automerge::transaction::Transactable;
-use automerge::{ObjType, ReadDoc};
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue};
+use serde::{Deserialize, Serialize};
 
 use super::{MapReader, SchemaError};
 use crate::ids::ParticipantId;
@@ -45,6 +46,156 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId) -> Result<(), SchemaEr
         }
     }
     Ok(())
+}
+
+/// One note, as views read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: String,
+    pub ring: String,
+    pub text: String,
+    pub mark: String,
+    pub x: f64,
+    pub y: f64,
+    pub question: Option<String>,
+}
+
+/// Every note, tolerantly read, sorted by id (stable across replicas).
+pub fn notes(doc: &impl ReadDoc) -> Vec<Note> {
+    let root = MapReader::root(doc);
+    let Some(notes) = root.map("notes").ok().flatten() else {
+        return vec![];
+    };
+    let mut out: Vec<Note> = notes
+        .keys()
+        .into_iter()
+        .filter_map(|id| {
+            let n = notes.map(&id).ok()??;
+            Some(Note {
+                ring: n.string("ring", 32).ok()??,
+                text: n
+                    .string("text", usize::MAX)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+                mark: n
+                    .string("mark", 16)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| "none".into()),
+                x: n.number("x").ok().flatten().unwrap_or(0.0),
+                y: n.number("y").ok().flatten().unwrap_or(0.0),
+                question: n
+                    .string("question", 64)
+                    .ok()
+                    .flatten()
+                    .filter(|q| !q.is_empty()),
+                id,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
+fn notes_map(tx: &mut impl Transactable) -> Result<ObjId, automerge::AutomergeError> {
+    match tx.get(automerge::ROOT, "notes")? {
+        Some((automerge::Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => tx.put_object(automerge::ROOT, "notes", ObjType::Map),
+    }
+}
+
+fn note_obj(
+    tx: &mut impl Transactable,
+    id: &str,
+) -> Result<Option<ObjId>, automerge::AutomergeError> {
+    let notes = notes_map(tx)?;
+    Ok(match tx.get(&notes, id)? {
+        Some((automerge::Value::Object(ObjType::Map), obj)) => Some(obj),
+        _ => None,
+    })
+}
+
+/// Adds a note (or puts one back after an undo), text as a Text object so that concurrent
+/// edits merge character by character.
+pub fn put_note(tx: &mut impl Transactable, note: &Note) -> Result<(), automerge::AutomergeError> {
+    let notes = notes_map(tx)?;
+    let n = tx.put_object(&notes, note.id.as_str(), ObjType::Map)?;
+    tx.put(&n, "ring", note.ring.as_str())?;
+    let text = tx.put_object(&n, "text", ObjType::Text)?;
+    tx.splice_text(&text, 0, 0, &note.text)?;
+    tx.put(&n, "mark", note.mark.as_str())?;
+    tx.put(&n, "x", ScalarValue::F64(note.x))?;
+    tx.put(&n, "y", ScalarValue::F64(note.y))?;
+    if let Some(q) = &note.question {
+        tx.put(&n, "question", q.as_str())?;
+    }
+    Ok(())
+}
+
+/// Replaces a note's text, as a minimal edit of the Text object.
+pub fn set_text(
+    tx: &mut impl Transactable,
+    id: &str,
+    text: &str,
+) -> Result<(), automerge::AutomergeError> {
+    let Some(n) = note_obj(tx, id)? else {
+        return Ok(());
+    };
+    let t = match tx.get(&n, "text")? {
+        Some((automerge::Value::Object(ObjType::Text), t)) => t,
+        _ => tx.put_object(&n, "text", ObjType::Text)?,
+    };
+    tx.update_text(&t, text)
+}
+
+/// Moves a note: its ring (= its level) and position.
+pub fn move_note(
+    tx: &mut impl Transactable,
+    id: &str,
+    ring: &str,
+    x: f64,
+    y: f64,
+) -> Result<(), automerge::AutomergeError> {
+    let Some(n) = note_obj(tx, id)? else {
+        return Ok(());
+    };
+    tx.put(&n, "ring", ring)?;
+    tx.put(&n, "x", ScalarValue::F64(x))?;
+    tx.put(&n, "y", ScalarValue::F64(y))
+}
+
+/// Sets a note's mark: "none", "green" or "red".
+pub fn set_mark(
+    tx: &mut impl Transactable,
+    id: &str,
+    mark: &str,
+) -> Result<(), automerge::AutomergeError> {
+    let Some(n) = note_obj(tx, id)? else {
+        return Ok(());
+    };
+    tx.put(&n, "mark", mark)
+}
+
+/// Links a note to one of its ring's questions, or unlinks it.
+pub fn set_question(
+    tx: &mut impl Transactable,
+    id: &str,
+    question: Option<&str>,
+) -> Result<(), automerge::AutomergeError> {
+    let Some(n) = note_obj(tx, id)? else {
+        return Ok(());
+    };
+    match question {
+        Some(q) => tx.put(&n, "question", q),
+        None => tx.delete(&n, "question"),
+    }
+}
+
+/// Deletes a note.
+pub fn delete_note(tx: &mut impl Transactable, id: &str) -> Result<(), automerge::AutomergeError> {
+    let notes = notes_map(tx)?;
+    tx.delete(&notes, id)
 }
 
 /// Writes the initial document of a participant's reflection.
@@ -104,6 +255,87 @@ mod tests {
         let long = "a".repeat(MAX_NOTE_TEXT + 1);
         let err = validate(&doc_with(me, |tx| note(tx, "individual", &long)), me).unwrap_err();
         assert_eq!(err.path, "/notes/n1/text");
+    }
+
+    #[test]
+    fn notes_are_added_edited_moved_marked_and_deleted() {
+        let me = ParticipantId::random();
+        let mut doc = doc_with(me, |_| {});
+        let edit = |doc: &mut Automerge,
+                    f: &dyn Fn(&mut automerge::transaction::Transaction<'_>)| {
+            doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+                f(tx);
+                Ok(())
+            })
+            .unwrap();
+        };
+        let note = Note {
+            id: "a".into(),
+            ring: "individual".into(),
+            text: "ik plan".into(),
+            mark: "none".into(),
+            x: 500.0,
+            y: 500.0,
+            question: None,
+        };
+        edit(&mut doc, &|tx| put_note(tx, &note).unwrap());
+        edit(&mut doc, &|tx| {
+            set_text(tx, "a", "ik plan mijn week").unwrap()
+        });
+        edit(&mut doc, &|tx| {
+            move_note(tx, "a", "collective", 100.0, 500.0).unwrap()
+        });
+        edit(&mut doc, &|tx| set_mark(tx, "a", "red").unwrap());
+        edit(&mut doc, &|tx| {
+            set_question(tx, "a", Some("collective-1")).unwrap()
+        });
+        validate(&doc, me).unwrap();
+        let read = notes(&doc);
+        assert_eq!(read.len(), 1);
+        assert_eq!(
+            (
+                read[0].text.as_str(),
+                read[0].ring.as_str(),
+                read[0].mark.as_str(),
+                read[0].question.as_deref()
+            ),
+            (
+                "ik plan mijn week",
+                "collective",
+                "red",
+                Some("collective-1")
+            )
+        );
+        edit(&mut doc, &|tx| delete_note(tx, "a").unwrap());
+        assert!(notes(&doc).is_empty());
+    }
+
+    #[test]
+    fn concurrent_typing_in_one_note_keeps_both_texts() {
+        let me = ParticipantId::random();
+        let mut a = doc_with(me, |tx| {
+            put_note(
+                tx,
+                &Note {
+                    id: "n".into(),
+                    ring: "collegial".into(),
+                    text: "samen".into(),
+                    mark: "none".into(),
+                    x: 0.0,
+                    y: 0.0,
+                    question: None,
+                },
+            )
+            .unwrap()
+        });
+        let mut b = a.fork();
+        a.transact::<_, _, automerge::AutomergeError>(|tx| set_text(tx, "n", "samen leren"))
+            .unwrap();
+        b.transact::<_, _, automerge::AutomergeError>(|tx| set_text(tx, "n", "echt samen"))
+            .unwrap();
+        a.merge(&mut b).unwrap();
+        let text = &notes(&a)[0].text;
+        assert!(text.contains("leren") && text.contains("echt"), "{text}");
     }
 
     #[test]

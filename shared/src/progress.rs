@@ -1,0 +1,149 @@
+//! Progress of step 1 without its content: per participant, how many notes sit in each ring and
+//! how many are marked green or red. The server counts; facilitators see only these numbers,
+//! sent as ephemeral data and never stored.
+
+use std::collections::BTreeMap;
+
+use automerge::ReadDoc;
+use ciborium::Value;
+
+use crate::ids::ParticipantId;
+use crate::schema::reflection;
+
+/// Counts for one participant's reflection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub individual: u32,
+    pub collegial: u32,
+    pub collective: u32,
+    pub green: u32,
+    pub red: u32,
+}
+
+impl Counts {
+    /// Counts the notes of a reflection document.
+    pub fn of(doc: &impl ReadDoc) -> Counts {
+        let mut c = Counts::default();
+        for note in reflection::notes(doc) {
+            match note.ring.as_str() {
+                "individual" => c.individual += 1,
+                "collegial" => c.collegial += 1,
+                "collective" => c.collective += 1,
+                _ => {}
+            }
+            match note.mark.as_str() {
+                "green" => c.green += 1,
+                "red" => c.red += 1,
+                _ => {}
+            }
+        }
+        c
+    }
+
+    pub fn total(&self) -> u32 {
+        self.individual + self.collegial + self.collective
+    }
+
+    fn fields(&self) -> [(&'static str, u32); 5] {
+        [
+            ("individual", self.individual),
+            ("collegial", self.collegial),
+            ("collective", self.collective),
+            ("green", self.green),
+            ("red", self.red),
+        ]
+    }
+}
+
+/// Progress of every participant, as the facilitators' console shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Progress(pub BTreeMap<ParticipantId, Counts>);
+
+impl Progress {
+    pub fn encode(&self) -> Vec<u8> {
+        let people = self
+            .0
+            .iter()
+            .map(|(id, c)| {
+                let counts = c
+                    .fields()
+                    .iter()
+                    .map(|(k, v)| (Value::Text((*k).into()), Value::Integer((*v).into())))
+                    .collect();
+                (Value::Text(id.to_string()), Value::Map(counts))
+            })
+            .collect();
+        let map = Value::Map(vec![
+            (Value::Text("kind".into()), Value::Text("progress".into())),
+            (Value::Text("participants".into()), Value::Map(people)),
+        ]);
+        let mut out = Vec::new();
+        // Writing into a Vec cannot fail.
+        ciborium::into_writer(&map, &mut out).expect("CBOR into a Vec");
+        out
+    }
+
+    /// `None` when the bytes are not a progress message.
+    pub fn decode(bytes: &[u8]) -> Option<Progress> {
+        let Value::Map(entries) = ciborium::from_reader::<Value, _>(bytes).ok()? else {
+            return None;
+        };
+        let get = |k: &str| {
+            entries
+                .iter()
+                .find(|(key, _)| key.as_text() == Some(k))
+                .map(|(_, v)| v)
+        };
+        if get("kind")?.as_text()? != "progress" {
+            return None;
+        }
+        let mut out = BTreeMap::new();
+        for (id, counts) in get("participants")?.as_map()? {
+            let id: ParticipantId = id.as_text()?.parse().ok()?;
+            let n = |k: &str| {
+                counts
+                    .as_map()
+                    .and_then(|m| m.iter().find(|(key, _)| key.as_text() == Some(k)))
+                    .and_then(|(_, v)| v.as_integer())
+                    .and_then(|i| u32::try_from(i).ok())
+                    .unwrap_or(0)
+            };
+            out.insert(
+                id,
+                Counts {
+                    individual: n("individual"),
+                    collegial: n("collegial"),
+                    collective: n("collective"),
+                    green: n("green"),
+                    red: n("red"),
+                },
+            );
+        }
+        Some(Progress(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presence::Presence;
+
+    #[test]
+    fn progress_round_trips_and_is_not_presence() {
+        let mut p = Progress::default();
+        p.0.insert(
+            ParticipantId::random(),
+            Counts {
+                individual: 2,
+                collegial: 1,
+                collective: 0,
+                green: 1,
+                red: 1,
+            },
+        );
+        let bytes = p.encode();
+        assert_eq!(Progress::decode(&bytes), Some(p));
+        assert_eq!(Presence::decode(&bytes), None);
+        assert_eq!(Progress::decode(&Presence::default().encode()), None);
+    }
+}
