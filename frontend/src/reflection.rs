@@ -163,9 +163,11 @@ pub fn ReflectionBoard(
             dragging.set(Some((id, x, y)));
         }
     };
-    let on_up = move |_ev: leptos::ev::PointerEvent| {
+    let on_up = move |ev: leptos::ev::PointerEvent| {
         if let Some((id, x, y)) = dragging.get_untracked() {
             dragging.set(None);
+            // Where the pointer was let go, else where it was last seen.
+            let (x, y) = to_board(ev.client_x() as f64, ev.client_y() as f64).unwrap_or((x, y));
             move_to(id, x, y);
         }
     };

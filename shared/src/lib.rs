@@ -8,6 +8,7 @@
 //! - [`ids`]: newtype ids (workshop, participant, document, peer).
 //! - [`step`]: the steps of the work form. [`method`]: the work form's content as data.
 //! - [`timer`]: the server-held step timer and the clients' clock-skew estimate.
+//! - [`pairing`]: mixing cross-organisation duos for step 2.
 //! - [`access`]: who may read and write which document, per step.
 //! - [`schema`]: what each document may hold; typed views and initial writes.
 //! - [`protocol`]: automerge-repo network messages and their CBOR codec.
@@ -20,6 +21,7 @@ pub mod engine;
 pub mod ids;
 pub mod limits;
 pub mod method;
+pub mod pairing;
 pub mod presence;
 pub mod progress;
 pub mod protocol;

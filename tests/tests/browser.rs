@@ -16,13 +16,15 @@ async fn a_facilitator_and_a_participant_see_each_other_live() {
 
     // The facilitator creates a workshop from the home page.
     fac.goto(&server.http()).await.unwrap();
-    fac.find(Locator::XPath(&field("Titel")))
+    fac.wait()
+        .for_element(Locator::XPath(&field("Titel")))
         .await
         .unwrap()
         .send_keys("Gedeelde verantwoordelijkheid")
         .await
         .unwrap();
-    fac.find(Locator::XPath(&button("Workshop aanmaken")))
+    fac.wait()
+        .for_element(Locator::XPath(&button("Workshop aanmaken")))
         .await
         .unwrap()
         .click()
@@ -43,19 +45,22 @@ async fn a_facilitator_and_a_participant_see_each_other_live() {
     part.goto(&format!("{}/join/{}", server.http(), code.trim()))
         .await
         .unwrap();
-    part.find(Locator::XPath(&field("Naam")))
+    part.wait()
+        .for_element(Locator::XPath(&field("Naam")))
         .await
         .unwrap()
         .send_keys("An Peeters")
         .await
         .unwrap();
-    part.find(Locator::XPath(&field("Organisatie")))
+    part.wait()
+        .for_element(Locator::XPath(&field("Organisatie")))
         .await
         .unwrap()
         .send_keys("OCMW Gent")
         .await
         .unwrap();
-    part.find(Locator::XPath(&button("Deelnemen")))
+    part.wait()
+        .for_element(Locator::XPath(&button("Deelnemen")))
         .await
         .unwrap()
         .click()

@@ -18,13 +18,15 @@ async fn join(c: &Client, base: &str, code: &str, name: &str, org: &str) {
         .send_keys(name)
         .await
         .unwrap();
-    c.find(Locator::XPath(&field("Organisatie")))
+    c.wait()
+        .for_element(Locator::XPath(&field("Organisatie")))
         .await
         .unwrap()
         .send_keys(org)
         .await
         .unwrap();
-    c.find(Locator::XPath(&button("Deelnemen")))
+    c.wait()
+        .for_element(Locator::XPath(&button("Deelnemen")))
         .await
         .unwrap()
         .click()
@@ -138,7 +140,8 @@ async fn participants_reflect_privately_and_offline_edits_arrive_once() {
     join(&a, &base, &w.join_code, "An", "OCMW Gent").await;
     join(&b, &proxy.url(), &w.join_code, "Bert", "CAW").await;
 
-    fac.find(Locator::XPath(&button("Stap 1: Individuele reflectie")))
+    fac.wait()
+        .for_element(Locator::XPath(&button("Stap 1: Individuele reflectie")))
         .await
         .unwrap()
         .click()
@@ -319,7 +322,8 @@ async fn participants_reflect_privately_and_offline_edits_arrive_once() {
         .click()
         .await
         .unwrap();
-    a.find(Locator::XPath(&button("Ongedaan maken")))
+    a.wait()
+        .for_element(Locator::XPath(&button("Ongedaan maken")))
         .await
         .unwrap()
         .click()
