@@ -8,6 +8,7 @@ use kring_shared::step::Step;
 use leptos::prelude::*;
 use serde_json::json;
 
+use crate::duo_console::DuoPanel;
 use crate::http;
 use crate::i18n::{Lang, Text, t};
 use crate::session::{UseWorkshopReturn, use_workshop};
@@ -70,6 +71,9 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                     <Roster workshop=session.workshop presence=session.presence lang progress=session.progress/>
                 </div>
                 <div class="column">
+                    <Show when=move || matches!(session.workshop.get().step, Some(Step::Reflect | Step::Duos))>
+                        <DuoPanel session lang steer/>
+                    </Show>
                     <JoinInfo session lang/>
                     <PlanEditor session lang steer/>
                     <LinkMaker session lang/>

@@ -4,6 +4,7 @@
 //! - [`app`]: the path router and the home page.
 //! - [`console`]: the facilitator's console. [`participant`]: joining and the participant's view.
 //!   [`reflection`]: step 1, the three circles with the participant's notes.
+//!   [`duo`]: step 2, the duo room. [`duo_console`]: forming duos and the duo dashboard.
 //!   [`screen`]: the projector view. [`widgets`]: components they share.
 //! - [`session`]: `use_workshop`, the hook that keeps a workshop's documents live over the
 //!   WebSocket with the shared sync engine, reconnecting when the network drops.
@@ -15,6 +16,8 @@
 
 mod app;
 mod console;
+mod duo;
+mod duo_console;
 mod http;
 mod i18n;
 mod participant;

@@ -7,6 +7,7 @@ use kring_shared::step::Step;
 use leptos::prelude::*;
 use serde_json::json;
 
+use crate::duo::DuoStep;
 use crate::http;
 use crate::i18n::{Lang, Text, t};
 use crate::reflection::ReflectionBoard;
@@ -146,8 +147,11 @@ fn ParticipantPage(
                     <TimerView session lang/>
                 </Show>
             </section>
-            <Show when=move || matches!(step(), Step::Reflect | Step::Duos)>
+            <Show when=move || step() == Step::Reflect>
                 <ReflectionBoard session lang/>
+            </Show>
+            <Show when=move || step() == Step::Duos>
+                <DuoStep session lang/>
             </Show>
             <EditMe session lang/>
             <Roster workshop=session.workshop presence=session.presence lang/>

@@ -176,14 +176,8 @@ pub fn ReflectionBoard(
         <div class="reflection">
             <div class="board" node_ref=board_ref on:click=on_board_click on:pointermove=on_move on:pointerup=on_up
                 on:pointercancel=move |_| dragging.set(None)>
-                <svg viewBox="0 0 1000 1000" role="img" aria-label=move || t(lang.get(), Text::BoardLabel)>
-                    <circle cx="500" cy="500" r="490" class="zone collective"/>
-                    <circle cx="500" cy="500" r="340" class="zone collegial"/>
-                    <circle cx="500" cy="500" r="180" class="zone individual"/>
-                    <text x="500" y="45" class="ring-label">{move || level_name("collective", lang.get())}</text>
-                    <text x="500" y="195" class="ring-label">{move || level_name("collegial", lang.get())}</text>
-                    <text x="500" y="355" class="ring-label">{move || level_name("individual", lang.get())}</text>
-                </svg>
+                <div class="board-label" role="img" aria-label=move || t(lang.get(), Text::BoardLabel)></div>
+                <RingsBackdrop lang/>
                 <For each=move || notes.get() key=|n| n.id.clone() let:note>
                     <NoteChip id=note.id.clone() notes dragging lang marks_on=Signal::derive(marks_on) focus_note move_to/>
                 </For>
@@ -438,5 +432,65 @@ fn NoteEditor(
                 }>{move || t(lang.get(), Text::Delete)}</button>
             </div>
         </article>
+    }
+}
+
+/// The three circles as an SVG backdrop, labelled in the interface language.
+#[component]
+fn RingsBackdrop(lang: Signal<Lang>) -> impl IntoView {
+    view! {
+        <svg viewBox="0 0 1000 1000" aria-hidden="true">
+            <circle cx="500" cy="500" r="490" class="zone collective"/>
+            <circle cx="500" cy="500" r="340" class="zone collegial"/>
+            <circle cx="500" cy="500" r="180" class="zone individual"/>
+            <text x="500" y="45" class="ring-label">{move || level_name("collective", lang.get())}</text>
+            <text x="500" y="195" class="ring-label">{move || level_name("collegial", lang.get())}</text>
+            <text x="500" y="355" class="ring-label">{move || level_name("individual", lang.get())}</text>
+        </svg>
+    }
+}
+
+/// Someone else's sheet, read-only (a duo partner's in step 2): the circles with the notes, and
+/// the notes as a list per ring for screen readers and small screens.
+#[component]
+pub fn ReadOnlySheet(
+    /// The notes to show.
+    #[prop(into)]
+    notes: Signal<Vec<Note>>,
+    /// The interface language.
+    lang: Signal<Lang>,
+    /// Whether green/red marks are part of this workshop.
+    #[prop(into)]
+    marks_on: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <div class="reflection read-only">
+            <div class="board">
+                <RingsBackdrop lang/>
+                <For each=move || notes.get() key=|n| (n.id.clone(), n.text.clone(), n.ring.clone(), n.mark.clone(), n.x as i64, n.y as i64) let:n>
+                    <span class="note-chip" class:green={let g = n.mark == "green"; move || marks_on.get() && g}
+                        class:red={let r = n.mark == "red"; move || marks_on.get() && r}
+                        style=format!("left:{}%;top:{}%", n.x / 10.0, n.y / 10.0)>
+                        <span class="chip-text">{n.text.clone()}</span>
+                    </span>
+                </For>
+            </div>
+            <div class="note-lists">
+                {LevelId::ALL.into_iter().map(|level| {
+                    let in_ring = move || notes.get().into_iter().filter(|n| n.ring == level.as_str()).collect::<Vec<_>>();
+                    view! {
+                        <section class=format!("ring-list {}", level.as_str())>
+                            <h3>{move || level_name(level.as_str(), lang.get())}</h3>
+                            <ul>
+                                {move || in_ring().into_iter().map(|n| {
+                                    let mark = (marks_on.get() && n.mark != "none").then(|| format!(" ({})", mark_text(&n.mark, lang.get())));
+                                    view! { <li>{n.text.clone()}{mark}</li> }
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    }
+                }).collect_view()}
+            </div>
+        </div>
     }
 }

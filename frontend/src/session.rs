@@ -15,6 +15,7 @@ use kring_shared::ids::{DocumentId, PeerId};
 use kring_shared::presence::Presence;
 use kring_shared::progress::Progress;
 use kring_shared::protocol::Message;
+use kring_shared::schema::duo::{self, DuoView};
 use kring_shared::schema::reflection::{self, Note};
 use kring_shared::schema::workshop::{self, WorkshopView};
 use kring_shared::timer::{ClockSample, clock_offset};
@@ -66,6 +67,10 @@ pub struct UseWorkshopReturn {
     pub reflection: RwSignal<Vec<Note>>,
     /// Step-1 counts per participant (facilitators only).
     pub progress: RwSignal<Progress>,
+    /// Duo rooms this peer has open (its own; every room for facilitators), by document.
+    pub rooms: RwSignal<std::collections::BTreeMap<DocumentId, DuoView>>,
+    /// Duo partners' sheets (read-only), by document.
+    pub partner_notes: RwSignal<std::collections::BTreeMap<DocumentId, Vec<Note>>>,
     /// True while the WebSocket is open and joined.
     pub connected: RwSignal<bool>,
     /// Set when the token is not accepted (the page should offer to start over).
@@ -95,6 +100,28 @@ impl UseWorkshopReturn {
         });
     }
 
+    /// Opens another document (a duo room, a partner's sheet) and keeps its signal current.
+    pub fn open_document(&self, doc: DocumentId, kind: Extra) {
+        self.engine.with_value(|shared| {
+            if let Some(s) = shared {
+                s.open_extra(doc, kind);
+            }
+        });
+    }
+
+    /// Edits any open document locally (a duo room); sent and saved a moment later.
+    pub fn change_document(
+        &self,
+        doc: DocumentId,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
+    ) {
+        self.engine.with_value(|shared| {
+            if let Some(s) = shared {
+                s.change(doc, f);
+            }
+        });
+    }
+
     /// Edits the participant's own reflection locally; it is sent and saved a moment later.
     pub fn change_reflection(
         &self,
@@ -116,7 +143,15 @@ impl UseWorkshopReturn {
     }
 }
 
+/// The kinds of documents opened beside the workshop and the own reflection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extra {
+    Room,
+    PartnerSheet,
+}
+
 struct Inner {
+    extras: std::collections::BTreeMap<DocumentId, Extra>,
     repo: ClientRepo,
     socket: Option<WebSocket>,
     attempts: u32,
@@ -140,6 +175,24 @@ const FLUSH_MS: u64 = 40;
 const SAVE_MS: u64 = 300;
 
 impl Shared {
+    fn open_extra(&self, doc: DocumentId, kind: Extra) {
+        let out = {
+            let mut inner = self.inner.borrow_mut();
+            if inner.extras.insert(doc, kind).is_some()
+                && inner.repo.status(&doc)
+                    != Some(kring_shared::engine::client::DocStatus::Unavailable)
+            {
+                return;
+            }
+            let kept = storage::document(&doc.to_string()).and_then(|b| Automerge::load(&b).ok());
+            inner.repo.open_with(doc, kept.unwrap_or_default())
+        };
+        self.refresh(doc);
+        if let Some(socket) = self.inner.borrow().socket.clone() {
+            send_all(&socket, out);
+        }
+    }
+
     fn change(
         &self,
         doc: DocumentId,
@@ -167,6 +220,22 @@ impl Shared {
                 self.signals.workshop.set(workshop::view(d));
             } else if me.as_ref().and_then(|m| m.reflection_doc) == Some(doc) {
                 self.signals.reflection.set(reflection::notes(d));
+            } else {
+                match inner.extras.get(&doc) {
+                    Some(Extra::Room) => {
+                        let v = duo::view(d);
+                        self.signals.rooms.update(|r| {
+                            r.insert(doc, v);
+                        });
+                    }
+                    Some(Extra::PartnerSheet) => {
+                        let n = reflection::notes(d);
+                        self.signals.partner_notes.update(|p| {
+                            p.insert(doc, n);
+                        });
+                    }
+                    None => {}
+                }
             }
         }
         self.inner.borrow_mut().unsaved.insert(doc);
@@ -221,6 +290,8 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
         presence: RwSignal::new(Presence::default()),
         reflection: RwSignal::new(Vec::new()),
         progress: RwSignal::new(Progress::default()),
+        rooms: RwSignal::new(Default::default()),
+        partner_notes: RwSignal::new(Default::default()),
         connected: RwSignal::new(false),
         auth_error: RwSignal::new(None),
         last_error: RwSignal::new(None),
@@ -258,6 +329,7 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
         let shared = Shared {
             signals,
             inner: Rc::new(RefCell::new(Inner {
+                extras: Default::default(),
                 repo,
                 socket: None,
                 attempts: 0,

@@ -257,6 +257,7 @@ fn write_group<'a>(
         for d in &b.documents {
             let owner = match d.kind {
                 DocKind::Reflection { owner } => Some(owner.to_string()),
+                DocKind::Duo { duo } => Some(duo.to_string()),
                 DocKind::Workshop => None,
             };
             tx.execute(
@@ -345,6 +346,7 @@ fn document_rows(conn: &Connection, workshop: WorkshopId) -> StoreResult<Vec<Doc
             let kind = match (kind.as_str(), owner) {
                 ("workshop", _) => DocKind::Workshop,
                 ("reflection", Some(o)) => DocKind::Reflection { owner: parse(o)? },
+                ("duo", Some(o)) => DocKind::Duo { duo: parse(o)? },
                 (other, _) => return Err(StoreError::Corrupt(format!("document kind `{other}`"))),
             };
             Ok(DocumentRow {

@@ -17,7 +17,7 @@ use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
 use kring_shared::presence::Presence;
 use kring_shared::progress::{Counts, Progress};
 use kring_shared::protocol::Message;
-use kring_shared::schema::{reflection, workshop as workshop_schema};
+use kring_shared::schema::{duo as duo_schema, reflection, workshop as workshop_schema};
 use kring_shared::timer::{Timer, TimerAction};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -229,6 +229,7 @@ impl WorkshopTask {
                     Err(_) => break,
                 }
             }
+            self.open_duo_rooms(&mut fx, &mut batch);
             self.log_refusals(&fx);
             if fx.persist.iter().any(|(d, _)| self.is_reflection(d)) {
                 let progress = self.progress();
@@ -381,6 +382,7 @@ impl WorkshopTask {
             name,
             organisation,
             joined_at: now_ms,
+            reflection: Some(reflection_doc),
         };
         let workshop_doc = self.hub.workshop_document();
         let (_, roster_fx) = self
@@ -446,8 +448,7 @@ impl WorkshopTask {
         fx: &mut Effects,
     ) -> Result<Timer, CommandError> {
         let doc = self.hub.workshop_document();
-        let ctx = self.hub.context();
-        if !access(&by, &DocKind::Workshop, &ctx).can_write() {
+        if !access(&by, &DocKind::Workshop, self.hub.context()).can_write() {
             return Err(CommandError::Forbidden(
                 "only the facilitator who locked the console can steer now".into(),
             ));
@@ -466,6 +467,50 @@ impl WorkshopTask {
         Ok(after)
     }
 
+    /// Creates the room document of every duo that has none yet (or names a document that is
+    /// not its room), and records its id in the workshop document. The id is always chosen here,
+    /// so no client can point a duo at a document of its choosing.
+    fn open_duo_rooms(&mut self, fx: &mut Effects, batch: &mut WriteBatch) {
+        let ws_doc = self.hub.workshop_document();
+        let Some(view) = self.hub.document(&ws_doc).map(workshop_schema::view) else {
+            return;
+        };
+        for entry in view.duos {
+            let kind = DocKind::Duo { duo: entry.id };
+            if entry
+                .doc
+                .is_some_and(|d| self.hub.document_kind(&d) == Some(kind))
+            {
+                continue;
+            }
+            let doc = DocumentId::random();
+            let created = match self
+                .hub
+                .create_document(doc, kind, |tx| duo_schema::init(tx, entry.id))
+            {
+                Ok(fx) => fx,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not create a duo room");
+                    continue;
+                }
+            };
+            fx.merge(created);
+            batch.documents.push(DocumentRow {
+                id: doc,
+                workshop_id: self.id,
+                kind,
+            });
+            match self
+                .hub
+                .change(ws_doc, |tx| workshop_schema::set_duo_doc(tx, entry.id, doc))
+            {
+                Ok((_, more)) => fx.merge(more),
+                Err(e) => tracing::error!(error = %e, "could not record a duo room"),
+            }
+            tracing::info!(duo = %entry.id, "duo room opened");
+        }
+    }
+
     fn is_reflection(&self, doc: &DocumentId) -> bool {
         matches!(
             self.hub.document_kind(doc),
@@ -481,7 +526,7 @@ impl WorkshopTask {
             .documents()
             .filter_map(|(id, kind)| match kind {
                 DocKind::Reflection { owner } => Some((id, owner)),
-                DocKind::Workshop => None,
+                DocKind::Workshop | DocKind::Duo { .. } => None,
             })
             .collect();
         for (id, owner) in reflections {

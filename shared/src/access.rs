@@ -8,7 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{FacilitatorId, ParticipantId};
+use std::collections::BTreeMap;
+
+use crate::ids::{DuoId, FacilitatorId, ParticipantId};
 use crate::step::Step;
 
 /// The role a token grants. Bound when the WebSocket is upgraded, never taken from a message.
@@ -56,16 +58,41 @@ impl Principal {
 }
 
 /// The state of the workshop that access depends on, read from the workshop document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Context {
     pub step: Step,
     /// When set, only this facilitator may steer (change the workshop document).
     pub lock: Option<FacilitatorId>,
+    /// The duos (and trio) of step 2: who may read whose reflection, who writes which duo.
+    pub duos: BTreeMap<DuoId, Vec<ParticipantId>>,
 }
 
 impl Context {
     pub fn at(step: Step) -> Self {
-        Self { step, lock: None }
+        Self {
+            step,
+            lock: None,
+            duos: BTreeMap::new(),
+        }
+    }
+
+    /// Whether two different people sit in the same duo.
+    pub fn partners(&self, a: ParticipantId, b: ParticipantId) -> bool {
+        a != b && self.duos.values().any(|m| m.contains(&a) && m.contains(&b))
+    }
+
+    pub fn member(&self, duo: DuoId, p: Option<ParticipantId>) -> bool {
+        p.is_some_and(|p| self.duos.get(&duo).is_some_and(|m| m.contains(&p)))
+    }
+
+    /// Duos share their reflections from step 2 on.
+    fn duos_open(&self) -> bool {
+        matches!(self.step, Step::Duos | Step::Plenary)
+    }
+
+    /// Duo rooms are laid on the table for everyone from step 3 on.
+    fn table_open(&self) -> bool {
+        matches!(self.step, Step::Plenary | Step::Closed)
     }
 }
 
@@ -77,6 +104,8 @@ pub enum DocKind {
     Workshop,
     /// One participant's private notes in the three circles.
     Reflection { owner: ParticipantId },
+    /// One duo's room: speaking timer, key-insight cards, call link.
+    Duo { duo: DuoId },
 }
 
 impl DocKind {
@@ -85,6 +114,7 @@ impl DocKind {
         match self {
             DocKind::Workshop => "workshop",
             DocKind::Reflection { .. } => "reflection",
+            DocKind::Duo { .. } => "duo",
         }
     }
 }
@@ -107,7 +137,7 @@ impl Access {
     }
 }
 
-/// The access rule table. Duo partners' read access to reflections arrives with the duo step.
+/// The access rule table.
 pub fn access(who: &Principal, doc: &DocKind, ctx: &Context) -> Access {
     let step = ctx.step;
     match (doc, who.role) {
@@ -123,8 +153,24 @@ pub fn access(who: &Principal, doc: &DocKind, ctx: &Context) -> Access {
                 Access::Write
             }
         }
+        // A duo partner reads (never writes) my sheet while the duos and the plenary run.
+        (DocKind::Reflection { owner }, Role::Participant)
+            if ctx.duos_open() && who.participant.is_some_and(|p| ctx.partners(p, *owner)) =>
+        {
+            Access::Read
+        }
         // Facilitators see progress counts, computed by the server, never the notes themselves.
         (DocKind::Reflection { .. }, _) => Access::None,
+        (DocKind::Duo { .. }, Role::Facilitator) => Access::Write,
+        (DocKind::Duo { duo }, Role::Participant) if ctx.member(*duo, who.participant) => {
+            if step == Step::Closed {
+                Access::Read
+            } else {
+                Access::Write
+            }
+        }
+        (DocKind::Duo { .. }, Role::Participant | Role::Screen) if ctx.table_open() => Access::Read,
+        (DocKind::Duo { .. }, _) => Access::None,
     }
 }
 

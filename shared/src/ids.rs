@@ -58,6 +58,10 @@ uuid_id!(
     ParticipantId
 );
 uuid_id!(
+    /// One duo (or trio) of step 2.
+    DuoId
+);
+uuid_id!(
     /// One facilitator link of one workshop (the creator's, or a co-facilitator's).
     FacilitatorId
 );

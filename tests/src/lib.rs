@@ -84,7 +84,8 @@ impl Driver {
             "goog:chromeOptions".into(),
             serde_json::json!({ "args": args }),
         );
-        ClientBuilder::native()
+        // Plain HTTP: ChromeDriver listens on loopback, so no TLS stack is needed.
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&self.url)
             .await
@@ -124,14 +125,26 @@ pub async fn wait_for_text(c: &Client, locator: Locator<'_>, text: &str) -> Stri
     }
 }
 
+/// An XPath string literal for `s` (names like "Duo's" contain an apostrophe).
+fn literal(s: &str) -> String {
+    if s.contains('\'') {
+        format!("\"{s}\"")
+    } else {
+        format!("'{s}'")
+    }
+}
+
 /// The input inside the label with this accessible name.
 pub fn field(label: &str) -> String {
-    format!("//label[contains(normalize-space(.), '{label}')]//*[self::input or self::select]")
+    format!(
+        "//label[contains(normalize-space(.), {})]//*[self::input or self::select]",
+        literal(label)
+    )
 }
 
 /// The button with this accessible name.
 pub fn button(name: &str) -> String {
-    format!("//button[normalize-space(.)='{name}']")
+    format!("//button[normalize-space(.)={}]", literal(name))
 }
 
 /// Saves a screenshot under `target/screenshots/`.

@@ -99,13 +99,18 @@ impl ClientRepo {
         self.open_with(id, Automerge::new())
     }
 
-    /// Opens a document from locally kept bytes (e.g. the browser's storage).
+    /// Opens a document from locally kept bytes (e.g. the browser's storage). A document the
+    /// server said was unavailable is asked for again (access may have changed since).
     pub fn open_with(&mut self, id: DocumentId, doc: Automerge) -> Vec<Message> {
-        self.docs.entry(id).or_insert(ClientDoc {
+        let entry = self.docs.entry(id).or_insert(ClientDoc {
             doc,
             state: sync::State::new(),
             status: DocStatus::Loading,
         });
+        if entry.status == DocStatus::Unavailable {
+            entry.status = DocStatus::Loading;
+            entry.state = sync::State::new();
+        }
         self.flush()
     }
 
@@ -148,6 +153,9 @@ impl ClientRepo {
         };
         let mut out = Vec::new();
         for (id, d) in self.docs.iter_mut() {
+            if d.status == DocStatus::Unavailable {
+                continue;
+            }
             let as_request = d.status == DocStatus::Loading && d.doc.get_heads().is_empty();
             if let Some(m) =
                 next_sync_message(&d.doc, &mut d.state, &self.id, &server, *id, as_request)

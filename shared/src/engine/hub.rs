@@ -100,8 +100,8 @@ impl Hub {
     }
 
     /// The workshop state access depends on (step, lock).
-    pub fn context(&self) -> Context {
-        self.ctx
+    pub fn context(&self) -> &Context {
+        &self.ctx
     }
 
     pub fn workshop_document(&self) -> DocumentId {
@@ -353,6 +353,7 @@ impl Hub {
                 Context {
                     step: v.step.unwrap_or(Step::Lobby),
                     lock: v.lock,
+                    duos: v.duos.into_iter().map(|d| (d.id, d.members)).collect(),
                 }
             }
             None => Context::at(Step::Lobby),

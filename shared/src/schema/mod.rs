@@ -5,6 +5,7 @@
 //! anywhere (see `engine::hub`). Checks are strict on shape (known keys, types, enum values,
 //! lengths, counts) so that a client can neither bloat a document nor confuse other clients.
 
+pub mod duo;
 pub mod reflection;
 pub mod workshop;
 
@@ -34,6 +35,7 @@ pub fn validate(kind: &DocKind, doc: &impl ReadDoc) -> Result<(), SchemaError> {
     match kind {
         DocKind::Workshop => workshop::validate(doc),
         DocKind::Reflection { owner } => reflection::validate(doc, *owner),
+        DocKind::Duo { duo } => duo::validate(doc, *duo),
     }
 }
 

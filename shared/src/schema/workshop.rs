@@ -21,7 +21,7 @@ use automerge::{ObjId, ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
 use super::{MapReader, SchemaError};
-use crate::ids::{FacilitatorId, ParticipantId};
+use crate::ids::{DocumentId, DuoId, FacilitatorId, ParticipantId};
 use crate::method::{self, LevelId};
 use crate::step::Step;
 use crate::timer::{MAX_TIMER_MS, Timer};
@@ -44,6 +44,8 @@ pub struct RosterEntry {
     pub name: String,
     pub organisation: String,
     pub joined_at: i64,
+    /// Their reflection document (readable only by them, and by their duo partner in step 2).
+    pub reflection: Option<DocumentId>,
 }
 
 /// A question the facilitator wrote.
@@ -149,6 +151,18 @@ impl Plan {
     }
 }
 
+/// One duo (or trio) of step 2 and the document of its room. Facilitators write the groups;
+/// the server creates each room's document and writes its id into `doc`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuoEntry {
+    pub id: DuoId,
+    pub members: Vec<ParticipantId>,
+    pub doc: Option<DocumentId>,
+}
+
+/// Most people in one group (a trio, plus a latecomer the facilitator adds).
+pub const MAX_DUO_MEMBERS: usize = 4;
+
 /// A short message from the facilitator to everyone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Broadcast {
@@ -167,6 +181,8 @@ pub struct WorkshopView {
     pub timer: Timer,
     pub broadcast: Option<Broadcast>,
     pub lock: Option<FacilitatorId>,
+    /// The groups of step 2, sorted by id.
+    pub duos: Vec<DuoEntry>,
     /// Sorted by join time, then id.
     pub roster: Vec<RosterEntry>,
 }
@@ -266,6 +282,11 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
                             .flatten()
                             .unwrap_or_default(),
                         joined_at: entry.number("joined_at").ok().flatten().unwrap_or(0.0) as i64,
+                        reflection: entry
+                            .string("reflection", 64)
+                            .ok()
+                            .flatten()
+                            .and_then(|s| DocumentId::from_url(&s).ok()),
                     })
                 })
                 .collect()
@@ -303,8 +324,105 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
             .ok()
             .flatten()
             .and_then(|s| s.parse().ok()),
+        duos: read_duos(&root),
         roster,
     }
+}
+
+fn read_duos<D: ReadDoc>(root: &MapReader<'_, D>) -> Vec<DuoEntry> {
+    let Some(duos) = root.map("duos").ok().flatten() else {
+        return vec![];
+    };
+    duos.keys()
+        .into_iter()
+        .filter_map(|key| {
+            let d = duos.map(&key).ok()??;
+            Some(DuoEntry {
+                id: key.parse().ok()?,
+                members: d
+                    .string_list("members", usize::MAX, 64)
+                    .ok()??
+                    .iter()
+                    .filter_map(|m| m.parse().ok())
+                    .collect(),
+                doc: d
+                    .string("doc", 64)
+                    .ok()
+                    .flatten()
+                    .and_then(|s| DocumentId::from_url(&s).ok()),
+            })
+        })
+        .collect()
+}
+
+fn validate_duos<D: ReadDoc>(duos: &MapReader<'_, D>) -> Result<(), SchemaError> {
+    duos.at_most(MAX_ROSTER)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for key in duos.keys() {
+        let path = format!("/duos/{key}");
+        if key.parse::<DuoId>().is_err() {
+            return Err(SchemaError::new(path, "is not a duo id"));
+        }
+        let d = duos.required_map(&key)?;
+        d.only_keys(&["members", "doc"])?;
+        let members = d
+            .string_list("members", MAX_DUO_MEMBERS, 64)?
+            .ok_or_else(|| SchemaError::new(format!("{path}/members"), "is missing"))?;
+        for m in members {
+            if m.parse::<ParticipantId>().is_err() || !seen.insert(m.clone()) {
+                return Err(SchemaError::new(
+                    format!("{path}/members"),
+                    format!("`{m}` is not a participant, or is already in another duo"),
+                ));
+            }
+        }
+        if let Some(doc) = d.string("doc", 64)?
+            && DocumentId::from_url(&doc).is_err()
+        {
+            return Err(SchemaError::new(
+                format!("{path}/doc"),
+                "is not a document id",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Sets the groups of step 2, in place: groups that stay keep their room (`doc`), groups that
+/// are gone are removed, new groups get their room from the server.
+pub fn set_duos(
+    tx: &mut impl Transactable,
+    duos: &[DuoEntry],
+) -> Result<(), automerge::AutomergeError> {
+    let map = ensure_map(tx, &automerge::ROOT, "duos")?;
+    let keep: Vec<String> = duos.iter().map(|d| d.id.to_string()).collect();
+    for key in tx.keys(&map).collect::<Vec<_>>() {
+        if !keep.contains(&key) {
+            tx.delete(&map, key.as_str())?;
+        }
+    }
+    for d in duos {
+        let e = ensure_map(tx, &map, &d.id.to_string())?;
+        let members = tx.put_object(&e, "members", ObjType::List)?;
+        for (i, m) in d.members.iter().enumerate() {
+            tx.insert(&members, i, m.to_string())?;
+        }
+        if let Some(doc) = d.doc {
+            tx.put(&e, "doc", doc.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// Records the document of a duo's room (the server does, when it creates the room).
+pub fn set_duo_doc(
+    tx: &mut impl Transactable,
+    duo: DuoId,
+    doc: DocumentId,
+) -> Result<(), automerge::AutomergeError> {
+    let duos = ensure_map(tx, &automerge::ROOT, "duos")?;
+    let e = ensure_map(tx, &duos, &duo.to_string())?;
+    tx.put(&e, "doc", doc.to_string())
 }
 
 fn validate_plan<D: ReadDoc>(plan: &MapReader<'_, D>) -> Result<(), SchemaError> {
@@ -376,8 +494,12 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
         "timer",
         "broadcast",
         "lock",
+        "duos",
         "roster",
     ])?;
+    if let Some(duos) = root.map("duos")? {
+        validate_duos(&duos)?;
+    }
     root.required_string("title", MAX_TITLE)?;
     root.one_of("language", &LANGUAGES)?;
     let steps: Vec<&str> = Step::ALL.iter().map(|s| s.as_str()).collect();
@@ -412,7 +534,8 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
                 ));
             }
             let entry = roster.required_map(&key)?;
-            entry.only_keys(&["name", "organisation", "joined_at"])?;
+            entry.only_keys(&["name", "organisation", "joined_at", "reflection"])?;
+            entry.string("reflection", 64)?;
             entry.required_string("name", MAX_NAME)?;
             entry.string("organisation", MAX_ORGANISATION)?;
             entry.number("joined_at")?;
@@ -484,6 +607,9 @@ pub fn put_roster_entry(
     tx.put(&e, "name", entry.name.as_str())?;
     tx.put(&e, "organisation", entry.organisation.as_str())?;
     tx.put(&e, "joined_at", ScalarValue::Int(entry.joined_at))?;
+    if let Some(r) = entry.reflection {
+        tx.put(&e, "reflection", r.to_string())?;
+    }
     Ok(())
 }
 
@@ -608,6 +734,7 @@ mod tests {
                     name: "An".into(),
                     organisation: "OCMW Gent".into(),
                     joined_at: 5,
+                    reflection: None,
                 },
             )
             .unwrap()
@@ -735,6 +862,33 @@ mod tests {
     }
 
     #[test]
+    fn duos_read_back_and_nobody_sits_in_two() {
+        let (a, b, c) = (
+            ParticipantId::random(),
+            ParticipantId::random(),
+            ParticipantId::random(),
+        );
+        let duo = |m: Vec<ParticipantId>| DuoEntry {
+            id: DuoId::random(),
+            members: m,
+            doc: Some(DocumentId::random()),
+        };
+        let good = vec![duo(vec![a, b]), duo(vec![c])];
+        let doc = edited(|tx| set_duos(tx, &good).unwrap());
+        validate(&doc).unwrap();
+        let mut read = view(&doc).duos;
+        read.sort_by_key(|d| d.members.len());
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[1].members, vec![a, b]);
+        let bad = edited(|tx| set_duos(tx, &[duo(vec![a, b]), duo(vec![a])]).unwrap());
+        let err = validate(&bad).unwrap_err();
+        assert!(
+            err.path.ends_with("/members") && err.problem.contains("another duo"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn organisations_are_offered_once_each() {
         let doc = edited(|tx| {
             for (name, org) in [
@@ -750,6 +904,7 @@ mod tests {
                         name: name.into(),
                         organisation: org.into(),
                         joined_at: 0,
+                        reflection: None,
                     },
                 )
                 .unwrap();
