@@ -108,7 +108,7 @@ pub fn DuoStep(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView 
                             </details>
                         }
                     }).collect_view()}
-                    <details class="card sheet">
+                    <details class="card sheet mine" open>
                         <summary>{move || t(lang.get(), Text::MySheet)}</summary>
                         <ReflectionBoard session lang/>
                     </details>

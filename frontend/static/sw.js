@@ -2,7 +2,7 @@
 // still opens (the notes themselves are kept by the app in localStorage and sync when the
 // network returns). Network first, so an online reload always gets the current version.
 const CACHE = "kring-shell-v1";
-const SHELL = ["/", "/kring.js", "/kring_bg.wasm", "/style.css"];
+const SHELL = ["/", "/boot.js", "/kring.js", "/kring_bg.wasm", "/style.css"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));

@@ -27,11 +27,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::{HeaderName, HeaderValue};
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::metrics::Metrics;
 use crate::registry::Registry;
@@ -58,11 +60,26 @@ pub struct AppState {
     pub shutdown: CancellationToken,
 }
 
+/// What every response says about how a browser may use it. The policy allows the app's own
+/// files, its WASM and its WebSocket and nothing else; no page may frame Kring; no address (with
+/// a join code in it) leaks to another site through the referrer.
+const SECURITY_HEADERS: [(&str, &str); 4] = [
+    (
+        "content-security-policy",
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'",
+    ),
+    ("referrer-policy", "no-referrer"),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+];
+
 /// The routes, separate from the listener so they can be tested with `oneshot`.
 pub fn app(state: AppState, frontend_dir: &std::path::Path) -> Router {
     let index = frontend_dir.join("index.html");
     let frontend = ServeDir::new(frontend_dir).fallback(ServeFile::new(index));
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics_handler))
         .route("/api/workshops", post(api::create_workshop))
@@ -74,7 +91,13 @@ pub fn app(state: AppState, frontend_dir: &std::path::Path) -> Router {
         .route("/api/links", post(api::create_link))
         .route("/sync", get(ws::upgrade))
         .fallback_service(frontend)
-        .with_state(state)
+        .with_state(state);
+    SECURITY_HEADERS.iter().fold(router, |r, (name, value)| {
+        r.layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ))
+    })
 }
 
 async fn metrics_handler(axum::extract::State(app): axum::extract::State<AppState>) -> String {

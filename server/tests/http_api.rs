@@ -95,6 +95,16 @@ async fn me_tells_each_token_its_role_and_documents() {
     }
     let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
     assert_eq!(health.status(), 200);
+    // Every response carries the security headers.
+    let csp = health.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{csp}"
+    );
+    assert_eq!(health.headers()["referrer-policy"], "no-referrer");
     let metrics = reqwest::get(format!("{base}/metrics"))
         .await
         .unwrap()

@@ -210,3 +210,24 @@ impl CuttableProxy {
         self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+/// Clicks the element `locator` finds once it exists. The app re-lays out as documents arrive,
+/// so a click can land on something that just moved into place: retry those a few times.
+pub async fn click(c: &Client, locator: Locator<'_>) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let el = c
+            .wait()
+            .for_element(locator)
+            .await
+            .expect("element to click");
+        match el.click().await {
+            Ok(()) => return,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("could not click {locator:?}: {e}"),
+        }
+    }
+}

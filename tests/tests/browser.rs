@@ -3,7 +3,7 @@
 //! participant's identity; leaving shows as offline on the console.
 
 use fantoccini::Locator;
-use kring_e2e::{Driver, button, field, frontend_dir, screenshot, wait_for_text};
+use kring_e2e::{Driver, button, click, field, frontend_dir, screenshot, wait_for_text};
 use kring_testkit::TestServer;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -23,13 +23,7 @@ async fn a_facilitator_and_a_participant_see_each_other_live() {
         .send_keys("Gedeelde verantwoordelijkheid")
         .await
         .unwrap();
-    fac.wait()
-        .for_element(Locator::XPath(&button("Workshop aanmaken")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&fac, Locator::XPath(&button("Workshop aanmaken"))).await;
     wait_for_text(&fac, Locator::Css("h1"), "Gedeelde verantwoordelijkheid").await;
     let code = fac
         .find(Locator::XPath("//*[@aria-label='Deelnamecode']"))
@@ -59,13 +53,7 @@ async fn a_facilitator_and_a_participant_see_each_other_live() {
         .send_keys("OCMW Gent")
         .await
         .unwrap();
-    part.wait()
-        .for_element(Locator::XPath(&button("Deelnemen")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&part, Locator::XPath(&button("Deelnemen"))).await;
     wait_for_text(&part, Locator::Css("main"), "Welkom, An Peeters").await;
 
     // Each sees the other live: the console lists An as online.

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
-use kring_e2e::{Driver, button, frontend_dir, screenshot, wait_for_text};
+use kring_e2e::{Driver, button, click, frontend_dir, screenshot, wait_for_text};
 use kring_shared::ids::ParticipantId;
 use kring_shared::schema::reflection::{Note, put_note};
 use kring_shared::schema::workshop;
@@ -76,20 +76,12 @@ async fn duos_mix_organisations_share_a_room_and_keep_both_texts() {
         .await
         .unwrap();
     wait_for_text(&fac, Locator::Css(".roster .count"), "5").await;
-    fac.wait()
-        .for_element(Locator::XPath(&button("Stap 1: Individuele reflectie")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    fac.wait()
-        .for_element(Locator::XPath(&button("Duo's voorstellen")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &fac,
+        Locator::XPath(&button("Stap 1: Individuele reflectie")),
+    )
+    .await;
+    click(&fac, Locator::XPath(&button("Duo's voorstellen"))).await;
 
     // The proposal: two groups (a duo and a trio), no same-organisation pair.
     let mut watcher = SyncClient::connect(&server.ws(), &w.facilitator_token)
@@ -141,13 +133,11 @@ async fn duos_mix_organisations_share_a_room_and_keep_both_texts() {
             .clone()
     };
     let (m1, m2) = (group.members[0], group.members[1]);
-    fac.wait()
-        .for_element(Locator::XPath(&button("Stap 2: Uitwisseling in duo's")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &fac,
+        Locator::XPath(&button("Stap 2: Uitwisseling in duo's")),
+    )
+    .await;
     let a = driver.session(1280, 1000).await;
     let b = driver.session(1280, 1000).await;
     open_as(&a, &base, &w.join_code, &token_of(&m1)).await;
@@ -164,13 +154,7 @@ async fn duos_mix_organisations_share_a_room_and_keep_both_texts() {
     }
 
     // The duo's clock: start, then the turns move on.
-    a.wait()
-        .for_element(Locator::XPath(&button("Start")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&a, Locator::XPath(&button("Start"))).await;
     for c in [&a, &b] {
         wait_for_text(
             c,
@@ -179,13 +163,7 @@ async fn duos_mix_organisations_share_a_room_and_keep_both_texts() {
         )
         .await;
     }
-    b.wait()
-        .for_element(Locator::XPath(&button("Volgende beurt")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&b, Locator::XPath(&button("Volgende beurt"))).await;
     wait_for_text(
         &a,
         Locator::Css(".turn-now"),
@@ -193,30 +171,15 @@ async fn duos_mix_organisations_share_a_room_and_keep_both_texts() {
     )
     .await;
     for _ in 2..group.members.len() {
-        b.find(Locator::XPath(&button("Volgende beurt")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&b, Locator::XPath(&button("Volgende beurt"))).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    b.find(Locator::XPath(&button("Volgende beurt")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&b, Locator::XPath(&button("Volgende beurt"))).await;
     wait_for_text(&a, Locator::Css(".turn-now"), "Samen reflecteren").await;
     wait_for_text(&fac, Locator::Css(".duo-card .stage"), "Samen reflecteren").await;
 
     // A key insight that both write in at the same time.
-    a.find(Locator::XPath(&button("Nieuw kerninzicht")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&a, Locator::XPath(&button("Nieuw kerninzicht"))).await;
     a.active_element()
         .await
         .unwrap()
@@ -288,12 +251,7 @@ async fn duos_mix_organisations_share_a_room_and_keep_both_texts() {
         assert!(Instant::now() < deadline, "dashboard counts");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    fac.find(Locator::XPath(&button("Bekijk")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&fac, Locator::XPath(&button("Bekijk"))).await;
     wait_for_text(&fac, Locator::Css(".look-into"), "zorgen voor").await;
     screenshot(&a, "duo-room").await;
     screenshot(&fac, "duo-dashboard").await;

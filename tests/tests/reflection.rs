@@ -5,7 +5,9 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
-use kring_e2e::{CuttableProxy, Driver, button, field, frontend_dir, screenshot, wait_for_text};
+use kring_e2e::{
+    CuttableProxy, Driver, button, click, field, frontend_dir, screenshot, wait_for_text,
+};
 use kring_shared::schema::reflection;
 use kring_testkit::{SyncClient, TestServer, create_workshop};
 
@@ -25,27 +27,17 @@ async fn join(c: &Client, base: &str, code: &str, name: &str, org: &str) {
         .send_keys(org)
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::XPath(&button("Deelnemen")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::XPath(&button("Deelnemen"))).await;
     wait_for_text(c, Locator::Css("main"), &format!("Welkom, {name}")).await;
 }
 
 /// Adds a note with the keyboard path: the ring's "new note" button, then typing.
 async fn add_note(c: &Client, ring: &str, text: &str) {
-    c.wait()
-        .for_element(Locator::XPath(&button(&format!(
-            "Nieuwe notitie in {ring}"
-        ))))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &c,
+        Locator::XPath(&button(&format!("Nieuwe notitie in {ring}"))),
+    )
+    .await;
     // The new note's text field has the focus.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -140,13 +132,11 @@ async fn participants_reflect_privately_and_offline_edits_arrive_once() {
     join(&a, &base, &w.join_code, "An", "OCMW Gent").await;
     join(&b, &proxy.url(), &w.join_code, "Bert", "CAW").await;
 
-    fac.wait()
-        .for_element(Locator::XPath(&button("Stap 1: Individuele reflectie")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &fac,
+        Locator::XPath(&button("Stap 1: Individuele reflectie")),
+    )
+    .await;
     wait_for_text(
         &a,
         Locator::Css(".ring-list.collegial"),
@@ -322,13 +312,7 @@ async fn participants_reflect_privately_and_offline_edits_arrive_once() {
         .click()
         .await
         .unwrap();
-    a.wait()
-        .for_element(Locator::XPath(&button("Ongedaan maken")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&a, Locator::XPath(&button("Ongedaan maken"))).await;
     editor_of(&a, "feedback vragen").await;
 
     // Bert's network is cut: he keeps writing, reloads, and his notes are still there.
@@ -342,7 +326,7 @@ async fn participants_reflect_privately_and_offline_edits_arrive_once() {
     .await;
     add_note(&b, "Individueel", "offline geschreven").await;
     add_note(&b, "Collegiaal", "nog een offline").await;
-    tokio::time::sleep(Duration::from_millis(500)).await; // the browser saves after 300 ms
+    tokio::time::sleep(Duration::from_millis(1500)).await; // the browser saves after 300 ms
     b.refresh().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
     while !chip_texts(&b)

@@ -57,7 +57,7 @@ fn build_frontend() -> Result<PathBuf> {
         .typescript(false)
         .generate(&out)
         .map_err(|e| format!("wasm-bindgen: {e}"))?;
-    for file in ["style.css", "sw.js"] {
+    for file in ["style.css", "sw.js", "boot.js"] {
         std::fs::copy(root.join("frontend/static").join(file), out.join(file))
             .map_err(|e| format!("{file}: {e}"))?;
     }
@@ -84,13 +84,7 @@ const INDEX_HTML: &str = r#"<!doctype html>
 </head>
 <body>
   <noscript>Kring needs JavaScript and WebAssembly.</noscript>
-  <script type="module">
-    import init from "/kring.js";
-    init({ module_or_path: "/kring_bg.wasm" });
-    if ("serviceWorker" in navigator) {
-      navigator.serviceWorker.register("/sw.js").catch(() => {});
-    }
-  </script>
+  <script type="module" src="/boot.js"></script>
 </body>
 </html>
 "#;
@@ -126,6 +120,9 @@ fn main() -> ExitCode {
             let mut c = cargo();
             c.current_dir(&root)
                 .env("KRING_FRONTEND_DIR", dir)
+                // One test at a time: the browser tests each drive several Chromium sessions,
+                // and on two cores running them side by side only makes them slow and flaky.
+                .env("RUST_TEST_THREADS", "1")
                 .args(["test", "--workspace"])
                 .args(args.iter().skip(1));
             run(c)
