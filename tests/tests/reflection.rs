@@ -27,14 +27,14 @@ async fn join(c: &Client, base: &str, code: &str, name: &str, org: &str) {
         .send_keys(org)
         .await
         .unwrap();
-    click(&c, Locator::XPath(&button("Deelnemen"))).await;
+    click(c, Locator::XPath(&button("Deelnemen"))).await;
     wait_for_text(c, Locator::Css("main"), &format!("Welkom, {name}")).await;
 }
 
 /// Adds a note with the keyboard path: the ring's "new note" button, then typing.
 async fn add_note(c: &Client, ring: &str, text: &str) {
     click(
-        &c,
+        c,
         Locator::XPath(&button(&format!("Nieuwe notitie in {ring}"))),
     )
     .await;

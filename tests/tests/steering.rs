@@ -38,7 +38,7 @@ async fn join_with_code(c: &Client, base: &str, code: &str, name: &str, org: &st
         .send_keys(code)
         .await
         .unwrap();
-    click(&c, Locator::XPath(&button("Verder"))).await;
+    click(c, Locator::XPath(&button("Verder"))).await;
     fill_join_form(c, name, org).await;
 }
 
@@ -57,7 +57,7 @@ async fn fill_join_form(c: &Client, name: &str, org: &str) {
         .send_keys(org)
         .await
         .unwrap();
-    click(&c, Locator::XPath(&button("Deelnemen"))).await;
+    click(c, Locator::XPath(&button("Deelnemen"))).await;
     wait_for_text(c, Locator::Css("main"), &format!("Welkom, {name}")).await;
 }
 
