@@ -18,6 +18,7 @@
 
 pub mod access;
 pub mod engine;
+mod ephemeral;
 pub mod ids;
 pub mod limits;
 pub mod method;

@@ -3,6 +3,7 @@
 
 use ciborium::Value;
 
+use crate::ephemeral;
 use crate::ids::ParticipantId;
 
 /// Who is connected to a workshop right now.
@@ -16,61 +17,34 @@ pub struct Presence {
 
 impl Presence {
     pub fn encode(&self) -> Vec<u8> {
-        let map = Value::Map(vec![
-            (Value::Text("kind".into()), Value::Text("presence".into())),
-            (
-                Value::Text("online".into()),
-                Value::Array(
-                    self.online
-                        .iter()
-                        .map(|p| Value::Text(p.to_string()))
-                        .collect(),
-                ),
-            ),
-            (
-                Value::Text("facilitators".into()),
-                Value::Integer(self.facilitators.into()),
-            ),
-            (
-                Value::Text("screens".into()),
-                Value::Integer(self.screens.into()),
-            ),
-        ]);
-        let mut out = Vec::new();
-        // Writing into a Vec cannot fail.
-        ciborium::into_writer(&map, &mut out).expect("CBOR into a Vec");
-        out
+        let online = self
+            .online
+            .iter()
+            .map(|p| Value::Text(p.to_string()))
+            .collect();
+        ephemeral::encode(
+            "presence",
+            vec![
+                ("online", Value::Array(online)),
+                ("facilitators", Value::Integer(self.facilitators.into())),
+                ("screens", Value::Integer(self.screens.into())),
+            ],
+        )
     }
 
     /// `None` when the bytes are not a presence message.
     pub fn decode(bytes: &[u8]) -> Option<Presence> {
-        let Value::Map(entries) = ciborium::from_reader::<Value, _>(bytes).ok()? else {
-            return None;
-        };
-        let get = |k: &str| {
-            entries
-                .iter()
-                .find(|(key, _)| key.as_text() == Some(k))
-                .map(|(_, v)| v)
-        };
-        if get("kind")?.as_text()? != "presence" {
-            return None;
-        }
-        let online = get("online")?
+        let f = ephemeral::decode(bytes, "presence")?;
+        let online = f
+            .get("online")?
             .as_array()?
             .iter()
             .filter_map(|v| v.as_text()?.parse().ok())
             .collect();
-        let count = |k: &str| {
-            get(k)
-                .and_then(|v| v.as_integer())
-                .and_then(|i| u32::try_from(i).ok())
-                .unwrap_or(0)
-        };
         Some(Presence {
             online,
-            facilitators: count("facilitators"),
-            screens: count("screens"),
+            facilitators: f.count("facilitators"),
+            screens: f.count("screens"),
         })
     }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use automerge::ReadDoc;
 use ciborium::Value;
 
+use crate::ephemeral;
 use crate::ids::ParticipantId;
 use crate::schema::reflection;
 
@@ -73,41 +74,17 @@ impl Progress {
                 (Value::Text(id.to_string()), Value::Map(counts))
             })
             .collect();
-        let map = Value::Map(vec![
-            (Value::Text("kind".into()), Value::Text("progress".into())),
-            (Value::Text("participants".into()), Value::Map(people)),
-        ]);
-        let mut out = Vec::new();
-        // Writing into a Vec cannot fail.
-        ciborium::into_writer(&map, &mut out).expect("CBOR into a Vec");
-        out
+        ephemeral::encode("progress", vec![("participants", Value::Map(people))])
     }
 
     /// `None` when the bytes are not a progress message.
     pub fn decode(bytes: &[u8]) -> Option<Progress> {
-        let Value::Map(entries) = ciborium::from_reader::<Value, _>(bytes).ok()? else {
-            return None;
-        };
-        let get = |k: &str| {
-            entries
-                .iter()
-                .find(|(key, _)| key.as_text() == Some(k))
-                .map(|(_, v)| v)
-        };
-        if get("kind")?.as_text()? != "progress" {
-            return None;
-        }
+        let f = ephemeral::decode(bytes, "progress")?;
         let mut out = BTreeMap::new();
-        for (id, counts) in get("participants")?.as_map()? {
+        for (id, counts) in f.get("participants")?.as_map()? {
             let id: ParticipantId = id.as_text()?.parse().ok()?;
-            let n = |k: &str| {
-                counts
-                    .as_map()
-                    .and_then(|m| m.iter().find(|(key, _)| key.as_text() == Some(k)))
-                    .and_then(|(_, v)| v.as_integer())
-                    .and_then(|i| u32::try_from(i).ok())
-                    .unwrap_or(0)
-            };
+            let c = counts.as_map().map(Vec::as_slice).unwrap_or_default();
+            let n = |k: &str| ephemeral::count(c, k);
             out.insert(
                 id,
                 Counts {

@@ -231,3 +231,22 @@ pub async fn click(c: &Client, locator: Locator<'_>) {
         }
     }
 }
+
+/// Types into the field with this label once it exists.
+pub async fn type_into(c: &Client, label: &str, text: &str) {
+    c.wait()
+        .for_element(Locator::XPath(&field(label)))
+        .await
+        .expect("field")
+        .send_keys(text)
+        .await
+        .expect("typing");
+}
+
+/// Fills the (Dutch) join form on the current page and waits for the welcome.
+pub async fn fill_join_form(c: &Client, name: &str, org: &str) {
+    type_into(c, "Naam", name).await;
+    type_into(c, "Organisatie", org).await;
+    click(c, Locator::XPath(&button("Deelnemen"))).await;
+    wait_for_text(c, Locator::Css("main"), &format!("Welkom, {name}")).await;
+}

@@ -3,7 +3,9 @@
 //! participant's identity; leaving shows as offline on the console.
 
 use fantoccini::Locator;
-use kring_e2e::{Driver, button, click, field, frontend_dir, screenshot, wait_for_text};
+use kring_e2e::{
+    Driver, button, click, field, fill_join_form, frontend_dir, screenshot, wait_for_text,
+};
 use kring_testkit::TestServer;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -39,22 +41,7 @@ async fn a_facilitator_and_a_participant_see_each_other_live() {
     part.goto(&format!("{}/join/{}", server.http(), code.trim()))
         .await
         .unwrap();
-    part.wait()
-        .for_element(Locator::XPath(&field("Naam")))
-        .await
-        .unwrap()
-        .send_keys("An Peeters")
-        .await
-        .unwrap();
-    part.wait()
-        .for_element(Locator::XPath(&field("Organisatie")))
-        .await
-        .unwrap()
-        .send_keys("OCMW Gent")
-        .await
-        .unwrap();
-    click(&part, Locator::XPath(&button("Deelnemen"))).await;
-    wait_for_text(&part, Locator::Css("main"), "Welkom, An Peeters").await;
+    fill_join_form(&part, "An Peeters", "OCMW Gent").await;
 
     // Each sees the other live: the console lists An as online.
     wait_for_text(&fac, Locator::Css(".roster li"), "An Peeters").await;

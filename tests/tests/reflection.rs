@@ -6,29 +6,14 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
 use kring_e2e::{
-    CuttableProxy, Driver, button, click, field, frontend_dir, screenshot, wait_for_text,
+    CuttableProxy, Driver, button, click, fill_join_form, frontend_dir, screenshot, wait_for_text,
 };
 use kring_shared::schema::reflection;
 use kring_testkit::{SyncClient, TestServer, create_workshop};
 
 async fn join(c: &Client, base: &str, code: &str, name: &str, org: &str) {
     c.goto(&format!("{base}/join/{code}")).await.unwrap();
-    c.wait()
-        .for_element(Locator::XPath(&field("Naam")))
-        .await
-        .unwrap()
-        .send_keys(name)
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath(&field("Organisatie")))
-        .await
-        .unwrap()
-        .send_keys(org)
-        .await
-        .unwrap();
-    click(c, Locator::XPath(&button("Deelnemen"))).await;
-    wait_for_text(c, Locator::Css("main"), &format!("Welkom, {name}")).await;
+    fill_join_form(c, name, org).await;
 }
 
 /// Adds a note with the keyboard path: the ring's "new note" button, then typing.

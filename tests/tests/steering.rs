@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
-use kring_e2e::{Driver, button, click, field, frontend_dir, screenshot, wait_for_text};
+use kring_e2e::{
+    Driver, button, click, field, fill_join_form, frontend_dir, screenshot, wait_for_text,
+};
 use kring_testkit::TestServer;
 
 async fn text_of(c: &Client, css: &str) -> String {
@@ -40,25 +42,6 @@ async fn join_with_code(c: &Client, base: &str, code: &str, name: &str, org: &st
         .unwrap();
     click(c, Locator::XPath(&button("Verder"))).await;
     fill_join_form(c, name, org).await;
-}
-
-async fn fill_join_form(c: &Client, name: &str, org: &str) {
-    c.wait()
-        .for_element(Locator::XPath(&field("Naam")))
-        .await
-        .unwrap()
-        .send_keys(name)
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath(&field("Organisatie")))
-        .await
-        .unwrap()
-        .send_keys(org)
-        .await
-        .unwrap();
-    click(c, Locator::XPath(&button("Deelnemen"))).await;
-    wait_for_text(c, Locator::Css("main"), &format!("Welkom, {name}")).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
