@@ -107,11 +107,11 @@ pub fn ReflectionBoard(
             (client_y - rect.top()) / rect.height() * 1000.0,
         ))
     };
-    let add_at = move |x: f64, y: f64| {
-        let (x, y) = clamp_to_board(x, y);
+    // A new empty note at a spot, focused for typing.
+    let add = move |ring: LevelId, x: f64, y: f64| {
         let note = Note {
             id: new_note_id(),
-            ring: ring_at(x, y).as_str().into(),
+            ring: ring.as_str().into(),
             text: String::new(),
             mark: "none".into(),
             x,
@@ -121,6 +121,10 @@ pub fn ReflectionBoard(
         session.change_reflection(|tx| reflection::put_note(tx, &note));
         focus_note.set(Some(note.id));
     };
+    let add_at = move |x: f64, y: f64| {
+        let (x, y) = clamp_to_board(x, y);
+        add(ring_at(x, y), x, y);
+    };
     let add_in = move |level: LevelId| {
         let n = notes
             .get_untracked()
@@ -128,17 +132,7 @@ pub fn ReflectionBoard(
             .filter(|n| n.ring == level.as_str())
             .count();
         let (x, y) = spot_in(level, n);
-        let note = Note {
-            id: new_note_id(),
-            ring: level.as_str().into(),
-            text: String::new(),
-            mark: "none".into(),
-            x,
-            y,
-            question: None,
-        };
-        session.change_reflection(|tx| reflection::put_note(tx, &note));
-        focus_note.set(Some(note.id));
+        add(level, x, y);
     };
     let move_to = move |id: String, x: f64, y: f64| {
         let (x, y) = clamp_to_board(x, y);

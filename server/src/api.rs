@@ -239,12 +239,25 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The caller of a JSON endpoint, from `Authorization: Bearer <token>`; rejects with 401.
+pub struct Caller(pub TokenRow);
+
+impl axum::extract::FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        authenticate(app, bearer(&parts.headers)).await.map(Caller)
+    }
+}
+
 /// `GET /api/me`
 pub async fn me(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
 ) -> Result<impl IntoResponse, ApiError> {
-    let who = authenticate(&app, bearer(&headers)).await?;
     let workshop =
         app.store.workshop(who.workshop_id).await?.ok_or_else(|| {
             ApiError::NotFound("the workshop of this token no longer exists".into())
@@ -322,10 +335,9 @@ struct UpdateMe {
 /// `PATCH /api/me`: a participant fixes their name or organisation.
 pub async fn update_me(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let who = authenticate(&app, bearer(&headers)).await?;
     let participant = who
         .participant
         .ok_or_else(|| ApiError::Forbidden("only participants have a name on the roster".into()))?;
@@ -359,10 +371,9 @@ fn require_facilitator(who: &TokenRow) -> Result<(), ApiError> {
 /// `POST /api/timer`: start, pause, resume, add time to or reset the step timer.
 pub async fn timer(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let who = authenticate(&app, bearer(&headers)).await?;
     require_facilitator(&who)?;
     let action: TimerAction = json_body(&body)?;
     let by = who.principal();
@@ -388,10 +399,9 @@ struct NewLink {
 /// `POST /api/links`: a new secret link for a co-facilitator or for the projector screen.
 pub async fn create_link(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let who = authenticate(&app, bearer(&headers)).await?;
     require_facilitator(&who)?;
     let req: NewLink = json_body(&body)?;
     let path = match req.role {

@@ -4,15 +4,7 @@ use kring_testkit::{TestServer, create_workshop, join, me};
 use serde_json::{Value, json};
 
 async fn post(url: String, body: &str) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(url)
-        .header("content-type", "application/json")
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    kring_testkit::request(reqwest::Method::POST, url, None, body).await
 }
 
 #[tokio::test]

@@ -9,15 +9,7 @@ use kring_testkit::{SyncClient, TestServer, create_workshop, join, me};
 use serde_json::{Value, json};
 
 async fn call(method: reqwest::Method, url: String, token: &str, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .request(method, url)
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    kring_testkit::request(method, url, Some(token), &body.to_string()).await
 }
 
 #[tokio::test]

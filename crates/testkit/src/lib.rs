@@ -344,3 +344,23 @@ impl SyncClient {
 fn uuid_like() -> String {
     DocumentId::random().to_string()
 }
+
+/// One JSON API call with an optional bearer token and a raw body (so tests can send bad JSON);
+/// answers the status and the JSON body (`Null` when there is none).
+pub async fn request(
+    method: reqwest::Method,
+    url: String,
+    token: Option<&str>,
+    body: &str,
+) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method, url)
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.expect("request reaches the test server");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
