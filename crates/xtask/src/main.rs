@@ -18,6 +18,14 @@ fn root() -> PathBuf {
         .expect("workspace root")
 }
 
+/// Cargo's target folder: `CARGO_TARGET_DIR` when set (worktrees, CI caches), else `target/`.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
+
 fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
@@ -46,8 +54,9 @@ fn build_frontend() -> Result<PathBuf> {
         "wasm-release",
     ]);
     run(c)?;
-    let wasm = root.join("target/wasm32-unknown-unknown/wasm-release/kring-frontend.wasm");
-    let out = root.join("target/frontend");
+    let target = target_dir();
+    let wasm = target.join("wasm32-unknown-unknown/wasm-release/kring-frontend.wasm");
+    let out = target.join("frontend");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
