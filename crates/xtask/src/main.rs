@@ -2,6 +2,11 @@
 //! wasm-bindgen used as a library, so its version always equals the one in Cargo.lock), runs
 //! Kring, and runs the whole test suite.
 //!
+//! After wasm-bindgen, `wasm-opt -Oz` from the npm package `binaryen` (pinned in
+//! `crates/xtask/wasm-opt/`, installed there with `npm ci` when missing) shrinks the module; the
+//! build prints the gzip size of WASM + JS against the 1 MB budget. Without npm the step is
+//! skipped with a warning (`KRING_WASM_OPT=0` skips it on purpose).
+//!
 //! - `cargo xtask build` — frontend into `target/frontend/`.
 //! - `cargo xtask run [-- server flags]` — build, then start `kring-server` (release).
 //! - `cargo xtask test` — build, install the interop test's npm packages, `cargo test --workspace`.
@@ -66,20 +71,87 @@ fn build_frontend() -> Result<PathBuf> {
         .typescript(false)
         .generate(&out)
         .map_err(|e| format!("wasm-bindgen: {e}"))?;
+    wasm_opt(&out.join("kring_bg.wasm"))?;
     for file in ["style.css", "sw.js", "boot.js"] {
         std::fs::copy(root.join("frontend/static").join(file), out.join(file))
             .map_err(|e| format!("{file}: {e}"))?;
     }
     std::fs::write(out.join("index.html"), INDEX_HTML).map_err(|e| e.to_string())?;
-    let size = std::fs::metadata(out.join("kring_bg.wasm"))
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let (wasm_raw, wasm_gz) = sizes(&out.join("kring_bg.wasm"))?;
+    let (js_raw, js_gz) = sizes(&out.join("kring.js"))?;
     eprintln!(
-        "frontend built in {} ({} KiB of WASM)",
+        "frontend built in {}: WASM {} kB ({} kB gzip), JS {} kB ({} kB gzip); \
+         WASM + JS {} kB gzip (budget {} kB)",
         out.display(),
-        size / 1024
+        wasm_raw / 1000,
+        wasm_gz / 1000,
+        js_raw / 1000,
+        js_gz / 1000,
+        (wasm_gz + js_gz) / 1000,
+        GZIP_BUDGET / 1000,
     );
     Ok(out)
+}
+
+/// The frontend budget: WASM + JS glue, gzip-compressed, in bytes (1 MB).
+const GZIP_BUDGET: u64 = 1_000_000;
+
+/// The WebAssembly features rustc 1.95 enables by default for `wasm32-unknown-unknown`;
+/// wasm-bindgen's output uses reference types (its externref table) and bulk memory. wasm-opt
+/// validates the module against these, so a feature missing here fails the build loudly.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// Shrinks the module in place with binaryen's `wasm-opt -Oz` (the npm package pinned in
+/// `crates/xtask/wasm-opt/`). Debian's binaryen 108 is never used: its output throws in Chromium.
+fn wasm_opt(wasm: &Path) -> Result<()> {
+    if std::env::var_os("KRING_WASM_OPT").is_some_and(|v| v == "0") {
+        eprintln!("xtask: KRING_WASM_OPT=0, skipping wasm-opt");
+        return Ok(());
+    }
+    let tool = root().join("crates/xtask/wasm-opt");
+    let bin = tool.join("node_modules/.bin/wasm-opt");
+    if !bin.exists() {
+        let mut npm = Command::new("npm");
+        npm.current_dir(&tool)
+            .args(["ci", "--no-audit", "--no-fund"]);
+        match npm.status() {
+            Ok(s) if s.success() => {}
+            Ok(s) => return Err(format!("npm ci in {} failed with {s}", tool.display())),
+            Err(e) => {
+                eprintln!(
+                    "xtask: WARNING: npm not found ({e}); the frontend is NOT shrunk by wasm-opt \
+                     and may exceed its size budget. Install Node.js with npm to fix this."
+                );
+                return Ok(());
+            }
+        }
+    }
+    let optimised = wasm.with_extension("opt.wasm");
+    let mut c = Command::new(&bin);
+    c.arg(wasm)
+        .arg("-o")
+        .arg(&optimised)
+        .arg("-Oz")
+        .args(WASM_FEATURES);
+    run(c)?;
+    std::fs::rename(&optimised, wasm).map_err(|e| format!("{}: {e}", wasm.display()))
+}
+
+/// A file's size as it is and gzip-compressed (best compression, as a static server would).
+fn sizes(path: &Path) -> Result<(u64, u64)> {
+    use std::io::Write;
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&bytes).map_err(|e| e.to_string())?;
+    let compressed = gz.finish().map_err(|e| e.to_string())?;
+    Ok((bytes.len() as u64, compressed.len() as u64))
 }
 
 const INDEX_HTML: &str = r#"<!doctype html>
