@@ -1,33 +1,101 @@
-//! kring-loadgen: drives a running Kring server through its public API and the automerge-repo
-//! protocol, like real clients do, and prints what it measured.
+//! kring-loadgen: drives a protocol server the way real clients do — WebSocket, CBOR,
+//! automerge sync — and prints what it measured: latency percentiles from a change committed on
+//! one simulated client to it being applied on the others, throughput, errors, and the server
+//! process's CPU time per delivered change and memory.
 //!
-//! Workloads:
-//! - `edit-latency`: one facilitator edits the workshop document; N participants have it open.
-//!   Latency = from the facilitator's send to each participant having applied the change.
-//! - `late-joiner`: builds up a workshop document with many changes, then times a new client
-//!   loading it and counts the bytes it received.
-//! - `connections`: opens N participant connections and holds them, for memory measurements.
+//! It targets Kring (workshops and tokens through the HTTP API) and the reference
+//! automerge-repo sync server under Node (`peer/server.mjs`, no tokens), one after the other in
+//! the same run, and prints them side by side. By default it starts each server itself on a
+//! free loopback port (`kring-server` from the same cargo profile, `node peer/server.mjs`);
+//! `--url` (and `--server-pid` for CPU numbers) attaches to one already running.
+//!
+//! Workloads (issue 8):
+//! - `plenary`: 1 workshop, N participants + 1 screen; a facilitator moves cards R×/s.
+//! - `duos`: W workshops × N participants in duos, everyone typing R edits/s into a note and an
+//!   insight card; latency = edit → partner applied.
+//! - `late-joiner`: a workshop with many notes and insight cards typed in ~20k changes; time and
+//!   bytes for a new client to hold everything it may read.
+//!
+//! and two older ones against Kring only: `edit-latency` (sequential edits of the workshop
+//! title) and `connections` (holds N connections open, for memory).
+//!
+//! The exit code is 1 when any client saw an error or a delivery went missing — never because
+//! of timing, so CI can run a short smoke of it on a noisy machine.
 
+mod servers;
+mod sim;
+mod workloads;
+
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use kring_shared::automerge::transaction::Transactable;
 use kring_shared::schema::workshop;
 use kring_testkit::{SyncClient, create_workshop, join};
+use servers::{Kind, Server};
 
 #[derive(Parser)]
 #[command(about)]
 struct Args {
-    /// Base URL of the server.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
+    /// Servers to measure, one after the other in this run (repeat: `--target kring --target
+    /// node`).
+    #[arg(long = "target", value_enum, default_values_t = [Kind::Kring])]
+    targets: Vec<Kind>,
+    /// Attach to a running server at this base URL instead of starting one (one target only).
+    #[arg(long)]
+    url: Option<String>,
+    /// The pid of the server at `--url`, for CPU and memory numbers.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// The `kring-server` binary to start (default: next to this executable).
+    #[arg(long)]
+    kring_bin: Option<PathBuf>,
     #[command(subcommand)]
     workload: Workload,
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Clone)]
 enum Workload {
-    /// Edits of the workshop title, measured until every reader has applied them.
+    /// A facilitator moves cards on the plenary table; everyone watches.
+    Plenary {
+        /// Participants watching (plus one screen).
+        #[arg(long, default_value_t = 200)]
+        people: usize,
+        /// Card moves per second.
+        #[arg(long, default_value_t = 20.0)]
+        rate: f64,
+        /// Seconds of moving.
+        #[arg(long, default_value_t = 20)]
+        secs: u64,
+    },
+    /// Duos typing into notes and insight cards in many workshops at once.
+    Duos {
+        #[arg(long, default_value_t = 50)]
+        workshops: usize,
+        /// Participants per workshop (in duos).
+        #[arg(long, default_value_t = 20)]
+        people: usize,
+        /// Edits per second per participant.
+        #[arg(long, default_value_t = 2.0)]
+        rate: f64,
+        /// Seconds of typing.
+        #[arg(long, default_value_t = 20)]
+        secs: u64,
+    },
+    /// A new client loading a workshop with a long history.
+    LateJoiner {
+        /// Participants (in duos) who wrote the history.
+        #[arg(long, default_value_t = 20)]
+        people: usize,
+        /// Notes in all.
+        #[arg(long, default_value_t = 1000)]
+        notes: usize,
+        /// Insight cards in all.
+        #[arg(long, default_value_t = 300)]
+        cards: usize,
+    },
+    /// Edits of the workshop title, measured until every reader has applied them (Kring only).
     EditLatency {
         /// Participants reading along.
         #[arg(long, default_value_t = 1)]
@@ -36,13 +104,7 @@ enum Workload {
         #[arg(long, default_value_t = 200)]
         edits: usize,
     },
-    /// A new client loading a workshop document with a long history.
-    LateJoiner {
-        /// Changes to make before the late joiner arrives.
-        #[arg(long, default_value_t = 2000)]
-        changes: usize,
-    },
-    /// Holds N participant connections open.
+    /// Holds N participant connections open (Kring only).
     Connections {
         #[arg(long, default_value_t = 100)]
         clients: usize,
@@ -52,17 +114,167 @@ enum Workload {
     },
 }
 
+/// Seconds the clients keep applying after the last write, for deliveries in flight.
+const DRAIN: Duration = Duration::from_secs(3);
+
+/// What one target did in one streaming workload, for the side-by-side table.
+struct Row {
+    target: Kind,
+    outcome: sim::Outcome,
+    cpu: Option<Duration>,
+    rss: Option<u64>,
+    connections: usize,
+}
+
+impl Row {
+    fn cpu_per_delivery(&self) -> Option<Duration> {
+        let d = self.outcome.deliveries();
+        self.cpu.filter(|_| d > 0).map(|c| c / d as u32)
+    }
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}
+
+fn print_row(name: &str, r: &Row) {
+    let o = &r.outcome;
+    let secs = o.measured.as_secs_f64();
+    println!(
+        "{} {name}: {} connections; {} changes written, {} of {} deliveries ({} lost)",
+        r.target.name(),
+        r.connections,
+        o.writes,
+        o.deliveries(),
+        o.expected,
+        o.lost()
+    );
+    println!(
+        "  latency change → applied: p50 {:.2?}  p95 {:.2?}  p99 {:.2?}  max {:.2?}",
+        o.percentile(0.50),
+        o.percentile(0.95),
+        o.percentile(0.99),
+        o.samples.last().copied().unwrap_or_default()
+    );
+    println!(
+        "  throughput: {:.0} changes/s written, {:.0} deliveries/s, {:.0} frames/s received, {:.1} MB/s",
+        o.writes as f64 / secs,
+        o.deliveries() as f64 / secs,
+        o.frames as f64 / secs,
+        mb(o.bytes) / secs
+    );
+    match (r.cpu, r.cpu_per_delivery()) {
+        (Some(cpu), Some(per)) => println!(
+            "  server CPU: {:.2?} in {:.1?} ({:.0}% of one core), {:.1?} per delivered change",
+            cpu,
+            o.elapsed,
+            100.0 * cpu.as_secs_f64() / o.elapsed.as_secs_f64(),
+            per
+        ),
+        (Some(cpu), None) => println!("  server CPU: {cpu:.2?}, no deliveries"),
+        (None, _) => println!("  server CPU: unknown (no pid; pass --server-pid)"),
+    }
+    if let Some(rss) = r.rss {
+        println!("  server RSS after the run: {:.1} MB", mb(rss));
+    }
+    println!("  errors: {}", o.errors.len());
+    for e in o.errors.iter().take(5) {
+        println!("    {e}");
+    }
+}
+
+fn print_side_by_side(name: &str, rows: &[Row]) {
+    let (Some(k), Some(n)) = (
+        rows.iter().find(|r| r.target == Kind::Kring),
+        rows.iter().find(|r| r.target == Kind::Node),
+    ) else {
+        return;
+    };
+    let ratio = |a: Duration, b: Duration| {
+        if b.is_zero() {
+            f64::NAN
+        } else {
+            a.as_secs_f64() / b.as_secs_f64()
+        }
+    };
+    println!();
+    println!("{name}, side by side (same run, same machine; kring ÷ node, goal ≤ 0.10):");
+    println!("| | kring | node | kring ÷ node |");
+    println!("|---|---|---|---|");
+    for (label, p) in [("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0)] {
+        let (a, b) = (k.outcome.percentile(p), n.outcome.percentile(p));
+        println!("| {label} | {a:.2?} | {b:.2?} | {:.3} |", ratio(a, b));
+    }
+    if let (Some(a), Some(b)) = (k.cpu_per_delivery(), n.cpu_per_delivery()) {
+        println!(
+            "| server CPU per delivery | {a:.1?} | {b:.1?} | {:.3} |",
+            ratio(a, b)
+        );
+    }
+    println!(
+        "| deliveries (lost) | {} ({}) | {} ({}) | |",
+        k.outcome.deliveries(),
+        k.outcome.lost(),
+        n.outcome.deliveries(),
+        n.outcome.lost()
+    );
+}
+
+async fn start(args: &Args, kind: Kind) -> Result<Server> {
+    if let Some(url) = &args.url {
+        return Ok(Server::attach(kind, url.clone(), args.server_pid));
+    }
+    match kind {
+        Kind::Kring => {
+            let bin = args
+                .kring_bin
+                .clone()
+                .unwrap_or_else(servers::default_kring_bin);
+            Server::spawn_kring(&bin).await
+        }
+        Kind::Node => Server::spawn_node().await,
+    }
+}
+
+/// Runs a streaming workload (plenary, duos) against one server.
+async fn stream(server: &Server, w: &Workload) -> Result<Row> {
+    let (sims, secs) = match *w {
+        Workload::Plenary { people, rate, secs } => {
+            (workloads::plenary(server, people, rate).await?, secs)
+        }
+        Workload::Duos {
+            workshops,
+            people,
+            rate,
+            secs,
+        } => (
+            workloads::duos(server, workshops, people, rate).await?,
+            secs,
+        ),
+        _ => unreachable!("not a streaming workload"),
+    };
+    let connections = sims.len();
+    eprintln!(
+        "{}: {connections} clients connected and synced; running {secs} s",
+        server.kind.name()
+    );
+    let before = server.stats();
+    let outcome = sim::run_all(sims, Duration::from_secs(secs), DRAIN).await;
+    let after = server.stats();
+    Ok(Row {
+        target: server.kind,
+        cpu: before.zip(after).map(|(b, a)| a.cpu.saturating_sub(b.cpu)),
+        rss: after.map(|a| a.rss_bytes),
+        outcome,
+        connections,
+    })
+}
+
 fn ws_of(url: &str) -> String {
     url.replacen("http", "ws", 1)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let idx = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[idx]
-}
+use sim::percentile;
 
 fn report(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
@@ -76,7 +288,7 @@ fn report(name: &str, mut samples: Vec<Duration>) {
     );
 }
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 async fn edit_latency(url: &str, readers: usize, edits: usize) -> Result<()> {
     let w = create_workshop(url, "loadgen").await?;
@@ -118,41 +330,9 @@ async fn edit_latency(url: &str, readers: usize, edits: usize) -> Result<()> {
     Ok(())
 }
 
-async fn late_joiner(url: &str, changes: usize) -> Result<()> {
-    let w = create_workshop(url, "late joiner").await?;
-    let p = join(url, &w.join_code, "late", "loadgen").await?;
-    let mut fac = SyncClient::connect(&ws_of(url), &w.facilitator_token).await?;
-    fac.open(w.document).await?;
-    for i in 0..changes {
-        let title = format!("history {i}");
-        fac.change(w.document, |tx| {
-            tx.put(kring_shared::automerge::ROOT, "title", title.as_str())
-        })
-        .await?;
-        if i % 100 == 99 {
-            fac.wait_for("ack", |c| c.repo.is_acknowledged(&w.document))
-                .await?;
-        }
-    }
-    fac.wait_for("ack", |c| c.repo.is_acknowledged(&w.document))
-        .await?;
-    let expected = format!("history {}", changes - 1);
-    let t0 = Instant::now();
-    let mut late = SyncClient::connect(&ws_of(url), &p.token).await?;
-    late.open(w.document).await?;
-    late.wait_for("full state", |c| {
-        workshop::view(c.doc(w.document)).title == expected
-    })
-    .await?;
-    println!(
-        "late joiner: {changes} changes of history loaded in {:.2?}, {} bytes received",
-        t0.elapsed(),
-        late.bytes_in
-    );
-    Ok(())
-}
-
-async fn connections(url: &str, clients: usize, hold: u64) -> Result<()> {
+async fn connections(server: &Server, clients: usize, hold: u64) -> Result<()> {
+    let url = server.url.as_str();
+    let idle = server.stats();
     let w = create_workshop(url, "connections").await?;
     let t0 = Instant::now();
     let mut open = Vec::with_capacity(clients);
@@ -166,6 +346,13 @@ async fn connections(url: &str, clients: usize, hold: u64) -> Result<()> {
         "{clients} clients connected and synced in {:.2?}; holding {hold} s",
         t0.elapsed()
     );
+    if let (Some(idle), Some(now)) = (idle, server.stats()) {
+        println!(
+            "  server RSS: {:.1} MB before, {:.1} MB with {clients} synced connections",
+            mb(idle.rss_bytes),
+            mb(now.rss_bytes)
+        );
+    }
     let end = Instant::now() + Duration::from_secs(hold);
     while Instant::now() < end {
         for c in open.iter_mut() {
@@ -177,11 +364,87 @@ async fn connections(url: &str, clients: usize, hold: u64) -> Result<()> {
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("kring-loadgen: errors or lost deliveries (see above)");
+            std::process::ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("kring-loadgen: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the workload against every target; `false` when a client saw errors.
+async fn run() -> Result<bool> {
     let args = Args::parse();
-    match args.workload {
-        Workload::EditLatency { readers, edits } => edit_latency(&args.url, readers, edits).await,
-        Workload::LateJoiner { changes } => late_joiner(&args.url, changes).await,
-        Workload::Connections { clients, hold } => connections(&args.url, clients, hold).await,
+    if args.url.is_some() && args.targets.len() > 1 {
+        return Err("--url attaches to one server: give one --target".into());
+    }
+    let mut ok = true;
+    let mut rows = Vec::new();
+    for &kind in &args.targets {
+        let server = start(&args, kind).await?;
+        let name = match &args.workload {
+            Workload::Plenary { .. } => "plenary",
+            Workload::Duos { .. } => "duos",
+            Workload::LateJoiner { .. } => "late joiner",
+            Workload::EditLatency { .. } => "edit-latency",
+            Workload::Connections { .. } => "connections",
+        };
+        match args.workload.clone() {
+            w @ (Workload::Plenary { .. } | Workload::Duos { .. }) => {
+                let row = stream(&server, &w).await?;
+                print_row(name, &row);
+                ok &= row.outcome.errors.is_empty() && row.outcome.lost() == 0;
+                rows.push(row);
+            }
+            Workload::LateJoiner {
+                people,
+                notes,
+                cards,
+            } => {
+                let l = workloads::late_joiner(&server, people, notes, cards).await?;
+                println!(
+                    "{} late joiner: {} documents ({} changes of history) loaded in {:.2?}, {} bytes in {} frames received",
+                    kind.name(),
+                    l.documents,
+                    l.changes,
+                    l.elapsed,
+                    l.bytes,
+                    l.frames
+                );
+                if let Some(s) = server.stats() {
+                    println!("  server RSS: {:.1} MB", mb(s.rss_bytes));
+                }
+            }
+            Workload::EditLatency { readers, edits } => {
+                only_kring(kind)?;
+                edit_latency(&server.url, readers, edits).await?;
+            }
+            Workload::Connections { clients, hold } => {
+                only_kring(kind)?;
+                connections(&server, clients, hold).await?;
+            }
+        }
+        server.stop().await;
+    }
+    if let Workload::Plenary { .. } = args.workload {
+        print_side_by_side("plenary", &rows);
+    }
+    if let Workload::Duos { .. } = args.workload {
+        print_side_by_side("duos", &rows);
+    }
+    Ok(ok)
+}
+
+fn only_kring(kind: Kind) -> Result<()> {
+    if kind == Kind::Kring {
+        Ok(())
+    } else {
+        Err("this workload needs Kring's HTTP API".into())
     }
 }

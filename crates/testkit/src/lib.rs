@@ -203,6 +203,8 @@ pub struct SyncClient {
     pub closed: Option<String>,
     /// Bytes received in binary frames so far.
     pub bytes_in: usize,
+    /// Binary frames received so far.
+    pub frames_in: u64,
 }
 
 impl SyncClient {
@@ -217,6 +219,7 @@ impl SyncClient {
             events: vec![],
             closed: None,
             bytes_in: 0,
+            frames_in: 0,
         };
         let join = c.repo.join_message();
         c.send(&join).await?;
@@ -254,6 +257,7 @@ impl SyncClient {
         match frame {
             WsMessage::Binary(b) => {
                 self.bytes_in += b.len();
+                self.frames_in += 1;
                 let m = Message::decode(&b).map_err(|e| KitError::Protocol(e.to_string()))?;
                 let (out, events) = self.repo.receive(m);
                 self.events.extend(events);

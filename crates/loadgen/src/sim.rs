@@ -1,0 +1,246 @@
+//! Simulated clients: each runs as its own tokio task around a [`SyncClient`], writes on a fixed
+//! rhythm if it is a writer, and records for every change it applies how long ago the writer
+//! committed it.
+//!
+//! End-to-end latency without clocks in the documents: a writer notes the hash of each change it
+//! commits, with the instant, in a shared [`Ledger`] before sending it; a receiver that applied
+//! new changes looks their hashes up. Changes the server writes itself (roster entries) are not
+//! in the ledger and are not counted.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kring_shared::automerge::transaction::Transaction;
+use kring_shared::automerge::{AutomergeError, ChangeHash};
+use kring_shared::ids::DocumentId;
+use kring_testkit::SyncClient;
+
+/// One edit: called with the running number of the writer's edits.
+pub type EditFn =
+    Arc<dyn Fn(&mut Transaction<'_>, u64) -> Result<(), AutomergeError> + Send + Sync>;
+
+/// What a writer writes: in turn, one of `edits` every `period`, starting after `phase`.
+pub struct Writes {
+    pub period: Duration,
+    pub phase: Duration,
+    /// The document, the edit, and how many other clients must apply it.
+    pub edits: Vec<(DocumentId, EditFn, u64)>,
+}
+
+/// One simulated client: its connection, the documents it has open, and what it writes.
+pub struct Sim {
+    pub client: SyncClient,
+    pub docs: Vec<DocumentId>,
+    pub writes: Option<Writes>,
+}
+
+/// Every change written during the measured phase, with when it was committed.
+#[derive(Default)]
+pub struct Ledger {
+    sent: Mutex<HashMap<ChangeHash, Instant>>,
+    /// Deliveries owed: Σ over written changes of the clients that must apply them.
+    pub expected: AtomicU64,
+}
+
+/// What one client saw.
+#[derive(Debug, Default)]
+pub struct ClientReport {
+    pub samples: Vec<Duration>,
+    pub frames: u64,
+    pub bytes: u64,
+    pub writes: u64,
+    pub errors: Vec<String>,
+}
+
+/// Runs one client: writes until `write_until`, keeps applying until `end`.
+pub async fn drive(
+    mut sim: Sim,
+    ledger: Arc<Ledger>,
+    write_until: Instant,
+    end: Instant,
+) -> ClientReport {
+    let mut r = ClientReport::default();
+    let frames0 = sim.client.frames_in;
+    let bytes0 = sim.client.bytes_in;
+    let start = Instant::now();
+    let mut next_write = sim.writes.as_ref().map(|w| start + w.phase);
+    let mut n: u64 = 0;
+    loop {
+        let now = Instant::now();
+        if let (Some(at), Some(w)) = (next_write, sim.writes.as_ref())
+            && now >= at
+            && now < write_until
+        {
+            let (doc, edit, receivers) = &w.edits[(n as usize) % w.edits.len()];
+            if let Err(e) = write(&mut sim.client, *doc, edit, n, *receivers, &ledger).await {
+                r.errors.push(format!("write: {e}"));
+                break;
+            }
+            n += 1;
+            r.writes += 1;
+            // A fixed rhythm; if the client fell behind, it skips rather than bursts.
+            let mut next = at + w.period;
+            while next < now {
+                next += w.period;
+            }
+            next_write = Some(next);
+            continue;
+        }
+        if now >= end {
+            break;
+        }
+        let until = match next_write {
+            Some(at) if at < write_until => at.min(end),
+            _ => end,
+        };
+        let before: Vec<Vec<ChangeHash>> = sim
+            .docs
+            .iter()
+            .map(|d| {
+                sim.client
+                    .repo
+                    .doc(d)
+                    .map(|doc| doc.get_heads())
+                    .unwrap_or_default()
+            })
+            .collect();
+        match sim
+            .client
+            .pump_one(until.saturating_duration_since(now))
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                r.errors.push(format!(
+                    "connection closed: {}",
+                    sim.client.closed.clone().unwrap_or_default()
+                ));
+                break;
+            }
+            Err(e) => {
+                r.errors.push(e.to_string());
+                break;
+            }
+        }
+        let applied_at = Instant::now();
+        for (doc_id, heads) in sim.docs.iter().zip(&before) {
+            let Some(doc) = sim.client.repo.doc(doc_id) else {
+                continue;
+            };
+            if doc.get_heads() == *heads {
+                continue;
+            }
+            let new = doc.get_changes(heads);
+            let sent = ledger.sent.lock().expect("ledger");
+            for c in new {
+                if let Some(t0) = sent.get(&c.hash()) {
+                    r.samples.push(applied_at - *t0);
+                }
+            }
+        }
+        r.errors.extend(sim.client.errors());
+        sim.client.events.clear();
+    }
+    r.frames = sim.client.frames_in - frames0;
+    r.bytes = (sim.client.bytes_in - bytes0) as u64;
+    r
+}
+
+async fn write(
+    c: &mut SyncClient,
+    doc: DocumentId,
+    edit: &EditFn,
+    n: u64,
+    receivers: u64,
+    ledger: &Ledger,
+) -> Result<(), String> {
+    let t0 = Instant::now();
+    c.repo
+        .change(&doc, |tx| edit(tx, n))
+        .ok_or("document not open")?
+        .map_err(|e| e.to_string())?;
+    let hash = c
+        .repo
+        .doc(&doc)
+        .and_then(|d| d.get_last_local_change())
+        .map(|ch| ch.hash())
+        .ok_or("no local change")?;
+    ledger.sent.lock().expect("ledger").insert(hash, t0);
+    ledger.expected.fetch_add(receivers, Ordering::Relaxed);
+    for m in c.repo.flush() {
+        c.send(&m).await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Runs every client at once for `duration`, then lets deliveries drain for `drain`.
+pub async fn run_all(sims: Vec<Sim>, duration: Duration, drain: Duration) -> Outcome {
+    let ledger = Arc::new(Ledger::default());
+    let start = Instant::now();
+    let write_until = start + duration;
+    let end = write_until + drain;
+    let tasks: Vec<_> = sims
+        .into_iter()
+        .map(|s| tokio::spawn(drive(s, ledger.clone(), write_until, end)))
+        .collect();
+    let mut out = Outcome::default();
+    for t in tasks {
+        match t.await {
+            Ok(r) => {
+                out.samples.extend(r.samples);
+                out.frames += r.frames;
+                out.bytes += r.bytes;
+                out.writes += r.writes;
+                out.errors.extend(r.errors);
+            }
+            Err(e) => out.errors.push(format!("client task: {e}")),
+        }
+    }
+    out.elapsed = start.elapsed();
+    out.measured = duration;
+    out.expected = ledger.expected.load(Ordering::Relaxed);
+    out.samples.sort();
+    out
+}
+
+/// Everything the clients of one run saw together.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Sorted latencies, one per delivery (change × receiving client).
+    pub samples: Vec<Duration>,
+    pub frames: u64,
+    pub bytes: u64,
+    pub writes: u64,
+    pub expected: u64,
+    pub errors: Vec<String>,
+    /// The writing phase.
+    pub measured: Duration,
+    /// Writing phase plus drain.
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    pub fn deliveries(&self) -> u64 {
+        self.samples.len() as u64
+    }
+
+    /// Deliveries owed but never seen.
+    pub fn lost(&self) -> u64 {
+        self.expected.saturating_sub(self.deliveries())
+    }
+
+    pub fn percentile(&self, p: f64) -> Duration {
+        percentile(&self.samples, p)
+    }
+}
+
+/// The `p`-quantile of sorted samples (nearest rank).
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[idx]
+}
