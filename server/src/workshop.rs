@@ -195,6 +195,7 @@ impl WorkshopTask {
     ) {
         self.metrics.workshops_loaded.inc();
         tracing::info!(documents = self.hub.documents().count(), "workshop loaded");
+        let mut first_turn = true;
         loop {
             let idle_for = if self.connections.is_empty() {
                 idle
@@ -229,7 +230,12 @@ impl WorkshopTask {
                     Err(_) => break,
                 }
             }
-            self.open_duo_rooms(&mut fx, &mut batch);
+            // Rooms follow the duos in the workshop document: look when it changed and on the
+            // first turn after loading (reading it is a full view, too dear for every turn).
+            let ws_doc = self.hub.workshop_document();
+            if std::mem::take(&mut first_turn) || fx.persist.iter().any(|(d, _)| *d == ws_doc) {
+                self.open_duo_rooms(&mut fx, &mut batch);
+            }
             self.log_refusals(&fx);
             if fx.persist.iter().any(|(d, _)| self.is_reflection(d)) {
                 let progress = self.progress();

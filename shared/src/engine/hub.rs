@@ -256,6 +256,7 @@ impl Hub {
             return self.unavailable(from, doc_id);
         };
         let mut state = d.subscribers.remove(from).unwrap_or_default();
+        let heads_before = d.doc.get_heads();
         if carries_changes {
             // Apply to a copy first: a change that breaks the schema must touch nothing.
             let mut trial = d.doc.clone();
@@ -287,7 +288,25 @@ impl Hub {
             );
         }
         d.subscribers.insert(from.clone(), state);
+        if d.doc.get_heads() == heads_before {
+            // Nothing new (an acknowledgement, a request, changes we had): only the sender
+            // may be owed an answer. Syncing every subscriber here made each change cost
+            // O(subscribers²) — every reader's acknowledgement re-ran the sync for all.
+            return self.reply(from, doc_id);
+        }
         self.after_change(doc_id)
+    }
+
+    /// The next sync message for one subscriber of a document, if it is owed one.
+    fn reply(&mut self, peer: &PeerId, doc_id: DocumentId) -> Effects {
+        let mut fx = Effects::default();
+        if let Some(d) = self.docs.get_mut(&doc_id)
+            && let Some(state) = d.subscribers.get_mut(peer)
+            && let Some(msg) = next_sync_message(&d.doc, state, &self.id, peer, doc_id, false)
+        {
+            fx.send.push((peer.clone(), msg));
+        }
+        fx
     }
 
     /// Persists new changes of a document (if any) and generates sync messages for every
