@@ -114,14 +114,18 @@ enum Workload {
     },
 }
 
-/// Seconds the clients keep applying after the last write, for deliveries in flight.
-const DRAIN: Duration = Duration::from_secs(3);
+/// How long the clients may keep applying after the last write, for deliveries in flight; they
+/// stop as soon as every owed delivery has arrived. Generous, so that a slow machine shows up as
+/// latency, not as lost deliveries.
+const DRAIN: Duration = Duration::from_secs(30);
 
 /// What one target did in one streaming workload, for the side-by-side table.
 struct Row {
     target: Kind,
     outcome: sim::Outcome,
     cpu: Option<Duration>,
+    /// CPU time of this load generator itself in the same span (it shares the machine).
+    own_cpu: Option<Duration>,
     rss: Option<u64>,
     connections: usize,
 }
@@ -173,6 +177,13 @@ fn print_row(name: &str, r: &Row) {
         ),
         (Some(cpu), None) => println!("  server CPU: {cpu:.2?}, no deliveries"),
         (None, _) => println!("  server CPU: unknown (no pid; pass --server-pid)"),
+    }
+    if let Some(own) = r.own_cpu {
+        println!(
+            "  load generator CPU: {:.2?} ({:.0}% of one core; it shares the machine)",
+            own,
+            100.0 * own.as_secs_f64() / o.elapsed.as_secs_f64()
+        );
     }
     if let Some(rss) = r.rss {
         println!("  server RSS after the run: {:.1} MB", mb(rss));
@@ -259,11 +270,16 @@ async fn stream(server: &Server, w: &Workload) -> Result<Row> {
         server.kind.name()
     );
     let before = server.stats();
+    let own_before = servers::proc_stats(std::process::id()).ok();
     let outcome = sim::run_all(sims, Duration::from_secs(secs), DRAIN).await;
     let after = server.stats();
+    let own_after = servers::proc_stats(std::process::id()).ok();
     Ok(Row {
         target: server.kind,
         cpu: before.zip(after).map(|(b, a)| a.cpu.saturating_sub(b.cpu)),
+        own_cpu: own_before
+            .zip(own_after)
+            .map(|(b, a)| a.cpu.saturating_sub(b.cpu)),
         rss: after.map(|a| a.rss_bytes),
         outcome,
         connections,

@@ -42,6 +42,15 @@ pub struct Ledger {
     sent: Mutex<HashMap<ChangeHash, Instant>>,
     /// Deliveries owed: Σ over written changes of the clients that must apply them.
     pub expected: AtomicU64,
+    /// Deliveries seen so far.
+    pub delivered: AtomicU64,
+}
+
+impl Ledger {
+    /// Whether every delivery owed so far has been seen.
+    fn settled(&self) -> bool {
+        self.delivered.load(Ordering::Relaxed) >= self.expected.load(Ordering::Relaxed)
+    }
 }
 
 /// What one client saw.
@@ -54,7 +63,8 @@ pub struct ClientReport {
     pub errors: Vec<String>,
 }
 
-/// Runs one client: writes until `write_until`, keeps applying until `end`.
+/// Runs one client: writes until `write_until`, then keeps applying until every owed delivery
+/// was seen (by any client) or `end`.
 pub async fn drive(
     mut sim: Sim,
     ledger: Arc<Ledger>,
@@ -88,12 +98,14 @@ pub async fn drive(
             next_write = Some(next);
             continue;
         }
-        if now >= end {
+        if now >= end || (now >= write_until && ledger.settled()) {
             break;
         }
         let until = match next_write {
             Some(at) if at < write_until => at.min(end),
-            _ => end,
+            // Draining: look at the ledger every 50 ms.
+            _ if now >= write_until => (now + Duration::from_millis(50)).min(end),
+            _ => write_until.min(end),
         };
         let before: Vec<Vec<ChangeHash>> = sim
             .docs
@@ -137,6 +149,7 @@ pub async fn drive(
             for c in new {
                 if let Some(t0) = sent.get(&c.hash()) {
                     r.samples.push(applied_at - *t0);
+                    ledger.delivered.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
@@ -175,7 +188,8 @@ async fn write(
     Ok(())
 }
 
-/// Runs every client at once for `duration`, then lets deliveries drain for `drain`.
+/// Runs every client at once for `duration`, then lets deliveries drain: until every owed
+/// delivery was seen, `drain` at most.
 pub async fn run_all(sims: Vec<Sim>, duration: Duration, drain: Duration) -> Outcome {
     let ledger = Arc::new(Ledger::default());
     let start = Instant::now();
