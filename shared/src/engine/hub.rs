@@ -368,7 +368,7 @@ impl Hub {
     fn read_context(&self) -> Context {
         match self.docs.get(&self.workshop_doc) {
             Some(d) => {
-                let v = schema::workshop::view(&d.doc);
+                let v = schema::workshop::access_parts(&d.doc);
                 Context {
                     step: v.step.unwrap_or(Step::Lobby),
                     lock: v.lock,

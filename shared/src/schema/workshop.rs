@@ -329,6 +329,34 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
     }
 }
 
+/// The parts of the document that access decisions depend on, read without the rest: the hub
+/// reads them after every change to the workshop document, and a full [`view`] (the roster,
+/// the plan) cost as much as the rest of handling the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessParts {
+    pub step: Option<Step>,
+    pub lock: Option<FacilitatorId>,
+    pub duos: Vec<DuoEntry>,
+}
+
+/// Reads [`AccessParts`] as [`view`] would.
+pub fn access_parts(doc: &impl ReadDoc) -> AccessParts {
+    let root = MapReader::root(doc);
+    AccessParts {
+        step: root
+            .string("step", 32)
+            .ok()
+            .flatten()
+            .and_then(|s| s.parse().ok()),
+        lock: root
+            .string("lock", 64)
+            .ok()
+            .flatten()
+            .and_then(|s| s.parse().ok()),
+        duos: read_duos(&root),
+    }
+}
+
 fn read_duos<D: ReadDoc>(root: &MapReader<'_, D>) -> Vec<DuoEntry> {
     let Some(duos) = root.map("duos").ok().flatten() else {
         return vec![];
@@ -722,6 +750,28 @@ mod tests {
         })
         .unwrap();
         doc
+    }
+
+    #[test]
+    fn access_parts_read_what_the_view_reads() {
+        let fac = FacilitatorId::random();
+        let duo = DuoEntry {
+            id: DuoId::random(),
+            members: vec![ParticipantId::random(), ParticipantId::random()],
+            doc: Some(DocumentId::random()),
+        };
+        let doc = edited(|tx| {
+            set_step(tx, Step::Duos).unwrap();
+            set_lock(tx, Some(fac)).unwrap();
+            set_duos(tx, std::slice::from_ref(&duo)).unwrap();
+        });
+        let v = view(&doc);
+        let parts = access_parts(&doc);
+        assert_eq!(parts.step, v.step);
+        assert_eq!(parts.lock, v.lock);
+        assert_eq!(parts.duos, v.duos);
+        assert_eq!(parts.duos, vec![duo]);
+        assert_eq!(parts.lock, Some(fac));
     }
 
     #[test]
