@@ -478,10 +478,14 @@ impl WorkshopTask {
     /// so no client can point a duo at a document of its choosing.
     fn open_duo_rooms(&mut self, fx: &mut Effects, batch: &mut WriteBatch) {
         let ws_doc = self.hub.workshop_document();
-        let Some(view) = self.hub.document(&ws_doc).map(workshop_schema::view) else {
+        let Some(parts) = self
+            .hub
+            .document(&ws_doc)
+            .map(workshop_schema::access_parts)
+        else {
             return;
         };
-        for entry in view.duos {
+        for entry in parts.duos {
             let kind = DocKind::Duo { duo: entry.id };
             if entry
                 .doc

@@ -207,14 +207,13 @@ pub fn validate(doc: &impl ReadDoc, duo: DuoId) -> Result<(), SchemaError> {
     if let Some(m) = root.map("insights")? {
         m.at_most(MAX_INSIGHTS)?;
         let levels: Vec<&str> = LevelId::ALL.iter().map(|l| l.as_str()).collect();
-        for id in m.keys() {
+        for (id, i) in m.map_entries()? {
             if id.chars().count() > 64 {
                 return Err(SchemaError::new(
                     "/insights",
                     "insight ids are at most 64 characters",
                 ));
             }
-            let i = m.required_map(&id)?;
             i.only_keys(&["text", "level"])?;
             i.string("text", MAX_INSIGHT_TEXT)?;
             i.one_of("level", &levels)?;

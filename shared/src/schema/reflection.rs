@@ -28,14 +28,13 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId) -> Result<(), SchemaEr
     }
     if let Some(notes) = root.map("notes")? {
         notes.at_most(MAX_NOTES)?;
-        for key in notes.keys() {
+        for (key, note) in notes.map_entries()? {
             if key.chars().count() > 64 {
                 return Err(SchemaError::new(
                     "/notes",
                     "note ids are at most 64 characters",
                 ));
             }
-            let note = notes.required_map(&key)?;
             note.only_keys(&["ring", "text", "mark", "x", "y", "question"])?;
             note.one_of("ring", &RINGS)?;
             note.string("text", MAX_NOTE_TEXT)?;

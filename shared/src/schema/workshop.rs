@@ -386,12 +386,11 @@ fn read_duos<D: ReadDoc>(root: &MapReader<'_, D>) -> Vec<DuoEntry> {
 fn validate_duos<D: ReadDoc>(duos: &MapReader<'_, D>) -> Result<(), SchemaError> {
     duos.at_most(MAX_ROSTER)?;
     let mut seen = std::collections::BTreeSet::new();
-    for key in duos.keys() {
+    for (key, d) in duos.map_entries()? {
         let path = format!("/duos/{key}");
         if key.parse::<DuoId>().is_err() {
             return Err(SchemaError::new(path, "is not a duo id"));
         }
-        let d = duos.required_map(&key)?;
         d.only_keys(&["members", "doc"])?;
         let members = d
             .string_list("members", MAX_DUO_MEMBERS, 64)?
@@ -554,14 +553,13 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
     }
     if let Some(roster) = root.map("roster")? {
         roster.at_most(MAX_ROSTER)?;
-        for key in roster.keys() {
+        for (key, entry) in roster.map_entries()? {
             if key.parse::<ParticipantId>().is_err() {
                 return Err(SchemaError::new(
                     format!("/roster/{key}"),
                     "is not a participant id",
                 ));
             }
-            let entry = roster.required_map(&key)?;
             entry.only_keys(&["name", "organisation", "joined_at", "reflection"])?;
             entry.string("reflection", 64)?;
             entry.required_string("name", MAX_NAME)?;
