@@ -6,11 +6,16 @@
 //!   plan: { questions: { <level>: [question id] },          // 0–3 per level; bank or custom ids
 //!           custom: { <id>: { level, text } },               // the facilitator's own questions
 //!           minutes: { reflect, duos, plenary, turn, joint }, // 1–180
-//!           extra_marks: bool, extra_small_change: bool },
+//!           extra_marks: bool, extra_small_change: bool,
+//!           energy_dots: int },                              // 1–10 dots per person in step 3
 //!   timer: { duration_ms, ends_at?, remaining_ms },           // server clock; written by the server
 //!   broadcast?: { id, text, at },
 //!   lock?: <facilitator id>,                                  // only this facilitator steers
-//!   roster: { <participant id>: { name, organisation, joined_at } } }
+//!   duos: { <duo id>: { members: [participant id], doc?: <room document> } },
+//!   table?: <document id>,                                    // the plenary table; server writes
+//!   round?: { order: [duo id], at: int, running: bool },      // step 3's round of insights
+//!   roster: { <participant id>: { name, organisation, joined_at,
+//!                                 reflection?: <doc>, voice?: <doc> } } }
 //! ```
 //! Facilitators write it; the server writes roster entries and the timer.
 
@@ -46,6 +51,8 @@ pub struct RosterEntry {
     pub joined_at: i64,
     /// Their reflection document (readable only by them, and by their duo partner in step 2).
     pub reflection: Option<DocumentId>,
+    /// Their voice in the plenary (energy dots, short cards, small change); the server creates it.
+    pub voice: Option<DocumentId>,
 }
 
 /// A question the facilitator wrote.
@@ -101,7 +108,12 @@ pub struct Plan {
     pub minutes: Minutes,
     pub extra_marks: bool,
     pub extra_small_change: bool,
+    /// Energy dots each participant places on the levels in step 3.
+    pub energy_dots: u32,
 }
+
+/// The energy dots a new plan gives each person.
+pub const DEFAULT_ENERGY_DOTS: u32 = 3;
 
 impl Default for Plan {
     fn default() -> Self {
@@ -122,6 +134,7 @@ impl Default for Plan {
             minutes: Minutes::default(),
             extra_marks: true,
             extra_small_change: true,
+            energy_dots: DEFAULT_ENERGY_DOTS,
         }
     }
 }
@@ -171,6 +184,25 @@ pub struct Broadcast {
     pub at: i64,
 }
 
+/// Step 3's round: each duo in turn shares one insight, nobody reacts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Round {
+    pub order: Vec<DuoId>,
+    /// Index into `order` of the duo that shares now.
+    pub at: usize,
+    /// While the round runs, reactions (voice documents) are locked for everyone.
+    pub running: bool,
+}
+
+impl Round {
+    /// The duo that shares now, while the round runs.
+    pub fn current(&self) -> Option<DuoId> {
+        self.running
+            .then(|| self.order.get(self.at).copied())
+            .flatten()
+    }
+}
+
 /// What views read from the workshop document.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct WorkshopView {
@@ -183,6 +215,8 @@ pub struct WorkshopView {
     pub lock: Option<FacilitatorId>,
     /// The groups of step 2, sorted by id.
     pub duos: Vec<DuoEntry>,
+    pub table: Option<DocumentId>,
+    pub round: Round,
     /// Sorted by join time, then id.
     pub roster: Vec<RosterEntry>,
 }
@@ -246,7 +280,38 @@ fn read_plan<D: ReadDoc>(root: &MapReader<'_, D>) -> Plan {
         .ok()
         .flatten()
         .unwrap_or(true);
+    out.energy_dots = plan
+        .number("energy_dots")
+        .ok()
+        .flatten()
+        .map(|n| n as u32)
+        .unwrap_or(DEFAULT_ENERGY_DOTS);
     out
+}
+
+fn read_round<D: ReadDoc>(root: &MapReader<'_, D>) -> Round {
+    let Some(r) = root.map("round").ok().flatten() else {
+        return Round::default();
+    };
+    Round {
+        order: r
+            .string_list("order", usize::MAX, 64)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| d.parse().ok())
+            .collect(),
+        at: r.number("at").ok().flatten().unwrap_or(0.0).max(0.0) as usize,
+        running: r.boolean("running").ok().flatten().unwrap_or(false),
+    }
+}
+
+fn read_doc_id<D: ReadDoc>(m: &MapReader<'_, D>, key: &str) -> Option<DocumentId> {
+    m.string(key, 64)
+        .ok()
+        .flatten()
+        .and_then(|s| DocumentId::from_url(&s).ok())
 }
 
 fn read_timer<D: ReadDoc>(root: &MapReader<'_, D>) -> Timer {
@@ -282,11 +347,8 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
                             .flatten()
                             .unwrap_or_default(),
                         joined_at: entry.number("joined_at").ok().flatten().unwrap_or(0.0) as i64,
-                        reflection: entry
-                            .string("reflection", 64)
-                            .ok()
-                            .flatten()
-                            .and_then(|s| DocumentId::from_url(&s).ok()),
+                        reflection: read_doc_id(&entry, "reflection"),
+                        voice: read_doc_id(&entry, "voice"),
                     })
                 })
                 .collect()
@@ -325,6 +387,8 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
             .flatten()
             .and_then(|s| s.parse().ok()),
         duos: read_duos(&root),
+        table: read_doc_id(&root, "table"),
+        round: read_round(&root),
         roster,
     }
 }
@@ -432,6 +496,7 @@ fn validate_plan<D: ReadDoc>(plan: &MapReader<'_, D>) -> Result<(), SchemaError>
         "minutes",
         "extra_marks",
         "extra_small_change",
+        "energy_dots",
     ])?;
     let mut custom_levels = BTreeMap::new();
     if let Some(custom) = plan.map("custom")? {
@@ -481,6 +546,7 @@ fn validate_plan<D: ReadDoc>(plan: &MapReader<'_, D>) -> Result<(), SchemaError>
     }
     plan.boolean("extra_marks")?;
     plan.boolean("extra_small_change")?;
+    plan.number_in("energy_dots", 1.0, f64::from(super::voice::MAX_ENERGY_DOTS))?;
     Ok(())
 }
 
@@ -495,8 +561,30 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
         "broadcast",
         "lock",
         "duos",
+        "table",
+        "round",
         "roster",
     ])?;
+    for key in ["table"] {
+        if let Some(doc) = root.string(key, 64)?
+            && DocumentId::from_url(&doc).is_err()
+        {
+            return Err(SchemaError::new(format!("/{key}"), "is not a document id"));
+        }
+    }
+    if let Some(r) = root.map("round")? {
+        r.only_keys(&["order", "at", "running"])?;
+        for d in r.string_list("order", MAX_ROSTER, 64)?.unwrap_or_default() {
+            if d.parse::<DuoId>().is_err() {
+                return Err(SchemaError::new(
+                    "/round/order",
+                    format!("`{d}` is not a duo id"),
+                ));
+            }
+        }
+        r.number_in("at", 0.0, MAX_ROSTER as f64)?;
+        r.boolean("running")?;
+    }
     if let Some(duos) = root.map("duos")? {
         validate_duos(&duos)?;
     }
@@ -534,8 +622,9 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
                 ));
             }
             let entry = roster.required_map(&key)?;
-            entry.only_keys(&["name", "organisation", "joined_at", "reflection"])?;
+            entry.only_keys(&["name", "organisation", "joined_at", "reflection", "voice"])?;
             entry.string("reflection", 64)?;
+            entry.string("voice", 64)?;
             entry.required_string("name", MAX_NAME)?;
             entry.string("organisation", MAX_ORGANISATION)?;
             entry.number("joined_at")?;
@@ -585,6 +674,11 @@ pub fn init(
     }
     tx.put(&p, "extra_marks", true)?;
     tx.put(&p, "extra_small_change", true)?;
+    tx.put(
+        &p,
+        "energy_dots",
+        ScalarValue::Int(i64::from(plan.energy_dots)),
+    )?;
     write_timer(
         tx,
         &Timer {
@@ -610,7 +704,52 @@ pub fn put_roster_entry(
     if let Some(r) = entry.reflection {
         tx.put(&e, "reflection", r.to_string())?;
     }
+    if let Some(v) = entry.voice {
+        tx.put(&e, "voice", v.to_string())?;
+    }
     Ok(())
+}
+
+/// Records a participant's voice document (the server does, when it creates it).
+pub fn set_voice_doc(
+    tx: &mut impl Transactable,
+    participant: ParticipantId,
+    doc: DocumentId,
+) -> Result<(), automerge::AutomergeError> {
+    let roster = ensure_map(tx, &automerge::ROOT, "roster")?;
+    let e = ensure_map(tx, &roster, &participant.to_string())?;
+    tx.put(&e, "voice", doc.to_string())
+}
+
+/// Records the plenary table's document (the server does, when it creates it).
+pub fn set_table_doc(
+    tx: &mut impl Transactable,
+    doc: DocumentId,
+) -> Result<(), automerge::AutomergeError> {
+    tx.put(automerge::ROOT, "table", doc.to_string())
+}
+
+/// Writes step 3's round: its order, who shares now, whether it runs.
+pub fn set_round(
+    tx: &mut impl Transactable,
+    round: &Round,
+) -> Result<(), automerge::AutomergeError> {
+    let r = tx.put_object(automerge::ROOT, "round", ObjType::Map)?;
+    let order = tx.put_object(&r, "order", ObjType::List)?;
+    for (i, d) in round.order.iter().enumerate() {
+        tx.insert(&order, i, d.to_string())?;
+    }
+    tx.put(&r, "at", ScalarValue::Int(round.at as i64))?;
+    tx.put(&r, "running", round.running)
+}
+
+/// Sets how many energy dots each person places in step 3.
+pub fn set_energy_dots(
+    tx: &mut impl Transactable,
+    dots: u32,
+) -> Result<(), automerge::AutomergeError> {
+    let p = ensure_map(tx, &automerge::ROOT, "plan")?;
+    tx.put(&p, "energy_dots", ScalarValue::Int(i64::from(dots)))
 }
 
 /// Moves the workshop to another step.
@@ -735,6 +874,7 @@ mod tests {
                     organisation: "OCMW Gent".into(),
                     joined_at: 5,
                     reflection: None,
+                    voice: None,
                 },
             )
             .unwrap()
@@ -905,6 +1045,7 @@ mod tests {
                         organisation: org.into(),
                         joined_at: 0,
                         reflection: None,
+                        voice: None,
                     },
                 )
                 .unwrap();
