@@ -16,6 +16,13 @@ use crate::session::{Extra, UseWorkshopReturn};
 use crate::table::sources;
 use crate::widgets::level_name;
 
+/// One edit of the participant's voice document.
+type Edit = Box<
+    dyn FnOnce(
+        &mut kring_shared::automerge::transaction::Transaction<'_>,
+    ) -> Result<(), kring_shared::automerge::AutomergeError>,
+>;
+
 fn code(lang: Lang) -> &'static str {
     if lang == Lang::En { "en" } else { "nl" }
 }
@@ -267,11 +274,7 @@ pub fn VoicePanel(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoVi
     };
     let locked = move || session.workshop.get().round.running;
     let dots = move || session.workshop.get().plan.energy_dots;
-    let change = move |f: Box<
-        dyn FnOnce(
-            &mut kring_shared::automerge::transaction::Transaction<'_>,
-        ) -> Result<(), kring_shared::automerge::AutomergeError>,
-    >| {
+    let change = move |f: Edit| {
         if let Some((_, doc)) = my_voice(session) {
             session.change_document(doc, f);
         }

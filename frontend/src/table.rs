@@ -4,12 +4,10 @@
 //! screen sees a dragged card move live and who holds it. Participants and the projector read.
 
 use kring_shared::drag::{Drag, HOLD_MS, Holds, Throttle};
-use kring_shared::ids::{DocumentId, DuoId, ParticipantId};
+use kring_shared::ids::DocumentId;
 use kring_shared::method::LevelId;
 use kring_shared::plenary::{self, Card, Source};
-use kring_shared::schema::duo::DuoView;
 use kring_shared::schema::table::{self, COLORS, Cluster, TableView};
-use kring_shared::schema::voice::VoiceView;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -18,9 +16,7 @@ use crate::session::UseWorkshopReturn;
 use crate::widgets::level_name;
 
 /// The rooms (by duo) and voices (by participant) this browser has open.
-pub fn sources(
-    session: UseWorkshopReturn,
-) -> (Vec<(DuoId, DuoView)>, Vec<(ParticipantId, VoiceView)>) {
+pub fn sources(session: UseWorkshopReturn) -> (plenary::Rooms, plenary::Voices) {
     let ws = session.workshop.get();
     let rooms = session.rooms.get();
     let voices = session.voices.get();
