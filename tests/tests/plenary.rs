@@ -129,7 +129,10 @@ async fn the_room_clusters_cards_runs_the_round_and_shows_energy() {
         .await
         .unwrap();
     fac_client.open(w.document).await.unwrap();
-    let (d1, d2) = (DuoId::random(), DuoId::random());
+    // The round takes duos in the workshop's order (by id): d1 shares first.
+    let mut ids = [DuoId::random(), DuoId::random()];
+    ids.sort_by_key(|d| d.to_string());
+    let [d1, d2] = ids;
     fac_client
         .change(w.document, |tx| {
             workshop::set_duos(
@@ -179,6 +182,23 @@ async fn the_room_clusters_cards_runs_the_round_and_shows_energy() {
         LevelId::Collegial,
     )
     .await;
+    {
+        let mut c = SyncClient::connect(&server.ws(), &dana.token)
+            .await
+            .unwrap();
+        c.open(room(d2)).await.unwrap();
+        let third = Insight {
+            id: "k3".into(),
+            text: "Samen de telefoon nemen".into(),
+            level: LevelId::Collegial,
+        };
+        c.change(room(d2), |tx| duo::put_insight(tx, &third))
+            .await
+            .unwrap();
+        c.wait_for("ack", |c| c.repo.is_acknowledged(&room(d2)))
+            .await
+            .unwrap();
+    }
     fac_client
         .change(w.document, |tx| workshop::set_step(tx, Step::Plenary))
         .await
@@ -200,6 +220,12 @@ async fn the_room_clusters_cards_runs_the_round_and_shows_energy() {
     open_as(&pb, &base, &w.join_code, &bert.token).await;
 
     // Cards from both duos lie on every table, unsorted, named by organisation.
+    wait_for_text(
+        &screen,
+        Locator::Css(".unsorted"),
+        "Samen de telefoon nemen",
+    )
+    .await;
     for c in [&fac, &screen, &pa, &pb] {
         wait_for_text(
             c,
@@ -262,16 +288,47 @@ async fn the_room_clusters_cards_runs_the_round_and_shows_energy() {
         wait_in_cluster(c, "collective", "Samen plannen over grenzen heen").await;
     }
 
-    // The keyboard path: the other card to the collegial cluster.
-    let select = fac
-        .find(Locator::Css(&format!(
-            "[data-card=\"{}\"] select",
-            insight_key(d2, "k2")
-        )))
+    // The keyboard path: another card to the individual cluster; then "sort by level" lays the
+    // last unsorted card in the cluster of its tag; then the keyboard stacks two cards that say
+    // the same thing.
+    let key2 = insight_key(d2, "k2");
+    let select = |nth: usize| {
+        let (fac, key2) = (&fac, &key2);
+        async move {
+            fac.find_all(Locator::Css(&format!("[data-card=\"{key2}\"] select")))
+                .await
+                .unwrap()
+                .swap_remove(nth)
+        }
+    };
+    select(0).await.select_by_value("individual").await.unwrap();
+    wait_in_cluster(&screen, "individual", "Elkaar vaker bellen").await;
+    click(&fac, Locator::XPath(&button("Sorteer op niveau"))).await;
+    wait_in_cluster(&screen, "collegial", "Samen de telefoon nemen").await;
+    assert!(
+        cluster_text(&screen, "individual")
+            .await
+            .contains("Elkaar vaker bellen")
+    );
+    select(0).await.select_by_value("collegial").await.unwrap();
+    wait_in_cluster(&fac, "collegial", "Elkaar vaker bellen").await;
+    select(1)
+        .await
+        .select_by_value(&insight_key(d2, "k3"))
         .await
         .unwrap();
-    select.select_by_value("collegial").await.unwrap();
-    wait_in_cluster(&screen, "collegial", "Elkaar vaker bellen").await;
+    wait_for_text(
+        &screen,
+        Locator::Css(".stack.grouped"),
+        "Samen de telefoon nemen",
+    )
+    .await;
+    wait_for_text(
+        &screen,
+        Locator::Css(".stack.grouped"),
+        "Elkaar vaker bellen",
+    )
+    .await;
     wait_in_cluster(&pa, "collegial", "Elkaar vaker bellen").await;
 
     // A participant's own client tries to move a card: refused, stored nowhere.
