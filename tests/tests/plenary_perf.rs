@@ -175,8 +175,8 @@ async fn a_table_of_300_cards_follows_a_drag_at_60_fps() {
                 let t = f64::from(i) / 120.0;
                 let d = Drag {
                     card: card.clone(),
-                    x: 0.5 + 0.3 * (t * 6.28).cos(),
-                    y: 0.5 + 0.3 * (t * 6.28).sin(),
+                    x: 0.5 + 0.3 * (t * std::f64::consts::TAU).cos(),
+                    y: 0.5 + 0.3 * (t * std::f64::consts::TAU).sin(),
                     by: "Fien".into(),
                     hand: "perf".into(),
                     done: false,
