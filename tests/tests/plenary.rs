@@ -1,6 +1,7 @@
 //! Step 3 in real headless Chromium: a facilitator, two participants and the projector screen.
 //! Cards from two duos appear on every table; the facilitator drags one into the collective
-//! cluster with a real pointer (the screen sees it move and who holds it) and moves the other with
+//! cluster with a real pointer (the screen and a co-facilitator see it move and who holds it; the
+//! co-facilitator cannot take it meanwhile) and moves the other with
 //! the keyboard path; the round spotlights each duo in turn while reactions are locked; energy
 //! dots from two participants show on the screen; a participant's client that tries to move a
 //! card is refused by the server and nothing moves.
@@ -17,7 +18,7 @@ use kring_shared::schema::duo::{self, Insight};
 use kring_shared::schema::table;
 use kring_shared::schema::workshop::{self, DuoEntry};
 use kring_shared::step::Step;
-use kring_testkit::{Participant, SyncClient, TestServer, create_workshop, join};
+use kring_testkit::{Participant, SyncClient, TestServer, create_workshop, join, request};
 
 async fn open_as(c: &Client, base: &str, code: &str, token: &str) {
     c.goto(base).await.unwrap();
@@ -218,6 +219,18 @@ async fn the_room_clusters_cards_runs_the_round_and_shows_energy() {
     open_as(&pa, &base, &w.join_code, &an.token).await;
     let pb = driver.session(1100, 900).await;
     open_as(&pb, &base, &w.join_code, &bert.token).await;
+    let (status, link) = request(
+        reqwest::Method::POST,
+        format!("{base}/api/links"),
+        Some(&w.facilitator_token),
+        r#"{"role": "facilitator"}"#,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let co = driver.session(1280, 1000).await;
+    co.goto(&format!("{base}{}", link["path"].as_str().unwrap()))
+        .await
+        .unwrap();
 
     // Cards from both duos lie on every table, unsorted, named by organisation.
     wait_for_text(
@@ -279,12 +292,54 @@ async fn the_room_clusters_cards_runs_the_round_and_shows_energy() {
     )
     .await;
     screenshot(&screen, "plenary-screen-drag").await;
+    // The co-facilitator sees who holds the card, and cannot take it meanwhile.
+    let held = format!("[data-card=\"{}\"] .held", insight_key(d1, "k1"));
+    wait_for_text(&co, Locator::Css(&held), "Vastgehouden door Begeleider").await;
+    let grab = MouseActions::new("co-hand".into())
+        .then(PointerAction::MoveToElement {
+            element: co
+                .find(Locator::Css(&format!(
+                    "[data-card=\"{}\"] .tcard-text",
+                    insight_key(d1, "k1")
+                )))
+                .await
+                .unwrap(),
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveToElement {
+            element: co
+                .find(Locator::Css("[data-cluster=\"individual\"] header"))
+                .await
+                .unwrap(),
+            duration: Some(Duration::from_millis(300)),
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    co.perform_actions(grab).await.unwrap();
+    co.release_actions().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    for c in [&screen, &co] {
+        assert!(
+            !cluster_text(c, "individual")
+                .await
+                .contains("Samen plannen"),
+            "the co-facilitator took a card someone else held"
+        );
+    }
     let release = MouseActions::new("hand".into()).then(PointerAction::Up {
         button: MOUSE_BUTTON_LEFT,
     });
     fac.perform_actions(release).await.unwrap();
     fac.release_actions().await.unwrap();
-    for c in [&fac, &screen, &pa, &pb] {
+    for c in [&fac, &screen, &pa, &pb, &co] {
         wait_in_cluster(c, "collective", "Samen plannen over grenzen heen").await;
     }
 
