@@ -194,6 +194,7 @@ impl Hub {
                     sender_id: Some(self.id.clone()),
                     target_id: Some(peer.clone()),
                     message: reason.clone(),
+                    document_id,
                 },
             )],
             refused: vec![Refusal {
