@@ -256,9 +256,9 @@ fn write_group<'a>(
         }
         for d in &b.documents {
             let owner = match d.kind {
-                DocKind::Reflection { owner } => Some(owner.to_string()),
+                DocKind::Reflection { owner } | DocKind::Voice { owner } => Some(owner.to_string()),
                 DocKind::Duo { duo } => Some(duo.to_string()),
-                DocKind::Workshop => None,
+                DocKind::Workshop | DocKind::Table => None,
             };
             tx.execute(
                 "INSERT INTO documents (id, workshop_id, kind, owner) VALUES (?1, ?2, ?3, ?4)",
@@ -347,6 +347,8 @@ fn document_rows(conn: &Connection, workshop: WorkshopId) -> StoreResult<Vec<Doc
                 ("workshop", _) => DocKind::Workshop,
                 ("reflection", Some(o)) => DocKind::Reflection { owner: parse(o)? },
                 ("duo", Some(o)) => DocKind::Duo { duo: parse(o)? },
+                ("table", _) => DocKind::Table,
+                ("voice", Some(o)) => DocKind::Voice { owner: parse(o)? },
                 (other, _) => return Err(StoreError::Corrupt(format!("document kind `{other}`"))),
             };
             Ok(DocumentRow {

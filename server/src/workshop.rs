@@ -17,7 +17,10 @@ use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
 use kring_shared::presence::Presence;
 use kring_shared::progress::{Counts, Progress};
 use kring_shared::protocol::Message;
-use kring_shared::schema::{duo as duo_schema, reflection, workshop as workshop_schema};
+use kring_shared::schema::{
+    duo as duo_schema, reflection, table as table_schema, voice as voice_schema,
+    workshop as workshop_schema,
+};
 use kring_shared::timer::{Timer, TimerAction};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -230,11 +233,12 @@ impl WorkshopTask {
                     Err(_) => break,
                 }
             }
-            // Rooms follow the duos in the workshop document: look when it changed and on the
-            // first turn after loading (reading it is a full view, too dear for every turn).
+            // The documents follow the workshop document (duos, roster, table): look when it
+            // changed and on the first turn after loading (reading it is a full view, too dear
+            // for every turn of a busy workshop).
             let ws_doc = self.hub.workshop_document();
             if std::mem::take(&mut first_turn) || fx.persist.iter().any(|(d, _)| *d == ws_doc) {
-                self.open_duo_rooms(&mut fx, &mut batch);
+                self.open_documents(&mut fx, &mut batch);
             }
             self.log_refusals(&fx);
             if fx.persist.iter().any(|(d, _)| self.is_reflection(d)) {
@@ -389,6 +393,7 @@ impl WorkshopTask {
             organisation,
             joined_at: now_ms,
             reflection: Some(reflection_doc),
+            voice: None,
         };
         let workshop_doc = self.hub.workshop_document();
         let (_, roster_fx) = self
@@ -473,52 +478,88 @@ impl WorkshopTask {
         Ok(after)
     }
 
-    /// Creates the room document of every duo that has none yet (or names a document that is
-    /// not its room), and records its id in the workshop document. The id is always chosen here,
-    /// so no client can point a duo at a document of its choosing.
-    fn open_duo_rooms(&mut self, fx: &mut Effects, batch: &mut WriteBatch) {
+    /// Creates every document the workshop document names by role but lacks — each duo's room,
+    /// the plenary table, each participant's voice — and records its id in the workshop document.
+    /// Ids are always chosen here, so no client can point a role at a document of its choosing.
+    fn open_documents(&mut self, fx: &mut Effects, batch: &mut WriteBatch) {
         let ws_doc = self.hub.workshop_document();
-        let Some(parts) = self
-            .hub
-            .document(&ws_doc)
-            .map(workshop_schema::access_parts)
-        else {
+        let Some(view) = self.hub.document(&ws_doc).map(workshop_schema::view) else {
             return;
         };
-        for entry in parts.duos {
+        let has = |hub: &Hub, doc: Option<DocumentId>, kind: DocKind| {
+            doc.is_some_and(|d| hub.document_kind(&d) == Some(kind))
+        };
+        for entry in view.duos {
             let kind = DocKind::Duo { duo: entry.id };
-            if entry
-                .doc
-                .is_some_and(|d| self.hub.document_kind(&d) == Some(kind))
-            {
-                continue;
+            if !has(&self.hub, entry.doc, kind) {
+                self.open_document(
+                    kind,
+                    fx,
+                    batch,
+                    |tx| duo_schema::init(tx, entry.id),
+                    |tx, doc| workshop_schema::set_duo_doc(tx, entry.id, doc),
+                );
             }
-            let doc = DocumentId::random();
-            let created = match self
-                .hub
-                .create_document(doc, kind, |tx| duo_schema::init(tx, entry.id))
-            {
-                Ok(fx) => fx,
-                Err(e) => {
-                    tracing::error!(error = %e, "could not create a duo room");
-                    continue;
-                }
-            };
-            fx.merge(created);
-            batch.documents.push(DocumentRow {
-                id: doc,
-                workshop_id: self.id,
-                kind,
-            });
-            match self
-                .hub
-                .change(ws_doc, |tx| workshop_schema::set_duo_doc(tx, entry.id, doc))
-            {
-                Ok((_, more)) => fx.merge(more),
-                Err(e) => tracing::error!(error = %e, "could not record a duo room"),
-            }
-            tracing::info!(duo = %entry.id, "duo room opened");
         }
+        if !has(&self.hub, view.table, DocKind::Table) {
+            self.open_document(
+                DocKind::Table,
+                fx,
+                batch,
+                |tx| table_schema::init(tx),
+                |tx, doc| workshop_schema::set_table_doc(tx, doc),
+            );
+        }
+        for entry in view.roster {
+            let kind = DocKind::Voice { owner: entry.id };
+            if !has(&self.hub, entry.voice, kind) {
+                self.open_document(
+                    kind,
+                    fx,
+                    batch,
+                    |tx| voice_schema::init(tx, entry.id),
+                    |tx, doc| workshop_schema::set_voice_doc(tx, entry.id, doc),
+                );
+            }
+        }
+    }
+
+    /// Creates one document of `kind` with `init`, and names it in the workshop document with
+    /// `record`.
+    fn open_document(
+        &mut self,
+        kind: DocKind,
+        fx: &mut Effects,
+        batch: &mut WriteBatch,
+        init: impl FnOnce(
+            &mut automerge::transaction::Transaction<'_>,
+        ) -> Result<(), automerge::AutomergeError>,
+        record: impl FnOnce(
+            &mut automerge::transaction::Transaction<'_>,
+            DocumentId,
+        ) -> Result<(), automerge::AutomergeError>,
+    ) {
+        let doc = DocumentId::random();
+        match self.hub.create_document(doc, kind, init) {
+            Ok(created) => fx.merge(created),
+            Err(e) => {
+                tracing::error!(error = %e, kind = kind.name(), "could not create a document");
+                return;
+            }
+        }
+        batch.documents.push(DocumentRow {
+            id: doc,
+            workshop_id: self.id,
+            kind,
+        });
+        let ws_doc = self.hub.workshop_document();
+        match self.hub.change(ws_doc, |tx| record(tx, doc)) {
+            Ok((_, more)) => fx.merge(more),
+            Err(e) => {
+                tracing::error!(error = %e, kind = kind.name(), "could not record a document")
+            }
+        }
+        tracing::info!(kind = kind.name(), document = %doc, "document opened");
     }
 
     fn is_reflection(&self, doc: &DocumentId) -> bool {
@@ -536,7 +577,7 @@ impl WorkshopTask {
             .documents()
             .filter_map(|(id, kind)| match kind {
                 DocKind::Reflection { owner } => Some((id, owner)),
-                DocKind::Workshop | DocKind::Duo { .. } => None,
+                _ => None,
             })
             .collect();
         for (id, owner) in reflections {

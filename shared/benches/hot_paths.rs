@@ -18,7 +18,7 @@ use kring_shared::engine::hub::Hub;
 use kring_shared::ids::{DocumentId, DuoId, FacilitatorId, ParticipantId, PeerId};
 use kring_shared::method::LevelId;
 use kring_shared::protocol::Message;
-use kring_shared::schema::{self, duo, reflection, workshop};
+use kring_shared::schema::{self, duo, reflection, table, workshop};
 use kring_shared::step::Step;
 
 fn main() {
@@ -41,6 +41,7 @@ fn workshop_doc(people: usize) -> Automerge {
                     organisation: format!("org {}", i % 7),
                     joined_at: i as i64,
                     reflection: Some(DocumentId::random()),
+                    voice: Some(DocumentId::random()),
                 },
             )?;
         }
@@ -252,7 +253,8 @@ fn duo_doc(id: DuoId, cards: usize) -> Automerge {
 #[divan::bench]
 fn validate_workshop_200(bencher: Bencher) {
     let doc = workshop_doc(200);
-    bencher.bench_local(|| schema::validate(&DocKind::Workshop, &doc));
+    let ctx = Context::at(Step::Reflect);
+    bencher.bench_local(|| schema::validate(&DocKind::Workshop, &doc, &ctx));
 }
 
 /// The same check of a sheet with the most notes allowed (300).
@@ -261,7 +263,8 @@ fn validate_reflection_300(bencher: Bencher) {
     let owner = ParticipantId::random();
     let doc = reflection_doc(owner, reflection::MAX_NOTES);
     let kind = DocKind::Reflection { owner };
-    bencher.bench_local(|| schema::validate(&kind, &doc));
+    let ctx = Context::at(Step::Duos);
+    bencher.bench_local(|| schema::validate(&kind, &doc, &ctx));
 }
 
 /// The same check of a duo room with the most cards allowed (40).
@@ -270,7 +273,24 @@ fn validate_duo_40(bencher: Bencher) {
     let id = DuoId::random();
     let doc = duo_doc(id, duo::MAX_INSIGHTS);
     let kind = DocKind::Duo { duo: id };
-    bencher.bench_local(|| schema::validate(&kind, &doc));
+    let ctx = Context::at(Step::Duos);
+    bencher.bench_local(|| schema::validate(&kind, &doc, &ctx));
+}
+
+/// The same check of a plenary table with 300 cards placed.
+#[divan::bench]
+fn validate_table_300(bencher: Bencher) {
+    let mut doc = Automerge::new();
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+        table::init(tx)?;
+        for k in 0..300 {
+            table::place_card(tx, &format!("card-{k}"), "collective", k as f64, None)?;
+        }
+        Ok(())
+    })
+    .expect("table");
+    let ctx = Context::at(Step::Plenary);
+    bencher.bench_local(|| schema::validate(&DocKind::Table, &doc, &ctx));
 }
 
 /// The copy a change is tried on before it is validated (the hub does one per incoming change).

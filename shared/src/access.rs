@@ -65,6 +65,10 @@ pub struct Context {
     pub lock: Option<FacilitatorId>,
     /// The duos (and trio) of step 2: who may read whose reflection, who writes which duo.
     pub duos: BTreeMap<DuoId, Vec<ParticipantId>>,
+    /// Step 3's round runs: nobody reacts (voice documents are read-only).
+    pub round_running: bool,
+    /// Energy dots per person (the plan's), checked in voice documents.
+    pub energy_dots: u32,
 }
 
 impl Context {
@@ -73,6 +77,8 @@ impl Context {
             step,
             lock: None,
             duos: BTreeMap::new(),
+            round_running: false,
+            energy_dots: crate::schema::workshop::DEFAULT_ENERGY_DOTS,
         }
     }
 
@@ -106,6 +112,10 @@ pub enum DocKind {
     Reflection { owner: ParticipantId },
     /// One duo's room: speaking timer, key-insight cards, call link.
     Duo { duo: DuoId },
+    /// The plenary table: clusters and where each card lies. Facilitators write.
+    Table,
+    /// One participant's voice in the plenary: energy dots, short cards, a small change.
+    Voice { owner: ParticipantId },
 }
 
 impl DocKind {
@@ -115,6 +125,8 @@ impl DocKind {
             DocKind::Workshop => "workshop",
             DocKind::Reflection { .. } => "reflection",
             DocKind::Duo { .. } => "duo",
+            DocKind::Table => "table",
+            DocKind::Voice { .. } => "voice",
         }
     }
 }
@@ -171,6 +183,20 @@ pub fn access(who: &Principal, doc: &DocKind, ctx: &Context) -> Access {
         }
         (DocKind::Duo { .. }, Role::Participant | Role::Screen) if ctx.table_open() => Access::Read,
         (DocKind::Duo { .. }, _) => Access::None,
+        // Every facilitator moves cards, also a co-facilitator while the console is locked.
+        (DocKind::Table, Role::Facilitator) => Access::Write,
+        (DocKind::Table, _) if ctx.table_open() => Access::Read,
+        (DocKind::Table, _) => Access::None,
+        (DocKind::Voice { owner }, Role::Participant) if who.participant == Some(*owner) => {
+            // No reactions while the round runs; nothing changes after closing.
+            if step == Step::Closed || ctx.round_running {
+                Access::Read
+            } else {
+                Access::Write
+            }
+        }
+        (DocKind::Voice { .. }, _) if ctx.table_open() => Access::Read,
+        (DocKind::Voice { .. }, _) => Access::None,
     }
 }
 
@@ -188,6 +214,8 @@ mod tests {
         let p = Principal::participant(me);
         let f = Principal::facilitator(FacilitatorId::random());
         let s = Principal::screen();
+        let my_voice = DocKind::Voice { owner: me };
+        let their_voice = DocKind::Voice { owner: other };
         use Access::*;
         let rows: &[(Principal, DocKind, Step, Access)] = &[
             (f, DocKind::Workshop, Step::Lobby, Write),
@@ -203,6 +231,20 @@ mod tests {
             (f, mine, Step::Reflect, None),
             (f, mine, Step::Plenary, None),
             (s, mine, Step::Plenary, None),
+            (f, DocKind::Table, Step::Duos, Write),
+            (f, DocKind::Table, Step::Plenary, Write),
+            (p, DocKind::Table, Step::Duos, None),
+            (p, DocKind::Table, Step::Plenary, Read),
+            (s, DocKind::Table, Step::Plenary, Read),
+            (s, DocKind::Table, Step::Closed, Read),
+            (p, my_voice, Step::Duos, Write),
+            (p, my_voice, Step::Plenary, Write),
+            (p, my_voice, Step::Closed, Read),
+            (p, their_voice, Step::Duos, None),
+            (p, their_voice, Step::Plenary, Read),
+            (f, my_voice, Step::Duos, None),
+            (f, my_voice, Step::Plenary, Read),
+            (s, my_voice, Step::Plenary, Read),
         ];
         for (who, doc, step, expected) in rows {
             assert_eq!(
@@ -214,9 +256,44 @@ mod tests {
     }
 
     #[test]
+    fn during_the_round_nobody_reacts() {
+        let me = ParticipantId::random();
+        let mut ctx = Context::at(Step::Plenary);
+        ctx.round_running = true;
+        let voice = DocKind::Voice { owner: me };
+        assert_eq!(
+            access(&Principal::participant(me), &voice, &ctx),
+            Access::Read
+        );
+        ctx.round_running = false;
+        assert_eq!(
+            access(&Principal::participant(me), &voice, &ctx),
+            Access::Write
+        );
+    }
+
+    #[test]
+    fn a_locked_console_still_lets_co_facilitators_move_cards() {
+        let holder = FacilitatorId::random();
+        let mut ctx = Context::at(Step::Plenary);
+        ctx.lock = Some(holder);
+        let co = Principal::facilitator(FacilitatorId::random());
+        assert_eq!(access(&co, &DocKind::Workshop, &ctx), Access::Read);
+        assert_eq!(access(&co, &DocKind::Table, &ctx), Access::Write);
+    }
+
+    #[test]
     fn no_principal_may_write_what_it_cannot_read() {
         let me = ParticipantId::random();
-        let docs = [DocKind::Workshop, DocKind::Reflection { owner: me }];
+        let docs = [
+            DocKind::Workshop,
+            DocKind::Reflection { owner: me },
+            DocKind::Table,
+            DocKind::Voice { owner: me },
+            DocKind::Duo {
+                duo: DuoId::random(),
+            },
+        ];
         let whos = [
             Principal::facilitator(FacilitatorId::random()),
             Principal::screen(),

@@ -14,15 +14,18 @@
 //! - [`protocol`]: automerge-repo network messages and their CBOR codec.
 //! - [`limits`]: frame and inflation limits, and the decompression-bomb guard.
 //! - [`presence`]: who is online, as ephemeral data. [`progress`]: step-1 counts for facilitators.
+//! - [`plenary`]: step 3's cards, labels, energy and round; [`drag`]: cards being dragged.
 //! - [`engine`]: the sync engine, server side ([`engine::hub`]) and client side ([`engine::client`]).
 
 pub mod access;
+pub mod drag;
 pub mod engine;
 mod ephemeral;
 pub mod ids;
 pub mod limits;
 pub mod method;
 pub mod pairing;
+pub mod plenary;
 pub mod presence;
 pub mod progress;
 pub mod protocol;

@@ -194,6 +194,7 @@ impl Hub {
                     sender_id: Some(self.id.clone()),
                     target_id: Some(peer.clone()),
                     message: reason.clone(),
+                    document_id,
                 },
             )],
             refused: vec![Refusal {
@@ -269,7 +270,7 @@ impl Hub {
                     format!("changes to {doc_id} could not be applied: {e}"),
                 );
             }
-            if let Err(e) = schema::validate(&d.kind, &trial) {
+            if let Err(e) = schema::validate(&d.kind, &trial, &self.ctx) {
                 d.subscribers.insert(from.clone(), state);
                 return self.refuse(
                     from,
@@ -373,6 +374,8 @@ impl Hub {
                     step: v.step.unwrap_or(Step::Lobby),
                     lock: v.lock,
                     duos: v.duos.into_iter().map(|d| (d.id, d.members)).collect(),
+                    round_running: v.round_running,
+                    energy_dots: v.energy_dots,
                 }
             }
             None => Context::at(Step::Lobby),
@@ -419,8 +422,17 @@ impl Hub {
         count: u64,
         data: Vec<u8>,
     ) -> Effects {
-        if !self.access_of(from, &doc_id).can_read() {
+        let rights = self.access_of(from, &doc_id);
+        if !rights.can_read() {
             return self.unavailable(from, doc_id);
+        }
+        // Ephemeral data previews writes (a card being dragged): only writers may send it.
+        if !rights.can_write() {
+            return self.refuse(
+                from,
+                Some(doc_id),
+                format!("you may read but not broadcast on document {doc_id}"),
+            );
         }
         let mut fx = Effects::default();
         let receivers: Vec<PeerId> = self

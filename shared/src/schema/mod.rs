@@ -7,11 +7,13 @@
 
 pub mod duo;
 pub mod reflection;
+pub mod table;
+pub mod voice;
 pub mod workshop;
 
 use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, Value};
 
-use crate::access::DocKind;
+use crate::access::{Context, DocKind};
 
 /// Why a document does not fit its schema; shown to the peer whose change was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,12 +32,27 @@ impl SchemaError {
     }
 }
 
-/// Checks a whole document against the schema of its kind.
-pub fn validate(kind: &DocKind, doc: &impl ReadDoc) -> Result<(), SchemaError> {
+/// Checks a whole document against the schema of its kind, in the workshop's context (the plan's
+/// energy dots bound the voice documents).
+pub fn validate(kind: &DocKind, doc: &impl ReadDoc, ctx: &Context) -> Result<(), SchemaError> {
     match kind {
         DocKind::Workshop => workshop::validate(doc),
         DocKind::Reflection { owner } => reflection::validate(doc, *owner),
         DocKind::Duo { duo } => duo::validate(doc, *duo),
+        DocKind::Table => table::validate(doc),
+        DocKind::Voice { owner } => voice::validate(doc, *owner, ctx.energy_dots),
+    }
+}
+
+/// The map at `parent[key]`, created if missing (or if something else is there).
+pub(crate) fn ensure_map(
+    tx: &mut impl automerge::transaction::Transactable,
+    parent: &ObjId,
+    key: &str,
+) -> Result<ObjId, automerge::AutomergeError> {
+    match tx.get(parent, key)? {
+        Some((Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => tx.put_object(parent, key, ObjType::Map),
     }
 }
 

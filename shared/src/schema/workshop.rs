@@ -6,21 +6,26 @@
 //!   plan: { questions: { <level>: [question id] },          // 0–3 per level; bank or custom ids
 //!           custom: { <id>: { level, text } },               // the facilitator's own questions
 //!           minutes: { reflect, duos, plenary, turn, joint }, // 1–180
-//!           extra_marks: bool, extra_small_change: bool },
+//!           extra_marks: bool, extra_small_change: bool,
+//!           energy_dots: int },                              // 1–10 dots per person in step 3
 //!   timer: { duration_ms, ends_at?, remaining_ms },           // server clock; written by the server
 //!   broadcast?: { id, text, at },
 //!   lock?: <facilitator id>,                                  // only this facilitator steers
-//!   roster: { <participant id>: { name, organisation, joined_at } } }
+//!   duos: { <duo id>: { members: [participant id], doc?: <room document> } },
+//!   table?: <document id>,                                    // the plenary table; server writes
+//!   round?: { order: [duo id], at: int, running: bool },      // step 3's round of insights
+//!   roster: { <participant id>: { name, organisation, joined_at,
+//!                                 reflection?: <doc>, voice?: <doc> } } }
 //! ```
 //! Facilitators write it; the server writes roster entries and the timer.
 
 use std::collections::BTreeMap;
 
 use automerge::transaction::Transactable;
-use automerge::{ObjId, ObjType, ReadDoc, ScalarValue};
+use automerge::{ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
-use super::{MapReader, SchemaError};
+use super::{MapReader, SchemaError, ensure_map};
 use crate::ids::{DocumentId, DuoId, FacilitatorId, ParticipantId};
 use crate::method::{self, LevelId};
 use crate::step::Step;
@@ -46,6 +51,8 @@ pub struct RosterEntry {
     pub joined_at: i64,
     /// Their reflection document (readable only by them, and by their duo partner in step 2).
     pub reflection: Option<DocumentId>,
+    /// Their voice in the plenary (energy dots, short cards, small change); the server creates it.
+    pub voice: Option<DocumentId>,
 }
 
 /// A question the facilitator wrote.
@@ -101,7 +108,12 @@ pub struct Plan {
     pub minutes: Minutes,
     pub extra_marks: bool,
     pub extra_small_change: bool,
+    /// Energy dots each participant places on the levels in step 3.
+    pub energy_dots: u32,
 }
+
+/// The energy dots a new plan gives each person.
+pub const DEFAULT_ENERGY_DOTS: u32 = 3;
 
 impl Default for Plan {
     fn default() -> Self {
@@ -122,6 +134,7 @@ impl Default for Plan {
             minutes: Minutes::default(),
             extra_marks: true,
             extra_small_change: true,
+            energy_dots: DEFAULT_ENERGY_DOTS,
         }
     }
 }
@@ -171,6 +184,25 @@ pub struct Broadcast {
     pub at: i64,
 }
 
+/// Step 3's round: each duo in turn shares one insight, nobody reacts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Round {
+    pub order: Vec<DuoId>,
+    /// Index into `order` of the duo that shares now.
+    pub at: usize,
+    /// While the round runs, reactions (voice documents) are locked for everyone.
+    pub running: bool,
+}
+
+impl Round {
+    /// The duo that shares now, while the round runs.
+    pub fn current(&self) -> Option<DuoId> {
+        self.running
+            .then(|| self.order.get(self.at).copied())
+            .flatten()
+    }
+}
+
 /// What views read from the workshop document.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct WorkshopView {
@@ -183,6 +215,8 @@ pub struct WorkshopView {
     pub lock: Option<FacilitatorId>,
     /// The groups of step 2, sorted by id.
     pub duos: Vec<DuoEntry>,
+    pub table: Option<DocumentId>,
+    pub round: Round,
     /// Sorted by join time, then id.
     pub roster: Vec<RosterEntry>,
 }
@@ -246,7 +280,38 @@ fn read_plan<D: ReadDoc>(root: &MapReader<'_, D>) -> Plan {
         .ok()
         .flatten()
         .unwrap_or(true);
+    out.energy_dots = plan
+        .number("energy_dots")
+        .ok()
+        .flatten()
+        .map(|n| n as u32)
+        .unwrap_or(DEFAULT_ENERGY_DOTS);
     out
+}
+
+fn read_round<D: ReadDoc>(root: &MapReader<'_, D>) -> Round {
+    let Some(r) = root.map("round").ok().flatten() else {
+        return Round::default();
+    };
+    Round {
+        order: r
+            .string_list("order", usize::MAX, 64)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| d.parse().ok())
+            .collect(),
+        at: r.number("at").ok().flatten().unwrap_or(0.0).max(0.0) as usize,
+        running: r.boolean("running").ok().flatten().unwrap_or(false),
+    }
+}
+
+fn read_doc_id<D: ReadDoc>(m: &MapReader<'_, D>, key: &str) -> Option<DocumentId> {
+    m.string(key, 64)
+        .ok()
+        .flatten()
+        .and_then(|s| DocumentId::from_url(&s).ok())
 }
 
 fn read_timer<D: ReadDoc>(root: &MapReader<'_, D>) -> Timer {
@@ -282,11 +347,8 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
                             .flatten()
                             .unwrap_or_default(),
                         joined_at: entry.number("joined_at").ok().flatten().unwrap_or(0.0) as i64,
-                        reflection: entry
-                            .string("reflection", 64)
-                            .ok()
-                            .flatten()
-                            .and_then(|s| DocumentId::from_url(&s).ok()),
+                        reflection: read_doc_id(&entry, "reflection"),
+                        voice: read_doc_id(&entry, "voice"),
                     })
                 })
                 .collect()
@@ -325,6 +387,8 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
             .flatten()
             .and_then(|s| s.parse().ok()),
         duos: read_duos(&root),
+        table: read_doc_id(&root, "table"),
+        round: read_round(&root),
         roster,
     }
 }
@@ -337,6 +401,10 @@ pub struct AccessParts {
     pub step: Option<Step>,
     pub lock: Option<FacilitatorId>,
     pub duos: Vec<DuoEntry>,
+    /// Whether step 3's round runs.
+    pub round_running: bool,
+    /// The plan's energy dots per person.
+    pub energy_dots: u32,
 }
 
 /// Reads [`AccessParts`] as [`view`] would.
@@ -354,6 +422,14 @@ pub fn access_parts(doc: &impl ReadDoc) -> AccessParts {
             .flatten()
             .and_then(|s| s.parse().ok()),
         duos: read_duos(&root),
+        round_running: read_round(&root).running,
+        energy_dots: root
+            .map("plan")
+            .ok()
+            .flatten()
+            .and_then(|p| p.number("energy_dots").ok().flatten())
+            .map(|n| n as u32)
+            .unwrap_or(DEFAULT_ENERGY_DOTS),
     }
 }
 
@@ -459,6 +535,7 @@ fn validate_plan<D: ReadDoc>(plan: &MapReader<'_, D>) -> Result<(), SchemaError>
         "minutes",
         "extra_marks",
         "extra_small_change",
+        "energy_dots",
     ])?;
     let mut custom_levels = BTreeMap::new();
     if let Some(custom) = plan.map("custom")? {
@@ -508,6 +585,7 @@ fn validate_plan<D: ReadDoc>(plan: &MapReader<'_, D>) -> Result<(), SchemaError>
     }
     plan.boolean("extra_marks")?;
     plan.boolean("extra_small_change")?;
+    plan.number_in("energy_dots", 1.0, f64::from(super::voice::MAX_ENERGY_DOTS))?;
     Ok(())
 }
 
@@ -522,8 +600,30 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
         "broadcast",
         "lock",
         "duos",
+        "table",
+        "round",
         "roster",
     ])?;
+    for key in ["table"] {
+        if let Some(doc) = root.string(key, 64)?
+            && DocumentId::from_url(&doc).is_err()
+        {
+            return Err(SchemaError::new(format!("/{key}"), "is not a document id"));
+        }
+    }
+    if let Some(r) = root.map("round")? {
+        r.only_keys(&["order", "at", "running"])?;
+        for d in r.string_list("order", MAX_ROSTER, 64)?.unwrap_or_default() {
+            if d.parse::<DuoId>().is_err() {
+                return Err(SchemaError::new(
+                    "/round/order",
+                    format!("`{d}` is not a duo id"),
+                ));
+            }
+        }
+        r.number_in("at", 0.0, MAX_ROSTER as f64)?;
+        r.boolean("running")?;
+    }
     if let Some(duos) = root.map("duos")? {
         validate_duos(&duos)?;
     }
@@ -560,26 +660,15 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
                     "is not a participant id",
                 ));
             }
-            entry.only_keys(&["name", "organisation", "joined_at", "reflection"])?;
+            entry.only_keys(&["name", "organisation", "joined_at", "reflection", "voice"])?;
             entry.string("reflection", 64)?;
+            entry.string("voice", 64)?;
             entry.required_string("name", MAX_NAME)?;
             entry.string("organisation", MAX_ORGANISATION)?;
             entry.number("joined_at")?;
         }
     }
     Ok(())
-}
-
-/// The map at `root[key]`, created if missing.
-fn ensure_map(
-    tx: &mut impl Transactable,
-    parent: &ObjId,
-    key: &str,
-) -> Result<ObjId, automerge::AutomergeError> {
-    match tx.get(parent, key)? {
-        Some((automerge::Value::Object(ObjType::Map), id)) => Ok(id),
-        _ => tx.put_object(parent, key, ObjType::Map),
-    }
 }
 
 /// Writes the initial document of a new workshop, with the seed's default plan.
@@ -611,6 +700,11 @@ pub fn init(
     }
     tx.put(&p, "extra_marks", true)?;
     tx.put(&p, "extra_small_change", true)?;
+    tx.put(
+        &p,
+        "energy_dots",
+        ScalarValue::Int(i64::from(plan.energy_dots)),
+    )?;
     write_timer(
         tx,
         &Timer {
@@ -636,7 +730,52 @@ pub fn put_roster_entry(
     if let Some(r) = entry.reflection {
         tx.put(&e, "reflection", r.to_string())?;
     }
+    if let Some(v) = entry.voice {
+        tx.put(&e, "voice", v.to_string())?;
+    }
     Ok(())
+}
+
+/// Records a participant's voice document (the server does, when it creates it).
+pub fn set_voice_doc(
+    tx: &mut impl Transactable,
+    participant: ParticipantId,
+    doc: DocumentId,
+) -> Result<(), automerge::AutomergeError> {
+    let roster = ensure_map(tx, &automerge::ROOT, "roster")?;
+    let e = ensure_map(tx, &roster, &participant.to_string())?;
+    tx.put(&e, "voice", doc.to_string())
+}
+
+/// Records the plenary table's document (the server does, when it creates it).
+pub fn set_table_doc(
+    tx: &mut impl Transactable,
+    doc: DocumentId,
+) -> Result<(), automerge::AutomergeError> {
+    tx.put(automerge::ROOT, "table", doc.to_string())
+}
+
+/// Writes step 3's round: its order, who shares now, whether it runs.
+pub fn set_round(
+    tx: &mut impl Transactable,
+    round: &Round,
+) -> Result<(), automerge::AutomergeError> {
+    let r = tx.put_object(automerge::ROOT, "round", ObjType::Map)?;
+    let order = tx.put_object(&r, "order", ObjType::List)?;
+    for (i, d) in round.order.iter().enumerate() {
+        tx.insert(&order, i, d.to_string())?;
+    }
+    tx.put(&r, "at", ScalarValue::Int(round.at as i64))?;
+    tx.put(&r, "running", round.running)
+}
+
+/// Sets how many energy dots each person places in step 3.
+pub fn set_energy_dots(
+    tx: &mut impl Transactable,
+    dots: u32,
+) -> Result<(), automerge::AutomergeError> {
+    let p = ensure_map(tx, &automerge::ROOT, "plan")?;
+    tx.put(&p, "energy_dots", ScalarValue::Int(i64::from(dots)))
 }
 
 /// Moves the workshop to another step.
@@ -762,12 +901,26 @@ mod tests {
             set_step(tx, Step::Duos).unwrap();
             set_lock(tx, Some(fac)).unwrap();
             set_duos(tx, std::slice::from_ref(&duo)).unwrap();
+            set_energy_dots(tx, 7).unwrap();
+            set_round(
+                tx,
+                &Round {
+                    order: vec![duo.id],
+                    at: 0,
+                    running: true,
+                },
+            )
+            .unwrap();
         });
         let v = view(&doc);
         let parts = access_parts(&doc);
+        assert!(parts.round_running);
+        assert_eq!(parts.energy_dots, 7);
         assert_eq!(parts.step, v.step);
         assert_eq!(parts.lock, v.lock);
         assert_eq!(parts.duos, v.duos);
+        assert_eq!(parts.round_running, v.round.running);
+        assert_eq!(parts.energy_dots, v.plan.energy_dots);
         assert_eq!(parts.duos, vec![duo]);
         assert_eq!(parts.lock, Some(fac));
     }
@@ -783,6 +936,7 @@ mod tests {
                     organisation: "OCMW Gent".into(),
                     joined_at: 5,
                     reflection: None,
+                    voice: None,
                 },
             )
             .unwrap()
@@ -953,6 +1107,7 @@ mod tests {
                         organisation: org.into(),
                         joined_at: 0,
                         reflection: None,
+                        voice: None,
                     },
                 )
                 .unwrap();

@@ -1,0 +1,439 @@
+//! The plenary table (step 3): the flip chart's clusters and where each card lies on it.
+//!
+//! ```text
+//! { labels: "names"|"organisations"|"anonymous",         // how a card names its duo
+//!   clusters: { <id>: { title: str, color: Color, level?: level, order: number } },
+//!   cards: { <card key>: { cluster: <cluster id>, order: number, stack?: <card key> } } }
+//! ```
+//! The three level clusters have the level's name as id and carry `level`; facilitators add,
+//! rename, recolour and remove the others. A card's *content* lives where it was written (a duo
+//! room, a participant's voice document); the table only says where it lies. A card that is not in
+//! `cards`, or whose cluster is gone, lies unsorted on the table.
+//!
+//! Facilitators (all of them, also co-facilitators while the console is locked) write it; everyone
+//! reads it from step 3 on. Drags in progress are ephemeral (`crate::drag`), only drops are stored.
+
+use automerge::transaction::Transactable;
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue};
+use serde::{Deserialize, Serialize};
+
+use super::{MapReader, SchemaError, ensure_map};
+use crate::method::LevelId;
+
+pub const MAX_CLUSTERS: usize = 24;
+pub const MAX_CARDS: usize = 2_000;
+pub const MAX_CLUSTER_TITLE: usize = 80;
+/// A card key: `<duo or participant id>.<item id>` (36 + 1 + 64 characters at most).
+pub const MAX_KEY: usize = 101;
+
+/// How a card names the duo that wrote it.
+pub const LABELS: [&str; 3] = ["names", "organisations", "anonymous"];
+
+/// The colours a cluster can take (the three level colours first).
+pub const COLORS: [&str; 8] = [
+    "blue", "green", "orange", "purple", "pink", "teal", "yellow", "grey",
+];
+
+/// The colour of a level's cluster, echoing its ring.
+pub fn level_color(level: LevelId) -> &'static str {
+    match level {
+        LevelId::Individual => "blue",
+        LevelId::Collegial => "green",
+        LevelId::Collective => "orange",
+    }
+}
+
+/// One cluster on the flip chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cluster {
+    pub id: String,
+    /// Empty for a level cluster: views show the level's name in the workshop's language.
+    pub title: String,
+    pub color: String,
+    pub level: Option<LevelId>,
+    pub order: f64,
+}
+
+/// Where one card lies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Placement {
+    pub cluster: String,
+    pub order: f64,
+    /// The card this one is stacked on (they say the same thing).
+    pub stack: Option<String>,
+}
+
+/// What views read from the table document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableView {
+    pub labels: String,
+    /// Sorted by `order`, then id.
+    pub clusters: Vec<Cluster>,
+    pub cards: std::collections::BTreeMap<String, Placement>,
+}
+
+impl Default for TableView {
+    fn default() -> Self {
+        TableView {
+            labels: "organisations".into(),
+            clusters: LevelId::ALL
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| level_cluster(l, i as f64))
+                .collect(),
+            cards: Default::default(),
+        }
+    }
+}
+
+fn level_cluster(level: LevelId, order: f64) -> Cluster {
+    Cluster {
+        id: level.as_str().into(),
+        title: String::new(),
+        color: level_color(level).into(),
+        level: Some(level),
+        order,
+    }
+}
+
+impl TableView {
+    /// The cluster a card lies in, if that cluster still exists.
+    pub fn cluster_of(&self, card: &str) -> Option<&Cluster> {
+        let p = self.cards.get(card)?;
+        self.clusters.iter().find(|c| c.id == p.cluster)
+    }
+
+    /// The order value that puts a card last in a cluster.
+    pub fn next_order(&self, cluster: &str) -> f64 {
+        self.cards
+            .values()
+            .filter(|p| p.cluster == cluster)
+            .map(|p| p.order)
+            .fold(0.0, f64::max)
+            + 1.0
+    }
+}
+
+pub fn view(doc: &impl ReadDoc) -> TableView {
+    let root = MapReader::root(doc);
+    let mut out = TableView {
+        labels: root
+            .one_of("labels", &LABELS)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "organisations".into()),
+        clusters: vec![],
+        cards: Default::default(),
+    };
+    if let Some(clusters) = root.map("clusters").ok().flatten() {
+        for id in clusters.keys() {
+            let Some(c) = clusters.map(&id).ok().flatten() else {
+                continue;
+            };
+            out.clusters.push(Cluster {
+                title: c
+                    .string("title", usize::MAX)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+                color: c
+                    .one_of("color", &COLORS)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| "grey".into()),
+                level: c
+                    .string("level", 32)
+                    .ok()
+                    .flatten()
+                    .and_then(|l| LevelId::parse(&l)),
+                order: c.number("order").ok().flatten().unwrap_or(0.0),
+                id,
+            });
+        }
+    }
+    out.clusters
+        .sort_by(|a, b| a.order.total_cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
+    if let Some(cards) = root.map("cards").ok().flatten() {
+        for key in cards.keys() {
+            let Some(c) = cards.map(&key).ok().flatten() else {
+                continue;
+            };
+            let Some(cluster) = c.string("cluster", 64).ok().flatten() else {
+                continue;
+            };
+            out.cards.insert(
+                key,
+                Placement {
+                    cluster,
+                    order: c.number("order").ok().flatten().unwrap_or(0.0),
+                    stack: c.string("stack", MAX_KEY).ok().flatten(),
+                },
+            );
+        }
+    }
+    out
+}
+
+pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
+    let root = MapReader::root(doc);
+    root.only_keys(&["labels", "clusters", "cards"])?;
+    root.one_of("labels", &LABELS)?;
+    let levels: Vec<&str> = LevelId::ALL.iter().map(|l| l.as_str()).collect();
+    if let Some(clusters) = root.map("clusters")? {
+        clusters.at_most(MAX_CLUSTERS)?;
+        for id in clusters.keys() {
+            if id.is_empty() || id.chars().count() > 64 {
+                return Err(SchemaError::new(
+                    format!("/clusters/{id}"),
+                    "is not a usable id",
+                ));
+            }
+            let c = clusters.required_map(&id)?;
+            c.only_keys(&["title", "color", "level", "order"])?;
+            c.string("title", MAX_CLUSTER_TITLE)?;
+            c.one_of("color", &COLORS)?;
+            c.one_of("level", &levels)?;
+            c.number("order")?;
+        }
+    }
+    if let Some(cards) = root.map("cards")? {
+        cards.at_most(MAX_CARDS)?;
+        for key in cards.keys() {
+            if key.chars().count() > MAX_KEY {
+                return Err(SchemaError::new(format!("/cards/{key}"), "is too long"));
+            }
+            let c = cards.required_map(&key)?;
+            c.only_keys(&["cluster", "order", "stack"])?;
+            c.required_string("cluster", 64)?;
+            c.number("order")?;
+            c.string("stack", MAX_KEY)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the initial table: the three level clusters, cards named by organisation.
+pub fn init(tx: &mut impl Transactable) -> Result<(), automerge::AutomergeError> {
+    tx.put(automerge::ROOT, "labels", "organisations")?;
+    let clusters = tx.put_object(automerge::ROOT, "clusters", ObjType::Map)?;
+    for (i, level) in LevelId::ALL.into_iter().enumerate() {
+        put_cluster(tx, &clusters, &level_cluster(level, i as f64))?;
+    }
+    tx.put_object(automerge::ROOT, "cards", ObjType::Map)?;
+    Ok(())
+}
+
+fn put_cluster(
+    tx: &mut impl Transactable,
+    clusters: &ObjId,
+    c: &Cluster,
+) -> Result<(), automerge::AutomergeError> {
+    let m = ensure_map(tx, clusters, &c.id)?;
+    tx.put(&m, "title", c.title.as_str())?;
+    tx.put(&m, "color", c.color.as_str())?;
+    if let Some(level) = c.level {
+        tx.put(&m, "level", level.as_str())?;
+    }
+    tx.put(&m, "order", ScalarValue::F64(c.order))
+}
+
+/// Adds a cluster, or renames / recolours one.
+pub fn set_cluster(
+    tx: &mut impl Transactable,
+    c: &Cluster,
+) -> Result<(), automerge::AutomergeError> {
+    let clusters = ensure_map(tx, &automerge::ROOT, "clusters")?;
+    put_cluster(tx, &clusters, c)
+}
+
+/// Removes a custom cluster; its cards go back on the table, unsorted.
+pub fn remove_cluster(
+    tx: &mut impl Transactable,
+    id: &str,
+) -> Result<(), automerge::AutomergeError> {
+    if LevelId::parse(id).is_some() {
+        return Ok(());
+    }
+    let clusters = ensure_map(tx, &automerge::ROOT, "clusters")?;
+    tx.delete(&clusters, id)?;
+    let cards = ensure_map(tx, &automerge::ROOT, "cards")?;
+    let keys: Vec<String> = tx.keys(&cards).collect();
+    for key in keys {
+        let Some((automerge::Value::Object(ObjType::Map), card)) = tx.get(&cards, key.as_str())?
+        else {
+            continue;
+        };
+        let in_it = matches!(
+            tx.get(&card, "cluster")?,
+            Some((automerge::Value::Scalar(s), _)) if s.as_str() == Some(id)
+        );
+        if in_it {
+            tx.delete(&cards, key.as_str())?;
+        }
+    }
+    Ok(())
+}
+
+/// Lays a card in a cluster at `order`, optionally on another card's stack.
+pub fn place_card(
+    tx: &mut impl Transactable,
+    card: &str,
+    cluster: &str,
+    order: f64,
+    stack: Option<&str>,
+) -> Result<(), automerge::AutomergeError> {
+    let cards = ensure_map(tx, &automerge::ROOT, "cards")?;
+    let c = ensure_map(tx, &cards, card)?;
+    tx.put(&c, "cluster", cluster)?;
+    tx.put(&c, "order", ScalarValue::F64(order))?;
+    match stack.filter(|s| *s != card) {
+        Some(s) => tx.put(&c, "stack", s),
+        None => match tx.get(&c, "stack")? {
+            Some(_) => tx.delete(&c, "stack"),
+            None => Ok(()),
+        },
+    }
+}
+
+/// Takes a card off the flip chart, back on the table (unsorted).
+pub fn unplace_card(
+    tx: &mut impl Transactable,
+    card: &str,
+) -> Result<(), automerge::AutomergeError> {
+    let cards = ensure_map(tx, &automerge::ROOT, "cards")?;
+    match tx.get(&cards, card)? {
+        Some(_) => tx.delete(&cards, card),
+        None => Ok(()),
+    }
+}
+
+/// How cards name their duo.
+pub fn set_labels(
+    tx: &mut impl Transactable,
+    labels: &str,
+) -> Result<(), automerge::AutomergeError> {
+    tx.put(automerge::ROOT, "labels", labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::{Automerge, AutomergeError};
+
+    fn table() -> Automerge {
+        let mut doc = Automerge::new();
+        doc.transact::<_, _, AutomergeError>(|tx| init(tx)).unwrap();
+        doc
+    }
+
+    fn edit(doc: &mut Automerge, f: impl FnOnce(&mut automerge::transaction::Transaction<'_>)) {
+        doc.transact::<_, _, AutomergeError>(|tx| {
+            f(tx);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_new_table_has_the_three_level_clusters() {
+        let doc = table();
+        validate(&doc).unwrap();
+        let v = view(&doc);
+        assert_eq!(v, TableView::default());
+        let ids: Vec<&str> = v.clusters.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["individual", "collegial", "collective"]);
+    }
+
+    #[test]
+    fn cards_are_placed_stacked_and_moved_back() {
+        let mut doc = table();
+        edit(&mut doc, |tx| {
+            place_card(tx, "d1.a", "collective", 1.0, None).unwrap();
+            place_card(tx, "d2.b", "collective", 2.0, Some("d1.a")).unwrap();
+        });
+        validate(&doc).unwrap();
+        let v = view(&doc);
+        assert_eq!(v.cluster_of("d1.a").unwrap().id, "collective");
+        assert_eq!(v.cards["d2.b"].stack.as_deref(), Some("d1.a"));
+        assert_eq!(v.next_order("collective"), 3.0);
+        edit(&mut doc, |tx| {
+            place_card(tx, "d2.b", "individual", 1.0, None).unwrap();
+            unplace_card(tx, "d1.a").unwrap();
+        });
+        let v = view(&doc);
+        assert_eq!(v.cards["d2.b"].stack, None);
+        assert!(v.cluster_of("d1.a").is_none());
+    }
+
+    #[test]
+    fn custom_clusters_are_added_renamed_and_removed_with_their_cards_unsorted() {
+        let mut doc = table();
+        let mut c = Cluster {
+            id: "c1".into(),
+            title: "Tijd".into(),
+            color: "orange".into(),
+            level: None,
+            order: 3.0,
+        };
+        edit(&mut doc, |tx| {
+            set_cluster(tx, &c).unwrap();
+            place_card(tx, "d1.a", "c1", 1.0, None).unwrap();
+        });
+        c.title = "Tijd en ruimte".into();
+        c.color = "teal".into();
+        edit(&mut doc, |tx| set_cluster(tx, &c).unwrap());
+        validate(&doc).unwrap();
+        assert_eq!(view(&doc).clusters[3], c);
+        edit(&mut doc, |tx| {
+            remove_cluster(tx, "c1").unwrap();
+            // Level clusters stay.
+            remove_cluster(tx, "collective").unwrap();
+        });
+        let v = view(&doc);
+        assert_eq!(v.clusters.len(), 3);
+        assert!(v.cards.is_empty());
+    }
+
+    #[test]
+    fn unknown_colours_labels_and_fields_are_refused() {
+        let mut doc = table();
+        edit(&mut doc, |tx| {
+            tx.put(automerge::ROOT, "labels", "everything").unwrap()
+        });
+        assert_eq!(validate(&doc).unwrap_err().path, "/labels");
+        let mut doc = table();
+        edit(&mut doc, |tx| {
+            let clusters = tx.get(automerge::ROOT, "clusters").unwrap().unwrap().1;
+            let c = tx.get(&clusters, "individual").unwrap().unwrap().1;
+            tx.put(&c, "color", "#ff00ff").unwrap();
+        });
+        assert_eq!(
+            validate(&doc).unwrap_err().path,
+            "/clusters/individual/color"
+        );
+        let mut doc = table();
+        edit(&mut doc, |tx| {
+            place_card(tx, "k", "individual", 1.0, None).unwrap();
+            let cards = tx.get(automerge::ROOT, "cards").unwrap().unwrap().1;
+            let c = tx.get(&cards, "k").unwrap().unwrap().1;
+            tx.put(&c, "votes", 3).unwrap();
+        });
+        assert_eq!(validate(&doc).unwrap_err().path, "/cards/k/votes");
+    }
+
+    #[test]
+    fn two_facilitators_placing_the_same_card_converge_on_one_place() {
+        let mut a = table();
+        let mut b = a.fork();
+        edit(&mut a, |tx| {
+            place_card(tx, "x", "individual", 1.0, None).unwrap()
+        });
+        edit(&mut b, |tx| {
+            place_card(tx, "x", "collective", 1.0, None).unwrap()
+        });
+        a.merge(&mut b).unwrap();
+        b.merge(&mut a).unwrap();
+        assert_eq!(view(&a), view(&b));
+        assert!(view(&a).cluster_of("x").is_some());
+    }
+}

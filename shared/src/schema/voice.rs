@@ -1,0 +1,337 @@
+//! A participant's voice in the plenary (step 3): their energy dots per level, short cards (what is
+//! needed, where are chances, a question for a duo) and their one small change.
+//!
+//! ```text
+//! { owner: <participant id>,
+//!   energy: { individual?: int, collegial?: int, collective?: int },  // dots; total ≤ the plan's
+//!   cards: { <id>: { kind: "needed"|"chance"|"question", text: Text, duo?: <duo id> } },
+//!   change?: { text: Text, level: level } }
+//! ```
+//! Each participant has one, so nobody can alter anyone else's contribution. Its owner writes it
+//! (not while the round runs: no reactions then); everyone reads it from step 3 on.
+
+use automerge::transaction::Transactable;
+use automerge::{ObjType, ReadDoc, ScalarValue};
+use serde::{Deserialize, Serialize};
+
+use super::{MapReader, SchemaError, ensure_map};
+use crate::ids::{DuoId, ParticipantId};
+use crate::method::LevelId;
+
+pub const MAX_CARDS: usize = 30;
+pub const MAX_CARD_TEXT: usize = 300;
+/// The most energy dots a plan can give one person.
+pub const MAX_ENERGY_DOTS: u32 = 10;
+pub const CARD_KINDS: [&str; 3] = ["needed", "chance", "question"];
+
+/// A short card of a participant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoiceCard {
+    pub id: String,
+    /// "needed", "chance" or "question".
+    pub kind: String,
+    pub text: String,
+    /// For a question: the duo it is for.
+    pub duo: Option<DuoId>,
+}
+
+/// One small change in one's own actions, and the level it affects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmallChange {
+    pub text: String,
+    pub level: LevelId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct VoiceView {
+    /// Dots per level (missing levels are 0).
+    pub energy: std::collections::BTreeMap<LevelId, u32>,
+    /// Sorted by id.
+    pub cards: Vec<VoiceCard>,
+    pub change: Option<SmallChange>,
+}
+
+impl VoiceView {
+    pub fn dots(&self) -> u32 {
+        self.energy.values().sum()
+    }
+}
+
+pub fn view(doc: &impl ReadDoc) -> VoiceView {
+    let root = MapReader::root(doc);
+    let mut out = VoiceView::default();
+    if let Some(e) = root.map("energy").ok().flatten() {
+        for level in LevelId::ALL {
+            let n = e.number(level.as_str()).ok().flatten().unwrap_or(0.0);
+            if n > 0.0 {
+                out.energy
+                    .insert(level, n.min(f64::from(MAX_ENERGY_DOTS)) as u32);
+            }
+        }
+    }
+    if let Some(cards) = root.map("cards").ok().flatten() {
+        for id in cards.keys() {
+            let Some(c) = cards.map(&id).ok().flatten() else {
+                continue;
+            };
+            let (Some(kind), Some(text)) = (
+                c.one_of("kind", &CARD_KINDS).ok().flatten(),
+                c.string("text", usize::MAX).ok().flatten(),
+            ) else {
+                continue;
+            };
+            out.cards.push(VoiceCard {
+                id,
+                kind,
+                text,
+                duo: c
+                    .string("duo", 64)
+                    .ok()
+                    .flatten()
+                    .and_then(|d| d.parse().ok()),
+            });
+        }
+    }
+    out.change = root.map("change").ok().flatten().and_then(|c| {
+        Some(SmallChange {
+            text: c.string("text", usize::MAX).ok()??,
+            level: LevelId::parse(&c.string("level", 32).ok()??)?,
+        })
+    });
+    out
+}
+
+/// Checks the document; `dots` is the plan's number of energy dots per person.
+pub fn validate(doc: &impl ReadDoc, owner: ParticipantId, dots: u32) -> Result<(), SchemaError> {
+    let root = MapReader::root(doc);
+    root.only_keys(&["owner", "energy", "cards", "change"])?;
+    if root.required_string("owner", 64)? != owner.to_string() {
+        return Err(SchemaError::new("/owner", "is not this document's owner"));
+    }
+    let levels: Vec<&str> = LevelId::ALL.iter().map(|l| l.as_str()).collect();
+    if let Some(e) = root.map("energy")? {
+        e.only_keys(&levels)?;
+        let mut total = 0.0;
+        for level in &levels {
+            let n = e.number_in(level, 0.0, f64::from(MAX_ENERGY_DOTS))?;
+            if n.is_some_and(|n| n.fract() != 0.0) {
+                return Err(SchemaError::new(
+                    format!("/energy/{level}"),
+                    "must be a whole number",
+                ));
+            }
+            total += n.unwrap_or(0.0);
+        }
+        if total > f64::from(dots) {
+            return Err(SchemaError::new(
+                "/energy",
+                format!("{total} dots placed, each person has {dots}"),
+            ));
+        }
+    }
+    if let Some(cards) = root.map("cards")? {
+        cards.at_most(MAX_CARDS)?;
+        for id in cards.keys() {
+            if id.chars().count() > 64 {
+                return Err(SchemaError::new(
+                    format!("/cards/{id}"),
+                    "is not a usable id",
+                ));
+            }
+            let c = cards.required_map(&id)?;
+            c.only_keys(&["kind", "text", "duo"])?;
+            let kind = c
+                .one_of("kind", &CARD_KINDS)?
+                .ok_or_else(|| SchemaError::new(format!("/cards/{id}/kind"), "is missing"))?;
+            c.required_string("text", MAX_CARD_TEXT)?;
+            let duo = c.string("duo", 64)?;
+            if duo.as_deref().is_some_and(|d| d.parse::<DuoId>().is_err())
+                || (kind == "question") != duo.is_some()
+            {
+                return Err(SchemaError::new(
+                    format!("/cards/{id}/duo"),
+                    "a question names one duo; other cards name none",
+                ));
+            }
+        }
+    }
+    if let Some(c) = root.map("change")? {
+        c.only_keys(&["text", "level"])?;
+        c.required_string("text", MAX_CARD_TEXT)?;
+        if c.one_of("level", &levels)?.is_none() {
+            return Err(SchemaError::new("/change/level", "is missing"));
+        }
+    }
+    Ok(())
+}
+
+/// Writes the initial document of a participant's voice.
+pub fn init(
+    tx: &mut impl Transactable,
+    owner: ParticipantId,
+) -> Result<(), automerge::AutomergeError> {
+    tx.put(automerge::ROOT, "owner", owner.to_string())?;
+    tx.put_object(automerge::ROOT, "energy", ObjType::Map)?;
+    tx.put_object(automerge::ROOT, "cards", ObjType::Map)?;
+    Ok(())
+}
+
+/// Sets the number of dots on a level.
+pub fn set_energy(
+    tx: &mut impl Transactable,
+    level: LevelId,
+    dots: u32,
+) -> Result<(), automerge::AutomergeError> {
+    let e = ensure_map(tx, &automerge::ROOT, "energy")?;
+    tx.put(&e, level.as_str(), ScalarValue::Int(i64::from(dots)))
+}
+
+/// Adds a card (its text as collaborative text).
+pub fn add_card(
+    tx: &mut impl Transactable,
+    card: &VoiceCard,
+) -> Result<(), automerge::AutomergeError> {
+    let cards = ensure_map(tx, &automerge::ROOT, "cards")?;
+    let c = tx.put_object(&cards, card.id.as_str(), ObjType::Map)?;
+    tx.put(&c, "kind", card.kind.as_str())?;
+    let t = tx.put_object(&c, "text", ObjType::Text)?;
+    tx.splice_text(&t, 0, 0, &card.text)?;
+    if let Some(duo) = card.duo {
+        tx.put(&c, "duo", duo.to_string())?;
+    }
+    Ok(())
+}
+
+pub fn delete_card(tx: &mut impl Transactable, id: &str) -> Result<(), automerge::AutomergeError> {
+    let cards = ensure_map(tx, &automerge::ROOT, "cards")?;
+    match tx.get(&cards, id)? {
+        Some(_) => tx.delete(&cards, id),
+        None => Ok(()),
+    }
+}
+
+/// Writes (or clears, with empty text) the small change.
+pub fn set_change(
+    tx: &mut impl Transactable,
+    change: Option<&SmallChange>,
+) -> Result<(), automerge::AutomergeError> {
+    let Some(change) = change.filter(|c| !c.text.trim().is_empty()) else {
+        return match tx.get(automerge::ROOT, "change")? {
+            Some(_) => tx.delete(automerge::ROOT, "change"),
+            None => Ok(()),
+        };
+    };
+    let c = ensure_map(tx, &automerge::ROOT, "change")?;
+    tx.put(&c, "text", change.text.as_str())?;
+    tx.put(&c, "level", change.level.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::{Automerge, AutomergeError};
+
+    fn voice(owner: ParticipantId) -> Automerge {
+        let mut doc = Automerge::new();
+        doc.transact::<_, _, AutomergeError>(|tx| init(tx, owner))
+            .unwrap();
+        doc
+    }
+
+    fn edit(doc: &mut Automerge, f: impl FnOnce(&mut automerge::transaction::Transaction<'_>)) {
+        doc.transact::<_, _, AutomergeError>(|tx| {
+            f(tx);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn energy_cards_and_a_small_change_are_written_and_read() {
+        let me = ParticipantId::random();
+        let duo = DuoId::random();
+        let mut doc = voice(me);
+        edit(&mut doc, |tx| {
+            set_energy(tx, LevelId::Collective, 2).unwrap();
+            set_energy(tx, LevelId::Individual, 1).unwrap();
+            add_card(
+                tx,
+                &VoiceCard {
+                    id: "q".into(),
+                    kind: "question".into(),
+                    text: "Hoe deden jullie dat?".into(),
+                    duo: Some(duo),
+                },
+            )
+            .unwrap();
+            add_card(
+                tx,
+                &VoiceCard {
+                    id: "n".into(),
+                    kind: "needed".into(),
+                    text: "Tijd om elkaar te kennen".into(),
+                    duo: None,
+                },
+            )
+            .unwrap();
+            set_change(
+                tx,
+                Some(&SmallChange {
+                    text: "Ik bel eerst".into(),
+                    level: LevelId::Collegial,
+                }),
+            )
+            .unwrap();
+        });
+        validate(&doc, me, 3).unwrap();
+        let v = view(&doc);
+        assert_eq!(v.dots(), 3);
+        assert_eq!(v.energy[&LevelId::Collective], 2);
+        assert_eq!(v.cards.len(), 2);
+        assert_eq!(v.cards[1].duo, Some(duo));
+        assert_eq!(v.change.as_ref().unwrap().level, LevelId::Collegial);
+        edit(&mut doc, |tx| {
+            delete_card(tx, "q").unwrap();
+            set_change(tx, None).unwrap();
+        });
+        let v = view(&doc);
+        assert_eq!((v.cards.len(), v.change), (1, None));
+    }
+
+    #[test]
+    fn more_dots_than_the_plan_gives_are_refused() {
+        let me = ParticipantId::random();
+        let mut doc = voice(me);
+        edit(&mut doc, |tx| {
+            set_energy(tx, LevelId::Collective, 3).unwrap();
+            set_energy(tx, LevelId::Individual, 1).unwrap();
+        });
+        assert_eq!(validate(&doc, me, 3).unwrap_err().path, "/energy");
+        validate(&doc, me, 4).unwrap();
+    }
+
+    #[test]
+    fn a_question_must_name_a_duo_and_the_owner_is_fixed() {
+        let me = ParticipantId::random();
+        let mut doc = voice(me);
+        edit(&mut doc, |tx| {
+            add_card(
+                tx,
+                &VoiceCard {
+                    id: "q".into(),
+                    kind: "question".into(),
+                    text: "?".into(),
+                    duo: None,
+                },
+            )
+            .unwrap()
+        });
+        assert_eq!(validate(&doc, me, 3).unwrap_err().path, "/cards/q/duo");
+        assert_eq!(
+            validate(&voice(me), ParticipantId::random(), 3)
+                .unwrap_err()
+                .path,
+            "/owner"
+        );
+    }
+}
