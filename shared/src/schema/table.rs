@@ -181,14 +181,13 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
     let levels: Vec<&str> = LevelId::ALL.iter().map(|l| l.as_str()).collect();
     if let Some(clusters) = root.map("clusters")? {
         clusters.at_most(MAX_CLUSTERS)?;
-        for id in clusters.keys() {
+        for (id, c) in clusters.map_entries()? {
             if id.is_empty() || id.chars().count() > 64 {
                 return Err(SchemaError::new(
                     format!("/clusters/{id}"),
                     "is not a usable id",
                 ));
             }
-            let c = clusters.required_map(&id)?;
             c.only_keys(&["title", "color", "level", "order"])?;
             c.string("title", MAX_CLUSTER_TITLE)?;
             c.one_of("color", &COLORS)?;
@@ -198,11 +197,10 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
     }
     if let Some(cards) = root.map("cards")? {
         cards.at_most(MAX_CARDS)?;
-        for key in cards.keys() {
+        for (key, c) in cards.map_entries()? {
             if key.chars().count() > MAX_KEY {
                 return Err(SchemaError::new(format!("/cards/{key}"), "is too long"));
             }
-            let c = cards.required_map(&key)?;
             c.only_keys(&["cluster", "order", "stack"])?;
             c.required_string("cluster", 64)?;
             c.number("order")?;

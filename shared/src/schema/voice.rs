@@ -131,14 +131,13 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId, dots: u32) -> Result<(
     }
     if let Some(cards) = root.map("cards")? {
         cards.at_most(MAX_CARDS)?;
-        for id in cards.keys() {
+        for (id, c) in cards.map_entries()? {
             if id.chars().count() > 64 {
                 return Err(SchemaError::new(
                     format!("/cards/{id}"),
                     "is not a usable id",
                 ));
             }
-            let c = cards.required_map(&id)?;
             c.only_keys(&["kind", "text", "duo"])?;
             let kind = c
                 .one_of("kind", &CARD_KINDS)?
