@@ -10,7 +10,8 @@
 //! `--url` (and `--server-pid` for CPU numbers) attaches to one already running.
 //!
 //! Workloads (issue 8):
-//! - `plenary`: 1 workshop, N participants + 1 screen; a facilitator moves cards R×/s.
+//! - `plenary`: 1 workshop at step 3, N participants + 1 screen with the table document open; a
+//!   facilitator moves cards R×/s with `schema::table::place_card`.
 //! - `duos`: W workshops × N participants in duos, everyone typing R edits/s into a note and an
 //!   insight card; latency = edit → partner applied.
 //! - `late-joiner`: a workshop with many notes and insight cards typed in ~20k changes; time and

@@ -15,7 +15,7 @@ use kring_shared::automerge::transaction::Transactable;
 use kring_shared::automerge::{Automerge, ChangeHash, ObjType, ROOT, ScalarValue};
 use kring_shared::ids::{DocumentId, DuoId, ParticipantId};
 use kring_shared::method::LevelId;
-use kring_shared::schema::{duo, reflection, workshop};
+use kring_shared::schema::{duo, reflection, table, workshop};
 use kring_shared::step::Step;
 use kring_testkit::{Participant, SyncClient, Workshop, create_workshop, join};
 
@@ -281,7 +281,8 @@ pub async fn duos(server: &Server, workshops: usize, people: usize, rate: f64) -
 /// Card keys on the table.
 const CARDS: usize = 30;
 
-/// Where card `k` lies after move `n`, as the reference server's stand-in for the table.
+/// Where card `key` lies after move `n`, in the table's shape (`cards/<key>/{cluster, order}`),
+/// for the reference server, which has no schema.
 fn put_card(
     tx: &mut impl Transactable,
     key: &str,
@@ -295,7 +296,7 @@ fn put_card(
         Some((kring_shared::automerge::Value::Object(ObjType::Map), id)) => id,
         _ => tx.put_object(&cards, key, ObjType::Map)?,
     };
-    tx.put(&c, "cluster", format!("cluster-{}", n % 4))?;
+    tx.put(&c, "cluster", LEVELS[(n % 3) as usize])?;
     tx.put(&c, "order", ScalarValue::F64(n as f64))
 }
 
@@ -377,38 +378,43 @@ async fn kring_plenary(
     Ok((table, w.facilitator_token.clone(), tokens, vec![w.document]))
 }
 
-/// The document the facilitator moves cards in (see [`plenary_move`]), with its cards laid.
+/// The plenary table document (the server creates it), with its cards laid.
 async fn kring_table(fac: &mut SyncClient, w: &Workshop) -> Result<DocumentId> {
-    let doc = w.document;
-    fac.change(doc, |tx| {
+    let ws = w.document;
+    fac.wait_for("the table document", move |c| {
+        workshop::view(c.doc(ws)).table.is_some()
+    })
+    .await?;
+    let table_doc = workshop::view(fac.doc(ws))
+        .table
+        .ok_or("the workshop names no table")?;
+    open_all(fac, &[table_doc]).await?;
+    fac.change(table_doc, |tx| {
         for k in 0..CARDS {
-            workshop::set_broadcast(
-                tx,
-                &workshop::Broadcast {
-                    id: format!("card-{k}"),
-                    text: format!("card {k}"),
-                    at: 0,
-                },
-            )?;
+            table::place_card(tx, &format!("card-{k}"), LEVELS[k % 3], k as f64, None)?;
         }
         Ok(())
     })
     .await?;
-    acked(fac, &[doc]).await?;
-    Ok(doc)
+    acked(fac, &[table_doc]).await?;
+    Ok(table_doc)
 }
 
-/// One card move.
+/// The level clusters every table starts with (their ids are the levels' names).
+const LEVELS: [&str; 3] = ["individual", "collegial", "collective"];
+
+/// One card move: against Kring through the table schema's writer, against the reference server
+/// the same shape of map written directly.
 fn plenary_move(kind: Kind) -> EditFn {
     match kind {
         Kind::Kring => Arc::new(|tx, n| {
-            workshop::set_broadcast(
+            // Orders from 1,000,000 on: an unchanged value would make an empty change.
+            table::place_card(
                 tx,
-                &workshop::Broadcast {
-                    id: format!("card-{}", n % CARDS as u64),
-                    text: format!("moved {n}"),
-                    at: n as i64,
-                },
+                &format!("card-{}", n % CARDS as u64),
+                LEVELS[(n % 3) as usize],
+                1_000_000.0 + n as f64,
+                None,
             )
         }),
         Kind::Node => {
