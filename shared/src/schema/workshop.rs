@@ -14,10 +14,13 @@
 //!   duos: { <duo id>: { members: [participant id], doc?: <room document> } },
 //!   table?: <document id>,                                    // the plenary table; server writes
 //!   round?: { order: [duo id], at: int, running: bool },      // step 3's round of insights
+//!   report_shared?: bool,                                     // participants may fetch the report
+//!   step1?: { people, individual, collegial, collective, green, red },  // server writes on purge
 //!   roster: { <participant id>: { name, organisation, joined_at,
 //!                                 reflection?: <doc>, voice?: <doc> } } }
 //! ```
-//! Facilitators write it; the server writes roster entries and the timer.
+//! Facilitators write it; the server writes roster entries, the timer and `step1` (the anonymous
+//! counts of step 1, kept when the reflection documents are purged after closing).
 
 use std::collections::BTreeMap;
 
@@ -219,6 +222,46 @@ pub struct WorkshopView {
     pub round: Round,
     /// Sorted by join time, then id.
     pub roster: Vec<RosterEntry>,
+    /// Participants may fetch the workshop report.
+    pub report_shared: bool,
+    /// Step 1's anonymous counts, once the server has kept them (at the purge of reflections).
+    pub step1: Option<Step1Counts>,
+}
+
+/// Step 1 as anonymous aggregates: how many people wrote notes, how many notes sit in each ring
+/// and how many are marked green or red. Never the notes themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Step1Counts {
+    /// Participants with at least one note.
+    pub people: u32,
+    pub individual: u32,
+    pub collegial: u32,
+    pub collective: u32,
+    pub green: u32,
+    pub red: u32,
+}
+
+impl Step1Counts {
+    /// The keys of `step1`, in the order of the fields.
+    pub const KEYS: [&'static str; 6] = [
+        "people",
+        "individual",
+        "collegial",
+        "collective",
+        "green",
+        "red",
+    ];
+
+    fn values(&self) -> [u32; 6] {
+        [
+            self.people,
+            self.individual,
+            self.collegial,
+            self.collective,
+            self.green,
+            self.red,
+        ]
+    }
 }
 
 impl WorkshopView {
@@ -390,6 +433,22 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
         table: read_doc_id(&root, "table"),
         round: read_round(&root),
         roster,
+        report_shared: root
+            .boolean("report_shared")
+            .ok()
+            .flatten()
+            .unwrap_or(false),
+        step1: root.map("step1").ok().flatten().map(|m| {
+            let n = |k: &str| m.number(k).ok().flatten().unwrap_or(0.0).max(0.0) as u32;
+            Step1Counts {
+                people: n("people"),
+                individual: n("individual"),
+                collegial: n("collegial"),
+                collective: n("collective"),
+                green: n("green"),
+                red: n("red"),
+            }
+        }),
     }
 }
 
@@ -564,7 +623,16 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
         "table",
         "round",
         "roster",
+        "report_shared",
+        "step1",
     ])?;
+    root.boolean("report_shared")?;
+    if let Some(m) = root.map("step1")? {
+        m.only_keys(&Step1Counts::KEYS)?;
+        for k in Step1Counts::KEYS {
+            m.number_in(k, 0.0, 1e9)?;
+        }
+    }
     for key in ["table"] {
         if let Some(doc) = root.string(key, 64)?
             && DocumentId::from_url(&doc).is_err()
@@ -741,6 +809,26 @@ pub fn set_round(
     }
     tx.put(&r, "at", ScalarValue::Int(round.at as i64))?;
     tx.put(&r, "running", round.running)
+}
+
+/// Lets participants fetch the workshop report, or stops it.
+pub fn set_report_shared(
+    tx: &mut impl Transactable,
+    shared: bool,
+) -> Result<(), automerge::AutomergeError> {
+    tx.put(automerge::ROOT, "report_shared", shared)
+}
+
+/// Keeps step 1's anonymous counts (the server does, before it purges the reflections).
+pub fn set_step1(
+    tx: &mut impl Transactable,
+    counts: &Step1Counts,
+) -> Result<(), automerge::AutomergeError> {
+    let m = tx.put_object(automerge::ROOT, "step1", ObjType::Map)?;
+    for (k, v) in Step1Counts::KEYS.iter().zip(counts.values()) {
+        tx.put(&m, *k, ScalarValue::Int(i64::from(v)))?;
+    }
+    Ok(())
 }
 
 /// Sets how many energy dots each person places in step 3.
@@ -929,6 +1017,29 @@ mod tests {
         assert!(!v.plan.extra_marks);
         assert_eq!(v.broadcast.unwrap().text, "Nog twee minuten");
         assert_eq!(v.lock, Some(f));
+    }
+
+    #[test]
+    fn the_report_flag_and_step1_counts_fit_and_read_back() {
+        let counts = Step1Counts {
+            people: 2,
+            individual: 3,
+            collegial: 1,
+            collective: 0,
+            green: 1,
+            red: 2,
+        };
+        let doc = edited(|tx| {
+            set_report_shared(tx, true).unwrap();
+            set_step1(tx, &counts).unwrap();
+        });
+        validate(&doc).unwrap();
+        let v = view(&doc);
+        assert!(v.report_shared);
+        assert_eq!(v.step1, Some(counts));
+        assert!(!view(&fresh()).report_shared);
+        let bad = edited(|tx| tx.put(automerge::ROOT, "report_shared", "yes").unwrap());
+        assert_eq!(validate(&bad).unwrap_err().path, "/report_shared");
     }
 
     /// Each case breaks the schema in one way; the error names the path.
