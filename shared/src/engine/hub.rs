@@ -122,6 +122,15 @@ impl Hub {
         );
     }
 
+    /// Forgets a document and every peer's sync state for it (retention purges reflections).
+    /// Afterwards it is unknown: a peer that asks for it hears `doc-unavailable`.
+    pub fn remove_document(&mut self, id: &DocumentId) -> Option<Automerge> {
+        if *id == self.workshop_doc {
+            return None;
+        }
+        self.docs.remove(id).map(|d| d.doc)
+    }
+
     pub fn document(&self, id: &DocumentId) -> Option<&Automerge> {
         self.docs.get(id).map(|d| &d.doc)
     }
