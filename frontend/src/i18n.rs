@@ -144,4 +144,16 @@ texts! {
     Picked => "gekozen om te delen", "picked to share";
     NotPicked => "nog geen inzicht gekozen", "no insight picked yet";
     Remove => "Weghalen", "Remove";
+    // The report page (report.rs).
+    Report => "Verslag", "Report";
+    ReportLoading => "Het verslag wordt opgehaald…", "Fetching the report…";
+    ReportPrint => "Afdrukken / PDF", "Print / PDF";
+    ReportDownloads => "Downloaden", "Download";
+    ReportNames => "Namen tonen", "Show names";
+    ReportShare => "Delen met deelnemers", "Share with participants";
+    ReportPicture => "De flap", "The flip chart";
+    ReportBack => "Terug naar de console", "Back to the console";
+    ReportDelete => "Workshop definitief verwijderen", "Delete the workshop for good";
+    ReportDeleteConfirm => "Alles van deze workshop wordt definitief verwijderd: notities, duo's, de flap, alle links. Doorgaan?", "Everything of this workshop is deleted for good: notes, duos, the flip chart, every link. Continue?";
+    ReportDeleted => "De workshop is verwijderd.", "The workshop has been deleted.";
 }

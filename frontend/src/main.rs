@@ -6,6 +6,7 @@
 //!   [`reflection`]: step 1, the three circles with the participant's notes.
 //!   [`duo`]: step 2, the duo room. [`duo_console`]: forming duos and the duo dashboard.
 //!   [`screen`]: the projector view. [`widgets`]: components they share.
+//! - [`report`]: the workshop report page (print, downloads, names, sharing, deletion).
 //! - [`session`]: `use_workshop`, the hook that keeps a workshop's documents live over the
 //!   WebSocket with the shared sync engine, reconnecting when the network drops.
 //! - [`http`]: the JSON API calls. [`i18n`]: Dutch and English texts. [`storage`]: tokens
@@ -22,6 +23,7 @@ mod http;
 mod i18n;
 mod participant;
 mod reflection;
+mod report;
 mod screen;
 mod session;
 mod storage;

@@ -61,6 +61,8 @@ pub struct Report {
     pub step: String,
     /// Whether people are named in this report.
     pub names: bool,
+    /// Whether participants may fetch this report (the facilitators shared it).
+    pub shared: bool,
     pub participants: Participants,
     /// The three levels, inner to outer ring.
     pub levels: Vec<LevelReport>,
@@ -360,6 +362,7 @@ pub fn build(src: &Sources, opts: Options) -> Report {
         date: date_of(src.created_at_ms),
         step: ws.step.map(|s| s.as_str()).unwrap_or("lobby").to_owned(),
         names: opts.names,
+        shared: ws.report_shared,
         participants: Participants {
             count: ws.roster.len(),
             organisations: orgs
@@ -398,33 +401,36 @@ pub fn build(src: &Sources, opts: Options) -> Report {
     }
 }
 
-/// Headings and labels of the rendered report, in both languages.
-struct Words {
-    participants: Localized,
-    organisations: Localized,
-    people: Localized,
-    questions: Localized,
-    flip_chart: Localized,
-    shared: Localized,
-    energy: Localized,
-    dots: Localized,
-    changes: Localized,
-    clusters: Localized,
-    unsorted: Localized,
-    needed: Localized,
-    chances: Localized,
-    step1: Localized,
-    step1_note: Localized,
-    notes_in: Localized,
-    green: Localized,
-    red: Localized,
-    most_energy: Localized,
-    none: Localized,
-    stacked: Localized,
-    date: Localized,
+/// Headings and labels of the rendered report, in both languages (the report page uses them too,
+/// so the printed page and the Markdown say the same).
+pub struct Headings {
+    pub participants: Localized,
+    pub organisations: Localized,
+    pub people: Localized,
+    pub questions: Localized,
+    pub flip_chart: Localized,
+    pub shared: Localized,
+    pub energy: Localized,
+    pub dots: Localized,
+    pub dot: Localized,
+    pub changes: Localized,
+    pub clusters: Localized,
+    pub unsorted: Localized,
+    pub needed: Localized,
+    pub chances: Localized,
+    pub step1: Localized,
+    pub step1_note: Localized,
+    pub notes_in: Localized,
+    pub note_in: Localized,
+    pub green: Localized,
+    pub red: Localized,
+    pub most_energy: Localized,
+    pub none: Localized,
+    pub stacked: Localized,
+    pub date: Localized,
 }
 
-const W: Words = Words {
+pub const HEADINGS: Headings = Headings {
     participants: Localized {
         nl: "Deelnemers",
         en: "Participants",
@@ -456,6 +462,10 @@ const W: Words = Words {
     dots: Localized {
         nl: "stippen",
         en: "dots",
+    },
+    dot: Localized {
+        nl: "stip",
+        en: "dot",
     },
     changes: Localized {
         nl: "Kleine veranderingen",
@@ -489,6 +499,10 @@ const W: Words = Words {
         nl: "notities in",
         en: "notes in",
     },
+    note_in: Localized {
+        nl: "notitie in",
+        en: "note in",
+    },
     green: Localized {
         nl: "groen (ideaal)",
         en: "green (ideal)",
@@ -514,6 +528,26 @@ const W: Words = Words {
         en: "Date",
     },
 };
+
+const W: &Headings = &HEADINGS;
+
+impl Headings {
+    /// "1 dot", "3 dots" (and "0 dots"), in `lang`.
+    pub fn dots_of(&self, n: u32, lang: &str) -> String {
+        let word = if n == 1 { &self.dot } else { &self.dots };
+        format!("{n} {}", word.get(lang))
+    }
+
+    /// "1 note in", "2 notes in", in `lang`.
+    pub fn notes_in_of(&self, n: u32, lang: &str) -> String {
+        let word = if n == 1 {
+            &self.note_in
+        } else {
+            &self.notes_in
+        };
+        format!("{n} {}", word.get(lang))
+    }
+}
 
 /// One line of Markdown text: no line breaks, and characters that would start markup escaped.
 fn md(s: &str) -> String {
@@ -611,10 +645,9 @@ pub fn markdown(r: &Report) -> String {
         }
         writeln!(
             w,
-            "\n### {}\n\n{} {}\n",
+            "\n### {}\n\n{}\n",
             W.energy.get(lang),
-            l.energy,
-            W.dots.get(lang)
+            W.dots_of(l.energy, lang)
         )
         .ok();
         if !l.changes.is_empty() {
@@ -666,7 +699,7 @@ pub fn markdown(r: &Report) -> String {
         .iter()
         .zip([s.individual, s.collegial, s.collective])
     {
-        writeln!(w, "- {n} {} {}", W.notes_in.get(lang), md(&l.name)).ok();
+        writeln!(w, "- {} {}", W.notes_in_of(n, lang), md(&l.name)).ok();
     }
     writeln!(w, "- {}: {}", W.green.get(lang), s.green).ok();
     writeln!(w, "- {}: {}", W.red.get(lang), s.red).ok();
@@ -924,10 +957,10 @@ pub fn svg(r: &Report) -> String {
             }
             writeln!(
                 body,
-                r#"<text x="{}" y="{}" font-size="13" fill="{ink}">{e} {}</text>"#,
+                r#"<text x="{}" y="{}" font-size="13" fill="{ink}">{}</text>"#,
                 x + 12,
                 y + 14 + shown.div_ceil(15).max(1) * 16,
-                W.dots.get(lang)
+                W.dots_of(*e, lang)
             )
             .ok();
             y += 22 + shown.div_ceil(15).max(1) * 16;
