@@ -1,8 +1,9 @@
 //! The facilitator's console: steps, the server-held timer, messages to everyone, the console
 //! lock, the links (join, QR, projector screen, co-facilitator), the set-up of the work form and
-//! the live roster. Everything here is a keyboard-reachable control with an accessible name.
+//! the live roster; from step 2 on the plenary table, and in step 3 the round. Everything here is a keyboard-reachable control with an accessible name.
 
 use kring_shared::method::{self, LevelId, QUESTIONS_PER_LEVEL};
+use kring_shared::schema::voice;
 use kring_shared::schema::workshop::{self, Broadcast, CustomQuestion};
 use kring_shared::step::Step;
 use leptos::prelude::*;
@@ -11,7 +12,9 @@ use serde_json::json;
 use crate::duo_console::DuoPanel;
 use crate::http;
 use crate::i18n::{Lang, Text, t};
+use crate::plenary::{EnergyHeat, RoundPanel, Spotlight, Voices, open_plenary};
 use crate::session::{UseWorkshopReturn, use_workshop};
+use crate::table::TableBoard;
 use crate::widgets::{
     BroadcastNotice, ConnectionBanner, QrCode, Rings, Roster, TimerView, step_name, workshop_lang,
 };
@@ -51,6 +54,20 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
     let session = use_workshop(token);
     let lang = workshop_lang(session);
     let steer = can_steer(session);
+    open_plenary(session);
+    let hand_name = Signal::derive(move || {
+        let id = session
+            .me
+            .get()
+            .and_then(|m| m.facilitator_id)
+            .unwrap_or_default();
+        format!(
+            "{} {}",
+            t(lang.get(), Text::FacilitatorShort),
+            id.chars().take(4).collect::<String>()
+        )
+    });
+    let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
     view! {
         <main class="page console">
             <ConnectionBanner session lang/>
@@ -81,6 +98,21 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                     <LinkMaker session lang/>
                 </div>
             </div>
+            <Show when=move || matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
+                <div class="plenary">
+                    <Show when=move || step() == Step::Plenary>
+                        <RoundPanel session lang steer/>
+                        <Spotlight session lang/>
+                    </Show>
+                    <TableBoard session lang editable=true me=hand_name/>
+                    <Show when=move || matches!(step(), Step::Plenary | Step::Closed)>
+                        <div class="plenary-side">
+                            <EnergyHeat session lang/>
+                            <Voices session lang/>
+                        </div>
+                    </Show>
+                </div>
+            </Show>
         </main>
     }
 }
@@ -329,6 +361,16 @@ fn PlanEditor(
                     {move || t(lang.get(), Text::ExtraSmallChange)}
                 </label>
                 <p class="muted small">{move || method::EXTRA_SMALL_CHANGE.get(code())}</p>
+                <label class="inline">{move || t(lang.get(), Text::EnergyDots)}
+                    <input type="number" min="1" max=voice::MAX_ENERGY_DOTS prop:value=move || session.workshop.get().plan.energy_dots.to_string()
+                        disabled=move || !steer.get()
+                        on:change=move |ev| {
+                            if let Ok(n) = event_target_value(&ev).parse::<u32>() {
+                                let n = n.clamp(1, voice::MAX_ENERGY_DOTS);
+                                session.change_workshop(|tx| workshop::set_energy_dots(tx, n));
+                            }
+                        }/>
+                </label>
             </fieldset>
         </section>
     }

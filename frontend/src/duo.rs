@@ -4,7 +4,7 @@
 //! duos, and both sheets: the partner's read-only, one's own still editable.
 
 use kring_shared::ids::ParticipantId;
-use kring_shared::method::{self, LevelId};
+use kring_shared::method::LevelId;
 use kring_shared::schema::duo::{self, Insight, Turn, TurnClock};
 use kring_shared::schema::workshop::DuoEntry;
 use kring_shared::step::Step;
@@ -14,12 +14,7 @@ use leptos::prelude::*;
 use crate::i18n::{Lang, Text, t};
 use crate::reflection::{ReadOnlySheet, ReflectionBoard};
 use crate::session::{Extra, UseWorkshopReturn};
-
-fn level_name(level: LevelId, lang: Lang) -> &'static str {
-    method::level(level)
-        .name
-        .get(if lang == Lang::En { "en" } else { "nl" })
-}
+use crate::widgets::level_name;
 
 /// The participant's own duo, if the facilitator has formed it.
 fn my_duo(session: UseWorkshopReturn) -> Option<DuoEntry> {

@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use crate::duo::who;
 use crate::i18n::{Lang, Text, t};
 use crate::session::{Extra, UseWorkshopReturn};
+use crate::widgets::level_name;
 
 fn org_of(session: UseWorkshopReturn, id: ParticipantId) -> String {
     session
@@ -219,9 +220,9 @@ fn DuoCard(
             <p class="insight-counts" aria-label=move || {
                 let c = counts();
                 format!("{}: {} {}, {} {}, {} {}", t(lang.get(), Text::Insights),
-                    crate::duo_console::level_name(LevelId::Individual, lang.get()), c[0],
-                    crate::duo_console::level_name(LevelId::Collegial, lang.get()), c[1],
-                    crate::duo_console::level_name(LevelId::Collective, lang.get()), c[2])
+                    level_name(LevelId::Individual, lang.get()), c[0],
+                    level_name(LevelId::Collegial, lang.get()), c[1],
+                    level_name(LevelId::Collective, lang.get()), c[2])
             }>
                 <span class="p individual">{move || counts()[0]}</span>
                 <span class="p collegial">{move || counts()[1]}</span>
@@ -244,10 +245,4 @@ fn DuoCard(
             </Show>
         </li>
     }
-}
-
-pub fn level_name(level: LevelId, lang: Lang) -> &'static str {
-    kring_shared::method::level(level)
-        .name
-        .get(if lang == Lang::En { "en" } else { "nl" })
 }

@@ -5,6 +5,7 @@
 //! - [`console`]: the facilitator's console. [`participant`]: joining and the participant's view.
 //!   [`reflection`]: step 1, the three circles with the participant's notes.
 //!   [`duo`]: step 2, the duo room. [`duo_console`]: forming duos and the duo dashboard.
+//!   [`plenary`]: step 3's round, energy and voices. [`table`]: the plenary table, clusters, drag.
 //!   [`screen`]: the projector view. [`widgets`]: components they share.
 //! - [`report`]: the workshop report page (print, downloads, names, sharing, deletion).
 //! - [`session`]: `use_workshop`, the hook that keeps a workshop's documents live over the
@@ -22,11 +23,13 @@ mod duo_console;
 mod http;
 mod i18n;
 mod participant;
+mod plenary;
 mod reflection;
 mod report;
 mod screen;
 mod session;
 mod storage;
+mod table;
 mod widgets;
 
 fn main() {

@@ -10,9 +10,11 @@ use serde_json::json;
 use crate::duo::DuoStep;
 use crate::http;
 use crate::i18n::{Lang, Text, t};
+use crate::plenary::{EnergyHeat, Spotlight, VoicePanel, open_plenary};
 use crate::reflection::ReflectionBoard;
 use crate::session::{UseWorkshopReturn, use_workshop};
 use crate::storage;
+use crate::table::TableBoard;
 use crate::widgets::{
     BroadcastNotice, ConnectionBanner, Rings, Roster, TimerView, step_name, workshop_lang,
 };
@@ -124,7 +126,8 @@ fn ParticipantPage(
             .find(|r| r.id.to_string() == id)
     };
     let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
-    let wide = move || matches!(step(), Step::Reflect | Step::Duos);
+    let wide = move || matches!(step(), Step::Reflect | Step::Duos | Step::Plenary);
+    open_plenary(session);
     view! {
         <main class="page participant" class:narrow=move || !wide()>
             <ConnectionBanner session lang/>
@@ -155,6 +158,18 @@ fn ParticipantPage(
             </Show>
             <Show when=move || step() == Step::Duos>
                 <DuoStep session lang/>
+            </Show>
+            <Show when=move || matches!(step(), Step::Plenary | Step::Closed)>
+                <Spotlight session lang/>
+                <div class="plenary">
+                    <TableBoard session lang editable=false me=""/>
+                    <div class="plenary-side">
+                        <EnergyHeat session lang/>
+                        <Show when=move || step() == Step::Plenary>
+                            <VoicePanel session lang/>
+                        </Show>
+                    </div>
+                </div>
             </Show>
             <EditMe session lang/>
             <Roster workshop=session.workshop presence=session.presence lang/>

@@ -1,12 +1,15 @@
 //! The projector view (`/screen#TOKEN`): big type, the current step and its timer, and in the
-//! lobby the join code and QR code. Read-only, and it never shows private content: it can only
-//! open the workshop document.
+//! lobby the join code and QR code; in step 3 the table with its clusters, the round's spotlight,
+//! the energy per level and everyone's contributions. Read-only, and it never shows private
+//! content: step-1 reflections are closed to it by the server.
 
 use leptos::prelude::*;
 
 use crate::i18n::{Lang, Text, t};
+use crate::plenary::{EnergyHeat, Spotlight, Voices, open_plenary};
 use crate::session::UseWorkshopReturn;
 use crate::session::use_workshop;
+use crate::table::TableBoard;
 use crate::widgets::{
     BroadcastNotice, ConnectionBanner, QrCode, Rings, TimerView, step_name, workshop_lang,
 };
@@ -17,6 +20,8 @@ use kring_shared::step::Step;
 pub fn ScreenPage(token: String) -> impl IntoView {
     let session = use_workshop(token);
     let lang = workshop_lang(session);
+    open_plenary(session);
+    let round = move || session.workshop.get().round.running;
     let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
     let code = move || session.me.get().map(|m| m.join_code).unwrap_or_default();
     let link = Signal::derive(move || {
@@ -45,10 +50,28 @@ pub fn ScreenPage(token: String) -> impl IntoView {
                     <QrCode text=link label=Signal::derive(move || t(lang.get(), Text::QrJoin).to_owned())/>
                 </div>
             </Show>
-            <Show when=move || matches!(step(), Step::Reflect | Step::Duos | Step::Plenary)>
+            <Show when=move || matches!(step(), Step::Reflect | Step::Duos)>
                 <div class="screen-step-body">
                     <TimerView session lang class="huge"/>
                     <ScreenStepContent session lang/>
+                </div>
+            </Show>
+            <Show when=move || matches!(step(), Step::Plenary | Step::Closed)>
+                <div class="screen-plenary">
+                    <Show when=move || step() == Step::Plenary>
+                        <TimerView session lang/>
+                    </Show>
+                    <Show when=round fallback=move || view! {
+                        <div class="plenary">
+                            <TableBoard session lang editable=false me=""/>
+                            <div class="plenary-side">
+                                <EnergyHeat session lang/>
+                                <Voices session lang/>
+                            </div>
+                        </div>
+                    }>
+                        <Spotlight session lang/>
+                    </Show>
                 </div>
             </Show>
         </main>

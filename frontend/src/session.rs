@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use kring_shared::automerge::transaction::Transaction;
 use kring_shared::automerge::{Automerge, AutomergeError};
+use kring_shared::drag::{Drag, Holds};
 use kring_shared::engine::client::{ClientEvent, ClientRepo};
 use kring_shared::ids::{DocumentId, PeerId};
 use kring_shared::presence::Presence;
@@ -17,6 +18,8 @@ use kring_shared::progress::Progress;
 use kring_shared::protocol::Message;
 use kring_shared::schema::duo::{self, DuoView};
 use kring_shared::schema::reflection::{self, Note};
+use kring_shared::schema::table::{self, TableView};
+use kring_shared::schema::voice::{self, VoiceView};
 use kring_shared::schema::workshop::{self, WorkshopView};
 use kring_shared::timer::{ClockSample, clock_offset};
 use leptos::prelude::*;
@@ -71,6 +74,12 @@ pub struct UseWorkshopReturn {
     pub rooms: RwSignal<std::collections::BTreeMap<DocumentId, DuoView>>,
     /// Duo partners' sheets (read-only), by document.
     pub partner_notes: RwSignal<std::collections::BTreeMap<DocumentId, Vec<Note>>>,
+    /// The plenary table, once open (step 3; facilitators earlier).
+    pub table: RwSignal<Option<TableView>>,
+    /// Participants' voices in the plenary, by document.
+    pub voices: RwSignal<std::collections::BTreeMap<DocumentId, VoiceView>>,
+    /// Cards other hands are dragging right now.
+    pub holds: RwSignal<Holds>,
     /// True while the WebSocket is open and joined.
     pub connected: RwSignal<bool>,
     /// Set when the token is not accepted (the page should offer to start over).
@@ -137,6 +146,21 @@ impl UseWorkshopReturn {
         });
     }
 
+    /// Sends ephemeral data (a drag in progress) to everyone reading `doc`.
+    pub fn send_ephemeral(&self, doc: DocumentId, data: Vec<u8>) {
+        self.engine.with_value(|shared| {
+            if let Some(s) = shared {
+                let (msg, socket) = {
+                    let mut inner = s.inner.borrow_mut();
+                    (inner.repo.ephemeral(doc, data), inner.socket.clone())
+                };
+                if let (Some(m), Some(socket)) = (msg, socket) {
+                    send_all(&socket, vec![m]);
+                }
+            }
+        });
+    }
+
     /// The server's clock now, as this browser best knows it.
     pub fn server_now(&self) -> f64 {
         js_sys::Date::now() + self.clock_offset.get_untracked()
@@ -148,6 +172,8 @@ impl UseWorkshopReturn {
 pub enum Extra {
     Room,
     PartnerSheet,
+    Table,
+    Voice,
 }
 
 struct Inner {
@@ -234,6 +260,13 @@ impl Shared {
                             p.insert(doc, n);
                         });
                     }
+                    Some(Extra::Table) => self.signals.table.set(Some(table::view(d))),
+                    Some(Extra::Voice) => {
+                        let v = voice::view(d);
+                        self.signals.voices.update(|m| {
+                            m.insert(doc, v);
+                        });
+                    }
                     None => {}
                 }
             }
@@ -292,6 +325,9 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
         progress: RwSignal::new(Progress::default()),
         rooms: RwSignal::new(Default::default()),
         partner_notes: RwSignal::new(Default::default()),
+        table: RwSignal::new(None),
+        voices: RwSignal::new(Default::default()),
+        holds: RwSignal::new(Holds::default()),
         connected: RwSignal::new(false),
         auth_error: RwSignal::new(None),
         last_error: RwSignal::new(None),
@@ -466,6 +502,12 @@ fn handle_events(s: &Shared, events: Vec<ClientEvent>) {
                     s.signals.presence.set(p);
                 } else if let Some(p) = Progress::decode(&data) {
                     s.signals.progress.set(p);
+                } else if let Some(d) = Drag::decode(&data) {
+                    let now = js_sys::Date::now();
+                    s.signals.holds.update(|h| {
+                        h.expire(now);
+                        h.receive(d, now);
+                    });
                 }
             }
             ClientEvent::ServerError(message) => s.signals.last_error.set(Some(message)),

@@ -13,6 +13,13 @@ use crate::i18n::{Lang, Text, t};
 use crate::session::UseWorkshopReturn;
 
 /// A step's name in the interface language.
+/// A level's name in the interface language.
+pub fn level_name(level: kring_shared::method::LevelId, lang: Lang) -> &'static str {
+    kring_shared::method::level(level)
+        .name
+        .get(if lang == Lang::En { "en" } else { "nl" })
+}
+
 pub fn step_name(step: Step, lang: Lang) -> &'static str {
     let code = if lang == Lang::En { "en" } else { "nl" };
     match step {

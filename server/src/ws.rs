@@ -78,6 +78,7 @@ async fn send_error(socket: &mut WebSocket, server: &PeerId, message: String) {
         sender_id: Some(server.clone()),
         target_id: None,
         message,
+        document_id: None,
     };
     let _ = socket.send(WsMessage::Binary(m.encode().into())).await;
 }

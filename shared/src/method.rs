@@ -282,6 +282,35 @@ pub const EXTRA_SMALL_CHANGE: Localized = Localized {
     en: "Extra question for round 3: which small change in your own actions would have an immediate effect on one of the three levels?",
 };
 
+/// The questions of step 3 after the round (from the seed, in its order).
+pub const AFTER_ROUND: AfterRound = AfterRound {
+    clarify: Localized {
+        nl: "Verduidelijkingsvragen naar een duo over hetgeen je hoorde?",
+        en: "Clarifying questions to a duo about what you heard?",
+    },
+    energy: Localized {
+        nl: "Op welk niveau (individueel, collegiaal, collectief) zit de meeste energie?",
+        en: "At which level (individual, collegial, collective) is the most energy?",
+    },
+    needed: Localized {
+        nl: "Wat is er nodig m.b.t. verantwoordelijkheid in de samenwerking?",
+        en: "What is needed around responsibility in the collaboration?",
+    },
+    chances: Localized {
+        nl: "Waar liggen kansen om verantwoordelijkheid anders te organiseren?",
+        en: "Where are chances to organise responsibility differently?",
+    },
+};
+
+/// The four questions after step 3's round.
+#[derive(Debug, Clone, Copy)]
+pub struct AfterRound {
+    pub clarify: Localized,
+    pub energy: Localized,
+    pub needed: Localized,
+    pub chances: Localized,
+}
+
 pub fn level(id: LevelId) -> &'static Level {
     match id {
         LevelId::Individual => &LEVELS[0],

@@ -11,6 +11,11 @@ use crate::schema::table::TableView;
 use crate::schema::voice::VoiceView;
 use crate::schema::workshop::{DuoEntry, WorkshopView};
 
+/// The duo rooms of a workshop, by duo.
+pub type Rooms = Vec<(DuoId, DuoView)>;
+/// The participants' voices, by owner.
+pub type Voices = Vec<(ParticipantId, VoiceView)>;
+
 /// Where a card comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {

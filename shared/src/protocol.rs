@@ -63,6 +63,8 @@ pub enum Message {
         sender_id: Option<PeerId>,
         target_id: Option<PeerId>,
         message: String,
+        /// The document a refused change was for (a Kring extension; other clients ignore it).
+        document_id: Option<DocumentId>,
     },
     Leave {
         sender_id: PeerId,
@@ -172,6 +174,7 @@ impl Message {
                 sender_id,
                 target_id,
                 message,
+                document_id,
             } => {
                 if let Some(s) = sender_id {
                     m.text("senderId", &s.0);
@@ -180,6 +183,9 @@ impl Message {
                     m.text("targetId", &t.0);
                 }
                 m.text("message", message);
+                if let Some(d) = document_id {
+                    m.text("documentId", &d.to_string());
+                }
             }
             Message::Leave { sender_id } => m.text("senderId", &sender_id.0),
             Message::Unknown { .. } => {}
@@ -231,6 +237,10 @@ impl Message {
                 sender_id: f.opt_text("senderId")?.map(PeerId),
                 target_id: f.opt_text("targetId")?.map(PeerId),
                 message: f.text("message")?,
+                document_id: match f.opt_text("documentId")? {
+                    Some(d) => Some(DocumentId::from_url(&d)?),
+                    None => None,
+                },
             },
             "leave" => Message::Leave {
                 sender_id: f.peer("senderId")?,
@@ -418,6 +428,13 @@ mod tests {
                 sender_id: Some(peer("server")),
                 target_id: None,
                 message: "no".into(),
+                document_id: None,
+            },
+            Message::Error {
+                sender_id: Some(peer("server")),
+                target_id: Some(peer("a")),
+                message: "refused".into(),
+                document_id: Some(doc),
             },
             Message::Leave {
                 sender_id: peer("a"),

@@ -224,7 +224,24 @@ impl ClientRepo {
                 from: sender_id,
                 data,
             }),
-            Message::Error { message, .. } => events.push(ClientEvent::ServerError(message)),
+            Message::Error {
+                message,
+                document_id,
+                ..
+            } => {
+                // The server refused what we sent for this document, and refuses every later
+                // change built on it: start over from the server's copy, so the next edit lands.
+                if let Some(id) = document_id
+                    && let Some(d) = self.docs.get_mut(&id)
+                    && d.status != DocStatus::Unavailable
+                {
+                    d.doc = Automerge::new();
+                    d.state = sync::State::new();
+                    d.status = DocStatus::Loading;
+                    events.push(ClientEvent::DocChanged(id));
+                }
+                events.push(ClientEvent::ServerError(message));
+            }
             Message::Join { .. } | Message::Leave { .. } | Message::Unknown { .. } => {}
         }
         (self.flush(), events)

@@ -203,6 +203,7 @@ impl Hub {
                     sender_id: Some(self.id.clone()),
                     target_id: Some(peer.clone()),
                     message: reason.clone(),
+                    document_id,
                 },
             )],
             refused: vec![Refusal {

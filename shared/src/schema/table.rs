@@ -31,15 +31,15 @@ pub const LABELS: [&str; 3] = ["names", "organisations", "anonymous"];
 
 /// The colours a cluster can take (the three level colours first).
 pub const COLORS: [&str; 8] = [
-    "green", "blue", "purple", "orange", "pink", "teal", "yellow", "grey",
+    "blue", "green", "orange", "purple", "pink", "teal", "yellow", "grey",
 ];
 
 /// The colour of a level's cluster, echoing its ring.
 pub fn level_color(level: LevelId) -> &'static str {
     match level {
-        LevelId::Individual => "green",
-        LevelId::Collegial => "blue",
-        LevelId::Collective => "purple",
+        LevelId::Individual => "blue",
+        LevelId::Collegial => "green",
+        LevelId::Collective => "orange",
     }
 }
 
