@@ -511,7 +511,9 @@ fn handle_events(s: &Shared, events: Vec<ClientEvent>) {
                 }
             }
             ClientEvent::ServerError(message) => s.signals.last_error.set(Some(message)),
-            ClientEvent::DocUnavailable(_) => {}
+            // Not (or no longer) ours to read — a reflection purged after closing, a partner's
+            // sheet after the duos: drop the copy this browser kept.
+            ClientEvent::DocUnavailable(doc) => storage::forget_document(&doc.to_string()),
         }
     }
 }

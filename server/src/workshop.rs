@@ -692,7 +692,7 @@ impl WorkshopTask {
             }
         }
         for id in &reflections {
-            self.hub.remove_document(id);
+            fx.merge(self.hub.remove_document(id));
             self.appended.remove(id);
         }
         tracing::info!(

@@ -529,6 +529,10 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
         "the notes should be stored before closing"
     );
 
+    // The owner is looking at their notes while the workshop closes.
+    let mut watcher = SyncClient::connect(&server.ws(), &b.token).await.unwrap();
+    assert_eq!(watcher.open(b.reflection).await.unwrap(), DocStatus::Ready);
+
     // Closing purges every reflection: gone from the database file and from its WAL.
     fac.change(w.document, |tx| workshop::set_step(tx, Step::Closed))
         .await
@@ -553,7 +557,14 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
     assert!(contains_bytes(&all, "Samen de intake herzien".as_bytes()));
     assert!(contains_bytes(&all, "Tijd en ruimte".as_bytes()));
 
-    // Nobody can open a reflection any more, not even its owner.
+    // The owner who had it open is told it is gone (so the browser drops its copy)…
+    watcher
+        .wait_for("reflection gone", |c| {
+            c.repo.status(&b.reflection) == Some(DocStatus::Unavailable)
+        })
+        .await
+        .unwrap();
+    // …and nobody can open a reflection any more, not even its owner.
     let mut owner = SyncClient::connect(&server.ws(), &a.token).await.unwrap();
     assert_eq!(
         owner.open(a.reflection).await.unwrap(),
