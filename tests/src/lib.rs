@@ -250,3 +250,46 @@ pub async fn fill_join_form(c: &Client, name: &str, org: &str) {
     click(c, Locator::XPath(&button("Deelnemen"))).await;
     wait_for_text(c, Locator::Css("main"), &format!("Welkom, {name}")).await;
 }
+
+/// Opens the join page of workshop `code` as the participant whose token the browser remembers
+/// (as if they had joined on this device before).
+pub async fn open_as_participant(c: &Client, base: &str, code: &str, token: &str) {
+    c.goto(base).await.expect("home page");
+    c.execute(
+        &format!("localStorage.setItem('kring.participant.{code}', '{token}')"),
+        vec![],
+    )
+    .await
+    .expect("remember the token");
+    c.goto(&format!("{base}/join/{code}"))
+        .await
+        .expect("join page");
+}
+
+/// The rendered text of the first element `css` finds, or "" when there is none.
+pub async fn inner_text(c: &Client, css: &str) -> String {
+    c.execute(
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText : ''",
+        vec![serde_json::json!(css)],
+    )
+    .await
+    .expect("script runs")
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+/// Prints count, mean and percentiles of a measurement, for the notes and the README.
+pub fn print_stats(name: &str, mut v: Vec<f64>) {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let p = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    println!(
+        "{name}: n={} mean={mean:.1}ms p50={:.1}ms p95={:.1}ms p99={:.1}ms max={:.1}ms",
+        v.len(),
+        p(0.5),
+        p(0.95),
+        p(0.99),
+        p(1.0)
+    );
+}

@@ -6,22 +6,13 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
-use kring_e2e::{Driver, button, click, frontend_dir, screenshot, wait_for_text};
+use kring_e2e::{
+    Driver, button, click, frontend_dir, open_as_participant, screenshot, wait_for_text,
+};
 use kring_shared::ids::ParticipantId;
 use kring_shared::schema::reflection::{Note, put_note};
 use kring_shared::schema::workshop;
 use kring_testkit::{Participant, SyncClient, TestServer, create_workshop, join};
-
-async fn open_as(c: &Client, base: &str, code: &str, token: &str) {
-    c.goto(base).await.unwrap();
-    c.execute(
-        &format!("localStorage.setItem('kring.participant.{code}', '{token}')"),
-        vec![],
-    )
-    .await
-    .unwrap();
-    c.goto(&format!("{base}/join/{code}")).await.unwrap();
-}
 
 async fn textarea_value(c: &Client, css: &str) -> String {
     c.execute(
@@ -140,8 +131,8 @@ async fn duos_mix_organisations_share_a_room_and_keep_both_texts() {
     .await;
     let a = driver.session(1280, 1000).await;
     let b = driver.session(1280, 1000).await;
-    open_as(&a, &base, &w.join_code, &token_of(&m1)).await;
-    open_as(&b, &base, &w.join_code, &token_of(&m2)).await;
+    open_as_participant(&a, &base, &w.join_code, &token_of(&m1)).await;
+    open_as_participant(&b, &base, &w.join_code, &token_of(&m2)).await;
     for (c, partner) in [(&a, m2), (&b, m1)] {
         wait_for_text(c, Locator::Css(".duo-head h2"), &name_of(&partner)).await;
         // The partner's circles, read-only.

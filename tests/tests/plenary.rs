@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::{Client, Locator};
-use kring_e2e::{Driver, button, click, frontend_dir, screenshot, wait_for_text};
+use kring_e2e::{
+    Driver, button, click, frontend_dir, inner_text, open_as_participant, screenshot, wait_for_text,
+};
 use kring_shared::ids::{DocumentId, DuoId};
 use kring_shared::method::LevelId;
 use kring_shared::plenary::insight_key;
@@ -20,30 +22,9 @@ use kring_shared::schema::workshop::{self, DuoEntry};
 use kring_shared::step::Step;
 use kring_testkit::{Participant, SyncClient, TestServer, create_workshop, join, request};
 
-async fn open_as(c: &Client, base: &str, code: &str, token: &str) {
-    c.goto(base).await.unwrap();
-    c.execute(
-        &format!("localStorage.setItem('kring.participant.{code}', '{token}')"),
-        vec![],
-    )
-    .await
-    .unwrap();
-    c.goto(&format!("{base}/join/{code}")).await.unwrap();
-}
-
 /// The text of the cluster with this id on a page (empty when it is not there yet).
 async fn cluster_text(c: &Client, id: &str) -> String {
-    c.execute(
-        &format!(
-            "const e = document.querySelector('[data-cluster=\"{id}\"] .cluster-cards'); return e ? e.innerText : ''"
-        ),
-        vec![],
-    )
-    .await
-    .unwrap()
-    .as_str()
-    .unwrap_or_default()
-    .to_owned()
+    inner_text(c, &format!("[data-cluster=\"{id}\"] .cluster-cards")).await
 }
 
 async fn wait_in_cluster(c: &Client, id: &str, text: &str) {
@@ -60,17 +41,7 @@ async fn wait_in_cluster(c: &Client, id: &str, text: &str) {
 }
 
 async fn heat(c: &Client, level: &str) -> String {
-    c.execute(
-        &format!(
-            "const e = document.querySelector('.heat-count[data-level=\"{level}\"]'); return e ? e.innerText : ''"
-        ),
-        vec![],
-    )
-    .await
-    .unwrap()
-    .as_str()
-    .unwrap_or_default()
-    .to_owned()
+    inner_text(c, &format!(".heat-count[data-level=\"{level}\"]")).await
 }
 
 async fn wait_heat(c: &Client, level: &str, n: &str) {
@@ -216,9 +187,9 @@ async fn the_room_clusters_cards_runs_the_round_and_shows_energy() {
         .await
         .unwrap();
     let pa = driver.session(420, 900).await;
-    open_as(&pa, &base, &w.join_code, &an.token).await;
+    open_as_participant(&pa, &base, &w.join_code, &an.token).await;
     let pb = driver.session(1100, 900).await;
-    open_as(&pb, &base, &w.join_code, &bert.token).await;
+    open_as_participant(&pb, &base, &w.join_code, &bert.token).await;
     let (status, link) = request(
         reqwest::Method::POST,
         format!("{base}/api/links"),

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
-use kring_e2e::{Driver, frontend_dir, screenshot};
+use kring_e2e::{Driver, frontend_dir, print_stats, screenshot};
 use kring_shared::drag::Drag;
 use kring_shared::ids::DuoId;
 use kring_shared::method::LevelId;
@@ -36,20 +36,6 @@ function step(now) {
 }
 requestAnimationFrame(step);
 "#;
-
-fn stats(name: &str, mut v: Vec<f64>) {
-    v.sort_by(|a, b| a.total_cmp(b));
-    let p = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-    let mean = v.iter().sum::<f64>() / v.len() as f64;
-    println!(
-        "{name}: n={} mean={mean:.1}ms p50={:.1}ms p95={:.1}ms p99={:.1}ms max={:.1}ms",
-        v.len(),
-        p(0.5),
-        p(0.95),
-        p(0.99),
-        p(1.0)
-    );
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_table_of_300_cards_follows_a_drag_at_60_fps() {
@@ -231,7 +217,7 @@ async fn a_table_of_300_cards_follows_a_drag_at_60_fps() {
         "drag: {updates} position updates sent at 30/s; screen showed the card in flight in {seen} of {} frames",
         frames.len() + 1
     );
-    stats("screen frame interval during the drag", frames);
+    print_stats("screen frame interval during the drag", frames);
     println!(
         "drop → shown in the cluster on the screen: {:.0?} (incl. WebDriver polling)",
         dropped.elapsed()

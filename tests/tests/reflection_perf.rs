@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
-use kring_e2e::{Driver, frontend_dir};
+use kring_e2e::{Driver, frontend_dir, print_stats};
 use kring_shared::schema::reflection::{Note, put_note};
 use kring_shared::schema::workshop;
 use kring_shared::step::Step;
@@ -45,19 +45,6 @@ async function typing() {
 }
 requestAnimationFrame(step);
 "#;
-
-fn stats(name: &str, mut v: Vec<f64>) {
-    v.sort_by(|a, b| a.total_cmp(b));
-    let p = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-    let mean = v.iter().sum::<f64>() / v.len() as f64;
-    println!(
-        "{name}: n={} mean={mean:.1}ms p50={:.1}ms p95={:.1}ms max={:.1}ms",
-        v.len(),
-        p(0.5),
-        p(0.95),
-        p(1.0)
-    );
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sheet_with_100_notes_drags_and_types() {
@@ -140,8 +127,8 @@ async fn a_sheet_with_100_notes_drags_and_types() {
             .filter_map(|v| v.as_f64())
             .collect()
     };
-    stats("frame interval while dragging (100 notes)", nums("frames"));
-    stats("keystroke → next frame (100 notes)", nums("typing"));
+    print_stats("frame interval while dragging (100 notes)", nums("frames"));
+    print_stats("keystroke → next frame (100 notes)", nums("typing"));
     // The drag ended in the collective ring, and the typing reached the note.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

@@ -44,6 +44,18 @@ pub fn validate(kind: &DocKind, doc: &impl ReadDoc, ctx: &Context) -> Result<(),
     }
 }
 
+/// The map at `parent[key]`, created if missing (or if something else is there).
+pub(crate) fn ensure_map(
+    tx: &mut impl automerge::transaction::Transactable,
+    parent: &ObjId,
+    key: &str,
+) -> Result<ObjId, automerge::AutomergeError> {
+    match tx.get(parent, key)? {
+        Some((Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => tx.put_object(parent, key, ObjType::Map),
+    }
+}
+
 /// Read helpers over one map object, with errors that carry the path.
 pub(crate) struct MapReader<'a, D: ReadDoc> {
     pub doc: &'a D,

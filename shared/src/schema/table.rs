@@ -17,7 +17,7 @@ use automerge::transaction::Transactable;
 use automerge::{ObjId, ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
-use super::{MapReader, SchemaError};
+use super::{MapReader, SchemaError, ensure_map};
 use crate::method::LevelId;
 
 pub const MAX_CLUSTERS: usize = 24;
@@ -210,17 +210,6 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
         }
     }
     Ok(())
-}
-
-fn ensure_map(
-    tx: &mut impl Transactable,
-    parent: &ObjId,
-    key: &str,
-) -> Result<ObjId, automerge::AutomergeError> {
-    match tx.get(parent, key)? {
-        Some((automerge::Value::Object(ObjType::Map), id)) => Ok(id),
-        _ => tx.put_object(parent, key, ObjType::Map),
-    }
 }
 
 /// Writes the initial table: the three level clusters, cards named by organisation.

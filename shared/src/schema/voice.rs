@@ -11,10 +11,10 @@
 //! (not while the round runs: no reactions then); everyone reads it from step 3 on.
 
 use automerge::transaction::Transactable;
-use automerge::{ObjId, ObjType, ReadDoc, ScalarValue};
+use automerge::{ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
-use super::{MapReader, SchemaError};
+use super::{MapReader, SchemaError, ensure_map};
 use crate::ids::{DuoId, ParticipantId};
 use crate::method::LevelId;
 
@@ -163,17 +163,6 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId, dots: u32) -> Result<(
         }
     }
     Ok(())
-}
-
-fn ensure_map(
-    tx: &mut impl Transactable,
-    parent: &ObjId,
-    key: &str,
-) -> Result<ObjId, automerge::AutomergeError> {
-    match tx.get(parent, key)? {
-        Some((automerge::Value::Object(ObjType::Map), id)) => Ok(id),
-        _ => tx.put_object(parent, key, ObjType::Map),
-    }
 }
 
 /// Writes the initial document of a participant's voice.

@@ -25,10 +25,10 @@
 use std::collections::BTreeMap;
 
 use automerge::transaction::Transactable;
-use automerge::{ObjId, ObjType, ReadDoc, ScalarValue};
+use automerge::{ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
-use super::{MapReader, SchemaError};
+use super::{MapReader, SchemaError, ensure_map};
 use crate::ids::{DocumentId, DuoId, FacilitatorId, ParticipantId};
 use crate::method::{self, LevelId};
 use crate::step::Step;
@@ -699,18 +699,6 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
         }
     }
     Ok(())
-}
-
-/// The map at `root[key]`, created if missing.
-fn ensure_map(
-    tx: &mut impl Transactable,
-    parent: &ObjId,
-    key: &str,
-) -> Result<ObjId, automerge::AutomergeError> {
-    match tx.get(parent, key)? {
-        Some((automerge::Value::Object(ObjType::Map), id)) => Ok(id),
-        _ => tx.put_object(parent, key, ObjType::Map),
-    }
 }
 
 /// Writes the initial document of a new workshop, with the seed's default plan.
