@@ -227,7 +227,7 @@ fn cards(list: Vec<CardReport>, none: &'static str) -> AnyView {
                 <li class="report-card" class:shared=c.shared class:stacked=c.stacked_on.is_some()>
                     <span class="text">{c.text}</span>
                     {c.by.map(|by| view! { <span class="by">{by}</span> })}
-                    {c.shared.then(|| view! { <span class="star" aria-hidden="true">"★"</span> })}
+                    {c.shared.then(|| view! { <span class="report-star" aria-hidden="true">"★"</span> })}
                 </li>
             }).collect_view()}
         </ul>
@@ -309,8 +309,8 @@ fn ReportBody(
                     <h3>{h(&HEADINGS.shared)}</h3>
                     {answers(l.shared, none)}
                     <h3>{h(&HEADINGS.energy)}</h3>
-                    <p class="energy">
-                        <span class="dots" aria-hidden="true">{"●".repeat(l.energy.min(40) as usize)}</span>
+                    <p class="report-energy">
+                        <span class="report-dots" aria-hidden="true">{"●".repeat(l.energy.min(40) as usize)}</span>
                         " " {HEADINGS.dots_of(l.energy, &code)}
                     </p>
                     {(!l.changes.is_empty()).then(|| view! {

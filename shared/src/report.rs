@@ -811,17 +811,18 @@ pub fn csv(r: &Report) -> String {
     out
 }
 
-/// The colour of a cluster in pictures: fill, then border/heading.
+/// The colour of a cluster in pictures: fill, then border/heading — the app's palette
+/// (`frontend/static/style.css`, `.c-*`), whose first three are the rings' colours.
 pub fn color_hex(name: &str) -> (&'static str, &'static str) {
     match name {
-        "green" => ("#e3f4e1", "#2e7d32"),
-        "blue" => ("#e1ecf8", "#1f5fa8"),
-        "purple" => ("#eee5f6", "#6a3d9a"),
-        "orange" => ("#fdebd9", "#c25e00"),
-        "pink" => ("#fbe4ee", "#b0306a"),
-        "teal" => ("#dff3f1", "#00796b"),
-        "yellow" => ("#fdf6d3", "#8a6d00"),
-        _ => ("#eeeeee", "#555555"),
+        "blue" => ("#e6f0f5", "#2f6f8f"),
+        "green" => ("#ebf2e7", "#5c8a4d"),
+        "orange" => ("#f8eee3", "#b0743a"),
+        "purple" => ("#f0eaf6", "#6d4c91"),
+        "pink" => ("#f8e8ee", "#a8476b"),
+        "teal" => ("#e3f1f0", "#2d7d78"),
+        "yellow" => ("#fbf4d8", "#8a6d00"),
+        _ => ("#f0f0ee", "#5b6576"),
     }
 }
 

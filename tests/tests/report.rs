@@ -10,7 +10,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use fantoccini::Locator;
-use kring_e2e::{Driver, click, frontend_dir, screenshot, screenshot_dir, wait_for_text};
+use kring_e2e::{
+    Driver, click, frontend_dir, open_as_participant, screenshot, screenshot_dir, wait_for_text,
+};
 use kring_shared::engine::client::DocStatus;
 use kring_shared::ids::{DocumentId, DuoId};
 use kring_shared::method::LevelId;
@@ -71,9 +73,17 @@ fn tool(name: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// What the tests need of the played workshop.
+struct Played {
+    workshop: kring_testkit::Workshop,
+    /// Wrote the private note.
+    an: Participant,
+    bert: Participant,
+}
+
 /// A small workshop played through by protocol clients: notes, two duos with insights, voices,
-/// and the facilitator's flip chart. Returns the facilitator token and a participant.
-async fn play(server: &TestServer) -> (String, Participant) {
+/// and the facilitator's flip chart.
+async fn play(server: &TestServer) -> Played {
     let base = server.http();
     let w = create_workshop(&base, "Verslag van de werkdag")
         .await
@@ -278,14 +288,19 @@ async fn play(server: &TestServer) -> (String, Participant) {
     fac.wait_for("table", |c| c.repo.is_acknowledged(&table_doc))
         .await
         .unwrap();
-    (w.facilitator_token, people.swap_remove(1))
+    Played {
+        workshop: w,
+        an: people[0].clone(),
+        bert: people[1].clone(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_report_page_prints_to_a_clean_pdf_and_the_flip_chart_to_png() {
     let data = tempfile::tempdir().unwrap();
     let server = TestServer::start_in(data.path(), &frontend_dir()).await;
-    let (token, bert) = play(&server).await;
+    let played = play(&server).await;
+    let (token, bert) = (played.workshop.facilitator_token.clone(), &played.bert);
     let url = format!("{}/report#{token}", server.http());
     let shots = screenshot_dir();
 
@@ -339,6 +354,52 @@ async fn the_report_page_prints_to_a_clean_pdf_and_the_flip_chart_to_png() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     fac.close().await.unwrap();
+
+    // An has the app open (her browser keeps a copy of her notes) when the workshop closes: the
+    // server purges her reflection and her browser drops its copy.
+    let an = driver.session(390, 844).await;
+    let base = server.http();
+    open_as_participant(&an, &base, &played.workshop.join_code, &played.an.token).await;
+    let key = format!("kring.doc.{}", played.an.reflection);
+    let kept = |c: &fantoccini::Client| {
+        let c = c.clone();
+        let key = key.clone();
+        async move {
+            c.execute(
+                "return localStorage.getItem(arguments[0]) !== null",
+                vec![serde_json::json!(key)],
+            )
+            .await
+            .unwrap()
+            .as_bool()
+            .unwrap()
+        }
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !kept(&an).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the browser never kept the notes"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut steer = SyncClient::connect(&server.ws(), &token).await.unwrap();
+    steer.open(played.workshop.document).await.unwrap();
+    steer
+        .change(played.workshop.document, |tx| {
+            workshop::set_step(tx, Step::Closed)
+        })
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while kept(&an).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the browser still keeps the purged notes"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    an.close().await.unwrap();
 
     // Print to PDF, then look at the pages.
     let pdf = shots.join("report.pdf");
