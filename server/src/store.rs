@@ -170,6 +170,17 @@ impl SqliteStore {
         // not be readable from the file afterwards.
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.execute_batch(SCHEMA)?;
+        // A database from before the `activity` table: its workshops' idle clock starts now, so
+        // an upgrade never deletes a workshop that was in use just before it.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        conn.execute(
+            "INSERT INTO activity (workshop_id, active_at)
+             SELECT id, ?1 FROM workshops WHERE id NOT IN (SELECT workshop_id FROM activity)",
+            params![now],
+        )?;
         let (tx, rx) = mpsc::channel(JOB_QUEUE);
         std::thread::Builder::new()
             .name("kring-store".into())
@@ -641,6 +652,39 @@ mod tests {
             store.documents(w.id).await.unwrap()[0].chunks,
             vec![vec![42]]
         );
+    }
+
+    #[tokio::test]
+    async fn an_upgrade_starts_the_idle_clock_of_workshops_without_activity() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = WorkshopRow {
+            id: WorkshopId::random(),
+            join_code: "ABC235".into(),
+            workshop_doc: DocumentId::random(),
+            created_at: 1,
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        {
+            let store = SqliteStore::open(dir.path()).unwrap();
+            store
+                .write(WriteBatch {
+                    workshops: vec![w.clone()],
+                    ..WriteBatch::default()
+                })
+                .await
+                .unwrap();
+            // Created long ago and never used: idle.
+            assert_eq!(store.idle_workshops(now - 1_000).await.unwrap(), vec![w.id]);
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        assert!(store.activity(w.id).await.unwrap().unwrap().active_at >= now);
+        assert!(store.idle_workshops(now - 1_000).await.unwrap().is_empty());
+        store.delete_workshop(w.id).await.unwrap();
+        assert_eq!(store.workshop(w.id).await.unwrap(), None);
+        assert_eq!(store.activity(w.id).await.unwrap(), None);
     }
 
     #[tokio::test]
