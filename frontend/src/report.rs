@@ -263,11 +263,10 @@ fn ReportBody(
         .join(", ");
     let lang = Lang::from_code(&report.language);
     let s = report.step1;
-    let ring_counts: Vec<(String, u32)> = report
+    let ring_counts: Vec<(String, (u32, u32, u32))> = report
         .levels
         .iter()
-        .map(|l| l.name.clone())
-        .zip([s.individual, s.collegial, s.collective])
+        .map(|l| (l.name.clone(), s.ring(l.level)))
         .collect();
     let most = report.most_energy.and_then(|m| {
         report
@@ -343,8 +342,9 @@ fn ReportBody(
                 <p class="muted">{h(&HEADINGS.step1_note)}</p>
                 <ul>
                     <li>{h(&HEADINGS.participants)} ": " {s.people}</li>
-                    {ring_counts.into_iter().map(|(name, n)| view! {
-                        <li>{HEADINGS.notes_in_of(n, &code)} " " {name}</li>
+                    {ring_counts.into_iter().map(|(name, (n, g, r))| view! {
+                        <li>{HEADINGS.notes_in_of(n, &code)} " " {name}
+                            {format!(" ({g} {}, {r} {})", h(&HEADINGS.green_short), h(&HEADINGS.red_short))}</li>
                     }).collect_view()}
                     <li>{h(&HEADINGS.green)} ": " {s.green}</li>
                     <li>{h(&HEADINGS.red)} ": " {s.red}</li>

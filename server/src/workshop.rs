@@ -598,13 +598,11 @@ impl WorkshopTask {
             let (DocKind::Reflection { .. }, Some(doc)) = (kind, self.hub.document(&id)) else {
                 continue;
             };
-            let c = Counts::of(doc);
-            s.people += u32::from(c.total() > 0);
-            s.individual += c.individual;
-            s.collegial += c.collegial;
-            s.collective += c.collective;
-            s.green += c.green;
-            s.red += c.red;
+            let notes = reflection::notes(doc);
+            s.people += u32::from(!notes.is_empty());
+            for note in &notes {
+                s.count_note(&note.ring, &note.mark);
+            }
         }
         s
     }
@@ -673,12 +671,7 @@ impl WorkshopTask {
             .and_then(|d| workshop_schema::view(d).step1)
         {
             // Reopened and closed again: add to what the first purge kept.
-            counts.people += before.people;
-            counts.individual += before.individual;
-            counts.collegial += before.collegial;
-            counts.collective += before.collective;
-            counts.green += before.green;
-            counts.red += before.red;
+            counts = counts.plus(&before);
         }
         match self
             .hub

@@ -371,6 +371,10 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
             collective: 1,
             green: 1,
             red: 2,
+            individual_green: 1,
+            collegial_red: 1,
+            collective_red: 1,
+            ..Step1Counts::default()
         }
     );
     assert_eq!(r.levels[0].questions.len(), 2);

@@ -424,6 +424,8 @@ pub struct Headings {
     pub note_in: Localized,
     pub green: Localized,
     pub red: Localized,
+    pub green_short: Localized,
+    pub red_short: Localized,
     pub most_energy: Localized,
     pub none: Localized,
     pub stacked: Localized,
@@ -510,6 +512,14 @@ pub const HEADINGS: Headings = Headings {
     red: Localized {
         nl: "rood (spanning)",
         en: "red (tension)",
+    },
+    green_short: Localized {
+        nl: "groen",
+        en: "green",
+    },
+    red_short: Localized {
+        nl: "rood",
+        en: "red",
     },
     most_energy: Localized {
         nl: "De meeste energie zit op niveau",
@@ -694,12 +704,17 @@ pub fn markdown(r: &Report) -> String {
     writeln!(w, "## {}\n", W.step1.get(lang)).ok();
     writeln!(w, "{}\n", W.step1_note.get(lang)).ok();
     writeln!(w, "- {}: {}", W.participants.get(lang), s.people).ok();
-    for (l, n) in r
-        .levels
-        .iter()
-        .zip([s.individual, s.collegial, s.collective])
-    {
-        writeln!(w, "- {} {}", W.notes_in_of(n, lang), md(&l.name)).ok();
+    for l in &r.levels {
+        let (n, g, red) = s.ring(l.level);
+        writeln!(
+            w,
+            "- {} {} ({g} {}, {red} {})",
+            W.notes_in_of(n, lang),
+            md(&l.name),
+            W.green_short.get(lang),
+            W.red_short.get(lang)
+        )
+        .ok();
     }
     writeln!(w, "- {}: {}", W.green.get(lang), s.green).ok();
     writeln!(w, "- {}: {}", W.red.get(lang), s.red).ok();
@@ -804,6 +819,12 @@ pub fn csv(r: &Report) -> String {
         ("notes", "collective", s.collective),
         ("green", "", s.green),
         ("red", "", s.red),
+        ("green", "individual", s.individual_green),
+        ("red", "individual", s.individual_red),
+        ("green", "collegial", s.collegial_green),
+        ("red", "collegial", s.collegial_red),
+        ("green", "collective", s.collective_green),
+        ("red", "collective", s.collective_red),
     ] {
         let n = n.to_string();
         row(["step1", "", lvl, what, "", "", "", &n]);
@@ -1250,6 +1271,9 @@ mod tests {
                     collective: 1,
                     green: 2,
                     red: 1,
+                    individual_green: 2,
+                    collective_red: 1,
+                    ..Step1Counts::default()
                 },
             },
             d1,
@@ -1361,7 +1385,8 @@ mod tests {
             assert!(m.contains(heading), "missing {heading}");
         }
         assert!(m.contains("- Elkaar vaker bellen — *OCMW Gent & CAW* ★"));
-        assert!(m.contains("- 4 notities in Individueel"));
+        assert!(m.contains("- 4 notities in Individueel (2 groen, 0 rood)"));
+        assert!(m.contains("- 1 notitie in Collectief (0 groen, 1 rood)"));
         assert!(m.contains("**De meeste energie zit op niveau Collegiaal.**"));
     }
 
@@ -1377,6 +1402,7 @@ mod tests {
         assert!(lines.contains(&"card,,,chance,'=Gedeelde agenda,CAW,,"));
         assert!(lines.contains(&"energy,,collegial,,,,,5"));
         assert!(lines.contains(&"step1,,individual,notes,,,,4"));
+        assert!(lines.contains(&"step1,,collective,red,,,,1"));
     }
 
     #[test]

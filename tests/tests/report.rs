@@ -429,7 +429,7 @@ async fn the_report_page_prints_to_a_clean_pdf_and_the_flip_chart_to_png() {
         "Tijd en ruimte",
         "Een gedeeld doel voor de hele regio — Kind en Gezin & CAW",
         "Stap 1 in cijfers",
-        "1 notitie in Collegiaal",
+        "1 notitie in Collegiaal (1 groen, 0 rood)",
     ] {
         assert!(
             text.contains(expected),

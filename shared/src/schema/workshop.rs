@@ -15,7 +15,8 @@
 //!   table?: <document id>,                                    // the plenary table; server writes
 //!   round?: { order: [duo id], at: int, running: bool },      // step 3's round of insights
 //!   report_shared?: bool,                                     // participants may fetch the report
-//!   step1?: { people, individual, collegial, collective, green, red },  // server writes on purge
+//!   step1?: { people, individual, collegial, collective, green, red, <ring>_green, <ring>_red },
+//!                                                             // server writes on purge
 //!   roster: { <participant id>: { name, organisation, joined_at,
 //!                                 reflection?: <doc>, voice?: <doc> } } }
 //! ```
@@ -239,20 +240,39 @@ pub struct Step1Counts {
     pub collective: u32,
     pub green: u32,
     pub red: u32,
+    /// Green and red marks per ring.
+    #[serde(default)]
+    pub individual_green: u32,
+    #[serde(default)]
+    pub individual_red: u32,
+    #[serde(default)]
+    pub collegial_green: u32,
+    #[serde(default)]
+    pub collegial_red: u32,
+    #[serde(default)]
+    pub collective_green: u32,
+    #[serde(default)]
+    pub collective_red: u32,
 }
 
 impl Step1Counts {
     /// The keys of `step1`, in the order of the fields.
-    pub const KEYS: [&'static str; 6] = [
+    pub const KEYS: [&'static str; 12] = [
         "people",
         "individual",
         "collegial",
         "collective",
         "green",
         "red",
+        "individual_green",
+        "individual_red",
+        "collegial_green",
+        "collegial_red",
+        "collective_green",
+        "collective_red",
     ];
 
-    fn values(&self) -> [u32; 6] {
+    pub fn values(&self) -> [u32; 12] {
         [
             self.people,
             self.individual,
@@ -260,7 +280,80 @@ impl Step1Counts {
             self.collective,
             self.green,
             self.red,
+            self.individual_green,
+            self.individual_red,
+            self.collegial_green,
+            self.collegial_red,
+            self.collective_green,
+            self.collective_red,
         ]
+    }
+
+    /// The counts from values in the order of [`Self::KEYS`].
+    pub fn from_values(v: [u32; 12]) -> Self {
+        Step1Counts {
+            people: v[0],
+            individual: v[1],
+            collegial: v[2],
+            collective: v[3],
+            green: v[4],
+            red: v[5],
+            individual_green: v[6],
+            individual_red: v[7],
+            collegial_green: v[8],
+            collegial_red: v[9],
+            collective_green: v[10],
+            collective_red: v[11],
+        }
+    }
+
+    /// Both sets of counts added up.
+    pub fn plus(&self, other: &Step1Counts) -> Step1Counts {
+        let (a, b) = (self.values(), other.values());
+        Step1Counts::from_values(std::array::from_fn(|i| a[i] + b[i]))
+    }
+
+    /// Notes in a ring, and how many of them are marked green and red.
+    pub fn ring(&self, level: LevelId) -> (u32, u32, u32) {
+        match level {
+            LevelId::Individual => (self.individual, self.individual_green, self.individual_red),
+            LevelId::Collegial => (self.collegial, self.collegial_green, self.collegial_red),
+            LevelId::Collective => (self.collective, self.collective_green, self.collective_red),
+        }
+    }
+
+    /// Adds one note in `ring` ("individual", …) with `mark` ("green", "red", "none").
+    pub fn count_note(&mut self, ring: &str, mark: &str) {
+        let (n, g, r) = match ring {
+            "individual" => (
+                &mut self.individual,
+                &mut self.individual_green,
+                &mut self.individual_red,
+            ),
+            "collegial" => (
+                &mut self.collegial,
+                &mut self.collegial_green,
+                &mut self.collegial_red,
+            ),
+            "collective" => (
+                &mut self.collective,
+                &mut self.collective_green,
+                &mut self.collective_red,
+            ),
+            _ => return,
+        };
+        *n += 1;
+        match mark {
+            "green" => {
+                *g += 1;
+                self.green += 1;
+            }
+            "red" => {
+                *r += 1;
+                self.red += 1;
+            }
+            _ => {}
+        }
     }
 }
 
@@ -440,14 +533,7 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
             .unwrap_or(false),
         step1: root.map("step1").ok().flatten().map(|m| {
             let n = |k: &str| m.number(k).ok().flatten().unwrap_or(0.0).max(0.0) as u32;
-            Step1Counts {
-                people: n("people"),
-                individual: n("individual"),
-                collegial: n("collegial"),
-                collective: n("collective"),
-                green: n("green"),
-                red: n("red"),
-            }
+            Step1Counts::from_values(Step1Counts::KEYS.map(n))
         }),
     }
 }
@@ -1016,6 +1102,8 @@ mod tests {
             collective: 0,
             green: 1,
             red: 2,
+            collegial_red: 2,
+            ..Step1Counts::default()
         };
         let doc = edited(|tx| {
             set_report_shared(tx, true).unwrap();
