@@ -1,5 +1,5 @@
 //! The router and the home page. Routing is by path; each page is a full page load, and secret
-//! tokens travel in the URL fragment (`/facilitate#token`, `/screen#token`) so they never reach
+//! tokens travel in the URL fragment (`/facilitate#token`, `/screen#token`, `/report#token`) so they never reach
 //! a server log.
 
 use leptos::prelude::*;
@@ -9,6 +9,7 @@ use crate::console::FacilitatorPage;
 use crate::http;
 use crate::i18n::{Lang, Text, t};
 use crate::participant::JoinPage;
+use crate::report::ReportPage;
 use crate::screen::ScreenPage;
 use crate::widgets::Rings;
 
@@ -33,6 +34,7 @@ pub fn App() -> impl IntoView {
         ["join", code] => view! { <JoinPage code=code.to_uppercase()/> }.into_any(),
         ["facilitate"] if !token.is_empty() => view! { <FacilitatorPage token/> }.into_any(),
         ["screen"] if !token.is_empty() => view! { <ScreenPage token/> }.into_any(),
+        ["report"] if !token.is_empty() => view! { <ReportPage token/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
     }
 }

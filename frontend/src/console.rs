@@ -50,6 +50,7 @@ fn can_steer(session: UseWorkshopReturn) -> Signal<bool> {
 /// `/facilitate#TOKEN`
 #[component]
 pub fn FacilitatorPage(token: String) -> impl IntoView {
+    let report_token = token.clone();
     let session = use_workshop(token);
     let lang = workshop_lang(session);
     let steer = can_steer(session);
@@ -74,6 +75,7 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                 <Rings/>
                 <h1>{move || session.workshop.get().title}</h1>
                 <span class="step-badge">{move || session.workshop.get().step.map(|s| step_name(s, lang.get()))}</span>
+                <crate::report::ReportLink token=report_token lang/>
             </header>
             <BroadcastNotice workshop=session.workshop/>
             <Show when=move || session.last_error.get().is_some()>

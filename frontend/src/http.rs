@@ -85,3 +85,37 @@ pub async fn with_token(
 pub async fn get_with_token(path: &str, token: &str) -> Result<Value, HttpError> {
     call("GET", path, None, Some(token)).await
 }
+
+/// A GET with the bearer token whose answer is text (a Markdown, CSV or SVG download).
+pub async fn get_text_with_token(path: &str, token: &str) -> Result<String, HttpError> {
+    let init = RequestInit::new();
+    init.set_method("GET");
+    let req =
+        Request::new_with_str_and_init(path, &init).map_err(|_| HttpError::local("bad request"))?;
+    let _ = req
+        .headers()
+        .set("authorization", &format!("Bearer {token}"));
+    let window = web_sys::window().ok_or_else(|| HttpError::local("no window"))?;
+    let resp: Response = JsFuture::from(window.fetch_with_request(&req))
+        .await
+        .map_err(|_| HttpError::local("network error"))?
+        .dyn_into()
+        .map_err(|_| HttpError::local("network error"))?;
+    let text = JsFuture::from(resp.text().map_err(|_| HttpError::local("no body"))?)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .unwrap_or_default();
+    if resp.ok() {
+        Ok(text)
+    } else {
+        let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Err(HttpError(
+            value["error"]
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("HTTP {}", resp.status())),
+            Some(resp.status()),
+        ))
+    }
+}

@@ -180,4 +180,16 @@ texts! {
     SmallChange => "Mijn kleine verandering", "My small change";
     EnergyDots => "Energiebollen per persoon", "Energy dots per person";
     FacilitatorShort => "Begeleider", "Facilitator";
+    // The report page (report.rs).
+    Report => "Verslag", "Report";
+    ReportLoading => "Het verslag wordt opgehaald…", "Fetching the report…";
+    ReportPrint => "Afdrukken / PDF", "Print / PDF";
+    ReportDownloads => "Downloaden", "Download";
+    ReportNames => "Namen tonen", "Show names";
+    ReportShare => "Delen met deelnemers", "Share with participants";
+    ReportPicture => "De flap", "The flip chart";
+    ReportBack => "Terug naar de console", "Back to the console";
+    ReportDelete => "Workshop definitief verwijderen", "Delete the workshop for good";
+    ReportDeleteConfirm => "Alles van deze workshop wordt definitief verwijderd: notities, duo's, de flap, alle links. Doorgaan?", "Everything of this workshop is deleted for good: notes, duos, the flip chart, every link. Continue?";
+    ReportDeleted => "De workshop is verwijderd.", "The workshop has been deleted.";
 }

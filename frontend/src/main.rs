@@ -7,6 +7,7 @@
 //!   [`duo`]: step 2, the duo room. [`duo_console`]: forming duos and the duo dashboard.
 //!   [`plenary`]: step 3's round, energy and voices. [`table`]: the plenary table, clusters, drag.
 //!   [`screen`]: the projector view. [`widgets`]: components they share.
+//! - [`report`]: the workshop report page (print, downloads, names, sharing, deletion).
 //! - [`session`]: `use_workshop`, the hook that keeps a workshop's documents live over the
 //!   WebSocket with the shared sync engine, reconnecting when the network drops.
 //! - [`http`]: the JSON API calls. [`i18n`]: Dutch and English texts. [`storage`]: tokens
@@ -24,6 +25,7 @@ mod i18n;
 mod participant;
 mod plenary;
 mod reflection;
+mod report;
 mod screen;
 mod session;
 mod storage;

@@ -146,6 +146,9 @@ fn ParticipantPage(
                     <p class="moved-on" role="status">{move || t(lang.get(), Text::MovedOn)}</p>
                 </Show>
                 <StepContent session lang/>
+                <Show when=move || session.workshop.get().report_shared>
+                    <p><crate::report::ReportLink token=session.token.get_value() lang/></p>
+                </Show>
                 <Show when=move || matches!(step(), Step::Reflect | Step::Duos | Step::Plenary)>
                     <TimerView session lang/>
                 </Show>

@@ -305,6 +305,12 @@ impl Shared {
                 let mut inner = s.inner.borrow_mut();
                 inner.save_pending = false;
                 for id in std::mem::take(&mut inner.unsaved) {
+                    // A document the server no longer lets us read is not kept (see DocUnavailable).
+                    if inner.repo.status(&id)
+                        == Some(kring_shared::engine::client::DocStatus::Unavailable)
+                    {
+                        continue;
+                    }
                     if let Some(d) = inner.repo.doc(&id) {
                         storage::save_document(&id.to_string(), &d.save());
                     }
@@ -511,7 +517,12 @@ fn handle_events(s: &Shared, events: Vec<ClientEvent>) {
                 }
             }
             ClientEvent::ServerError(message) => s.signals.last_error.set(Some(message)),
-            ClientEvent::DocUnavailable(_) => {}
+            // Not (or no longer) ours to read — a reflection purged after closing, a partner's
+            // sheet after the duos: drop the copy this browser kept.
+            ClientEvent::DocUnavailable(doc) => {
+                s.inner.borrow_mut().unsaved.remove(&doc);
+                storage::forget_document(&doc.to_string());
+            }
         }
     }
 }

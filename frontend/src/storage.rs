@@ -51,6 +51,13 @@ pub fn save_document(id: &str, bytes: &[u8]) {
     }
 }
 
+/// Drops the saved bytes of a document (the server no longer lets us read it).
+pub fn forget_document(id: &str) {
+    if let Some(s) = local() {
+        let _ = s.remove_item(&format!("kring.doc.{id}"));
+    }
+}
+
 fn me_key(token: &str) -> String {
     format!("kring.me.{}", token.get(..16).unwrap_or(token))
 }

@@ -132,7 +132,7 @@ pub async fn create_workshop(
                     token(&screen_token, Role::Screen),
                 ],
                 chunks: vec![(doc_id, doc.save())],
-                snapshots: vec![],
+                ..WriteBatch::default()
             })
             .await?;
         app.metrics.workshops_created.inc();
@@ -290,7 +290,7 @@ pub async fn time() -> impl IntoResponse {
 }
 
 /// Asks a workshop task a question and waits for the answer.
-async fn ask<T>(
+pub(crate) async fn ask<T>(
     app: &AppState,
     workshop: WorkshopId,
     make: impl FnOnce(oneshot::Sender<T>) -> Command,
@@ -360,7 +360,7 @@ pub async fn update_me(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn require_facilitator(who: &TokenRow) -> Result<(), ApiError> {
+pub(crate) fn require_facilitator(who: &TokenRow) -> Result<(), ApiError> {
     if who.role == Role::Facilitator {
         Ok(())
     } else {
@@ -430,4 +430,25 @@ pub async fn create_link(
         StatusCode::CREATED,
         Json(serde_json::json!({ "token": token, "path": format!("{path}#{token}") })),
     ))
+}
+
+/// `DELETE /api/workshop`: a facilitator deletes the whole workshop — every document, token and
+/// chunk — for good. Everyone connected is disconnected; every link stops working. While the
+/// console is locked only the facilitator holding the lock may do this.
+pub async fn delete_workshop(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+) -> Result<impl IntoResponse, ApiError> {
+    require_facilitator(&who)?;
+    let view = ask(&app, who.workshop_id, |reply| Command::View { reply }).await?;
+    if view.lock.is_some() && view.lock != who.facilitator {
+        return Err(ApiError::Forbidden(
+            "only the facilitator who locked the console can delete the workshop".into(),
+        ));
+    }
+    app.registry
+        .delete(who.workshop_id, true, 0)
+        .await
+        .map_err(registry_error)?;
+    Ok(StatusCode::NO_CONTENT)
 }

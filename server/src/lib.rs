@@ -2,7 +2,10 @@
 //! workshop, SQLite storage, and the built frontend as static files — in one process.
 //!
 //! Layout:
-//! - [`api`]: JSON endpoints (create workshop, join, who am I).
+//! - [`api`]: JSON endpoints (create workshop, join, who am I, delete a workshop).
+//! - [`report`]: the workshop report's downloads (Markdown, CSV, JSON, SVG).
+//! - [`retention`]: the periodic sweep that purges closed workshops' reflections and deletes idle
+//!   workshops.
 //! - [`ws`]: the `/sync` WebSocket: authentication, handshake, frame limits.
 //! - [`workshop`]: the task that owns one workshop's documents (drives `kring_shared::engine::hub`).
 //! - [`registry`]: finds or loads workshop tasks.
@@ -17,6 +20,8 @@ pub mod auth;
 pub mod error;
 pub mod metrics;
 pub mod registry;
+pub mod report;
+pub mod retention;
 pub mod store;
 pub mod workshop;
 pub mod ws;
@@ -28,7 +33,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -49,6 +54,26 @@ pub struct Config {
     pub frontend_dir: PathBuf,
     /// How long a workshop without connections stays in memory.
     pub idle_unload: Duration,
+    /// How long after closing a workshop its reflection documents are purged (0: at once).
+    pub purge_grace: Duration,
+    /// Workshops unused for this long are deleted (`Duration::ZERO`: never).
+    pub idle_delete: Duration,
+    /// How often the retention sweep runs.
+    pub sweep_every: Duration,
+}
+
+impl Config {
+    /// The defaults of the `kring-server` flags, with the given folders.
+    pub fn new(data_dir: PathBuf, frontend_dir: PathBuf) -> Self {
+        Config {
+            data_dir,
+            frontend_dir,
+            idle_unload: Duration::from_secs(300),
+            purge_grace: Duration::ZERO,
+            idle_delete: Duration::from_secs(90 * 86_400),
+            sweep_every: Duration::from_secs(3_600),
+        }
+    }
 }
 
 /// Shared state of the HTTP handlers.
@@ -89,6 +114,9 @@ pub fn app(state: AppState, frontend_dir: &std::path::Path) -> Router {
         .route("/api/workshops/{code}", get(api::workshop_info))
         .route("/api/timer", post(api::timer))
         .route("/api/links", post(api::create_link))
+        .route("/api/workshop", delete(api::delete_workshop))
+        .route("/api/report", get(report::download))
+        .route("/api/report/shared", put(report::share))
         .route("/sync", get(ws::upgrade))
         .fallback_service(frontend)
         .with_state(state);
@@ -133,7 +161,18 @@ pub async fn run(
         idle: config.idle_unload,
         shutdown: cancel.clone(),
         tracker: tracker.clone(),
+        purge_grace: config.purge_grace,
     }));
+    tracker.spawn(retention::sweep(
+        Arc::clone(&store),
+        Arc::clone(&registry),
+        retention::Policy {
+            purge_grace: config.purge_grace,
+            idle_delete: config.idle_delete,
+            every: config.sweep_every,
+        },
+        cancel.clone(),
+    ));
     let state = AppState {
         store,
         registry,

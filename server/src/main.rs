@@ -21,7 +21,18 @@ struct Args {
     /// Seconds a workshop without connections stays in memory.
     #[arg(long, env = "KRING_IDLE_UNLOAD_SECS", default_value_t = 300)]
     idle_unload_secs: u64,
+    /// Days after closing a workshop until its private reflections are purged (0: at once).
+    #[arg(long, env = "KRING_PURGE_GRACE_DAYS", default_value_t = 0)]
+    purge_grace_days: u64,
+    /// Days without use after which a workshop is deleted entirely (0: never).
+    #[arg(long, env = "KRING_IDLE_DELETE_DAYS", default_value_t = 90)]
+    idle_delete_days: u64,
+    /// Seconds between two runs of the retention sweep.
+    #[arg(long, env = "KRING_RETENTION_SWEEP_SECS", default_value_t = 3600)]
+    retention_sweep_secs: u64,
 }
+
+const DAY: u64 = 86_400;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -40,9 +51,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("Kring is running: open http://{addr}/");
     }
     let config = kring_server::Config {
-        data_dir: args.data,
-        frontend_dir: args.frontend,
         idle_unload: Duration::from_secs(args.idle_unload_secs),
+        purge_grace: Duration::from_secs(args.purge_grace_days.saturating_mul(DAY)),
+        idle_delete: Duration::from_secs(args.idle_delete_days.saturating_mul(DAY)),
+        sweep_every: Duration::from_secs(args.retention_sweep_secs.max(1)),
+        ..kring_server::Config::new(args.data, args.frontend)
     };
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();

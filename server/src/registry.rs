@@ -1,5 +1,6 @@
 //! The registry of active workshops: finds a workshop's task, loading it from the store on first
-//! use, and forgets it when the task unloads itself after being idle.
+//! use, and forgets it when the task unloads itself after being idle. Deleting a workshop goes
+//! through here too, so that no task can load it again while it is being deleted.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -86,6 +87,54 @@ impl Registry {
             }
         }
         Err(RegistryError::Unavailable)
+    }
+
+    /// Deletes a workshop for good: stops its task (see [`Command::Retire`]) and deletes it from
+    /// the store, holding the loading lock so that nobody loads it in between. Without `force`
+    /// a workshop that has been used since `idle_before` (ms) or has connections is kept.
+    /// Answers whether it was deleted.
+    pub async fn delete(
+        &self,
+        id: WorkshopId,
+        force: bool,
+        idle_before: i64,
+    ) -> Result<bool, RegistryError> {
+        let _guard = self.loading.lock().await;
+        let mut retired = false;
+        if let Some(h) = self.lookup(id) {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let retire = Command::Retire {
+                force,
+                idle_before,
+                reply,
+            };
+            if h.commands.send(retire).await.is_ok() {
+                match answer.await {
+                    Ok(true) => retired = true,
+                    Ok(false) => return Ok(false),
+                    // The task ended on its own (idle unload, shutdown): nothing runs any more.
+                    Err(_) => {}
+                }
+            }
+        }
+        if self.ctx.store.workshop(id).await?.is_none() {
+            return Err(RegistryError::NotFound);
+        }
+        // Used (loaded and unloaded) since the caller looked? Then it is not idle any more.
+        if !force
+            && !retired
+            && let Some(a) = self.ctx.store.activity(id).await?
+            && a.active_at >= idle_before
+        {
+            return Ok(false);
+        }
+        self.ctx.store.delete_workshop(id).await?;
+        self.active
+            .lock()
+            .expect("registry lock poisoned")
+            .remove(&id);
+        tracing::info!(workshop = %id, force, "workshop deleted");
+        Ok(true)
     }
 
     /// Handles of every loaded workshop (for shutdown).

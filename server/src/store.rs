@@ -6,6 +6,10 @@
 //! is running are committed together in the next transaction (group commit), so a burst of
 //! changes costs one fsync, not one each.
 //!
+//! Retention: `secure_delete` is on, so deleted rows are overwritten with zeros, and every write
+//! that deletes documents (a purge, a deleted workshop) checkpoints the WAL and truncates it, so
+//! deleted bytes are neither in the database file nor in its `-wal` file afterwards.
+//!
 //! Architecture Invariant: the store knows rows and bytes, never automerge semantics or access
 //! rules. A Postgres implementation is a second `impl Store`.
 
@@ -85,6 +89,17 @@ pub struct WriteBatch {
     pub chunks: Vec<(DocumentId, Vec<u8>)>,
     /// Snapshots that replace every chunk stored so far for a document.
     pub snapshots: Vec<(DocumentId, Vec<u8>)>,
+    /// Documents deleted for good: their rows and every chunk (applied after the chunks above).
+    pub purge: Vec<DocumentId>,
+    /// When a workshop was last used, and since when it is closed (`None`: open).
+    pub activity: Vec<(WorkshopId, Activity)>,
+}
+
+/// When a workshop was last used and since when it is closed, for retention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Activity {
+    pub active_at: i64,
+    pub closed_at: Option<i64>,
 }
 
 impl WriteBatch {
@@ -101,6 +116,8 @@ impl WriteBatch {
             && self.tokens.is_empty()
             && self.chunks.is_empty()
             && self.snapshots.is_empty()
+            && self.purge.is_empty()
+            && self.activity.is_empty()
     }
 }
 
@@ -113,6 +130,14 @@ pub trait Store: Send + Sync + 'static {
     fn token(&self, hash: Vec<u8>) -> BoxFuture<'_, StoreResult<Option<TokenRow>>>;
     fn document_rows(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<Vec<DocumentRow>>>;
     fn documents(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<Vec<StoredDocument>>>;
+    /// A workshop's retention facts, if any were written.
+    fn activity(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<Option<Activity>>>;
+    /// Workshops last used before `cutoff` (ms); a workshop never used counts from its creation.
+    fn idle_workshops(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<WorkshopId>>>;
+    /// Workshops closed at or before `cutoff` (ms) that still hold reflection documents.
+    fn closed_with_reflections(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<WorkshopId>>>;
+    /// Deletes a workshop with its tokens, documents and chunks, for good.
+    fn delete_workshop(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<()>>;
 }
 
 type Call = Box<dyn FnOnce(&mut Connection) + Send>;
@@ -141,7 +166,21 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Deleted content is overwritten with zeros, not just unlinked: a purged reflection must
+        // not be readable from the file afterwards.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.execute_batch(SCHEMA)?;
+        // A database from before the `activity` table: its workshops' idle clock starts now, so
+        // an upgrade never deletes a workshop that was in use just before it.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        conn.execute(
+            "INSERT INTO activity (workshop_id, active_at)
+             SELECT id, ?1 FROM workshops WHERE id NOT IN (SELECT workshop_id FROM activity)",
+            params![now],
+        )?;
         let (tx, rx) = mpsc::channel(JOB_QUEUE);
         std::thread::Builder::new()
             .name("kring-store".into())
@@ -194,7 +233,26 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, seq);
 CREATE INDEX IF NOT EXISTS documents_by_workshop ON documents(workshop_id);
+CREATE TABLE IF NOT EXISTS activity (
+    workshop_id TEXT PRIMARY KEY REFERENCES workshops(id) ON DELETE CASCADE,
+    active_at INTEGER NOT NULL,
+    closed_at INTEGER
+);
 ";
+
+/// Moves every page of the WAL into the database file and truncates the WAL to zero bytes, so
+/// content deleted (and zeroed) by the last transaction is gone from both files.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+        let busy: i64 = r.get(0)?;
+        if busy != 0 {
+            tracing::warn!(
+                "WAL checkpoint could not complete; deleted bytes may linger until the next one"
+            );
+        }
+        Ok(())
+    })
+}
 
 /// Most writes committed in one transaction.
 const GROUP_COMMIT_MAX: usize = 256;
@@ -224,7 +282,11 @@ fn storage_thread(conn: &mut Connection, mut rx: mpsc::Receiver<Job>) {
                         Err(_) => break,
                     }
                 }
+                let purges = group.iter().any(|(b, _)| !b.purge.is_empty());
                 if group.len() > 1 && write_group(conn, group.iter().map(|(b, _)| b)).is_ok() {
+                    if purges && let Err(e) = checkpoint(conn) {
+                        tracing::error!(error = %e, "WAL checkpoint after a purge failed");
+                    }
                     for (_, ack) in group {
                         // A writer that stopped waiting has nothing to be told.
                         let _ = ack.send(Ok(()));
@@ -234,7 +296,10 @@ fn storage_thread(conn: &mut Connection, mut rx: mpsc::Receiver<Job>) {
                 // Alone, or the group failed: commit each batch on its own so that one bad
                 // batch cannot fail its neighbours.
                 for (batch, ack) in group {
-                    let result = write_group(conn, std::iter::once(&batch));
+                    let mut result = write_group(conn, std::iter::once(&batch));
+                    if result.is_ok() && !batch.purge.is_empty() {
+                        result = checkpoint(conn);
+                    }
                     let _ = ack.send(result.map_err(StoreError::from));
                 }
             }
@@ -296,6 +361,21 @@ fn write_group<'a>(
             tx.execute(
                 "INSERT INTO chunks (doc_id, data) VALUES (?1, ?2)",
                 params![doc.to_string(), data],
+            )?;
+        }
+        for doc in &b.purge {
+            // Chunks go with their document (ON DELETE CASCADE).
+            tx.execute(
+                "DELETE FROM documents WHERE id = ?1",
+                params![doc.to_string()],
+            )?;
+        }
+        for (w, a) in &b.activity {
+            tx.execute(
+                "INSERT INTO activity (workshop_id, active_at, closed_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (workshop_id) DO UPDATE SET active_at = excluded.active_at,
+                 closed_at = excluded.closed_at",
+                params![w.to_string(), a.active_at, a.closed_at],
             )?;
         }
     }
@@ -455,6 +535,63 @@ impl Store for SqliteStore {
             Ok(out)
         }))
     }
+
+    fn activity(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<Option<Activity>>> {
+        Box::pin(self.call(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT active_at, closed_at FROM activity WHERE workshop_id = ?1",
+                    params![workshop.to_string()],
+                    |r| {
+                        Ok(Activity {
+                            active_at: r.get(0)?,
+                            closed_at: r.get(1)?,
+                        })
+                    },
+                )
+                .optional()?)
+        }))
+    }
+
+    fn idle_workshops(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<WorkshopId>>> {
+        Box::pin(self.call(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT w.id FROM workshops w LEFT JOIN activity a ON a.workshop_id = w.id
+                 WHERE COALESCE(a.active_at, w.created_at) < ?1",
+            )?;
+            let ids = stmt
+                .query_map(params![cutoff], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            ids.into_iter().map(parse).collect()
+        }))
+    }
+
+    fn closed_with_reflections(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<WorkshopId>>> {
+        Box::pin(self.call(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT a.workshop_id FROM activity a
+                 WHERE a.closed_at IS NOT NULL AND a.closed_at <= ?1
+                 AND EXISTS (SELECT 1 FROM documents d
+                             WHERE d.workshop_id = a.workshop_id AND d.kind = 'reflection')",
+            )?;
+            let ids = stmt
+                .query_map(params![cutoff], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            ids.into_iter().map(parse).collect()
+        }))
+    }
+
+    fn delete_workshop(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(self.call(move |conn| {
+            // Tokens, documents, chunks and activity go with it (ON DELETE CASCADE).
+            conn.execute(
+                "DELETE FROM workshops WHERE id = ?1",
+                params![workshop.to_string()],
+            )?;
+            checkpoint(conn)?;
+            Ok(())
+        }))
+    }
 }
 
 #[cfg(test)]
@@ -488,7 +625,7 @@ mod tests {
                         facilitator: Some(FacilitatorId::random()),
                     }],
                     chunks: vec![(w.workshop_doc, vec![9]), (w.workshop_doc, vec![10])],
-                    snapshots: vec![],
+                    ..WriteBatch::default()
                 })
                 .await
                 .unwrap();
@@ -515,6 +652,39 @@ mod tests {
             store.documents(w.id).await.unwrap()[0].chunks,
             vec![vec![42]]
         );
+    }
+
+    #[tokio::test]
+    async fn an_upgrade_starts_the_idle_clock_of_workshops_without_activity() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = WorkshopRow {
+            id: WorkshopId::random(),
+            join_code: "ABC235".into(),
+            workshop_doc: DocumentId::random(),
+            created_at: 1,
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        {
+            let store = SqliteStore::open(dir.path()).unwrap();
+            store
+                .write(WriteBatch {
+                    workshops: vec![w.clone()],
+                    ..WriteBatch::default()
+                })
+                .await
+                .unwrap();
+            // Created long ago and never used: idle.
+            assert_eq!(store.idle_workshops(now - 1_000).await.unwrap(), vec![w.id]);
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        assert!(store.activity(w.id).await.unwrap().unwrap().active_at >= now);
+        assert!(store.idle_workshops(now - 1_000).await.unwrap().is_empty());
+        store.delete_workshop(w.id).await.unwrap();
+        assert_eq!(store.workshop(w.id).await.unwrap(), None);
+        assert_eq!(store.activity(w.id).await.unwrap(), None);
     }
 
     #[tokio::test]

@@ -5,6 +5,12 @@
 //! Each turn of the loop takes every command already queued, applies them to the hub, makes the
 //! resulting chunks durable in one store write, and only then delivers the messages: no peer ever
 //! hears of heads that are not on disk.
+//!
+//! Retention lives here too, because only this task writes the workshop's documents: at the end
+//! of every turn, once the workshop has been closed for the grace period, the task keeps step 1's
+//! anonymous counts in the workshop document, forgets every reflection document and has the store
+//! delete them in the same write. A facilitator's deletion and the idle sweep stop the task
+//! ([`Command::Retire`]) before the registry deletes the workshop from the store.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,10 +23,12 @@ use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
 use kring_shared::presence::Presence;
 use kring_shared::progress::{Counts, Progress};
 use kring_shared::protocol::Message;
+use kring_shared::report::{self, Step1Counts};
 use kring_shared::schema::{
     duo as duo_schema, reflection, table as table_schema, voice as voice_schema,
     workshop as workshop_schema,
 };
+use kring_shared::step::Step;
 use kring_shared::timer::{Timer, TimerAction};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -29,7 +37,7 @@ use tracing::Instrument;
 
 use crate::auth;
 use crate::metrics::Metrics;
-use crate::store::{DocumentRow, Store, StoreError, TokenRow, WriteBatch};
+use crate::store::{Activity, DocumentRow, Store, StoreError, TokenRow, WriteBatch};
 
 /// Commands queued for one workshop task. Bounded: a flood of messages makes senders wait.
 pub const COMMAND_QUEUE: usize = 1024;
@@ -85,6 +93,29 @@ pub enum Command {
         now_ms: i64,
         reply: oneshot::Sender<Result<Timer, CommandError>>,
     },
+    /// What the workshop report is made of (never a reflection: step 1 only as counts).
+    /// `created_at_ms` is left 0 for the caller, who has the workshop's row.
+    Report {
+        reply: oneshot::Sender<report::Sources>,
+    },
+    /// A facilitator lets participants fetch the report, or stops it.
+    ShareReport {
+        by: Principal,
+        shared: bool,
+        reply: oneshot::Sender<Result<(), CommandError>>,
+    },
+    /// Does nothing but end a turn, so the retention check runs (the sweep sends it).
+    Maintain {
+        reply: oneshot::Sender<()>,
+    },
+    /// Stops the task so the workshop can be deleted: always when `force` (a facilitator deletes
+    /// it), otherwise only when nobody is connected and nothing happened since `idle_before`
+    /// (ms). Answers `true` once the task has stopped for good, `false` when it stays.
+    Retire {
+        force: bool,
+        idle_before: i64,
+        reply: oneshot::Sender<bool>,
+    },
 }
 
 /// Why a command was not carried out.
@@ -122,6 +153,21 @@ struct WorkshopTask {
     metrics: Arc<Metrics>,
     connections: HashMap<PeerId, Connection>,
     appended: HashMap<DocumentId, usize>,
+    /// When the workshop moved to `closed` (ms), as stored.
+    closed_at: Option<i64>,
+    /// How long after closing the reflections are purged.
+    purge_grace_ms: i64,
+    /// When a command last came in (ms).
+    last_activity: i64,
+    /// Set when the task retires: answered once it has stopped.
+    retire: Option<oneshot::Sender<bool>>,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// The peer id the server uses towards the peers of one workshop.
@@ -139,6 +185,8 @@ pub struct TaskContext {
     /// Cancelled when the server shuts down.
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
+    /// How long after closing a workshop its reflection documents are purged.
+    pub purge_grace: Duration,
 }
 
 /// Loads a workshop's documents and starts its task. The task ends when it has had no
@@ -150,6 +198,20 @@ pub async fn start(
     on_exit: impl FnOnce() + Send + 'static,
 ) -> Result<WorkshopHandle, StoreError> {
     let stored = ctx.store.documents(id).await?;
+    let closed_at = ctx.store.activity(id).await?.and_then(|a| a.closed_at);
+    let now = now_ms();
+    ctx.store
+        .write(WriteBatch {
+            activity: vec![(
+                id,
+                Activity {
+                    active_at: now,
+                    closed_at,
+                },
+            )],
+            ..WriteBatch::default()
+        })
+        .await?;
     let mut loaded: Vec<(DocumentId, DocKind, Automerge)> = Vec::new();
     for d in stored {
         let mut doc = Automerge::new();
@@ -176,6 +238,10 @@ pub async fn start(
         metrics: ctx.metrics,
         connections: HashMap::new(),
         appended: HashMap::new(),
+        closed_at,
+        purge_grace_ms: i64::try_from(ctx.purge_grace.as_millis()).unwrap_or(i64::MAX),
+        last_activity: now,
+        retire: None,
     };
     let span = tracing::info_span!("workshop", workshop = %id);
     let (idle, shutdown) = (ctx.idle, ctx.shutdown);
@@ -240,6 +306,7 @@ impl WorkshopTask {
             if std::mem::take(&mut first_turn) || fx.persist.iter().any(|(d, _)| *d == ws_doc) {
                 self.open_documents(&mut fx, &mut batch);
             }
+            self.retention(now_ms(), &mut fx, &mut batch);
             self.log_refusals(&fx);
             if fx.persist.iter().any(|(d, _)| self.is_reflection(d)) {
                 let progress = self.progress();
@@ -262,6 +329,29 @@ impl WorkshopTask {
                 reply();
             }
             self.deliver(fx.send);
+            if self.retire.is_some() {
+                break;
+            }
+        }
+        match self.retire.take() {
+            Some(done) => {
+                // Nothing more is taken from the queue: a late command finds the channel closed.
+                rx.close();
+                let _ = done.send(true);
+            }
+            None => {
+                let activity = Activity {
+                    active_at: self.last_activity,
+                    closed_at: self.closed_at,
+                };
+                let write = WriteBatch {
+                    activity: vec![(self.id, activity)],
+                    ..WriteBatch::default()
+                };
+                if let Err(e) = self.store.write(write).await {
+                    tracing::warn!(error = %e, "could not record the workshop's last activity");
+                }
+            }
         }
         self.metrics.workshops_loaded.dec();
         tracing::info!("workshop unloaded");
@@ -274,6 +364,9 @@ impl WorkshopTask {
         batch: &mut WriteBatch,
         replies: &mut Vec<Box<dyn FnOnce() + Send>>,
     ) {
+        if !matches!(cmd, Command::Maintain { .. } | Command::Retire { .. }) {
+            self.last_activity = now_ms();
+        }
         match cmd {
             Command::Connect {
                 peer,
@@ -353,6 +446,44 @@ impl WorkshopTask {
                     let _ = reply.send(result);
                 }));
             }
+            Command::Report { reply } => {
+                let sources = self.report_sources();
+                replies.push(Box::new(move || {
+                    let _ = reply.send(sources);
+                }));
+            }
+            Command::ShareReport { by, shared, reply } => {
+                let result = self.share_report(by, shared, fx);
+                replies.push(Box::new(move || {
+                    let _ = reply.send(result);
+                }));
+            }
+            Command::Maintain { reply } => {
+                replies.push(Box::new(move || {
+                    let _ = reply.send(());
+                }));
+            }
+            Command::Retire {
+                force,
+                idle_before,
+                reply,
+            } => {
+                let idle = self.connections.is_empty() && self.last_activity < idle_before;
+                if force || idle {
+                    for (peer, c) in self.connections.drain() {
+                        let _ = c
+                            .outbox
+                            .try_send(Outgoing::Close("this workshop has been deleted".into()));
+                        self.hub.disconnect(&peer);
+                    }
+                    tracing::info!(force, "workshop retires for deletion");
+                    self.retire = Some(reply);
+                } else {
+                    replies.push(Box::new(move || {
+                        let _ = reply.send(false);
+                    }));
+                }
+            }
             Command::AddParticipant {
                 name,
                 organisation,
@@ -422,6 +553,153 @@ impl WorkshopTask {
             token,
             reflection_doc,
         })
+    }
+
+    /// The documents a report is made of, each checked to be of the kind its role needs (the
+    /// workshop document is the facilitators' to write; it cannot point the report elsewhere).
+    fn report_sources(&self) -> report::Sources {
+        let hub = &self.hub;
+        let ws_doc = hub.workshop_document();
+        let workshop = hub
+            .document(&ws_doc)
+            .map(workshop_schema::view)
+            .unwrap_or_default();
+        let doc_of = |id: Option<DocumentId>, kind: DocKind| {
+            id.filter(|d| hub.document_kind(d) == Some(kind))
+                .and_then(|d| hub.document(&d))
+        };
+        let duos = workshop
+            .duos
+            .iter()
+            .filter_map(|d| {
+                let doc = doc_of(d.doc, DocKind::Duo { duo: d.id })?;
+                Some((d.id, duo_schema::view(doc)))
+            })
+            .collect();
+        let voices = workshop
+            .roster
+            .iter()
+            .filter_map(|r| {
+                let doc = doc_of(r.voice, DocKind::Voice { owner: r.id })?;
+                Some((r.id, voice_schema::view(doc)))
+            })
+            .collect();
+        let table = doc_of(workshop.table, DocKind::Table)
+            .map(table_schema::view)
+            .unwrap_or_default();
+        let step1 = workshop.step1.unwrap_or_else(|| self.step1_counts());
+        report::Sources {
+            workshop,
+            created_at_ms: 0,
+            duos,
+            table,
+            voices,
+            step1,
+        }
+    }
+
+    /// Step 1 as anonymous counts over every reflection held now.
+    fn step1_counts(&self) -> Step1Counts {
+        let mut s = Step1Counts::default();
+        for (id, kind) in self.hub.documents() {
+            let (DocKind::Reflection { .. }, Some(doc)) = (kind, self.hub.document(&id)) else {
+                continue;
+            };
+            let notes = reflection::notes(doc);
+            s.people += u32::from(!notes.is_empty());
+            for note in &notes {
+                s.count_note(&note.ring, &note.mark);
+            }
+        }
+        s
+    }
+
+    fn share_report(
+        &mut self,
+        by: Principal,
+        shared: bool,
+        fx: &mut Effects,
+    ) -> Result<(), CommandError> {
+        if !access(&by, &DocKind::Workshop, self.hub.context()).can_write() {
+            return Err(CommandError::Forbidden(
+                "only the facilitator who locked the console can steer now".into(),
+            ));
+        }
+        let doc = self.hub.workshop_document();
+        let (_, more) = self
+            .hub
+            .change(doc, |tx| workshop_schema::set_report_shared(tx, shared))
+            .map_err(|e| CommandError::Failed(e.to_string()))?;
+        fx.merge(more);
+        Ok(())
+    }
+
+    /// Notes when the workshop closes (or reopens), and once it has been closed for the grace
+    /// period purges every reflection: the counts of step 1 are kept in the workshop document,
+    /// the documents leave the hub, and the store deletes them in this turn's write.
+    fn retention(&mut self, now: i64, fx: &mut Effects, batch: &mut WriteBatch) {
+        let closed = self.hub.step() == Step::Closed;
+        match (closed, self.closed_at) {
+            (true, None) => self.closed_at = Some(now),
+            (false, Some(_)) => self.closed_at = None,
+            _ => return self.purge_if_due(now, fx, batch),
+        }
+        batch.activity.push((
+            self.id,
+            Activity {
+                active_at: self.last_activity,
+                closed_at: self.closed_at,
+            },
+        ));
+        self.purge_if_due(now, fx, batch);
+    }
+
+    fn purge_if_due(&mut self, now: i64, fx: &mut Effects, batch: &mut WriteBatch) {
+        let Some(closed_at) = self.closed_at else {
+            return;
+        };
+        if now < closed_at.saturating_add(self.purge_grace_ms) {
+            return;
+        }
+        let reflections: Vec<DocumentId> = self
+            .hub
+            .documents()
+            .filter(|(_, k)| matches!(k, DocKind::Reflection { .. }))
+            .map(|(id, _)| id)
+            .collect();
+        if reflections.is_empty() {
+            return;
+        }
+        let mut counts = self.step1_counts();
+        let ws_doc = self.hub.workshop_document();
+        if let Some(before) = self
+            .hub
+            .document(&ws_doc)
+            .and_then(|d| workshop_schema::view(d).step1)
+        {
+            // Reopened and closed again: add to what the first purge kept.
+            counts = counts.plus(&before);
+        }
+        match self
+            .hub
+            .change(ws_doc, |tx| workshop_schema::set_step1(tx, &counts))
+        {
+            Ok((_, more)) => fx.merge(more),
+            Err(e) => {
+                // Better to keep the notes a while longer than to lose the counts: try next turn.
+                tracing::error!(error = %e, "could not keep step 1's counts; purge postponed");
+                return;
+            }
+        }
+        for id in &reflections {
+            fx.merge(self.hub.remove_document(id));
+            self.appended.remove(id);
+        }
+        tracing::info!(
+            documents = reflections.len(),
+            "reflections purged after closing"
+        );
+        batch.purge.extend(reflections);
     }
 
     fn update_participant(

@@ -15,6 +15,7 @@
 //! - [`limits`]: frame and inflation limits, and the decompression-bomb guard.
 //! - [`presence`]: who is online, as ephemeral data. [`progress`]: step-1 counts for facilitators.
 //! - [`plenary`]: step 3's cards, labels, energy and round; [`drag`]: cards being dragged.
+//! - [`report`]: the workshop report as data, Markdown, CSV and an SVG of the flip chart.
 //! - [`engine`]: the sync engine, server side ([`engine::hub`]) and client side ([`engine::client`]).
 
 pub mod access;
@@ -29,6 +30,7 @@ pub mod plenary;
 pub mod presence;
 pub mod progress;
 pub mod protocol;
+pub mod report;
 pub mod schema;
 pub mod step;
 pub mod timer;

@@ -58,18 +58,36 @@ impl TestServer {
         s
     }
 
+    /// A server with a fresh temporary data folder, no frontend, and a config adjusted by `f`
+    /// (e.g. a tiny retention threshold).
+    pub async fn start_with(f: impl FnOnce(&mut kring_server::Config)) -> Self {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let dir = temp.path().to_path_buf();
+        let mut s = Self::start_configured(&dir, Path::new("/nonexistent"), f).await;
+        s._temp = Some(temp);
+        s
+    }
+
     /// A server on an existing data folder, serving the frontend from `frontend_dir`.
     pub async fn start_in(data_dir: &Path, frontend_dir: &Path) -> Self {
+        Self::start_configured(data_dir, frontend_dir, |_| {}).await
+    }
+
+    async fn start_configured(
+        data_dir: &Path,
+        frontend_dir: &Path,
+        f: impl FnOnce(&mut kring_server::Config),
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
-        let config = kring_server::Config {
-            data_dir: data_dir.to_path_buf(),
-            frontend_dir: frontend_dir.to_path_buf(),
+        let mut config = kring_server::Config {
             idle_unload: Duration::from_secs(30),
+            ..kring_server::Config::new(data_dir.to_path_buf(), frontend_dir.to_path_buf())
         };
+        f(&mut config);
         let task = tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
@@ -93,6 +111,18 @@ impl TestServer {
 
     pub fn ws(&self) -> String {
         format!("ws://{}", self.addr)
+    }
+
+    /// The bytes of the SQLite database and of its write-ahead log as they are on disk now
+    /// (empty when a file does not exist), for checks that deleted data is really gone.
+    pub fn database_files(&self) -> Vec<(String, Vec<u8>)> {
+        ["kring.sqlite3", "kring.sqlite3-wal"]
+            .iter()
+            .map(|name| {
+                let bytes = std::fs::read(self.data_dir.join(name)).unwrap_or_default();
+                ((*name).to_owned(), bytes)
+            })
+            .collect()
     }
 
     /// Shuts down gracefully and waits for it.
@@ -347,6 +377,24 @@ impl SyncClient {
 
 fn uuid_like() -> String {
     DocumentId::random().to_string()
+}
+
+/// Whether `needle` occurs in `haystack`, byte for byte.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A GET with a bearer token; answers the status, the headers and the body as text.
+pub async fn get_text(url: String, token: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let r = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request reaches the test server");
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.text().await.unwrap_or_default())
 }
 
 /// One JSON API call with an optional bearer token and a raw body (so tests can send bad JSON);

@@ -72,7 +72,7 @@ fn build_frontend() -> Result<PathBuf> {
         .generate(&out)
         .map_err(|e| format!("wasm-bindgen: {e}"))?;
     wasm_opt(&out.join("kring_bg.wasm"))?;
-    for file in ["style.css", "sw.js", "boot.js"] {
+    for file in ["style.css", "report.css", "sw.js", "boot.js"] {
         std::fs::copy(root.join("frontend/static").join(file), out.join(file))
             .map_err(|e| format!("{file}: {e}"))?;
     }
@@ -161,6 +161,7 @@ const INDEX_HTML: &str = r#"<!doctype html>
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Kring</title>
   <link rel="stylesheet" href="/style.css">
+  <link rel="stylesheet" href="/report.css">
   <link rel="preload" href="/kring_bg.wasm" as="fetch" type="application/wasm" crossorigin>
 </head>
 <body>

@@ -122,6 +122,36 @@ impl Hub {
         );
     }
 
+    /// Forgets a document and every peer's sync state for it (retention purges reflections).
+    /// Every peer syncing it hears `doc-unavailable` now (so a browser can drop its copy), and
+    /// any peer that asks for it later hears the same. The workshop document stays.
+    pub fn remove_document(&mut self, id: &DocumentId) -> Effects {
+        if *id == self.workshop_doc {
+            return Effects::default();
+        }
+        let Some(d) = self.docs.remove(id) else {
+            return Effects::default();
+        };
+        Effects {
+            send: d
+                .subscribers
+                .into_keys()
+                .filter(|p| self.peers.contains_key(p))
+                .map(|peer| {
+                    (
+                        peer.clone(),
+                        Message::DocUnavailable {
+                            sender_id: self.id.clone(),
+                            target_id: peer,
+                            document_id: *id,
+                        },
+                    )
+                })
+                .collect(),
+            ..Effects::default()
+        }
+    }
+
     pub fn document(&self, id: &DocumentId) -> Option<&Automerge> {
         self.docs.get(id).map(|d| &d.doc)
     }

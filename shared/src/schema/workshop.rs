@@ -14,10 +14,14 @@
 //!   duos: { <duo id>: { members: [participant id], doc?: <room document> } },
 //!   table?: <document id>,                                    // the plenary table; server writes
 //!   round?: { order: [duo id], at: int, running: bool },      // step 3's round of insights
+//!   report_shared?: bool,                                     // participants may fetch the report
+//!   step1?: { people, individual, collegial, collective, green, red, <ring>_green, <ring>_red },
+//!                                                             // server writes on purge
 //!   roster: { <participant id>: { name, organisation, joined_at,
 //!                                 reflection?: <doc>, voice?: <doc> } } }
 //! ```
-//! Facilitators write it; the server writes roster entries and the timer.
+//! Facilitators write it; the server writes roster entries, the timer and `step1` (the anonymous
+//! counts of step 1, kept when the reflection documents are purged after closing).
 
 use std::collections::BTreeMap;
 
@@ -219,6 +223,138 @@ pub struct WorkshopView {
     pub round: Round,
     /// Sorted by join time, then id.
     pub roster: Vec<RosterEntry>,
+    /// Participants may fetch the workshop report.
+    pub report_shared: bool,
+    /// Step 1's anonymous counts, once the server has kept them (at the purge of reflections).
+    pub step1: Option<Step1Counts>,
+}
+
+/// Step 1 as anonymous aggregates: how many people wrote notes, how many notes sit in each ring
+/// and how many are marked green or red. Never the notes themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Step1Counts {
+    /// Participants with at least one note.
+    pub people: u32,
+    pub individual: u32,
+    pub collegial: u32,
+    pub collective: u32,
+    pub green: u32,
+    pub red: u32,
+    /// Green and red marks per ring.
+    #[serde(default)]
+    pub individual_green: u32,
+    #[serde(default)]
+    pub individual_red: u32,
+    #[serde(default)]
+    pub collegial_green: u32,
+    #[serde(default)]
+    pub collegial_red: u32,
+    #[serde(default)]
+    pub collective_green: u32,
+    #[serde(default)]
+    pub collective_red: u32,
+}
+
+impl Step1Counts {
+    /// The keys of `step1`, in the order of the fields.
+    pub const KEYS: [&'static str; 12] = [
+        "people",
+        "individual",
+        "collegial",
+        "collective",
+        "green",
+        "red",
+        "individual_green",
+        "individual_red",
+        "collegial_green",
+        "collegial_red",
+        "collective_green",
+        "collective_red",
+    ];
+
+    pub fn values(&self) -> [u32; 12] {
+        [
+            self.people,
+            self.individual,
+            self.collegial,
+            self.collective,
+            self.green,
+            self.red,
+            self.individual_green,
+            self.individual_red,
+            self.collegial_green,
+            self.collegial_red,
+            self.collective_green,
+            self.collective_red,
+        ]
+    }
+
+    /// The counts from values in the order of [`Self::KEYS`].
+    pub fn from_values(v: [u32; 12]) -> Self {
+        Step1Counts {
+            people: v[0],
+            individual: v[1],
+            collegial: v[2],
+            collective: v[3],
+            green: v[4],
+            red: v[5],
+            individual_green: v[6],
+            individual_red: v[7],
+            collegial_green: v[8],
+            collegial_red: v[9],
+            collective_green: v[10],
+            collective_red: v[11],
+        }
+    }
+
+    /// Both sets of counts added up.
+    pub fn plus(&self, other: &Step1Counts) -> Step1Counts {
+        let (a, b) = (self.values(), other.values());
+        Step1Counts::from_values(std::array::from_fn(|i| a[i] + b[i]))
+    }
+
+    /// Notes in a ring, and how many of them are marked green and red.
+    pub fn ring(&self, level: LevelId) -> (u32, u32, u32) {
+        match level {
+            LevelId::Individual => (self.individual, self.individual_green, self.individual_red),
+            LevelId::Collegial => (self.collegial, self.collegial_green, self.collegial_red),
+            LevelId::Collective => (self.collective, self.collective_green, self.collective_red),
+        }
+    }
+
+    /// Adds one note in `ring` ("individual", …) with `mark` ("green", "red", "none").
+    pub fn count_note(&mut self, ring: &str, mark: &str) {
+        let (n, g, r) = match ring {
+            "individual" => (
+                &mut self.individual,
+                &mut self.individual_green,
+                &mut self.individual_red,
+            ),
+            "collegial" => (
+                &mut self.collegial,
+                &mut self.collegial_green,
+                &mut self.collegial_red,
+            ),
+            "collective" => (
+                &mut self.collective,
+                &mut self.collective_green,
+                &mut self.collective_red,
+            ),
+            _ => return,
+        };
+        *n += 1;
+        match mark {
+            "green" => {
+                *g += 1;
+                self.green += 1;
+            }
+            "red" => {
+                *r += 1;
+                self.red += 1;
+            }
+            _ => {}
+        }
+    }
 }
 
 impl WorkshopView {
@@ -390,6 +526,15 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
         table: read_doc_id(&root, "table"),
         round: read_round(&root),
         roster,
+        report_shared: root
+            .boolean("report_shared")
+            .ok()
+            .flatten()
+            .unwrap_or(false),
+        step1: root.map("step1").ok().flatten().map(|m| {
+            let n = |k: &str| m.number(k).ok().flatten().unwrap_or(0.0).max(0.0) as u32;
+            Step1Counts::from_values(Step1Counts::KEYS.map(n))
+        }),
     }
 }
 
@@ -603,7 +748,16 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
         "table",
         "round",
         "roster",
+        "report_shared",
+        "step1",
     ])?;
+    root.boolean("report_shared")?;
+    if let Some(m) = root.map("step1")? {
+        m.only_keys(&Step1Counts::KEYS)?;
+        for k in Step1Counts::KEYS {
+            m.number_in(k, 0.0, 1e9)?;
+        }
+    }
     for key in ["table"] {
         if let Some(doc) = root.string(key, 64)?
             && DocumentId::from_url(&doc).is_err()
@@ -767,6 +921,26 @@ pub fn set_round(
     }
     tx.put(&r, "at", ScalarValue::Int(round.at as i64))?;
     tx.put(&r, "running", round.running)
+}
+
+/// Lets participants fetch the workshop report, or stops it.
+pub fn set_report_shared(
+    tx: &mut impl Transactable,
+    shared: bool,
+) -> Result<(), automerge::AutomergeError> {
+    tx.put(automerge::ROOT, "report_shared", shared)
+}
+
+/// Keeps step 1's anonymous counts (the server does, before it purges the reflections).
+pub fn set_step1(
+    tx: &mut impl Transactable,
+    counts: &Step1Counts,
+) -> Result<(), automerge::AutomergeError> {
+    let m = tx.put_object(automerge::ROOT, "step1", ObjType::Map)?;
+    for (k, v) in Step1Counts::KEYS.iter().zip(counts.values()) {
+        tx.put(&m, *k, ScalarValue::Int(i64::from(v)))?;
+    }
+    Ok(())
 }
 
 /// Sets how many energy dots each person places in step 3.
@@ -991,6 +1165,31 @@ mod tests {
         assert!(!v.plan.extra_marks);
         assert_eq!(v.broadcast.unwrap().text, "Nog twee minuten");
         assert_eq!(v.lock, Some(f));
+    }
+
+    #[test]
+    fn the_report_flag_and_step1_counts_fit_and_read_back() {
+        let counts = Step1Counts {
+            people: 2,
+            individual: 3,
+            collegial: 1,
+            collective: 0,
+            green: 1,
+            red: 2,
+            collegial_red: 2,
+            ..Step1Counts::default()
+        };
+        let doc = edited(|tx| {
+            set_report_shared(tx, true).unwrap();
+            set_step1(tx, &counts).unwrap();
+        });
+        validate(&doc).unwrap();
+        let v = view(&doc);
+        assert!(v.report_shared);
+        assert_eq!(v.step1, Some(counts));
+        assert!(!view(&fresh()).report_shared);
+        let bad = edited(|tx| tx.put(automerge::ROOT, "report_shared", "yes").unwrap());
+        assert_eq!(validate(&bad).unwrap_err().path, "/report_shared");
     }
 
     /// Each case breaks the schema in one way; the error names the path.
