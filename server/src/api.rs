@@ -4,7 +4,7 @@
 use automerge::Automerge;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use kring_shared::access::{DocKind, Role};
@@ -14,6 +14,8 @@ use kring_shared::timer::TimerAction;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
+
+use std::net::SocketAddr;
 
 use crate::AppState;
 use crate::auth;
@@ -77,8 +79,17 @@ struct CreatedWorkshop {
 /// `POST /api/workshops`
 pub async fn create_workshop(
     State(app): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
+    if !app.guard.create_workshop(addr.ip()) {
+        app.metrics.refusals.inc();
+        tracing::warn!(addr = %addr.ip(), "workshop creation refused: rate limit");
+        return Err(ApiError::TooManyRequests(format!(
+            "this address created more than {} workshops in the last hour; try again later",
+            app.guard.limits.workshops_per_hour
+        )));
+    }
     let req: CreateWorkshop = json_body(&body)?;
     let title = text_field(&req.title, "title", workshop_schema::MAX_TITLE, true)?;
     if !workshop_schema::LANGUAGES.contains(&req.language.as_str()) {
@@ -168,9 +179,18 @@ struct Joined {
 /// `POST /api/workshops/{join_code}/participants`
 pub async fn join(
     State(app): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
+    if !app.guard.join(addr.ip()) {
+        app.metrics.refusals.inc();
+        tracing::warn!(addr = %addr.ip(), "join refused: rate limit");
+        return Err(ApiError::TooManyRequests(format!(
+            "more than {} joins from this address in the last minute; try again in a minute",
+            app.guard.limits.joins_per_minute
+        )));
+    }
     let req: JoinRequest = json_body(&body)?;
     let name = text_field(&req.name, "name", workshop_schema::MAX_NAME, true)?;
     let organisation = text_field(

@@ -7,11 +7,13 @@
 //! - [`workshop`]: the task that owns one workshop's documents (drives `kring_shared::engine::hub`).
 //! - [`registry`]: finds or loads workshop tasks.
 //! - [`store`]: the `Store` trait and its SQLite implementation (group commit, snapshots).
+//! - [`abuse`]: per-address and per-connection limits (rates, counts, slow consumers).
 //! - [`auth`]: tokens and join codes. [`metrics`]: Prometheus counters. [`error`]: HTTP errors.
 //!
 //! Architecture Invariant: the server never decides access or validity itself; it asks
 //! `kring_shared` (access rules, schemas, sync engine) and only does the IO around it.
 
+pub mod abuse;
 pub mod api;
 pub mod auth;
 pub mod error;
@@ -49,6 +51,8 @@ pub struct Config {
     pub frontend_dir: PathBuf,
     /// How long a workshop without connections stays in memory.
     pub idle_unload: Duration,
+    /// Abuse limits (rates and counts per address and per connection).
+    pub limits: abuse::Limits,
 }
 
 /// Shared state of the HTTP handlers.
@@ -58,6 +62,7 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub metrics: Arc<Metrics>,
     pub shutdown: CancellationToken,
+    pub guard: Arc<abuse::Guard>,
 }
 
 /// What every response says about how a browser may use it. The policy allows the app's own
@@ -139,6 +144,7 @@ pub async fn run(
         registry,
         metrics,
         shutdown: cancel.clone(),
+        guard: Arc::new(abuse::Guard::new(config.limits.clone())),
     };
     let router = app(state, &config.frontend_dir);
     let stop = cancel.clone();

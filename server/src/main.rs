@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use kring_server::abuse::Limits;
 
 /// Kring: a realtime workshop board for the three levels of responsibility.
 #[derive(Parser, Debug)]
@@ -21,6 +22,30 @@ struct Args {
     /// Seconds a workshop without connections stays in memory.
     #[arg(long, env = "KRING_IDLE_UNLOAD_SECS", default_value_t = 300)]
     idle_unload_secs: u64,
+    /// Protocol messages one WebSocket connection may send per second, sustained.
+    #[arg(long, env = "KRING_MESSAGES_PER_SEC", default_value_t = Limits::default().messages_per_sec)]
+    messages_per_sec: u32,
+    /// Messages one connection may send in a burst above that rate.
+    #[arg(long, env = "KRING_MESSAGE_BURST", default_value_t = Limits::default().message_burst)]
+    message_burst: u32,
+    /// Open WebSocket connections per client address (behind a proxy: the proxy's address).
+    #[arg(long, env = "KRING_CONNECTIONS_PER_ADDR", default_value_t = Limits::default().connections_per_addr)]
+    connections_per_addr: usize,
+    /// Joins per client address per minute.
+    #[arg(long, env = "KRING_JOINS_PER_MINUTE", default_value_t = Limits::default().joins_per_minute)]
+    joins_per_minute: u32,
+    /// Workshops created per client address per hour.
+    #[arg(long, env = "KRING_WORKSHOPS_PER_HOUR", default_value_t = Limits::default().workshops_per_hour)]
+    workshops_per_hour: u32,
+    /// Distinct documents one connection may ask for.
+    #[arg(long, env = "KRING_DOCUMENTS_PER_CONNECTION", default_value_t = Limits::default().documents_per_connection)]
+    documents_per_connection: usize,
+    /// Frames queued for one connection before it counts as too slow and is disconnected.
+    #[arg(long, env = "KRING_OUTBOX_FRAMES", default_value_t = Limits::default().outbox_frames)]
+    outbox_frames: usize,
+    /// Seconds one WebSocket write may take before a client that does not read is cut off.
+    #[arg(long, env = "KRING_SEND_TIMEOUT_SECS", default_value_t = Limits::default().send_timeout.as_secs())]
+    send_timeout_secs: u64,
 }
 
 #[tokio::main]
@@ -43,6 +68,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         data_dir: args.data,
         frontend_dir: args.frontend,
         idle_unload: Duration::from_secs(args.idle_unload_secs),
+        limits: Limits {
+            messages_per_sec: args.messages_per_sec,
+            message_burst: args.message_burst,
+            connections_per_addr: args.connections_per_addr,
+            joins_per_minute: args.joins_per_minute,
+            workshops_per_hour: args.workshops_per_hour,
+            documents_per_connection: args.documents_per_connection,
+            outbox_frames: args.outbox_frames,
+            send_timeout: Duration::from_secs(args.send_timeout_secs),
+        },
     };
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();

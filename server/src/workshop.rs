@@ -30,9 +30,6 @@ use crate::store::{DocumentRow, Store, StoreError, TokenRow, WriteBatch};
 
 /// Commands queued for one workshop task. Bounded: a flood of messages makes senders wait.
 pub const COMMAND_QUEUE: usize = 1024;
-/// Frames queued for one connection. A peer that falls this far behind is disconnected: it would
-/// otherwise make the server hold an unbounded backlog for it.
-pub const OUTBOX: usize = 512;
 /// Appended chunks after which a document is compacted into one snapshot.
 const COMPACT_AFTER: usize = 256;
 
