@@ -44,6 +44,9 @@ pub enum Outgoing {
 pub enum Command {
     Connect {
         peer: PeerId,
+        /// Unique per WebSocket connection, so that a late `Disconnect` of a replaced
+        /// connection cannot remove the connection that replaced it (same peer id).
+        conn: u64,
         principal: Principal,
         outbox: mpsc::Sender<Outgoing>,
         reply: oneshot::Sender<Result<(), String>>,
@@ -54,6 +57,7 @@ pub enum Command {
     },
     Disconnect {
         peer: PeerId,
+        conn: u64,
     },
     AddParticipant {
         name: String,
@@ -105,6 +109,7 @@ pub struct WorkshopHandle {
 }
 
 struct Connection {
+    conn: u64,
     outbox: mpsc::Sender<Outgoing>,
     principal: Principal,
 }
@@ -116,6 +121,9 @@ struct WorkshopTask {
     metrics: Arc<Metrics>,
     connections: HashMap<PeerId, Connection>,
     appended: HashMap<DocumentId, usize>,
+    /// Someone connected or left this turn: send presence once at the end of the turn, not once
+    /// per connection (a reconnect storm of n peers would otherwise send n² messages).
+    presence_dirty: bool,
 }
 
 /// The peer id the server uses towards the peers of one workshop.
@@ -170,6 +178,7 @@ pub async fn start(
         metrics: ctx.metrics,
         connections: HashMap::new(),
         appended: HashMap::new(),
+        presence_dirty: false,
     };
     let span = tracing::info_span!("workshop", workshop = %id);
     let (idle, shutdown) = (ctx.idle, ctx.shutdown);
@@ -226,6 +235,10 @@ impl WorkshopTask {
                     Err(_) => break,
                 }
             }
+            if std::mem::take(&mut self.presence_dirty) {
+                let presence = self.presence();
+                fx.merge(presence);
+            }
             self.open_duo_rooms(&mut fx, &mut batch);
             self.log_refusals(&fx);
             if fx.persist.iter().any(|(d, _)| self.is_reflection(d)) {
@@ -264,6 +277,7 @@ impl WorkshopTask {
         match cmd {
             Command::Connect {
                 peer,
+                conn,
                 principal,
                 outbox,
                 reply,
@@ -275,17 +289,21 @@ impl WorkshopTask {
                     _ => Ok(()),
                 };
                 if result.is_ok() {
-                    if let Some(old) = self
-                        .connections
-                        .insert(peer.clone(), Connection { outbox, principal })
-                    {
+                    if let Some(old) = self.connections.insert(
+                        peer.clone(),
+                        Connection {
+                            conn,
+                            outbox,
+                            principal,
+                        },
+                    ) {
                         let _ = old
                             .outbox
                             .try_send(Outgoing::Close("replaced by a newer connection".into()));
                     }
                     self.hub.connect(peer.clone(), principal);
                     tracing::info!(%peer, role = ?principal.role, "peer connected");
-                    fx.merge(self.presence());
+                    self.presence_dirty = true;
                     if principal.role == Role::Facilitator {
                         fx.merge(self.progress());
                     }
@@ -300,11 +318,13 @@ impl WorkshopTask {
                     fx.merge(self.hub.receive(&peer, message));
                 }
             }
-            Command::Disconnect { peer } => {
-                if self.connections.remove(&peer).is_some() {
+            Command::Disconnect { peer, conn } => {
+                // Only the connection that ends: a newer one with the same peer id stays.
+                if self.connections.get(&peer).is_some_and(|c| c.conn == conn) {
+                    self.connections.remove(&peer);
                     self.hub.disconnect(&peer);
                     tracing::info!(%peer, "peer disconnected");
-                    fx.merge(self.presence());
+                    self.presence_dirty = true;
                 }
             }
             Command::View { reply } => {
@@ -603,6 +623,7 @@ impl WorkshopTask {
                 drop(conn);
             }
             self.hub.disconnect(&peer);
+            self.presence_dirty = true;
         }
     }
 }

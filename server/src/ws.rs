@@ -7,6 +7,7 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
@@ -124,11 +125,13 @@ fn decode_frame(frame: WsMessage) -> Result<Option<Message>, (u16, String)> {
 async fn connection(app: AppState, who: TokenRow, mut socket: WebSocket, _slot: ConnectionSlot) {
     app.metrics.connections.inc();
     let server = server_peer_id(who.workshop_id);
-    if let Some((peer, outbox)) = handshake(&app, &who, &server, &mut socket).await {
+    static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+    let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    if let Some((peer, outbox)) = handshake(&app, &who, &server, conn, &mut socket).await {
         serve(&app, &who, &server, &peer, outbox, &mut socket).await;
         // Tell the workshop; if it is gone there is nothing to tell.
         if let Ok(h) = app.registry.get(who.workshop_id).await {
-            let _ = h.commands.send(Command::Disconnect { peer }).await;
+            let _ = h.commands.send(Command::Disconnect { peer, conn }).await;
         }
     }
     app.metrics.connections.dec();
@@ -139,6 +142,7 @@ async fn handshake(
     app: &AppState,
     who: &TokenRow,
     server: &PeerId,
+    conn: u64,
     socket: &mut WebSocket,
 ) -> Option<(PeerId, mpsc::Receiver<Outgoing>)> {
     let first = match tokio::time::timeout(JOIN_TIMEOUT, socket.recv()).await {
@@ -183,6 +187,7 @@ async fn handshake(
     let principal = who.principal();
     let connect = Command::Connect {
         peer: sender_id.clone(),
+        conn,
         principal,
         outbox: outbox_tx,
         reply,
