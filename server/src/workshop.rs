@@ -30,6 +30,9 @@ use crate::store::{DocumentRow, Store, StoreError, TokenRow, WriteBatch};
 
 /// Commands queued for one workshop task. Bounded: a flood of messages makes senders wait.
 pub const COMMAND_QUEUE: usize = 1024;
+/// Presence goes out at most this often: when n peers come and go, each peer gets a few
+/// presence messages per second instead of one per arrival.
+const PRESENCE_EVERY: Duration = Duration::from_millis(250);
 /// Appended chunks after which a document is compacted into one snapshot.
 const COMPACT_AFTER: usize = 256;
 
@@ -121,9 +124,21 @@ struct WorkshopTask {
     metrics: Arc<Metrics>,
     connections: HashMap<PeerId, Connection>,
     appended: HashMap<DocumentId, usize>,
-    /// Someone connected or left this turn: send presence once at the end of the turn, not once
-    /// per connection (a reconnect storm of n peers would otherwise send n² messages).
+    /// Someone connected or left: presence is owed. It is sent at the end of a turn, at most
+    /// every PRESENCE_EVERY (a reconnect storm of n peers would otherwise send n² messages).
     presence_dirty: bool,
+    /// When presence was last sent.
+    presence_sent: Option<tokio::time::Instant>,
+    /// Note counts per reflection document, so a turn recounts only what changed.
+    counts: HashMap<DocumentId, Counts>,
+}
+
+/// Sleeps until `at`, or forever when there is nothing to wait for.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The peer id the server uses towards the peers of one workshop.
@@ -179,6 +194,8 @@ pub async fn start(
         connections: HashMap::new(),
         appended: HashMap::new(),
         presence_dirty: false,
+        presence_sent: None,
+        counts: HashMap::new(),
     };
     let span = tracing::info_span!("workshop", workshop = %id);
     let (idle, shutdown) = (ctx.idle, ctx.shutdown);
@@ -207,19 +224,26 @@ impl WorkshopTask {
             } else {
                 Duration::MAX
             };
+            // Presence that is due later (see PRESENCE_EVERY) wakes the loop by itself.
+            let presence_at = self
+                .presence_dirty
+                .then(|| self.presence_sent.map(|t| t + PRESENCE_EVERY))
+                .flatten();
             let next = tokio::select! {
                 // Every finished turn is already durable, so stopping here loses nothing.
                 _ = shutdown.cancelled() => break,
-                next = tokio::time::timeout(idle_for, rx.recv()) => next,
+                next = tokio::time::timeout(idle_for, rx.recv()) => Some(next),
+                _ = sleep_until_some(presence_at) => None,
             };
             let first = match next {
-                Ok(Some(c)) => c,
-                Ok(None) => break,
-                Err(_) => {
+                None => None,
+                Some(Ok(Some(c))) => Some(c),
+                Some(Ok(None)) => break,
+                Some(Err(_)) => {
                     // Idle: close the channel, then serve what raced in before unloading.
                     rx.close();
                     match rx.recv().await {
-                        Some(c) => c,
+                        Some(c) => Some(c),
                         None => break,
                     }
                 }
@@ -227,7 +251,9 @@ impl WorkshopTask {
             let mut fx = Effects::default();
             let mut batch = WriteBatch::default();
             let mut replies: Vec<Box<dyn FnOnce() + Send>> = Vec::new();
-            self.handle(first, &mut fx, &mut batch, &mut replies);
+            if let Some(first) = first {
+                self.handle(first, &mut fx, &mut batch, &mut replies);
+            }
             // Take whatever else is already queued: one store write for all of it.
             for _ in 0..256 {
                 match rx.try_recv() {
@@ -235,13 +261,25 @@ impl WorkshopTask {
                     Err(_) => break,
                 }
             }
-            if std::mem::take(&mut self.presence_dirty) {
+            let now = tokio::time::Instant::now();
+            if self.presence_dirty && self.presence_sent.is_none_or(|t| now >= t + PRESENCE_EVERY) {
+                self.presence_dirty = false;
+                self.presence_sent = Some(now);
                 let presence = self.presence();
                 fx.merge(presence);
             }
             self.open_duo_rooms(&mut fx, &mut batch);
             self.log_refusals(&fx);
-            if fx.persist.iter().any(|(d, _)| self.is_reflection(d)) {
+            let changed: Vec<DocumentId> = fx
+                .persist
+                .iter()
+                .map(|(d, _)| *d)
+                .filter(|d| self.is_reflection(d))
+                .collect();
+            if !changed.is_empty() {
+                for d in &changed {
+                    self.counts.remove(d);
+                }
                 let progress = self.progress();
                 fx.merge(progress);
             }
@@ -547,8 +585,13 @@ impl WorkshopTask {
             })
             .collect();
         for (id, owner) in reflections {
-            if let Some(doc) = self.hub.document(&id) {
-                p.0.insert(owner, Counts::of(doc));
+            // Counted again only when the document changed (its entry was removed then).
+            if let Some(c) = self.counts.get(&id) {
+                p.0.insert(owner, *c);
+            } else if let Some(doc) = self.hub.document(&id) {
+                let c = Counts::of(doc);
+                self.counts.insert(id, c);
+                p.0.insert(owner, c);
             }
         }
         let doc = self.hub.workshop_document();

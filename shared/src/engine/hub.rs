@@ -256,6 +256,7 @@ impl Hub {
             return self.unavailable(from, doc_id);
         };
         let mut state = d.subscribers.remove(from).unwrap_or_default();
+        let before = d.doc.get_heads();
         if carries_changes {
             // Apply to a copy first: a change that breaks the schema must touch nothing.
             let mut trial = d.doc.clone();
@@ -286,8 +287,27 @@ impl Hub {
                 format!("sync message for {doc_id} could not be applied: {e}"),
             );
         }
+        let changed = d.doc.get_heads() != before;
         d.subscribers.insert(from.clone(), state);
-        self.after_change(doc_id)
+        if changed {
+            self.after_change(doc_id)
+        } else {
+            // Nothing new for anyone else: answer the sender only. (Answering every subscriber
+            // made each of n reconnecting peers cost n sync computations.)
+            self.sync_one(doc_id, from)
+        }
+    }
+
+    /// The next sync message of one document for one subscriber, if it has something to say.
+    fn sync_one(&mut self, doc_id: DocumentId, peer: &PeerId) -> Effects {
+        let mut fx = Effects::default();
+        if let Some(d) = self.docs.get_mut(&doc_id)
+            && let Some(state) = d.subscribers.get_mut(peer)
+            && let Some(msg) = next_sync_message(&d.doc, state, &self.id, peer, doc_id, false)
+        {
+            fx.send.push((peer.clone(), msg));
+        }
+        fx
     }
 
     /// Persists new changes of a document (if any) and generates sync messages for every
