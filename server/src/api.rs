@@ -329,13 +329,26 @@ async fn ask<T>(
 /// language and the organisations already present (offered as suggestions).
 pub async fn workshop_info(
     State(app): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let workshop = app
+    let found = app
         .store
         .workshop_by_code(auth::normalise_join_code(&code))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no workshop with join code `{code}`")))?;
+        .await?;
+    // A miss costs a join from the address's budget, so join codes cannot be enumerated here.
+    let Some(workshop) = found else {
+        if !app.guard.join(addr.ip()) {
+            app.metrics.refusals.inc();
+            tracing::warn!(addr = %addr.ip(), "join code lookup refused: rate limit");
+            return Err(ApiError::TooManyRequests(
+                "too many unknown join codes from this address; try again in a minute".into(),
+            ));
+        }
+        return Err(ApiError::NotFound(format!(
+            "no workshop with join code `{code}`"
+        )));
+    };
     let view = ask(&app, workshop.id, |reply| Command::View { reply }).await?;
     Ok(Json(serde_json::json!({
         "title": view.title,

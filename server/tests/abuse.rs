@@ -144,6 +144,16 @@ async fn per_address_limits_answer_429_and_other_addresses_are_served() {
         refused["error"].as_str().unwrap().contains("joins"),
         "{refused}"
     );
+    // Guessing join codes draws on the same budget.
+    let (status, body) = request_from(
+        Some(ip(ABUSER)),
+        Method::GET,
+        format!("{}/api/workshops/ZZZZZZ", server.http()),
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(status, 429, "{body}");
     let (status, body) = join_from(&server, BYSTANDER, &code).await;
     assert_eq!(status, 201, "{body}");
     let bystander_token = body["token"].as_str().unwrap().to_owned();
