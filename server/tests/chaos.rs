@@ -48,7 +48,7 @@ fn seed() -> u64 {
 
 fn start(data: &Path) -> ServerProcess {
     ServerProcess::start(
-        Path::new(env!("CARGO_BIN_EXE_kring-server")),
+        &kring_testkit::server_binary(env!("CARGO_BIN_EXE_kring-server")),
         data,
         &[],
         None,

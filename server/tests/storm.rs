@@ -6,7 +6,6 @@
 //! `KRING_STORM_CLIENTS` sets the size (default 50 for CI; the closing note reports 500). The
 //! reconnect times (p50, p99, max) are printed, never asserted.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -46,7 +45,7 @@ async fn a_reconnect_storm_converges() {
     let data = tempfile::tempdir().unwrap();
     // One test process is every client, so the per-address limits are lifted here.
     let server = ServerProcess::start(
-        Path::new(env!("CARGO_BIN_EXE_kring-server")),
+        &kring_testkit::server_binary(env!("CARGO_BIN_EXE_kring-server")),
         data.path(),
         &[
             "--connections-per-addr",
@@ -132,6 +131,20 @@ async fn a_reconnect_storm_converges() {
             (p, c, took)
         }));
     }
+    // The facilitator's console keeps reading through the storm too.
+    let fac_task = {
+        let done = Arc::clone(&done);
+        tokio::spawn(async move {
+            let mut alive = true;
+            while alive && done.load(Ordering::SeqCst) < n {
+                alive = fac
+                    .pump_one(Duration::from_millis(50))
+                    .await
+                    .unwrap_or(false);
+            }
+            (fac, alive)
+        })
+    };
     let mut back = Vec::new();
     for t in tasks {
         back.push(t.await.expect("a client task panicked"));
@@ -139,6 +152,17 @@ async fn a_reconnect_storm_converges() {
     let storm = start.elapsed();
     let mut times: Vec<Duration> = back.iter().map(|(_, _, t)| *t).collect();
     times.sort();
+
+    let (mut fac, alive) = fac_task.await.expect("the facilitator task panicked");
+    if !alive {
+        println!(
+            "the facilitator was disconnected during the storm ({:?})",
+            fac.closed
+        );
+        fac = SyncClient::reconnect(&ws, &w.facilitator_token, fac.repo.clone())
+            .await
+            .unwrap();
+    }
 
     // After the storm, one change reaches everyone, and every offline note is on the server.
     fac.change(w.document, |tx| {

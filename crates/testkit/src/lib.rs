@@ -446,6 +446,15 @@ pub async fn request_from(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// The server binary for [`ServerProcess`]: `KRING_SERVER_BIN` if set (e.g. a release build, to
+/// measure the server rather than a debug build of it), else `built` (pass
+/// `env!("CARGO_BIN_EXE_kring-server")`).
+pub fn server_binary(built: &str) -> PathBuf {
+    std::env::var_os("KRING_SERVER_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(built))
+}
+
 /// The real `kring-server` binary on `127.0.0.1:0`, for tests that kill it with SIGKILL.
 pub struct ServerProcess {
     child: Child,
