@@ -30,9 +30,43 @@ use crate::store::{DocumentRow, Store, StoreError, TokenRow, WriteBatch};
 
 /// Commands queued for one workshop task. Bounded: a flood of messages makes senders wait.
 pub const COMMAND_QUEUE: usize = 1024;
-/// Presence goes out at most this often: when n peers come and go, each peer gets a few
-/// presence messages per second instead of one per arrival.
-const PRESENCE_EVERY: Duration = Duration::from_millis(250);
+/// Presence and progress go out at most this often: when n peers come and go (or write), each
+/// peer gets a few such messages per second instead of one per arrival. Presence lists every
+/// peer, so with many peers it is spaced further (`PRESENCE_PER_PEER` each), keeping its bytes
+/// per second linear in the number of peers.
+const EPHEMERAL_EVERY: Duration = Duration::from_millis(250);
+const PRESENCE_PER_PEER: Duration = Duration::from_millis(5);
+
+/// Something owed to peers that is sent at most once per interval.
+#[derive(Default)]
+struct Throttle {
+    owed: bool,
+    sent: Option<tokio::time::Instant>,
+}
+
+impl Throttle {
+    /// When it is due, if owed.
+    fn due_at(&self, every: Duration) -> Option<tokio::time::Instant> {
+        if !self.owed {
+            return None;
+        }
+        Some(
+            self.sent
+                .map_or_else(tokio::time::Instant::now, |t| t + every),
+        )
+    }
+
+    /// Whether to send it now (and then it counts as sent).
+    fn take(&mut self, now: tokio::time::Instant, every: Duration) -> bool {
+        if self.owed && self.sent.is_none_or(|t| now >= t + every) {
+            self.owed = false;
+            self.sent = Some(now);
+            true
+        } else {
+            false
+        }
+    }
+}
 /// Appended chunks after which a document is compacted into one snapshot.
 const COMPACT_AFTER: usize = 256;
 
@@ -124,11 +158,11 @@ struct WorkshopTask {
     metrics: Arc<Metrics>,
     connections: HashMap<PeerId, Connection>,
     appended: HashMap<DocumentId, usize>,
-    /// Someone connected or left: presence is owed. It is sent at the end of a turn, at most
-    /// every PRESENCE_EVERY (a reconnect storm of n peers would otherwise send n² messages).
-    presence_dirty: bool,
-    /// When presence was last sent.
-    presence_sent: Option<tokio::time::Instant>,
+    /// Someone connected or left: presence is owed (a reconnect storm of n peers would
+    /// otherwise send n² messages).
+    presence: Throttle,
+    /// A reflection changed: step-1 counts are owed to the facilitators.
+    progress: Throttle,
     /// Note counts per reflection document, so a turn recounts only what changed.
     counts: HashMap<DocumentId, Counts>,
 }
@@ -193,8 +227,8 @@ pub async fn start(
         metrics: ctx.metrics,
         connections: HashMap::new(),
         appended: HashMap::new(),
-        presence_dirty: false,
-        presence_sent: None,
+        presence: Throttle::default(),
+        progress: Throttle::default(),
         counts: HashMap::new(),
     };
     let span = tracing::info_span!("workshop", workshop = %id);
@@ -224,11 +258,15 @@ impl WorkshopTask {
             } else {
                 Duration::MAX
             };
-            // Presence that is due later (see PRESENCE_EVERY) wakes the loop by itself.
-            let presence_at = self
-                .presence_dirty
-                .then(|| self.presence_sent.map(|t| t + PRESENCE_EVERY))
-                .flatten();
+            // Presence or progress that is due later wakes the loop by itself.
+            let presence_every = self.presence_every();
+            let presence_at = [
+                self.presence.due_at(presence_every),
+                self.progress.due_at(EPHEMERAL_EVERY),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let next = tokio::select! {
                 // Every finished turn is already durable, so stopping here loses nothing.
                 _ = shutdown.cancelled() => break,
@@ -262,9 +300,7 @@ impl WorkshopTask {
                 }
             }
             let now = tokio::time::Instant::now();
-            if self.presence_dirty && self.presence_sent.is_none_or(|t| now >= t + PRESENCE_EVERY) {
-                self.presence_dirty = false;
-                self.presence_sent = Some(now);
+            if self.presence.take(now, self.presence_every()) {
                 let presence = self.presence();
                 fx.merge(presence);
             }
@@ -276,10 +312,11 @@ impl WorkshopTask {
                 .map(|(d, _)| *d)
                 .filter(|d| self.is_reflection(d))
                 .collect();
-            if !changed.is_empty() {
-                for d in &changed {
-                    self.counts.remove(d);
-                }
+            for d in &changed {
+                self.counts.remove(d);
+                self.progress.owed = true;
+            }
+            if self.progress.take(now, EPHEMERAL_EVERY) {
                 let progress = self.progress();
                 fx.merge(progress);
             }
@@ -341,7 +378,7 @@ impl WorkshopTask {
                     }
                     self.hub.connect(peer.clone(), principal);
                     tracing::info!(%peer, role = ?principal.role, "peer connected");
-                    self.presence_dirty = true;
+                    self.presence.owed = true;
                     if principal.role == Role::Facilitator {
                         fx.merge(self.progress());
                     }
@@ -362,7 +399,7 @@ impl WorkshopTask {
                     self.connections.remove(&peer);
                     self.hub.disconnect(&peer);
                     tracing::info!(%peer, "peer disconnected");
-                    self.presence_dirty = true;
+                    self.presence.owed = true;
                 }
             }
             Command::View { reply } => {
@@ -573,6 +610,10 @@ impl WorkshopTask {
         )
     }
 
+    fn presence_every(&self) -> Duration {
+        EPHEMERAL_EVERY.max(PRESENCE_PER_PEER * self.connections.len() as u32)
+    }
+
     /// Step-1 progress (counts, never content), to facilitators only.
     fn progress(&mut self) -> Effects {
         let mut p = Progress::default();
@@ -666,7 +707,7 @@ impl WorkshopTask {
                 drop(conn);
             }
             self.hub.disconnect(&peer);
-            self.presence_dirty = true;
+            self.presence.owed = true;
         }
     }
 }
