@@ -53,15 +53,12 @@ async fn a_reconnect_storm_converges() {
             "--joins-per-minute",
             "100000",
         ],
-        None,
+        std::env::var_os("KRING_STORM_LOG")
+            .map(std::path::PathBuf::from)
+            .as_deref(),
     );
     let ws = server.ws();
     let w = create_workshop(&server.base, "Storm").await.unwrap();
-    let mut fac = SyncClient::connect(&ws, &w.facilitator_token)
-        .await
-        .unwrap();
-    fac.open(w.document).await.unwrap();
-
     // Everyone joins, syncs the workshop and their sheet, and writes one acknowledged note.
     let mut clients = Vec::new();
     for i in 0..n {
@@ -81,6 +78,13 @@ async fn a_reconnect_storm_converges() {
             .unwrap();
         clients.push((p, c));
     }
+
+    // The facilitator's console (connected now: a console nobody reads during the long set-up
+    // would rightly be cut off as a client that does not read).
+    let mut fac = SyncClient::connect(&ws, &w.facilitator_token)
+        .await
+        .unwrap();
+    fac.open(w.document).await.unwrap();
 
     // The storm: every connection drops at once; each writes a note offline.
     let mut offline = Vec::new();
@@ -167,6 +171,11 @@ async fn a_reconnect_storm_converges() {
     // After the storm, one change reaches everyone, and every offline note is on the server.
     fac.change(w.document, |tx| {
         tx.put(kring_shared::automerge::ROOT, "title", "na de storm")
+    })
+    .await
+    .unwrap();
+    fac.wait_for("the title acknowledged", |c| {
+        c.repo.is_acknowledged(&w.document)
     })
     .await
     .unwrap();

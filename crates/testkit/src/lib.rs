@@ -480,7 +480,11 @@ impl ServerProcess {
             .arg(data)
             .args(["--frontend", "/nonexistent"])
             .args(extra)
-            .env("RUST_LOG", if log.is_some() { "debug" } else { "warn" })
+            .env(
+                "RUST_LOG",
+                std::env::var("KRING_TEST_SERVER_LOG_LEVEL")
+                    .unwrap_or_else(|_| if log.is_some() { "debug" } else { "warn" }.into()),
+            )
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
