@@ -8,6 +8,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use automerge::Automerge;
 use kring_shared::limits::inflated_size;
@@ -21,7 +22,15 @@ const CAP: usize = 256 * 1024;
 /// hook that only reports; a panic that is not contained still aborts the run as a crash.
 fn report_panics_only() {
     static ONCE: Once = Once::new();
-    ONCE.call_once(|| std::panic::set_hook(Box::new(|info| eprintln!("panic: {info}"))));
+    ONCE.call_once(|| {
+        // The first few are reported; thousands of them would only bury the log.
+        static SEEN: AtomicUsize = AtomicUsize::new(0);
+        std::panic::set_hook(Box::new(|info| {
+            if SEEN.fetch_add(1, Ordering::Relaxed) < 3 {
+                eprintln!("panic (contained if caught): {info}");
+            }
+        }))
+    });
 }
 
 fuzz_target!(|data: &[u8]| {

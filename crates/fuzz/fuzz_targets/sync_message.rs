@@ -4,6 +4,7 @@
 //! may panic, and a refused message must leave the document as it was.
 #![no_main]
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Once, OnceLock};
 
 use automerge::Automerge;
@@ -19,7 +20,15 @@ use libfuzzer_sys::fuzz_target;
 /// hook that only reports; a panic that is not contained still aborts the run as a crash.
 fn report_panics_only() {
     static ONCE: Once = Once::new();
-    ONCE.call_once(|| std::panic::set_hook(Box::new(|info| eprintln!("panic: {info}"))));
+    ONCE.call_once(|| {
+        // The first few are reported; thousands of them would only bury the log.
+        static SEEN: AtomicUsize = AtomicUsize::new(0);
+        std::panic::set_hook(Box::new(|info| {
+            if SEEN.fetch_add(1, Ordering::Relaxed) < 3 {
+                eprintln!("panic (contained if caught): {info}");
+            }
+        }))
+    });
 }
 
 /// A freshly created workshop document, made once (creating it is most of an iteration's work).
