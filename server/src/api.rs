@@ -4,7 +4,7 @@
 use automerge::Automerge;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use kring_shared::access::{DocKind, Role};
@@ -14,6 +14,8 @@ use kring_shared::timer::TimerAction;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
+
+use std::net::SocketAddr;
 
 use crate::AppState;
 use crate::auth;
@@ -77,8 +79,17 @@ struct CreatedWorkshop {
 /// `POST /api/workshops`
 pub async fn create_workshop(
     State(app): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
+    if !app.guard.create_workshop(addr.ip()) {
+        app.metrics.refusals.inc();
+        tracing::warn!(addr = %addr.ip(), "workshop creation refused: rate limit");
+        return Err(ApiError::TooManyRequests(format!(
+            "this address created more than {} workshops in the last hour; try again later",
+            app.guard.limits.workshops_per_hour
+        )));
+    }
     let req: CreateWorkshop = json_body(&body)?;
     let title = text_field(&req.title, "title", workshop_schema::MAX_TITLE, true)?;
     if !workshop_schema::LANGUAGES.contains(&req.language.as_str()) {
@@ -168,9 +179,18 @@ struct Joined {
 /// `POST /api/workshops/{join_code}/participants`
 pub async fn join(
     State(app): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
+    if !app.guard.join(addr.ip()) {
+        app.metrics.refusals.inc();
+        tracing::warn!(addr = %addr.ip(), "join refused: rate limit");
+        return Err(ApiError::TooManyRequests(format!(
+            "more than {} joins from this address in the last minute; try again in a minute",
+            app.guard.limits.joins_per_minute
+        )));
+    }
     let req: JoinRequest = json_body(&body)?;
     let name = text_field(&req.name, "name", workshop_schema::MAX_NAME, true)?;
     let organisation = text_field(
@@ -309,13 +329,26 @@ pub(crate) async fn ask<T>(
 /// language and the organisations already present (offered as suggestions).
 pub async fn workshop_info(
     State(app): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let workshop = app
+    let found = app
         .store
         .workshop_by_code(auth::normalise_join_code(&code))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no workshop with join code `{code}`")))?;
+        .await?;
+    // A miss costs a join from the address's budget, so join codes cannot be enumerated here.
+    let Some(workshop) = found else {
+        if !app.guard.join(addr.ip()) {
+            app.metrics.refusals.inc();
+            tracing::warn!(addr = %addr.ip(), "join code lookup refused: rate limit");
+            return Err(ApiError::TooManyRequests(
+                "too many unknown join codes from this address; try again in a minute".into(),
+            ));
+        }
+        return Err(ApiError::NotFound(format!(
+            "no workshop with join code `{code}`"
+        )));
+    };
     let view = ask(&app, workshop.id, |reply| Command::View { reply }).await?;
     Ok(Json(serde_json::json!({
         "title": view.title,

@@ -10,11 +10,13 @@
 //! - [`workshop`]: the task that owns one workshop's documents (drives `kring_shared::engine::hub`).
 //! - [`registry`]: finds or loads workshop tasks.
 //! - [`store`]: the `Store` trait and its SQLite implementation (group commit, snapshots).
+//! - [`abuse`]: per-address and per-connection limits (rates, counts, slow consumers).
 //! - [`auth`]: tokens and join codes. [`metrics`]: Prometheus counters. [`error`]: HTTP errors.
 //!
 //! Architecture Invariant: the server never decides access or validity itself; it asks
 //! `kring_shared` (access rules, schemas, sync engine) and only does the IO around it.
 
+pub mod abuse;
 pub mod api;
 pub mod auth;
 pub mod error;
@@ -60,6 +62,8 @@ pub struct Config {
     pub idle_delete: Duration,
     /// How often the retention sweep runs.
     pub sweep_every: Duration,
+    /// Abuse limits (rates and counts per address and per connection).
+    pub limits: abuse::Limits,
 }
 
 impl Config {
@@ -72,6 +76,7 @@ impl Config {
             purge_grace: Duration::ZERO,
             idle_delete: Duration::from_secs(90 * 86_400),
             sweep_every: Duration::from_secs(3_600),
+            limits: abuse::Limits::default(),
         }
     }
 }
@@ -83,6 +88,7 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub metrics: Arc<Metrics>,
     pub shutdown: CancellationToken,
+    pub guard: Arc<abuse::Guard>,
 }
 
 /// What every response says about how a browser may use it. The policy allows the app's own
@@ -178,6 +184,7 @@ pub async fn run(
         registry,
         metrics,
         shutdown: cancel.clone(),
+        guard: Arc::new(abuse::Guard::new(config.limits.clone())),
     };
     let router = app(state, &config.frontend_dir);
     let stop = cancel.clone();

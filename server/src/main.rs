@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use kring_server::abuse::Limits;
 
 /// Kring: a realtime workshop board for the three levels of responsibility.
 #[derive(Parser, Debug)]
@@ -30,6 +31,30 @@ struct Args {
     /// Seconds between two runs of the retention sweep.
     #[arg(long, env = "KRING_RETENTION_SWEEP_SECS", default_value_t = 3600)]
     retention_sweep_secs: u64,
+    /// Protocol messages one WebSocket connection may send per second, sustained.
+    #[arg(long, env = "KRING_MESSAGES_PER_SEC", default_value_t = Limits::default().messages_per_sec)]
+    messages_per_sec: u32,
+    /// Messages one connection may send in a burst above that rate.
+    #[arg(long, env = "KRING_MESSAGE_BURST", default_value_t = Limits::default().message_burst)]
+    message_burst: u32,
+    /// Open WebSocket connections per client address (behind a proxy: the proxy's address).
+    #[arg(long, env = "KRING_CONNECTIONS_PER_ADDR", default_value_t = Limits::default().connections_per_addr)]
+    connections_per_addr: usize,
+    /// Joins per client address per minute.
+    #[arg(long, env = "KRING_JOINS_PER_MINUTE", default_value_t = Limits::default().joins_per_minute)]
+    joins_per_minute: u32,
+    /// Workshops created per client address per hour.
+    #[arg(long, env = "KRING_WORKSHOPS_PER_HOUR", default_value_t = Limits::default().workshops_per_hour)]
+    workshops_per_hour: u32,
+    /// Distinct documents one connection may ask for.
+    #[arg(long, env = "KRING_DOCUMENTS_PER_CONNECTION", default_value_t = Limits::default().documents_per_connection)]
+    documents_per_connection: usize,
+    /// Frames queued for one connection before it counts as too slow and is disconnected.
+    #[arg(long, env = "KRING_OUTBOX_FRAMES", default_value_t = Limits::default().outbox_frames)]
+    outbox_frames: usize,
+    /// Seconds one WebSocket write may take before a client that does not read is cut off.
+    #[arg(long, env = "KRING_SEND_TIMEOUT_SECS", default_value_t = Limits::default().send_timeout.as_secs())]
+    send_timeout_secs: u64,
 }
 
 const DAY: u64 = 86_400;
@@ -55,6 +80,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         purge_grace: Duration::from_secs(args.purge_grace_days.saturating_mul(DAY)),
         idle_delete: Duration::from_secs(args.idle_delete_days.saturating_mul(DAY)),
         sweep_every: Duration::from_secs(args.retention_sweep_secs.max(1)),
+        limits: Limits {
+            messages_per_sec: args.messages_per_sec,
+            message_burst: args.message_burst,
+            connections_per_addr: args.connections_per_addr,
+            joins_per_minute: args.joins_per_minute,
+            workshops_per_hour: args.workshops_per_hour,
+            documents_per_connection: args.documents_per_connection,
+            outbox_frames: args.outbox_frames,
+            send_timeout: Duration::from_secs(args.send_timeout_secs),
+        },
         ..kring_server::Config::new(args.data, args.frontend)
     };
     let shutdown = async {

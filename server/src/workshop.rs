@@ -41,9 +41,43 @@ use crate::store::{Activity, DocumentRow, Store, StoreError, TokenRow, WriteBatc
 
 /// Commands queued for one workshop task. Bounded: a flood of messages makes senders wait.
 pub const COMMAND_QUEUE: usize = 1024;
-/// Frames queued for one connection. A peer that falls this far behind is disconnected: it would
-/// otherwise make the server hold an unbounded backlog for it.
-pub const OUTBOX: usize = 512;
+/// Presence and progress go out at most this often: when n peers come and go (or write), each
+/// peer gets a few such messages per second instead of one per arrival. Presence lists every
+/// peer, so with many peers it is spaced further (`PRESENCE_PER_PEER` each), keeping its bytes
+/// per second linear in the number of peers.
+const EPHEMERAL_EVERY: Duration = Duration::from_millis(250);
+const PRESENCE_PER_PEER: Duration = Duration::from_millis(5);
+
+/// Something owed to peers that is sent at most once per interval.
+#[derive(Default)]
+struct Throttle {
+    owed: bool,
+    sent: Option<tokio::time::Instant>,
+}
+
+impl Throttle {
+    /// When it is due, if owed.
+    fn due_at(&self, every: Duration) -> Option<tokio::time::Instant> {
+        if !self.owed {
+            return None;
+        }
+        Some(
+            self.sent
+                .map_or_else(tokio::time::Instant::now, |t| t + every),
+        )
+    }
+
+    /// Whether to send it now (and then it counts as sent).
+    fn take(&mut self, now: tokio::time::Instant, every: Duration) -> bool {
+        if self.owed && self.sent.is_none_or(|t| now >= t + every) {
+            self.owed = false;
+            self.sent = Some(now);
+            true
+        } else {
+            false
+        }
+    }
+}
 /// Appended chunks after which a document is compacted into one snapshot.
 const COMPACT_AFTER: usize = 256;
 
@@ -58,6 +92,9 @@ pub enum Outgoing {
 pub enum Command {
     Connect {
         peer: PeerId,
+        /// Unique per WebSocket connection, so that a late `Disconnect` of a replaced
+        /// connection cannot remove the connection that replaced it (same peer id).
+        conn: u64,
         principal: Principal,
         outbox: mpsc::Sender<Outgoing>,
         reply: oneshot::Sender<Result<(), String>>,
@@ -68,6 +105,7 @@ pub enum Command {
     },
     Disconnect {
         peer: PeerId,
+        conn: u64,
     },
     AddParticipant {
         name: String,
@@ -142,6 +180,7 @@ pub struct WorkshopHandle {
 }
 
 struct Connection {
+    conn: u64,
     outbox: mpsc::Sender<Outgoing>,
     principal: Principal,
 }
@@ -161,6 +200,13 @@ struct WorkshopTask {
     last_activity: i64,
     /// Set when the task retires: answered once it has stopped.
     retire: Option<oneshot::Sender<bool>>,
+    /// Someone connected or left: presence is owed (a reconnect storm of n peers would
+    /// otherwise send n² messages).
+    presence: Throttle,
+    /// A reflection changed: step-1 counts are owed to the facilitators.
+    progress: Throttle,
+    /// Note counts per reflection document, so a turn recounts only what changed.
+    counts: HashMap<DocumentId, Counts>,
 }
 
 fn now_ms() -> i64 {
@@ -168,6 +214,14 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// Sleeps until `at`, or forever when there is nothing to wait for.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The peer id the server uses towards the peers of one workshop.
@@ -242,6 +296,9 @@ pub async fn start(
         purge_grace_ms: i64::try_from(ctx.purge_grace.as_millis()).unwrap_or(i64::MAX),
         last_activity: now,
         retire: None,
+        presence: Throttle::default(),
+        progress: Throttle::default(),
+        counts: HashMap::new(),
     };
     let span = tracing::info_span!("workshop", workshop = %id);
     let (idle, shutdown) = (ctx.idle, ctx.shutdown);
@@ -271,19 +328,30 @@ impl WorkshopTask {
             } else {
                 Duration::MAX
             };
+            // Presence or progress that is due later wakes the loop by itself.
+            let presence_every = self.presence_every();
+            let presence_at = [
+                self.presence.due_at(presence_every),
+                self.progress.due_at(EPHEMERAL_EVERY),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let next = tokio::select! {
                 // Every finished turn is already durable, so stopping here loses nothing.
                 _ = shutdown.cancelled() => break,
-                next = tokio::time::timeout(idle_for, rx.recv()) => next,
+                next = tokio::time::timeout(idle_for, rx.recv()) => Some(next),
+                _ = sleep_until_some(presence_at) => None,
             };
             let first = match next {
-                Ok(Some(c)) => c,
-                Ok(None) => break,
-                Err(_) => {
+                None => None,
+                Some(Ok(Some(c))) => Some(c),
+                Some(Ok(None)) => break,
+                Some(Err(_)) => {
                     // Idle: close the channel, then serve what raced in before unloading.
                     rx.close();
                     match rx.recv().await {
-                        Some(c) => c,
+                        Some(c) => Some(c),
                         None => break,
                     }
                 }
@@ -291,13 +359,20 @@ impl WorkshopTask {
             let mut fx = Effects::default();
             let mut batch = WriteBatch::default();
             let mut replies: Vec<Box<dyn FnOnce() + Send>> = Vec::new();
-            self.handle(first, &mut fx, &mut batch, &mut replies);
+            if let Some(first) = first {
+                self.handle(first, &mut fx, &mut batch, &mut replies);
+            }
             // Take whatever else is already queued: one store write for all of it.
             for _ in 0..256 {
                 match rx.try_recv() {
                     Ok(c) => self.handle(c, &mut fx, &mut batch, &mut replies),
                     Err(_) => break,
                 }
+            }
+            let now = tokio::time::Instant::now();
+            if self.presence.take(now, self.presence_every()) {
+                let presence = self.presence();
+                fx.merge(presence);
             }
             // The documents follow the workshop document (duos, roster, table): look when it
             // changed and on the first turn after loading (reading it is a full view, too dear
@@ -308,7 +383,17 @@ impl WorkshopTask {
             }
             self.retention(now_ms(), &mut fx, &mut batch);
             self.log_refusals(&fx);
-            if fx.persist.iter().any(|(d, _)| self.is_reflection(d)) {
+            let changed: Vec<DocumentId> = fx
+                .persist
+                .iter()
+                .map(|(d, _)| *d)
+                .filter(|d| self.is_reflection(d))
+                .collect();
+            for d in &changed {
+                self.counts.remove(d);
+                self.progress.owed = true;
+            }
+            if self.progress.take(now, EPHEMERAL_EVERY) {
                 let progress = self.progress();
                 fx.merge(progress);
             }
@@ -370,6 +455,7 @@ impl WorkshopTask {
         match cmd {
             Command::Connect {
                 peer,
+                conn,
                 principal,
                 outbox,
                 reply,
@@ -381,17 +467,21 @@ impl WorkshopTask {
                     _ => Ok(()),
                 };
                 if result.is_ok() {
-                    if let Some(old) = self
-                        .connections
-                        .insert(peer.clone(), Connection { outbox, principal })
-                    {
+                    if let Some(old) = self.connections.insert(
+                        peer.clone(),
+                        Connection {
+                            conn,
+                            outbox,
+                            principal,
+                        },
+                    ) {
                         let _ = old
                             .outbox
                             .try_send(Outgoing::Close("replaced by a newer connection".into()));
                     }
                     self.hub.connect(peer.clone(), principal);
                     tracing::info!(%peer, role = ?principal.role, "peer connected");
-                    fx.merge(self.presence());
+                    self.presence.owed = true;
                     if principal.role == Role::Facilitator {
                         fx.merge(self.progress());
                     }
@@ -406,11 +496,13 @@ impl WorkshopTask {
                     fx.merge(self.hub.receive(&peer, message));
                 }
             }
-            Command::Disconnect { peer } => {
-                if self.connections.remove(&peer).is_some() {
+            Command::Disconnect { peer, conn } => {
+                // Only the connection that ends: a newer one with the same peer id stays.
+                if self.connections.get(&peer).is_some_and(|c| c.conn == conn) {
+                    self.connections.remove(&peer);
                     self.hub.disconnect(&peer);
                     tracing::info!(%peer, "peer disconnected");
-                    fx.merge(self.presence());
+                    self.presence.owed = true;
                 }
             }
             Command::View { reply } => {
@@ -847,6 +939,10 @@ impl WorkshopTask {
         )
     }
 
+    fn presence_every(&self) -> Duration {
+        EPHEMERAL_EVERY.max(PRESENCE_PER_PEER * self.connections.len() as u32)
+    }
+
     /// Step-1 progress (counts, never content), to facilitators only.
     fn progress(&mut self) -> Effects {
         let mut p = Progress::default();
@@ -859,8 +955,13 @@ impl WorkshopTask {
             })
             .collect();
         for (id, owner) in reflections {
-            if let Some(doc) = self.hub.document(&id) {
-                p.0.insert(owner, Counts::of(doc));
+            // Counted again only when the document changed (its entry was removed then).
+            if let Some(c) = self.counts.get(&id) {
+                p.0.insert(owner, *c);
+            } else if let Some(doc) = self.hub.document(&id) {
+                let c = Counts::of(doc);
+                self.counts.insert(id, c);
+                p.0.insert(owner, c);
             }
         }
         let doc = self.hub.workshop_document();
@@ -935,6 +1036,7 @@ impl WorkshopTask {
                 drop(conn);
             }
             self.hub.disconnect(&peer);
+            self.presence.owed = true;
         }
     }
 }

@@ -5,12 +5,15 @@
 //! bound for the life of the connection; nothing a client says later can change it. Protocol
 //! violations end the connection with an `error` message and a close code saying why.
 
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::response::Response;
-use kring_shared::ids::PeerId;
+use kring_shared::ids::{DocumentId, PeerId};
 use kring_shared::limits::MAX_FRAME_BYTES;
 use kring_shared::protocol::{Message, PROTOCOL_VERSION, PeerMetadata};
 use serde::Deserialize;
@@ -18,10 +21,11 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
 use crate::AppState;
+use crate::abuse::ConnectionSlot;
 use crate::api::{authenticate, registry_error};
 use crate::error::ApiError;
 use crate::store::TokenRow;
-use crate::workshop::{Command, OUTBOX, Outgoing, server_peer_id};
+use crate::workshop::{Command, Outgoing, server_peer_id};
 
 /// How long a new connection may take to send `join`.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,10 +49,20 @@ pub struct SyncQuery {
 /// `GET /sync?token=…`
 pub async fn upgrade(
     State(app): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Query(q): Query<SyncQuery>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let who = authenticate(&app, q.token.as_deref()).await?;
+    // Held for the life of the connection; dropping it (also when the upgrade fails) frees it.
+    let Some(slot) = app.guard.connect(addr.ip()) else {
+        app.metrics.refusals.inc();
+        tracing::warn!(addr = %addr.ip(), "connection refused: too many from this address");
+        return Err(ApiError::TooManyRequests(format!(
+            "this address already has {} open connections; close some and try again",
+            app.guard.limits.connections_per_addr
+        )));
+    };
     // Load the workshop now, so a missing one is a 404 rather than a dropped socket.
     app.registry
         .get(who.workshop_id)
@@ -60,7 +74,7 @@ pub async fn upgrade(
         // our check and gets a clear close reason instead of a bare error.
         .max_message_size(MAX_FRAME_BYTES * 2)
         .max_frame_size(MAX_FRAME_BYTES * 2)
-        .on_upgrade(move |socket| connection(app, who, socket).instrument(span)))
+        .on_upgrade(move |socket| connection(app, who, socket, slot).instrument(span)))
 }
 
 async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) {
@@ -109,14 +123,16 @@ fn decode_frame(frame: WsMessage) -> Result<Option<Message>, (u16, String)> {
     }
 }
 
-async fn connection(app: AppState, who: TokenRow, mut socket: WebSocket) {
+async fn connection(app: AppState, who: TokenRow, mut socket: WebSocket, _slot: ConnectionSlot) {
     app.metrics.connections.inc();
     let server = server_peer_id(who.workshop_id);
-    if let Some((peer, outbox)) = handshake(&app, &who, &server, &mut socket).await {
+    static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+    let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    if let Some((peer, outbox)) = handshake(&app, &who, &server, conn, &mut socket).await {
         serve(&app, &who, &server, &peer, outbox, &mut socket).await;
         // Tell the workshop; if it is gone there is nothing to tell.
         if let Ok(h) = app.registry.get(who.workshop_id).await {
-            let _ = h.commands.send(Command::Disconnect { peer }).await;
+            let _ = h.commands.send(Command::Disconnect { peer, conn }).await;
         }
     }
     app.metrics.connections.dec();
@@ -127,6 +143,7 @@ async fn handshake(
     app: &AppState,
     who: &TokenRow,
     server: &PeerId,
+    conn: u64,
     socket: &mut WebSocket,
 ) -> Option<(PeerId, mpsc::Receiver<Outgoing>)> {
     let first = match tokio::time::timeout(JOIN_TIMEOUT, socket.recv()).await {
@@ -166,11 +183,12 @@ async fn handshake(
         close_with(socket, close::POLICY, &reason).await;
         return None;
     }
-    let (outbox_tx, outbox_rx) = mpsc::channel(OUTBOX);
+    let (outbox_tx, outbox_rx) = mpsc::channel(app.guard.limits.outbox_frames.max(1));
     let (reply, answer) = oneshot::channel();
     let principal = who.principal();
     let connect = Command::Connect {
         peer: sender_id.clone(),
+        conn,
         principal,
         outbox: outbox_tx,
         reply,
@@ -225,6 +243,9 @@ async fn serve(
         close_with(socket, close::TRY_AGAIN, "workshop unavailable").await;
         return;
     };
+    let limits = &app.guard.limits;
+    let mut budget = app.guard.message_bucket();
+    let mut documents: HashSet<DocumentId> = HashSet::new();
     loop {
         tokio::select! {
             _ = app.shutdown.cancelled() => {
@@ -233,8 +254,17 @@ async fn serve(
             }
             out = outbox.recv() => match out {
                 Some(Outgoing::Frame(bytes)) => {
-                    if socket.send(WsMessage::Binary(bytes.as_ref().clone().into())).await.is_err() {
-                        return;
+                    let frame = WsMessage::Binary(bytes.as_ref().clone().into());
+                    match tokio::time::timeout(limits.send_timeout, socket.send(frame)).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(_)) => return,
+                        Err(_) => {
+                            // The client stopped reading: its socket buffers are full. Drop it
+                            // (and the frames queued for it) instead of holding them.
+                            app.metrics.slow_consumers.inc();
+                            tracing::warn!(%peer, "client not reading; disconnecting");
+                            return;
+                        }
                     }
                 }
                 Some(Outgoing::Close(reason)) => {
@@ -269,6 +299,13 @@ async fn serve(
                     }
                 };
                 app.metrics.messages_in.inc();
+                if let Some(reason) = over_limit(limits, &mut budget, &mut documents, &message) {
+                    app.metrics.refusals.inc();
+                    tracing::warn!(%peer, %reason, "connection over its limits; closing");
+                    send_error(socket, server, reason.clone()).await;
+                    close_with(socket, close::POLICY, &reason).await;
+                    return;
+                }
                 if let Some(claimed) = claimed_sender(&message).filter(|c| *c != peer) {
                     let reason = format!("senderId `{claimed}` is not this connection's peer id `{peer}`");
                     app.metrics.refusals.inc();
@@ -289,6 +326,37 @@ async fn serve(
             }
         }
     }
+}
+
+/// Whether a message takes a connection over its message rate or its number of documents.
+fn over_limit(
+    limits: &crate::abuse::Limits,
+    budget: &mut crate::abuse::MessageBudget,
+    documents: &mut HashSet<DocumentId>,
+    message: &Message,
+) -> Option<String> {
+    if !budget.take() {
+        return Some(format!(
+            "too many messages: more than {} per second (burst {})",
+            limits.messages_per_sec, limits.message_burst
+        ));
+    }
+    let doc = match message {
+        Message::Request(d) | Message::Sync(d) => Some(d.document_id),
+        Message::Ephemeral { document_id, .. } => Some(*document_id),
+        _ => None,
+    };
+    if let Some(doc) = doc
+        && documents.len() >= limits.documents_per_connection
+        && !documents.contains(&doc)
+    {
+        return Some(format!(
+            "too many documents: one connection may open at most {}",
+            limits.documents_per_connection
+        ));
+    }
+    documents.extend(doc);
+    None
 }
 
 /// The `senderId` a message claims, where it has one.

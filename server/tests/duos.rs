@@ -91,6 +91,13 @@ async fn duo_partners_read_each_others_sheets_and_share_a_room() {
     fac.change(w.document, |tx| workshop::set_step(tx, Step::Duos))
         .await
         .unwrap();
+    // Wait until the server has the new step: a connection opened before that may still see
+    // step 1 (this raced under load).
+    fac.wait_for("step 2 acknowledged", |c| {
+        c.repo.is_acknowledged(&w.document)
+    })
+    .await
+    .unwrap();
     let mut cb = SyncClient::connect(&server.ws(), &b.token).await.unwrap();
     assert_eq!(cb.open(a.reflection).await.unwrap(), DocStatus::Ready);
     cb.wait_for("An's note", |c| {

@@ -102,8 +102,19 @@ fn columns_size(body: &[u8], prefix: &[Section], budget: usize) -> Result<usize,
     let measure = |r: &mut Cursor<'_>, meta: &[(u64, usize)], total: &mut usize| {
         for &(spec, len) in meta {
             let data = r.take(len)?;
-            if spec & DEFLATE_BIT != 0 {
-                *total = total.saturating_add(inflate_len(data, budget.saturating_sub(*total))?);
+            let inflated;
+            let column = if spec & DEFLATE_BIT != 0 {
+                inflated = inflate(data, budget.saturating_sub(*total))?;
+                *total = total.saturating_add(inflated.len());
+                &inflated[..]
+            } else {
+                data
+            };
+            // Run-length encoding is a bomb of its own: a few bytes can declare billions of
+            // values, which automerge collects into memory. Count them against the budget.
+            *total = total.saturating_add(column_values(spec, column, budget));
+            if *total > budget {
+                return Err(LimitError::TooLarge { cap: budget });
             }
         }
         Ok::<(), LimitError>(())
@@ -123,6 +134,75 @@ fn columns_size(body: &[u8], prefix: &[Section], budget: usize) -> Result<usize,
         return Err(LimitError::TooLarge { cap: budget });
     }
     Ok(total)
+}
+
+/// How many values a column decodes to (RLE runs, null runs, boolean runs expanded), counting
+/// no further than just past `cap`. A column this walk cannot read counts what was read so far:
+/// it only ever adds to the measured size, so it cannot refuse a change automerge would accept
+/// unless that change really declares that many values.
+fn column_values(spec: u64, data: &[u8], cap: usize) -> usize {
+    let mut r = Cursor(data);
+    let mut n = 0usize;
+    let kind = spec & 0b111;
+    while !r.0.is_empty() && n <= cap {
+        let step = match kind {
+            // Raw values: their length is already counted in bytes.
+            7 => return n,
+            // Boolean: alternating run lengths.
+            4 => r.uleb().ok().map(|run| run as usize),
+            _ => rle_step(&mut r, kind),
+        };
+        match step {
+            Some(k) => n = n.saturating_add(k),
+            None => return n,
+        }
+    }
+    n
+}
+
+/// One step of an RLE column: a run, a literal sequence or a null run; the values it declares.
+fn rle_step(r: &mut Cursor<'_>, kind: u64) -> Option<usize> {
+    let count = r.sleb().ok()?;
+    let value = |r: &mut Cursor<'_>| -> Option<()> {
+        match kind {
+            // Delta integers are signed LEB128.
+            3 => r.sleb().ok().map(|_| ()),
+            // Strings: a length, then the bytes.
+            5 => {
+                let len = usize::try_from(r.uleb().ok()?).ok()?;
+                r.take(len).ok().map(|_| ())
+            }
+            _ => r.uleb().ok().map(|_| ()),
+        }
+    };
+    match count {
+        0 => r.uleb().ok().map(|nulls| nulls as usize),
+        c if c > 0 => {
+            value(r)?;
+            Some(c as usize)
+        }
+        c => {
+            let literals = c.unsigned_abs() as usize;
+            for _ in 0..literals {
+                value(r)?;
+            }
+            Some(literals)
+        }
+    }
+}
+
+/// Inflates raw DEFLATE data, failing as soon as it passes `budget` bytes.
+fn inflate(data: &[u8], budget: usize) -> Result<Vec<u8>, LimitError> {
+    let decoder = flate2::bufread::DeflateDecoder::new(data);
+    let mut out = Vec::new();
+    decoder
+        .take(budget as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| LimitError::Malformed("bad DEFLATE data"))?;
+    if out.len() > budget {
+        return Err(LimitError::TooLarge { cap: budget });
+    }
+    Ok(out)
 }
 
 /// Inflates raw DEFLATE data, stopping as soon as it passes `budget` bytes.
@@ -166,6 +246,27 @@ impl<'a> Cursor<'a> {
             }
         }
         Err(LimitError::Malformed("LEB128 overflow"))
+    }
+
+    fn sleb(&mut self) -> Result<i64, LimitError> {
+        let mut value = 0i64;
+        let mut shift = 0u32;
+        loop {
+            let byte = self.take(1)?[0];
+            if shift < 64 {
+                value |= i64::from(byte & 0x7f) << shift;
+            }
+            shift += 7;
+            if byte & 0x80 == 0 {
+                if shift < 64 && byte & 0x40 != 0 {
+                    value |= -1i64 << shift;
+                }
+                return Ok(value);
+            }
+            if shift >= 70 {
+                return Err(LimitError::Malformed("LEB128 overflow"));
+            }
+        }
     }
 
     /// Column metadata: a count, then (spec, length) pairs.
@@ -250,6 +351,51 @@ mod tests {
                 cap: MAX_INFLATED_BYTES
             })
         );
+    }
+
+    /// Found by `crates/fuzz` (`change_chunks`): 30-byte bundle chunks whose delta column
+    /// declares billions of values; automerge tried to allocate gigabytes for them.
+    #[test]
+    fn a_run_length_bomb_is_refused() {
+        use base64_free::decode;
+        for b64 in [
+            "hW9Kg0YAAP8DFAAAAAEjCor//////x4AAAAAAAAA",
+            "hW9Kg0YAAP8DFAAAAAEjCv////////8LhQAGAO+4",
+        ] {
+            let chunk = decode(b64);
+            assert_eq!(
+                inflated_size([chunk.as_slice()], MAX_INFLATED_BYTES),
+                Err(LimitError::TooLarge {
+                    cap: MAX_INFLATED_BYTES
+                }),
+                "{b64}"
+            );
+        }
+    }
+
+    /// A tiny base64 decoder, so the regression inputs can be kept as libFuzzer prints them.
+    mod base64_free {
+        pub fn decode(s: &str) -> Vec<u8> {
+            let val = |c: u8| match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'+' => 62,
+                _ => 63,
+            };
+            let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=').map(val).collect();
+            let mut out = Vec::new();
+            for chunk in bytes.chunks(4) {
+                let mut acc = 0u32;
+                for (i, &v) in chunk.iter().enumerate() {
+                    acc |= u32::from(v) << (18 - 6 * i);
+                }
+                for i in 0..chunk.len().saturating_sub(1) {
+                    out.push((acc >> (16 - 8 * i)) as u8);
+                }
+            }
+            out
+        }
     }
 
     #[test]

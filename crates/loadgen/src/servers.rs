@@ -69,6 +69,11 @@ impl Server {
             .arg(data.path())
             .arg("--frontend")
             .arg(data.path().join("no-frontend"))
+            // Every simulated client comes from this one address: lift the per-address abuse
+            // limits, which exist for real rooms, not for a load generator.
+            .args(["--connections-per-addr", "1000000"])
+            .args(["--joins-per-minute", "1000000"])
+            .args(["--workshops-per-hour", "1000000"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -1,10 +1,13 @@
 //! Test support shared by the server's integration tests, the end-to-end tests and tools:
 //! a real Kring server on `127.0.0.1:0` with a temporary SQLite folder ([`TestServer`]), HTTP
 //! helpers for the JSON API, and [`SyncClient`], a WebSocket client that speaks the
-//! automerge-repo protocol through the same sans-IO engine the browser uses.
+//! automerge-repo protocol through the same sans-IO engine the browser uses. [`ServerProcess`]
+//! runs the real `kring-server` binary instead, for tests that kill it.
 
-use std::net::SocketAddr;
+use std::io::{BufRead, BufReader};
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -20,6 +23,7 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+pub use kring_server::abuse::Limits;
 pub use tokio_tungstenite::tungstenite;
 
 /// How long helpers wait for a condition before failing the test.
@@ -66,6 +70,11 @@ impl TestServer {
         let mut s = Self::start_configured(&dir, Path::new("/nonexistent"), f).await;
         s._temp = Some(temp);
         s
+    }
+
+    /// A server with a fresh temporary data folder and the given abuse limits.
+    pub async fn start_with_limits(limits: Limits) -> Self {
+        Self::start_with(|c| c.limits = limits).await
     }
 
     /// A server on an existing data folder, serving the frontend from `frontend_dir`.
@@ -240,11 +249,54 @@ pub struct SyncClient {
 impl SyncClient {
     /// Connects with a token and completes the `join`/`peer` handshake.
     pub async fn connect(ws_base: &str, token: &str) -> KitResult<Self> {
-        let (ws, _) =
-            tokio_tungstenite::connect_async(format!("{ws_base}/sync?token={token}")).await?;
-        let peer = PeerId::new(format!("test-{}", uuid_like()));
+        Self::connect_with(ws_base, token, None, None).await
+    }
+
+    /// Connects from a chosen local address (any of 127.0.0.0/8 works on Linux), so a test can
+    /// be several clients from the server's point of view.
+    pub async fn connect_from(ws_base: &str, token: &str, local: IpAddr) -> KitResult<Self> {
+        Self::connect_with(ws_base, token, None, Some(local)).await
+    }
+
+    /// Connects again with the documents (and unsent edits) of an earlier connection.
+    pub async fn reconnect(ws_base: &str, token: &str, mut repo: ClientRepo) -> KitResult<Self> {
+        repo.disconnected();
+        Self::connect_with(ws_base, token, Some(repo), None).await
+    }
+
+    /// Ends the connection abruptly (no close frame) and hands back the documents.
+    pub fn drop_connection(self) -> ClientRepo {
+        let mut repo = self.repo;
+        repo.disconnected();
+        repo
+    }
+
+    async fn connect_with(
+        ws_base: &str,
+        token: &str,
+        repo: Option<ClientRepo>,
+        local: Option<IpAddr>,
+    ) -> KitResult<Self> {
+        let url = format!("{ws_base}/sync?token={token}");
+        let ws = match local {
+            None => tokio_tungstenite::connect_async(url).await?.0,
+            Some(ip) => {
+                let host = ws_base.trim_start_matches("ws://");
+                let addr: SocketAddr = host
+                    .parse()
+                    .map_err(|e| KitError::Protocol(format!("{host}: {e}")))?;
+                let socket = tokio::net::TcpSocket::new_v4().map_err(io_error)?;
+                socket.bind(SocketAddr::new(ip, 0)).map_err(io_error)?;
+                let stream = socket.connect(addr).await.map_err(io_error)?;
+                tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
+                    .await?
+                    .0
+            }
+        };
+        let repo =
+            repo.unwrap_or_else(|| ClientRepo::new(PeerId::new(format!("test-{}", uuid_like()))));
         let mut c = Self {
-            repo: ClientRepo::new(peer),
+            repo,
             ws,
             events: vec![],
             closed: None,
@@ -375,6 +427,10 @@ impl SyncClient {
     }
 }
 
+fn io_error(e: std::io::Error) -> KitError {
+    KitError::Ws(tungstenite::Error::Io(e))
+}
+
 fn uuid_like() -> String {
     DocumentId::random().to_string()
 }
@@ -405,7 +461,22 @@ pub async fn request(
     token: Option<&str>,
     body: &str,
 ) -> (u16, Value) {
-    let mut req = reqwest::Client::new()
+    request_from(None, method, url, token, body).await
+}
+
+/// [`request`] from a chosen local address (see [`SyncClient::connect_from`]).
+pub async fn request_from(
+    local: Option<IpAddr>,
+    method: reqwest::Method,
+    url: String,
+    token: Option<&str>,
+    body: &str,
+) -> (u16, Value) {
+    let client = reqwest::Client::builder()
+        .local_address(local)
+        .build()
+        .expect("http client");
+    let mut req = client
         .request(method, url)
         .header("content-type", "application/json")
         .body(body.to_owned());
@@ -415,4 +486,92 @@ pub async fn request(
     let r = req.send().await.expect("request reaches the test server");
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The server binary for [`ServerProcess`]: `KRING_SERVER_BIN` if set (e.g. a release build, to
+/// measure the server rather than a debug build of it), else `built` (pass
+/// `env!("CARGO_BIN_EXE_kring-server")`).
+pub fn server_binary(built: &str) -> PathBuf {
+    std::env::var_os("KRING_SERVER_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(built))
+}
+
+/// The real `kring-server` binary on `127.0.0.1:0`, for tests that kill it with SIGKILL.
+pub struct ServerProcess {
+    child: Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    /// Starts `bin` (pass `env!("CARGO_BIN_EXE_kring-server")`) on `data` with extra flags, and
+    /// waits for the line with its address. The server's log goes to `log` (null if `None`).
+    pub fn start(bin: &Path, data: &Path, extra: &[&str], log: Option<&Path>) -> Self {
+        let stderr = match log {
+            Some(p) => Stdio::from(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)
+                    .expect("open server log"),
+            ),
+            None => Stdio::null(),
+        };
+        let mut child = Command::new(bin)
+            .args(["--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(["--frontend", "/nonexistent"])
+            .args(extra)
+            .env(
+                "RUST_LOG",
+                std::env::var("KRING_TEST_SERVER_LOG_LEVEL")
+                    .unwrap_or_else(|_| if log.is_some() { "debug" } else { "warn" }.into()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("spawn kring-server");
+        let mut line = String::new();
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        stdout.read_line(&mut line).expect("read address line");
+        // The log goes to stdout after that line: keep reading it, so the server never writes
+        // into a closed pipe.
+        let mut sink: Box<dyn std::io::Write + Send> = match log {
+            Some(p) => Box::new(
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(p)
+                    .expect("open server log"),
+            ),
+            None => Box::new(std::io::sink()),
+        };
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut stdout, &mut sink);
+        });
+        let base = line
+            .trim()
+            .strip_prefix("Kring is running: open ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+            .trim_end_matches('/')
+            .to_owned();
+        ServerProcess { child, base }
+    }
+
+    pub fn ws(&self) -> String {
+        self.base.replace("http://", "ws://")
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reap");
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        // A test that panics must not leave a server behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

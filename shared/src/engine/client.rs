@@ -41,6 +41,7 @@ pub enum ClientEvent {
     ServerError(String),
 }
 
+#[derive(Clone)]
 struct ClientDoc {
     doc: Automerge,
     state: sync::State,
@@ -48,6 +49,7 @@ struct ClientDoc {
 }
 
 /// One client's documents and its sync with one server.
+#[derive(Clone)]
 pub struct ClientRepo {
     id: PeerId,
     server: Option<PeerId>,

@@ -292,7 +292,14 @@ impl Hub {
             // Apply to a copy first: a change that breaks the schema must touch nothing.
             let mut trial = d.doc.clone();
             let mut trial_state = state.clone();
-            if let Err(e) = trial.receive_sync_message(&mut trial_state, sync_msg) {
+            // automerge can panic on malformed chunks (found by fuzzing: an unwrap in its RLE
+            // decoder); a peer's bytes must not take the workshop down, so a panic here is a
+            // refusal like any other. The trial copy is discarded either way.
+            let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                trial.receive_sync_message(&mut trial_state, sync_msg)
+            }))
+            .unwrap_or(Err(AutomergeError::Fail));
+            if let Err(e) = applied {
                 d.subscribers.insert(from.clone(), state);
                 return self.refuse(
                     from,

@@ -1,0 +1,83 @@
+//! Inputs the fuzz targets in `crates/fuzz` found to crash something, kept as regression tests.
+
+use automerge::Automerge;
+use automerge::sync;
+use kring_shared::access::{Principal, Role};
+use kring_shared::engine::hub::Hub;
+use kring_shared::ids::{DocumentId, FacilitatorId, PeerId};
+use kring_shared::limits::{MAX_INFLATED_BYTES, inflated_size};
+use kring_shared::protocol::{DocMessage, Message};
+use kring_shared::schema::workshop;
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// `change_chunks` found this 30-byte document chunk: it passes the inflation guard, and
+/// automerge 0.12 panics on it (an `unwrap` in hexane's RLE decoder). Sent by a writer in a
+/// sync message, the hub must refuse it with an error, keep the document, and go on.
+#[test]
+fn a_chunk_that_panics_automerge_is_refused_not_a_crash() {
+    let chunk = hex("856f4a83460000ff031400000001230300ffffffffffffff0e32fff8efb8");
+    assert!(inflated_size([chunk.as_slice()], MAX_INFLATED_BYTES).is_ok());
+
+    let doc_id = DocumentId(uuid::Uuid::from_bytes([7; 16]));
+    let mut doc = Automerge::new();
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| workshop::init(tx, "W", "nl"))
+        .unwrap();
+    let mut hub = Hub::new(PeerId::new("server"), doc_id, doc);
+    let peer = PeerId::new("writer");
+    hub.connect(
+        peer.clone(),
+        Principal {
+            role: Role::Facilitator,
+            participant: None,
+            facilitator: Some(FacilitatorId(uuid::Uuid::from_bytes([1; 16]))),
+        },
+    );
+    let before = hub.document(&doc_id).unwrap().get_heads();
+    let data = sync::Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![],
+        changes: vec![chunk].into(),
+        flags: None,
+        version: sync::MessageVersion::V1,
+    }
+    .encode();
+    let fx = hub.receive(
+        &peer,
+        Message::Sync(DocMessage {
+            sender_id: peer.clone(),
+            target_id: PeerId::new("server"),
+            document_id: doc_id,
+            data,
+        }),
+    );
+    assert_eq!(fx.refused.len(), 1, "{:?}", fx.refused);
+    assert!(fx.persist.is_empty());
+    assert_eq!(hub.document(&doc_id).unwrap().get_heads(), before);
+    // The hub still serves the peer.
+    let fx = hub.receive(
+        &peer,
+        Message::Request(DocMessage {
+            sender_id: peer.clone(),
+            target_id: PeerId::new("server"),
+            document_id: doc_id,
+            data: sync::Message {
+                heads: vec![],
+                need: vec![],
+                have: vec![],
+                changes: Vec::<Vec<u8>>::new().into(),
+                flags: None,
+                version: sync::MessageVersion::V1,
+            }
+            .encode(),
+        }),
+    );
+    assert!(fx.refused.is_empty(), "{:?}", fx.refused);
+    assert!(!fx.send.is_empty());
+}
