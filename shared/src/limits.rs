@@ -282,6 +282,43 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The most probes and bits per entry a peer's Bloom filter may declare (automerge writes 7 and
+/// 10).
+pub const MAX_BLOOM_PARAMETER: u64 = 64;
+
+/// Checks the Bloom filters in a peer's sync message before automerge uses them. automerge 0.12
+/// trusts their header: a filter that declares entries but zero bits divides by zero when the
+/// server computes its reply (a panic that would take the workshop task down), and one that
+/// declares billions of probes allocates them. Found by the `sync_message` fuzz target.
+pub fn check_blooms(msg: &automerge::sync::Message) -> Result<(), String> {
+    for have in &msg.have {
+        let bytes = have.bloom.to_bytes();
+        if bytes.is_empty() {
+            continue; // an empty filter (no entries) is never probed
+        }
+        let mut input = Cursor(&bytes);
+        let mut field = || {
+            input
+                .uleb()
+                .map_err(|e| format!("unreadable Bloom filter: {e}"))
+        };
+        let (entries, bits_per_entry, probes) = (field()?, field()?, field()?);
+        if entries > 0
+            && (bits_per_entry == 0
+                || probes == 0
+                || bits_per_entry > MAX_BLOOM_PARAMETER
+                || probes > MAX_BLOOM_PARAMETER
+                || input.0.is_empty())
+        {
+            return Err(format!(
+                "a Bloom filter of {entries} entries with {bits_per_entry} bits each and \
+                 {probes} probes is not one a peer writes"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,3 +81,57 @@ fn a_chunk_that_panics_automerge_is_refused_not_a_crash() {
     assert!(fx.refused.is_empty(), "{:?}", fx.refused);
     assert!(!fx.send.is_empty());
 }
+
+/// `sync_message` found this 13-byte sync message (in CI): its Bloom filter declares 49 entries
+/// with zero bits each, and automerge 0.12 divides by zero when the server probes it to build its
+/// reply — a panic outside the trial apply, which would take the workshop task down. The hub
+/// must refuse it before automerge sees it, and keep serving the peer.
+#[test]
+fn a_bloom_filter_without_bits_is_refused_not_a_crash() {
+    let doc_id = DocumentId(uuid::Uuid::from_bytes([7; 16]));
+    let mut doc = Automerge::new();
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| workshop::init(tx, "W", "nl"))
+        .unwrap();
+    let mut hub = Hub::new(PeerId::new("server"), doc_id, doc);
+    let peer = PeerId::new("reader");
+    hub.connect(
+        peer.clone(),
+        Principal {
+            role: Role::Facilitator,
+            participant: None,
+            facilitator: Some(FacilitatorId(uuid::Uuid::from_bytes([1; 16]))),
+        },
+    );
+    let sync = |data: Vec<u8>| {
+        Message::Sync(DocMessage {
+            sender_id: PeerId::new("reader"),
+            target_id: PeerId::new("server"),
+            document_id: doc_id,
+            data,
+        })
+    };
+    let fx = hub.receive(&peer, sync(vec![67, 0, 0, 2, 0, 4, 49, 0, 0, 0, 0, 0, 0]));
+    assert_eq!(fx.refused.len(), 1, "{:?}", fx.refused);
+    assert!(
+        fx.refused[0].reason.contains("Bloom filter"),
+        "{:?}",
+        fx.refused
+    );
+    // A well-formed message still syncs.
+    let fx = hub.receive(
+        &peer,
+        sync(
+            sync::Message {
+                heads: vec![],
+                need: vec![],
+                have: vec![],
+                changes: Vec::<Vec<u8>>::new().into(),
+                flags: None,
+                version: sync::MessageVersion::V1,
+            }
+            .encode(),
+        ),
+    );
+    assert!(fx.refused.is_empty(), "{:?}", fx.refused);
+    assert!(!fx.send.is_empty());
+}

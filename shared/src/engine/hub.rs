@@ -14,7 +14,7 @@ use automerge::{Automerge, AutomergeError, ChangeHash};
 use super::next_sync_message;
 use crate::access::{Access, Context, DocKind, Principal, access};
 use crate::ids::{DocumentId, PeerId};
-use crate::limits::{MAX_INFLATED_BYTES, inflated_size};
+use crate::limits::{MAX_INFLATED_BYTES, check_blooms, inflated_size};
 use crate::protocol::{DocMessage, Message};
 use crate::schema;
 use crate::step::Step;
@@ -274,6 +274,13 @@ impl Hub {
                 format!(
                     "you may read but not change document {doc_id}; your changes were not applied"
                 ),
+            );
+        }
+        if let Err(e) = check_blooms(&sync_msg) {
+            return self.refuse(
+                from,
+                Some(doc_id),
+                format!("sync message for {doc_id} refused: {e}"),
             );
         }
         if let Err(e) = inflated_size(sync_msg.changes.iter(), MAX_INFLATED_BYTES) {
