@@ -49,6 +49,7 @@ fn world() -> &'static World {
                 idle: Duration::from_secs(3600),
                 shutdown: shutdown.clone(),
                 tracker: TaskTracker::new(),
+                purge_grace: Duration::ZERO,
             }));
             let limits = Limits {
                 workshops_per_hour: u32::MAX,
