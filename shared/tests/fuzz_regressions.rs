@@ -16,20 +16,14 @@ fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-/// `change_chunks` found this 30-byte document chunk: it passes the inflation guard, and
-/// automerge 0.12 panics on it (an `unwrap` in hexane's RLE decoder). Sent by a writer in a
-/// sync message, the hub must refuse it with an error, keep the document, and go on.
-#[test]
-fn a_chunk_that_panics_automerge_is_refused_not_a_crash() {
-    let chunk = hex("856f4a83460000ff031400000001230300ffffffffffffff0e32fff8efb8");
-    assert!(inflated_size([chunk.as_slice()], MAX_INFLATED_BYTES).is_ok());
-
+/// A hub holding a fresh workshop document, with one facilitator (who may write) connected.
+fn workshop_hub(peer: &str) -> (Hub, DocumentId, PeerId) {
     let doc_id = DocumentId(uuid::Uuid::from_bytes([7; 16]));
     let mut doc = Automerge::new();
     doc.transact::<_, _, automerge::AutomergeError>(|tx| workshop::init(tx, "W", "nl"))
         .unwrap();
     let mut hub = Hub::new(PeerId::new("server"), doc_id, doc);
-    let peer = PeerId::new("writer");
+    let peer = PeerId::new(peer);
     hub.connect(
         peer.clone(),
         Principal {
@@ -38,6 +32,18 @@ fn a_chunk_that_panics_automerge_is_refused_not_a_crash() {
             facilitator: Some(FacilitatorId(uuid::Uuid::from_bytes([1; 16]))),
         },
     );
+    (hub, doc_id, peer)
+}
+
+/// `change_chunks` found this 30-byte document chunk: it passes the inflation guard, and
+/// automerge 0.12 panics on it (an `unwrap` in hexane's RLE decoder). Sent by a writer in a
+/// sync message, the hub must refuse it with an error, keep the document, and go on.
+#[test]
+fn a_chunk_that_panics_automerge_is_refused_not_a_crash() {
+    let chunk = hex("856f4a83460000ff031400000001230300ffffffffffffff0e32fff8efb8");
+    assert!(inflated_size([chunk.as_slice()], MAX_INFLATED_BYTES).is_ok());
+
+    let (mut hub, doc_id, peer) = workshop_hub("writer");
     let before = hub.document(&doc_id).unwrap().get_heads();
     let data = sync::Message {
         heads: vec![],
@@ -88,20 +94,7 @@ fn a_chunk_that_panics_automerge_is_refused_not_a_crash() {
 /// must refuse it before automerge sees it, and keep serving the peer.
 #[test]
 fn a_bloom_filter_without_bits_is_refused_not_a_crash() {
-    let doc_id = DocumentId(uuid::Uuid::from_bytes([7; 16]));
-    let mut doc = Automerge::new();
-    doc.transact::<_, _, automerge::AutomergeError>(|tx| workshop::init(tx, "W", "nl"))
-        .unwrap();
-    let mut hub = Hub::new(PeerId::new("server"), doc_id, doc);
-    let peer = PeerId::new("reader");
-    hub.connect(
-        peer.clone(),
-        Principal {
-            role: Role::Facilitator,
-            participant: None,
-            facilitator: Some(FacilitatorId(uuid::Uuid::from_bytes([1; 16]))),
-        },
-    );
+    let (mut hub, doc_id, peer) = workshop_hub("reader");
     let sync = |data: Vec<u8>| {
         Message::Sync(DocMessage {
             sender_id: PeerId::new("reader"),
