@@ -40,29 +40,18 @@ async fn facilitators_cluster_cards_participants_read_and_react_outside_the_roun
         .unwrap();
     fac.open(w.document).await.unwrap();
     let duo_id = DuoId::random();
-    fac.change(w.document, |tx| {
-        workshop::set_duos(
-            tx,
+    // The server opens the room, the table and a voice for each participant.
+    let v = fac
+        .form_duos(
+            w.document,
             &[DuoEntry {
                 id: duo_id,
                 members: vec![id(&a), id(&b)],
                 doc: None,
             }],
-        )?;
-        workshop::set_step(tx, Step::Duos)
-    })
-    .await
-    .unwrap();
-    // The server opens the room, the table and a voice for each participant.
-    fac.wait_for("documents", |c| {
-        let v = workshop::view(c.doc(w.document));
-        v.table.is_some()
-            && v.duos.iter().all(|d| d.doc.is_some())
-            && v.roster.iter().all(|r| r.voice.is_some())
-    })
-    .await
-    .unwrap();
-    let v = workshop::view(fac.doc(w.document));
+        )
+        .await
+        .unwrap();
     let (room, table_doc) = (v.duos[0].doc.unwrap(), v.table.unwrap());
     let voice_of = |p: &Participant| -> DocumentId {
         v.roster

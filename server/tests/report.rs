@@ -108,9 +108,9 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
 
     // Step 2: two duos, each with insights and one to share.
     let (d1, d2) = (DuoId::random(), DuoId::random());
-    fac.change(w.document, |tx| {
-        workshop::set_duos(
-            tx,
+    let v = fac
+        .form_duos(
+            w.document,
             &[
                 DuoEntry {
                     id: d1,
@@ -123,20 +123,9 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
                     doc: None,
                 },
             ],
-        )?;
-        workshop::set_step(tx, Step::Duos)
-    })
-    .await
-    .unwrap();
-    fac.wait_for("rooms, table and voices", |c| {
-        let v = workshop::view(c.doc(w.document));
-        v.table.is_some()
-            && v.duos.iter().all(|d| d.doc.is_some())
-            && v.roster.iter().all(|r| r.voice.is_some())
-    })
-    .await
-    .unwrap();
-    let v = workshop::view(fac.doc(w.document));
+        )
+        .await
+        .unwrap();
     let room = |id: DuoId| v.duos.iter().find(|d| d.id == id).unwrap().doc.unwrap();
     let (room1, room2, table_doc) = (room(d1), room(d2), v.table.unwrap());
     let voice_of = |p: &Participant| -> DocumentId {

@@ -16,6 +16,8 @@ use kring_shared::automerge::{Automerge, AutomergeError};
 use kring_shared::engine::client::{ClientEvent, ClientRepo, DocStatus};
 use kring_shared::ids::{DocumentId, PeerId};
 use kring_shared::protocol::Message;
+use kring_shared::schema::workshop::{self, DuoEntry, WorkshopView};
+use kring_shared::step::Step;
 use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -395,6 +397,28 @@ impl SyncClient {
             .map_err(|e| KitError::Protocol(e.to_string()))?;
         let out = self.repo.flush();
         self.send_all(out).await
+    }
+
+    /// As a facilitator with the workshop document open: forms these duos, moves to step 2 and
+    /// waits until the server has opened every room, the table and every voice.
+    pub async fn form_duos(
+        &mut self,
+        workshop_doc: DocumentId,
+        duos: &[DuoEntry],
+    ) -> KitResult<WorkshopView> {
+        self.change(workshop_doc, |tx| {
+            workshop::set_duos(tx, duos)?;
+            workshop::set_step(tx, Step::Duos)
+        })
+        .await?;
+        self.wait_for("rooms, table and voices", |c| {
+            let v = workshop::view(c.doc(workshop_doc));
+            v.table.is_some()
+                && v.duos.iter().all(|d| d.doc.is_some())
+                && v.roster.iter().all(|r| r.voice.is_some())
+        })
+        .await?;
+        Ok(workshop::view(self.doc(workshop_doc)))
     }
 
     pub fn doc(&self, id: DocumentId) -> &Automerge {
