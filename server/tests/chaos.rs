@@ -24,7 +24,6 @@ use kring_shared::method::LevelId;
 use kring_shared::schema::duo::{self, Insight};
 use kring_shared::schema::reflection::{self, Note};
 use kring_shared::schema::workshop::{self, Broadcast, CustomQuestion, DuoEntry};
-use kring_shared::step::Step;
 use kring_testkit::{ServerProcess, SyncClient, create_workshop, join};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -378,19 +377,7 @@ async fn workshop_in_duos(base: &str, ws: &str, n: usize) -> (World, Vec<Actor>)
             doc: None,
         })
         .collect();
-    fac.change(w.document, |tx| {
-        workshop::set_duos(tx, &duos)?;
-        workshop::set_step(tx, Step::Duos)
-    })
-    .await
-    .unwrap();
-    fac.wait_for("rooms", |c| {
-        let v = workshop::view(c.doc(w.document));
-        v.duos.len() == duos.len() && v.duos.iter().all(|d| d.doc.is_some())
-    })
-    .await
-    .unwrap();
-    let view = workshop::view(fac.doc(w.document));
+    let view = fac.form_duos(w.document, &duos).await.unwrap();
     let room_of = |pid: &str| {
         view.duos
             .iter()

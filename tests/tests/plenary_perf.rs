@@ -68,19 +68,7 @@ async fn a_table_of_300_cards_follows_a_drag_at_60_fps() {
             doc: None,
         })
         .collect();
-    fac.change(w.document, |tx| {
-        workshop::set_duos(tx, &duos)?;
-        workshop::set_step(tx, Step::Duos)
-    })
-    .await
-    .unwrap();
-    fac.wait_for("rooms", |c| {
-        let v = workshop::view(c.doc(w.document));
-        v.table.is_some() && v.duos.len() == DUOS && v.duos.iter().all(|d| d.doc.is_some())
-    })
-    .await
-    .unwrap();
-    let v = workshop::view(fac.doc(w.document));
+    let v = fac.form_duos(w.document, &duos).await.unwrap();
     let table_doc = v.table.unwrap();
     let mut keys = vec![];
     for d in &v.duos {
