@@ -9,7 +9,9 @@
 //!
 //! - `cargo xtask build` — frontend into `target/frontend/`.
 //! - `cargo xtask run [-- server flags]` — build, then start `kring-server` (release).
-//! - `cargo xtask test` — build, install the interop test's npm packages, `cargo test --workspace`.
+//! - `cargo xtask test` — build, install the interop test's npm packages, `cargo test --workspace
+//!   --no-fail-fast`, then fail if any browser a test started is still running.
+//! - `cargo xtask browsers` — only that last check (`.ci/run` ends with it).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -171,6 +173,27 @@ const INDEX_HTML: &str = r#"<!doctype html>
 </html>
 "#;
 
+/// Fails when a ChromeDriver or Chromium that the browser test kit started is still alive, and
+/// ends them: a test must never leave a browser running (they add up to gigabytes).
+fn no_browsers_left() -> Result<()> {
+    // A browser that is quitting gets a moment to finish.
+    for _ in 0..20 {
+        if kring_procs::marked(None).is_empty() {
+            eprintln!("xtask: no test browser is left running");
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    let left = kring_procs::kill_marked(None);
+    for m in &left {
+        eprintln!("xtask: left running by a test: pid {} {}", m.pid, m.command);
+    }
+    Err(format!(
+        "{} browser processes (ChromeDriver/Chromium) outlived their tests; killed them",
+        left.len()
+    ))
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -205,11 +228,19 @@ fn main() -> ExitCode {
                 // One test at a time: the browser tests each drive several Chromium sessions,
                 // and on two cores running them side by side only makes them slow and flaky.
                 .env("RUST_TEST_THREADS", "1")
-                .args(["test", "--workspace"])
+                // Every test binary runs even after one fails, so one failure hides nothing;
+                // the exit code still fails the run.
+                .args(["test", "--workspace", "--no-fail-fast"])
                 .args(args.iter().skip(1));
-            run(c)
+            let tests = run(c);
+            let browsers = no_browsers_left();
+            tests.and(browsers)
         }),
-        _ => Err("usage: cargo xtask build | run [-- server flags] | test [-- test args]".into()),
+        Some("browsers") => no_browsers_left(),
+        _ => Err(
+            "usage: cargo xtask build | run [-- server flags] | test [-- test args] | browsers"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
