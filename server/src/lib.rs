@@ -117,7 +117,16 @@ const SECURITY_HEADERS: [(&str, &str); 4] = [
 /// The routes, separate from the listener so they can be tested with `oneshot`.
 pub fn app(state: AppState, frontend_dir: &std::path::Path) -> Router {
     let index = frontend_dir.join("index.html");
-    let frontend = ServeDir::new(frontend_dir).fallback(ServeFile::new(index));
+    // `cargo xtask build` writes `.br` and `.gz` beside each file; a browser that accepts them
+    // gets the compressed one.
+    let frontend = ServeDir::new(frontend_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(index)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     // A path the file system cannot even look up (a segment over 255 bytes: "File name too
     // long") is answered 404 before it reaches the static files, never with a 500.
     let frontend = tower::ServiceBuilder::new()

@@ -42,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
     let ws = DocumentId(uuid::Uuid::from_bytes([7; 16]));
     let table_doc = DocumentId(uuid::Uuid::from_bytes([8; 16]));
     let mut hub = Hub::new(PeerId::new("server"), ws, workshop_doc());
-    hub.create_document(table_doc, DocKind::Table, table::init)
+    hub.create_document(table_doc, DocKind::Table, |tx| table::init(tx))
         .expect("table");
     let (sender, reader) = (PeerId::new("sender"), PeerId::new("reader"));
     hub.connect(sender.clone(), facilitator(1));
