@@ -127,10 +127,15 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         // The whole group: chromedriver and every Chromium it started (they stay in its group).
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
-            .stderr(Stdio::null())
-            .status();
+        // `--` first: without it `kill` reads "-<pid>" as options, and a pid starting with 1
+        // became `kill(-1)`, which as root ends every process on the machine.
+        let group = self.child.id();
+        if group > 1 {
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{group}")])
+                .stderr(Stdio::null())
+                .status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         // Anything that left the group (a Chromium helper that called setsid) still carries the

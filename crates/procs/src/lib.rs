@@ -70,7 +70,7 @@ pub fn kill_marked(value: Option<&str>) -> Vec<Marked> {
     let found = marked(value);
     if !found.is_empty() {
         let _ = std::process::Command::new("kill")
-            .arg("-KILL")
+            .args(["-s", "KILL", "--"])
             .args(found.iter().map(|m| m.pid.to_string()))
             .stderr(std::process::Stdio::null())
             .status();
