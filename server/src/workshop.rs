@@ -640,7 +640,7 @@ impl WorkshopTask {
         let present = self
             .hub
             .document(&workshop_doc)
-            .map(|d| workshop_schema::view(d).roster.len())
+            .map(workshop_schema::roster_len)
             .unwrap_or(0);
         // The same limit as the schema's, checked first: a refusal here changes nothing, and
         // the roster can never hold more than the schema allows (which would refuse every

@@ -462,6 +462,14 @@ fn read_timer<D: ReadDoc>(root: &MapReader<'_, D>) -> Timer {
     }
 }
 
+/// How many people the roster holds, without reading their entries.
+pub fn roster_len(doc: &impl ReadDoc) -> usize {
+    match doc.get(automerge::ROOT, "roster") {
+        Ok(Some((automerge::Value::Object(ObjType::Map), id))) => doc.length(&id),
+        _ => 0,
+    }
+}
+
 /// Reads the document tolerantly: a field that is missing or malformed reads as its default.
 pub fn view(doc: &impl ReadDoc) -> WorkshopView {
     let root = MapReader::root(doc);
