@@ -617,6 +617,7 @@ impl WorkshopTask {
             joined_at: now_ms,
             reflection: Some(reflection_doc),
             voice: None,
+            rating: None,
         };
         let workshop_doc = self.hub.workshop_document();
         let (_, roster_fx) = self

@@ -1136,6 +1136,7 @@ mod tests {
             joined_at: 0,
             reflection: None,
             voice: None,
+            rating: None,
         }
     }
 
@@ -1223,6 +1224,7 @@ mod tests {
                         text: "Elke week één collega bellen".into(),
                         level: LevelId::Collegial,
                     }),
+                    ..VoiceView::default()
                 },
             ),
             (
@@ -1236,6 +1238,7 @@ mod tests {
                         duo: None,
                     }],
                     change: None,
+                    ..VoiceView::default()
                 },
             ),
         ];
