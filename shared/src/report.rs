@@ -13,6 +13,8 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::forms::blocks_report::{self, BlocksReport};
+use crate::forms::{FormId, FormRef};
 use crate::ids::{DuoId, ParticipantId};
 use crate::method::{self, LevelId, Localized};
 use crate::plenary::{self, Card, Source};
@@ -80,6 +82,12 @@ pub struct Report {
     pub most_energy: Option<LevelId>,
     /// Step 1, anonymous: notes per ring and green/red marks over everyone.
     pub step1: Step1Counts,
+    /// The work form the workshop ran (000 for reports of workshops made before forms).
+    #[serde(default)]
+    pub form: FormRef,
+    /// Work form 004: the group profile and the actions per block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<BlocksReport>,
 }
 
 /// Who took part.
@@ -398,6 +406,9 @@ pub fn build(src: &Sources, opts: Options) -> Report {
         energy_dots_per_person: ws.plan.energy_dots,
         most_energy,
         step1: src.step1,
+        form: ws.form,
+        blocks: (ws.form.id == FormId::BuildingBlocks)
+            .then(|| blocks_report::build(ws, &src.voices, |p| person_by(ws, p, opts))),
     }
 }
 
@@ -637,6 +648,10 @@ pub fn markdown(r: &Report) -> String {
     }
     if !r.participants.people.is_empty() {
         w.push('\n');
+    }
+    if let Some(b) = &r.blocks {
+        blocks_report::markdown(b, lang, w);
+        return out;
     }
     for l in &r.levels {
         writeln!(w, "## {}\n", md(&l.name)).ok();
@@ -927,6 +942,9 @@ const LINE_H: u32 = 18;
 /// the table below. Self-contained (no fonts or images loaded), for slides and minutes.
 pub fn svg(r: &Report) -> String {
     let lang = r.language.as_str();
+    if let Some(b) = &r.blocks {
+        return blocks_report::svg(b, &r.title, lang);
+    }
     let columns: Vec<(&ClusterReport, Option<u32>)> = r
         .levels
         .iter()

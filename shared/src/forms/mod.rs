@@ -12,6 +12,7 @@
 //! which its steps here point at.
 
 pub mod blocks;
+pub mod blocks_report;
 
 use std::fmt;
 use std::str::FromStr;
