@@ -135,10 +135,10 @@ pub const BLOCKS: [Block; 6] = [
     },
 ];
 
-/// The one line on context and preconditions.
+/// The hint beside the one line on context and preconditions.
 pub const CONTEXT_QUESTION: Localized = Localized {
-    nl: "Context en randvoorwaarden: wat bepaalt in welke mate deze bouwstenen gerealiseerd kunnen worden?",
-    en: "Context and preconditions: what determines how far these building blocks can be realised?",
+    nl: "Wat bepaalt in welke mate deze bouwstenen gerealiseerd kunnen worden?",
+    en: "What determines how far these building blocks can be realised?",
 };
 
 /// The question of step 3, per block.
