@@ -1,8 +1,8 @@
 //! Work form 004, the building-blocks self-test: the participant's private rating sheet (six
 //! blocks with the seed's explanation, a 1–5 scale, an optional note, one line on context and
-//! preconditions), the group profile (drawn by the same function as the report's chart, from the
-//! profile the server publishes once k people answered), the actions per block with dots, and the
-//! facilitator's set-up of the form's plan.
+//! preconditions), the group profile (bars that fit a phone and a projector, from the profile
+//! the server publishes once k people answered; the report draws the same numbers as SVG), the
+//! actions per block with dots, the facilitator's set-up of the form's plan, and its report body.
 
 use kring_shared::automerge::AutomergeError;
 use kring_shared::automerge::transaction::Transaction;

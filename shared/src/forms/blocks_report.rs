@@ -177,7 +177,7 @@ pub const SCORE_COLORS: [&str; 5] = ["#c0392b", "#e67e22", "#f1c40f", "#7fb77e",
 /// with its mean; self-contained (no fonts or images loaded). The same picture on the report page,
 /// in the downloads and (drawn by the same numbers) on the screens.
 pub fn svg(r: &BlocksReport, title: &str, lang: &str) -> String {
-    let (w, left, bar_w, row_h, top) = (1000u32, 260u32, 600u32, 56u32, 90u32);
+    let (w, left, bar_w, row_h, top) = (1000u32, 260u32, 560u32, 56u32, 90u32);
     let h = top + row_h * r.blocks.len() as u32 + 70;
     let mut s = String::new();
     writeln!(

@@ -8,11 +8,13 @@
 //! ratings, the group profile and the actions. Only forms with `built: true` can be started;
 //! the others are described so the gallery and their companion issue have their data.
 //!
-//! Layout: [`blocks`] holds 004's six building blocks; 000's content stays in [`crate::method`],
+//! Layout: [`blocks`] holds 004's six building blocks, [`roles`] 003's perspectives, roles and role
+//! map (data and logic; its pages are not built yet); 000's content stays in [`crate::method`],
 //! which its steps here point at.
 
 pub mod blocks;
 pub mod blocks_report;
+pub mod roles;
 
 use std::fmt;
 use std::str::FromStr;
