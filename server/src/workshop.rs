@@ -963,15 +963,25 @@ impl WorkshopTask {
     }
 
     /// Recomputes 004's group profile from the ratings held now and writes it into the workshop
-    /// document when it changed: only once at least `plan.k` people answered (fewer give no
-    /// profile at all, see [`Profile::of`]). After the purge there are no ratings left, and the
-    /// profile written last is kept for the report.
+    /// document when it changed: from the profile step (step 2) on, and only once at least
+    /// `plan.k` people answered (fewer give no profile at all, see [`Profile::of`]). After the
+    /// purge there are no ratings left, and the profile written last is kept for the report.
     fn update_profile(&mut self, fx: &mut Effects) {
         let ws_doc = self.hub.workshop_document();
         let Some(view) = self.hub.document(&ws_doc).map(workshop_schema::view) else {
             return;
         };
         if view.form.id != FormId::BuildingBlocks {
+            return;
+        }
+        // Published from the profile step on, with every rating given so far at once: a profile
+        // that ticked along while people rated would show, answer by answer, how each one rated.
+        if !view
+            .form
+            .form()
+            .step_has(Step::Duos, StepKind::GroupProfile)
+            || !matches!(view.step, Some(Step::Duos | Step::Plenary | Step::Closed))
+        {
             return;
         }
         let ratings: Vec<_> = self

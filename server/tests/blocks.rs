@@ -1,6 +1,7 @@
 //! Work form 004 (the building-blocks self-test) against a real server and SQLite file: every
 //! participant's ratings are theirs alone (never in the bytes the facilitator, the screen or
-//! another participant receive), the group profile appears only once k people answered, closing
+//! another participant receive), the group profile appears only once k people answered (and only
+//! from the profile step on, so it does not tick along while people rate), closing
 //! purges the ratings while the profile stays for the report; and a workshop written before forms
 //! were data still opens as form 000.
 
@@ -124,10 +125,26 @@ async fn ratings_stay_private_the_profile_appears_at_k_and_closing_purges_them()
     let secret = "an-geheim-7d1f";
     let _an = rate(&server, &people[0], 2, secret).await;
     let _bert_rating = rate(&server, &people[1], 4, "bert-geheim-02aa").await;
+    // In the profile step, k − 1 answers give nothing.
+    f.change(w.document, |tx| workshop::set_step(tx, Step::Duos))
+        .await
+        .unwrap();
     barrier(&mut f, w.document, 1).await;
     assert_eq!(profile_of(&f, w.document), None, "two answers give nothing");
 
+    f.change(w.document, |tx| workshop::set_step(tx, Step::Reflect))
+        .await
+        .unwrap();
     let _chris = rate(&server, &people[2], 4, "chris-geheim-5c3e").await;
+    barrier(&mut f, w.document, 3).await;
+    assert_eq!(
+        profile_of(&f, w.document),
+        None,
+        "not while people are still rating in step 1"
+    );
+    f.change(w.document, |tx| workshop::set_step(tx, Step::Duos))
+        .await
+        .unwrap();
     f.wait_for("the profile at k", |c| profile_of(c, w.document).is_some())
         .await
         .unwrap();

@@ -766,6 +766,30 @@ pub fn csv(r: &Report) -> String {
         out.push_str("\r\n");
     };
     row(CSV_HEADER);
+    if let Some(b) = &r.blocks {
+        // Form 004: the profile as counts per block and score, then the actions with their dots.
+        for blk in &b.blocks {
+            let id = blk.block.as_str();
+            for (i, n) in blk.counts.iter().flat_map(|c| c.iter().enumerate()) {
+                let (score, n) = ((i + 1).to_string(), n.to_string());
+                row(["profile", id, "", &score, "", "", "", &n]);
+            }
+            for a in &blk.actions {
+                let dots = a.dots.to_string();
+                row([
+                    "action",
+                    id,
+                    "",
+                    "",
+                    &a.text,
+                    a.by.as_deref().unwrap_or(""),
+                    "",
+                    &dots,
+                ]);
+            }
+        }
+        return out;
+    }
     let level = |l: Option<LevelId>| l.map(|l| l.as_str()).unwrap_or("");
     let yes = |b: bool| if b { "yes" } else { "" };
     let clusters = r.levels.iter().map(|l| &l.cluster).chain(r.clusters.iter());

@@ -318,6 +318,27 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("- Samen lunchen (2 stippen) — An"), "{md}");
+        let report = crate::report::Report {
+            blocks: Some(r.clone()),
+            ..crate::report::build(
+                &crate::report::Sources {
+                    workshop: ws.clone(),
+                    created_at_ms: 0,
+                    duos: vec![],
+                    table: Default::default(),
+                    voices: vec![],
+                    step1: Default::default(),
+                },
+                Default::default(),
+            )
+        };
+        let csv = crate::report::csv(&report);
+        assert!(csv.contains("profile,trusting,,2,,,,2\r\n"), "{csv}");
+        assert!(
+            csv.contains("action,trusting,,,Samen lunchen,An,,2\r\n"),
+            "{csv}"
+        );
+        assert!(!csv.contains("step1"), "{csv}");
         let pic = svg(&r, "Zelftest", "nl");
         assert_eq!(pic.matches("data-score=").count(), 2);
         assert!(pic.contains("Vertrouwen"));
