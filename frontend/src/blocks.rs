@@ -92,6 +92,18 @@ pub fn RatingSheet(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoV
     }
 }
 
+/// How many people have rated so far, of everyone on the roster (a count, never a rating), and
+/// the k the profile needs.
+#[component]
+pub fn RatedCount(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
+    view! {
+        <p class="rated" role="status">
+            {move || session.workshop.get().rated} " / " {move || session.workshop.get().roster.len()} " "
+            {move || t(lang.get(), Text::HaveRated)} " · k = " {move || session.workshop.get().plan.k}
+        </p>
+    }
+}
+
 /// The group profile, as the server published it: nothing until k people answered.
 #[component]
 pub fn ProfileChart(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
@@ -103,6 +115,7 @@ pub fn ProfileChart(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl Into
                 match &ws.profile {
                     None => view! {
                         <p class="waiting" role="status">{t(lang.get(), Text::ProfileWaiting)} " " {ws.plan.k} " " {t(lang.get(), Text::Answers)} "."</p>
+                        <RatedCount session lang/>
                     }.into_any(),
                     Some(p) => {
                         let report = blocks_report::build(&ws, &[], |_| None);

@@ -10,7 +10,7 @@ use kring_shared::step::Step;
 use leptos::prelude::*;
 use serde_json::json;
 
-use crate::blocks::{ActionsBoard, BlocksSetup, ProfileChart};
+use crate::blocks::{ActionsBoard, BlocksSetup, ProfileChart, RatedCount};
 use crate::duo_console::DuoPanel;
 use crate::http;
 use crate::i18n::{Lang, Text, t};
@@ -96,6 +96,11 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                 <div class="column">
                     <Show when=move || !blocks() && matches!(session.workshop.get().step, Some(Step::Reflect | Step::Duos))>
                         <DuoPanel session lang steer/>
+                    </Show>
+                    <Show when=move || blocks() && step() == Step::Reflect>
+                        <section class="card" aria-label=move || t(lang.get(), Text::HaveRated)>
+                            <RatedCount session lang/>
+                        </section>
                     </Show>
                     <JoinInfo session lang/>
                     <Show when=blocks fallback=move || view! { <PlanEditor session lang steer/> }>

@@ -219,6 +219,7 @@ texts! {
     DotOn => "Stip op", "Dot on";
     DotOff => "Stip weg van", "Remove dot from";
     ActionDotsLeft => "Stippen over", "Dots left";
+    HaveRated => "deelnemers hebben gescoord", "participants have rated";
     NoActions => "Nog geen acties.", "No actions yet.";
     WeakestFirst => "De zwakste bouwstenen eerst.", "The weakest building blocks first.";
 }

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::blocks::{ActionsBoard, ProfileChart};
+use crate::blocks::{ActionsBoard, ProfileChart, RatedCount};
 use crate::i18n::{Lang, Text, t};
 use crate::plenary::{EnergyHeat, Spotlight, Voices, open_plenary};
 use crate::session::UseWorkshopReturn;
@@ -112,10 +112,13 @@ fn ScreenStepContent(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl Int
                 })
                 .collect_view()
         });
+        let rated = (step == Step::Reflect && v.form.id == FormId::BuildingBlocks)
+            .then(|| view! { <RatedCount session lang/> });
         view! {
             <div class="screen-content">
                 <p class="instruction">{instruction}</p>
                 {questions}
+                {rated}
             </div>
         }
     }

@@ -974,16 +974,6 @@ impl WorkshopTask {
         if view.form.id != FormId::BuildingBlocks {
             return;
         }
-        // Published from the profile step on, with every rating given so far at once: a profile
-        // that ticked along while people rated would show, answer by answer, how each one rated.
-        if !view
-            .form
-            .form()
-            .step_has(Step::Duos, StepKind::GroupProfile)
-            || !matches!(view.step, Some(Step::Duos | Step::Plenary | Step::Closed))
-        {
-            return;
-        }
         let ratings: Vec<_> = self
             .hub
             .documents()
@@ -992,6 +982,27 @@ impl WorkshopTask {
             .map(|d| rating_schema::view(d).scores())
             .collect();
         if ratings.is_empty() {
+            return;
+        }
+        // How many rated is a count, never a rating: the facilitator sees when k is reached.
+        let rated = ratings.iter().filter(|r| !r.is_empty()).count() as u32;
+        if rated != view.rated {
+            match self
+                .hub
+                .change(ws_doc, |tx| workshop_schema::set_rated(tx, rated))
+            {
+                Ok((_, more)) => fx.merge(more),
+                Err(e) => tracing::error!(error = %e, "could not write how many rated"),
+            }
+        }
+        // Published from the profile step on, with every rating given so far at once: a profile
+        // that ticked along while people rated would show, answer by answer, how each one rated.
+        if !view
+            .form
+            .form()
+            .step_has(Step::Duos, StepKind::GroupProfile)
+            || !matches!(view.step, Some(Step::Duos | Step::Plenary | Step::Closed))
+        {
             return;
         }
         let profile = Profile::of(&ratings, view.plan.k);

@@ -131,6 +131,7 @@ async fn ratings_stay_private_the_profile_appears_at_k_and_closing_purges_them()
         .unwrap();
     barrier(&mut f, w.document, 1).await;
     assert_eq!(profile_of(&f, w.document), None, "two answers give nothing");
+    assert_eq!(workshop::view(f.doc(w.document)).rated, 2);
 
     f.change(w.document, |tx| workshop::set_step(tx, Step::Reflect))
         .await

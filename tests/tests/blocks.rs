@@ -177,6 +177,14 @@ async fn the_building_blocks_self_test_is_played_end_to_end() {
         .unwrap();
     screenshot(&phone, "blocks-3-phone-rating").await;
     rate_all(&others[0], [5, 4, 4, 2, 4, 3], "geheime-notitie-bert").await;
+    // The console and the projector count who rated, never what.
+    wait_for_text(
+        &fac,
+        Locator::Css(".rated"),
+        "2 / 4 deelnemers hebben gescoord",
+    )
+    .await;
+    wait_for_text(&screen, Locator::Css(".rated"), "2 / 4").await;
 
     // Two answers: nobody sees a profile, and the facilitator never sees a rating.
     click(&fac, Locator::XPath(&button("Stap 2: Het groepsprofiel"))).await;

@@ -20,6 +20,7 @@
 //!   step1?: { people, individual, collegial, collective, green, red, <ring>_green, <ring>_red },
 //!                                                             // server writes on purge
 //!   profile?: { answered, blocks: { <block>: { "1".."5": int } } }, // 004; server writes, ≥ k
+//!   rated?: int,                                              // 004: how many rated; server writes
 //!   roster: { <participant id>: { name, organisation, joined_at,
 //!                                 reflection?: <doc>, voice?: <doc>, rating?: <doc> } } }
 //! ```
@@ -257,6 +258,9 @@ pub struct WorkshopView {
     pub step1: Option<Step1Counts>,
     /// 004's group profile, once at least `plan.k` people rated (the server writes it).
     pub profile: Option<Profile>,
+    /// 004: how many people rated at least one block so far (a count, never what they gave), so
+    /// the facilitator knows when the profile can show.
+    pub rated: u32,
 }
 
 /// Step 1 as anonymous aggregates: how many people wrote notes, how many notes sit in each ring
@@ -619,6 +623,7 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
             Step1Counts::from_values(Step1Counts::KEYS.map(n))
         }),
         profile: read_profile(&root),
+        rated: root.number("rated").ok().flatten().unwrap_or(0.0).max(0.0) as u32,
     }
 }
 
@@ -842,7 +847,9 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
         "step1",
         "form",
         "profile",
+        "rated",
     ])?;
+    root.number_in("rated", 0.0, MAX_ROSTER as f64)?;
     if let Some(f) = root.map("form")? {
         f.only_keys(&["id", "version"])?;
         let ids: Vec<&str> = FormId::ALL.iter().map(|f| f.as_str()).collect();
@@ -1068,6 +1075,11 @@ pub fn set_profile(
         }
     }
     Ok(())
+}
+
+/// Writes how many people have rated so far (the server does).
+pub fn set_rated(tx: &mut impl Transactable, n: u32) -> Result<(), automerge::AutomergeError> {
+    tx.put(automerge::ROOT, "rated", ScalarValue::Int(i64::from(n)))
 }
 
 /// Sets how many answers a private rating needs before the group sees its aggregate.
@@ -1508,6 +1520,7 @@ mod tests {
         doc.transact::<_, _, automerge::AutomergeError>(|tx| {
             init_form(tx, "Zelftest", "nl", form)?;
             set_k(tx, 4)?;
+            set_rated(tx, 3)?;
             set_profile(tx, Some(&profile))
         })
         .unwrap();
@@ -1515,6 +1528,7 @@ mod tests {
         let v = view(&doc);
         assert_eq!(v.form, form);
         assert_eq!(v.plan.k, 4);
+        assert_eq!(v.rated, 3);
         assert_eq!(v.plan.minutes.reflect, 10);
         assert_eq!(v.plan.minutes.duos, 15);
         assert_eq!(v.profile, Some(profile));
