@@ -510,12 +510,25 @@ fn handle_events(s: &Shared, events: Vec<ClientEvent>) {
                 s.signals.connected.set(true);
             }
             ClientEvent::DocChanged(id) => s.refresh(id),
-            ClientEvent::Ephemeral { data, .. } => {
-                if let Some(p) = Presence::decode(&data) {
-                    s.signals.presence.set(p);
-                } else if let Some(p) = Progress::decode(&data) {
-                    s.signals.progress.set(p);
-                } else if let Some(d) = Drag::decode(&data) {
+            ClientEvent::Ephemeral {
+                document_id,
+                from,
+                data,
+            } => {
+                // Presence and progress are the server's word, on the workshop document only;
+                // drags only ever come on the table. Anything else is ignored, whoever sent it
+                // (the server refuses it too).
+                let from_server = s.inner.borrow().repo.server() == Some(&from);
+                let on_workshop =
+                    s.signals.me.get_untracked().map(|m| m.workshop_doc) == Some(document_id);
+                let on_table = s.signals.workshop.with_untracked(|w| w.table) == Some(document_id);
+                if from_server && on_workshop {
+                    if let Some(p) = Presence::decode(&data) {
+                        s.signals.presence.set(p);
+                    } else if let Some(p) = Progress::decode(&data) {
+                        s.signals.progress.set(p);
+                    }
+                } else if on_table && let Some(d) = Drag::decode(&data) {
                     let now = js_sys::Date::now();
                     s.signals.holds.update(|h| {
                         h.expire(now);

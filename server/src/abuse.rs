@@ -33,6 +33,21 @@ pub struct Limits {
     pub outbox_frames: usize,
     /// Longest one WebSocket write may take; a client that does not read is cut off after it.
     pub send_timeout: Duration,
+    /// Bytes queued for one connection; a peer that falls this far behind is disconnected.
+    pub outbox_bytes: usize,
+    /// Bytes queued for all connections of one workshop together; over it the connection with
+    /// the most queued is disconnected first.
+    pub workshop_outbox_bytes: usize,
+    /// Ephemeral messages (drags) one connection may send per second, sustained; the burst is
+    /// twice that.
+    pub ephemeral_per_sec: u32,
+    /// Open HTTP connections per address, counted from the accept — before a request is
+    /// complete. A connection that becomes a WebSocket counts against `connections_per_addr`
+    /// from then on instead.
+    pub sockets_per_addr: usize,
+    /// How long a client may take to send a request's headers; a connection that dribbles its
+    /// headers is closed after it.
+    pub header_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -46,6 +61,11 @@ impl Default for Limits {
             documents_per_connection: 256,
             outbox_frames: 512,
             send_timeout: Duration::from_secs(30),
+            outbox_bytes: 8 * 1024 * 1024,
+            workshop_outbox_bytes: 128 * 1024 * 1024,
+            ephemeral_per_sec: 60,
+            sockets_per_addr: 512,
+            header_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -131,12 +151,45 @@ impl PerAddr {
     }
 }
 
+/// Counted slots per address (open connections), at most `per_addr` each.
+struct Slots {
+    per_addr: usize,
+    counts: Arc<Mutex<HashMap<AddrKey, usize>>>,
+}
+
+impl Slots {
+    fn new(per_addr: usize) -> Self {
+        Slots {
+            per_addr,
+            counts: Arc::default(),
+        }
+    }
+
+    fn take(&self, ip: IpAddr) -> Option<ConnectionSlot> {
+        let key = AddrKey::from(ip);
+        let mut map = self.counts.lock().expect("connection count lock poisoned");
+        let n = map.entry(key).or_default();
+        if *n >= self.per_addr {
+            if *n == 0 {
+                map.remove(&key);
+            }
+            return None;
+        }
+        *n += 1;
+        Some(ConnectionSlot {
+            key,
+            connections: Arc::clone(&self.counts),
+        })
+    }
+}
+
 /// The server's shared abuse bookkeeping.
 pub struct Guard {
     pub limits: Limits,
     joins: PerAddr,
     workshops: PerAddr,
-    connections: Arc<Mutex<HashMap<AddrKey, usize>>>,
+    connections: Slots,
+    sockets: Slots,
 }
 
 /// One open connection of an address; dropping it frees the slot.
@@ -165,9 +218,16 @@ impl Guard {
         Self {
             joins: PerAddr::new(limits.joins_per_minute, Duration::from_secs(60)),
             workshops: PerAddr::new(limits.workshops_per_hour, Duration::from_secs(3600)),
-            connections: Arc::default(),
+            connections: Slots::new(limits.connections_per_addr),
+            sockets: Slots::new(limits.sockets_per_addr),
             limits,
         }
+    }
+
+    /// A TCP connection slot for this address (taken at the accept), or `None` when it has
+    /// all it may have.
+    pub fn socket(&self, ip: IpAddr) -> Option<ConnectionSlot> {
+        self.sockets.take(ip)
     }
 
     /// May this address join a workshop now?
@@ -180,25 +240,9 @@ impl Guard {
         self.workshops.take(ip.into())
     }
 
-    /// A connection slot for this address, or `None` when it has all it may have.
+    /// A WebSocket connection slot for this address, or `None` when it has all it may have.
     pub fn connect(&self, ip: IpAddr) -> Option<ConnectionSlot> {
-        let key = AddrKey::from(ip);
-        let mut map = self
-            .connections
-            .lock()
-            .expect("connection count lock poisoned");
-        let n = map.entry(key).or_default();
-        if *n >= self.limits.connections_per_addr {
-            if *n == 0 {
-                map.remove(&key);
-            }
-            return None;
-        }
-        *n += 1;
-        Some(ConnectionSlot {
-            key,
-            connections: Arc::clone(&self.connections),
-        })
+        self.connections.take(ip)
     }
 
     /// A fresh per-connection message budget.
@@ -208,6 +252,18 @@ impl Guard {
             bucket: Bucket::full(capacity, Instant::now()),
             capacity,
             per_sec: f64::from(self.limits.messages_per_sec.max(1)),
+        }
+    }
+}
+
+impl Guard {
+    /// A fresh per-connection budget for ephemeral messages.
+    pub fn ephemeral_bucket(&self) -> MessageBudget {
+        let per_sec = f64::from(self.limits.ephemeral_per_sec.max(1));
+        MessageBudget {
+            bucket: Bucket::full(per_sec * 2.0, Instant::now()),
+            capacity: per_sec * 2.0,
+            per_sec,
         }
     }
 }

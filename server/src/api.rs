@@ -23,7 +23,7 @@ use crate::auth;
 use crate::error::ApiError;
 use crate::registry::RegistryError;
 use crate::store::{DocumentRow, TokenRow, WorkshopRow, WriteBatch};
-use crate::workshop::{Command, CommandError};
+use crate::workshop::Command;
 
 /// Parses a JSON body, answering 400 with a readable message when it does not fit.
 fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
@@ -33,21 +33,8 @@ fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
 
 /// Trims and checks a free-text field.
 fn text_field(value: &str, field: &str, max: usize, required: bool) -> Result<String, ApiError> {
-    let v = value.trim();
-    if required && v.is_empty() {
-        return Err(ApiError::BadRequest(format!("`{field}` must not be empty")));
-    }
-    if v.chars().count() > max {
-        return Err(ApiError::BadRequest(format!(
-            "`{field}` is longer than {max} characters"
-        )));
-    }
-    if v.chars().any(char::is_control) {
-        return Err(ApiError::BadRequest(format!(
-            "`{field}` contains control characters"
-        )));
-    }
-    Ok(v.to_owned())
+    kring_shared::text::clean(value, max, required)
+        .map_err(|e| ApiError::BadRequest(format!("`{field}` {e}")))
 }
 
 fn now_ms() -> i64 {
@@ -242,7 +229,7 @@ pub async fn join(
     let joined = answer
         .await
         .map_err(|_| ApiError::Internal("workshop task ended during join".into()))?
-        .map_err(ApiError::Internal)?;
+        .map_err(crate::error::command_error)?;
     app.metrics.participants_joined.inc();
     Ok((
         StatusCode::CREATED,
@@ -442,10 +429,7 @@ pub async fn timer(
         reply,
     })
     .await?
-    .map_err(|e| match e {
-        CommandError::Forbidden(m) => ApiError::Forbidden(m),
-        CommandError::Failed(m) => ApiError::Internal(m),
-    })?;
+    .map_err(crate::error::command_error)?;
     Ok(Json(timer))
 }
 

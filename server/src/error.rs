@@ -15,6 +15,9 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    /// The request conflicts with the state it acts on (a full workshop).
+    #[error("{0}")]
+    Conflict(String),
     /// An abuse limit was reached; the message says which and when to try again.
     #[error("{0}")]
     TooManyRequests(String),
@@ -35,6 +38,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
             ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.clone()),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
             ApiError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, m.clone()),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
@@ -45,5 +49,15 @@ impl IntoResponse for ApiError {
             }
         };
         (status, Json(serde_json::json!({ "error": message }))).into_response()
+    }
+}
+
+/// A workshop task's refusal as an HTTP error.
+pub fn command_error(e: crate::workshop::CommandError) -> ApiError {
+    use crate::workshop::CommandError;
+    match e {
+        CommandError::Forbidden(m) => ApiError::Forbidden(m),
+        CommandError::Conflict(m) => ApiError::Conflict(m),
+        CommandError::Failed(m) => ApiError::Internal(m),
     }
 }

@@ -6,6 +6,8 @@
 //! - [`report`]: the workshop report's downloads (Markdown, CSV, JSON, SVG).
 //! - [`retention`]: the periodic sweep that purges closed workshops' reflections and deletes idle
 //!   workshops.
+//! - [`serve`]: the accept loop: per-address socket slots, the header-read timeout, HTTP/1.1
+//!   with upgrades, graceful shutdown.
 //! - [`ws`]: the `/sync` WebSocket: authentication, handshake, frame limits.
 //! - [`workshop`]: the task that owns one workshop's documents (drives `kring_shared::engine::hub`).
 //! - [`registry`]: finds or loads workshop tasks.
@@ -24,6 +26,7 @@ pub mod metrics;
 pub mod registry;
 pub mod report;
 pub mod retention;
+pub mod serve;
 pub mod store;
 pub mod workshop;
 pub mod ws;
@@ -64,6 +67,8 @@ pub struct Config {
     pub sweep_every: Duration,
     /// Abuse limits (rates and counts per address and per connection).
     pub limits: abuse::Limits,
+    /// When set, `GET /metrics` needs `Authorization: Bearer <this>`.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -77,6 +82,7 @@ impl Config {
             idle_delete: Duration::from_secs(90 * 86_400),
             sweep_every: Duration::from_secs(3_600),
             limits: abuse::Limits::default(),
+            metrics_token: None,
         }
     }
 }
@@ -89,6 +95,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub shutdown: CancellationToken,
     pub guard: Arc<abuse::Guard>,
+    /// The bearer token `/metrics` asks for, if any.
+    pub metrics_token: Option<Arc<str>>,
 }
 
 /// What every response says about how a browser may use it. The policy allows the app's own
@@ -109,7 +117,21 @@ const SECURITY_HEADERS: [(&str, &str); 4] = [
 /// The routes, separate from the listener so they can be tested with `oneshot`.
 pub fn app(state: AppState, frontend_dir: &std::path::Path) -> Router {
     let index = frontend_dir.join("index.html");
-    let frontend = ServeDir::new(frontend_dir).fallback(ServeFile::new(index));
+    // `cargo xtask build` writes `.br` and `.gz` beside each file; a browser that accepts them
+    // gets the compressed one.
+    let frontend = ServeDir::new(frontend_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(index)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    // A path the file system cannot even look up (a segment over 255 bytes: "File name too
+    // long") is answered 404 before it reaches the static files, never with a 500.
+    let frontend = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(reject_unservable_paths))
+        .service(frontend);
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics_handler))
@@ -134,8 +156,41 @@ pub fn app(state: AppState, frontend_dir: &std::path::Path) -> Router {
     })
 }
 
-async fn metrics_handler(axum::extract::State(app): axum::extract::State<AppState>) -> String {
-    app.metrics.render()
+/// Longest path the static files are asked for, and longest segment (file names are at most
+/// 255 bytes on every file system Kring runs on).
+const MAX_STATIC_PATH: usize = 1024;
+const MAX_PATH_SEGMENT: usize = 255;
+
+async fn reject_unservable_paths(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = req.uri().path();
+    if path.len() > MAX_STATIC_PATH || path.split('/').any(|s| s.len() > MAX_PATH_SEGMENT) {
+        return error::ApiError::NotFound("no such page".into()).into_response();
+    }
+    next.run(req).await
+}
+
+async fn metrics_handler(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<String, error::ApiError> {
+    if let Some(expected) = &app.metrics_token {
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        // Compared as hashes, so the time taken says nothing about the token.
+        let matches = given.is_some_and(|g| auth::token_hash(g) == auth::token_hash(expected));
+        if !matches {
+            return Err(error::ApiError::Unauthorized(
+                "/metrics needs the metrics token (`Authorization: Bearer …`)".into(),
+            ));
+        }
+    }
+    Ok(app.metrics.render())
 }
 
 /// Why the server could not start or stopped uncleanly.
@@ -159,6 +214,7 @@ pub async fn run(
         tracing::warn!(dir = %config.frontend_dir.display(), "no built frontend here; the API works, the pages will not (run `cargo xtask run`)");
     }
     let metrics = Arc::new(Metrics::default());
+    let metrics_for_loop = Arc::clone(&metrics);
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
     let registry = Arc::new(Registry::new(TaskContext {
@@ -168,6 +224,7 @@ pub async fn run(
         shutdown: cancel.clone(),
         tracker: tracker.clone(),
         purge_grace: config.purge_grace,
+        limits: config.limits.clone(),
     }));
     tracker.spawn(retention::sweep(
         Arc::clone(&store),
@@ -185,7 +242,9 @@ pub async fn run(
         metrics,
         shutdown: cancel.clone(),
         guard: Arc::new(abuse::Guard::new(config.limits.clone())),
+        metrics_token: config.metrics_token.as_deref().map(Arc::from),
     };
+    let guard = Arc::clone(&state.guard);
     let router = app(state, &config.frontend_dir);
     let stop = cancel.clone();
     tokio::spawn(async move {
@@ -193,13 +252,7 @@ pub async fn run(
         stop.cancel();
     });
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    let graceful = cancel.clone();
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { graceful.cancelled().await })
-    .await?;
+    serve::accept_loop(listener, router, guard, metrics_for_loop, cancel.clone()).await;
     tracker.close();
     tracker.wait().await;
     tracing::info!("stopped");

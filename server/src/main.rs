@@ -55,6 +55,24 @@ struct Args {
     /// Seconds one WebSocket write may take before a client that does not read is cut off.
     #[arg(long, env = "KRING_SEND_TIMEOUT_SECS", default_value_t = Limits::default().send_timeout.as_secs())]
     send_timeout_secs: u64,
+    /// Bytes queued for one connection before it counts as too slow and is disconnected.
+    #[arg(long, env = "KRING_OUTBOX_BYTES", default_value_t = Limits::default().outbox_bytes)]
+    outbox_bytes: usize,
+    /// Bytes queued for all connections of one workshop; over it the furthest behind is cut off.
+    #[arg(long, env = "KRING_WORKSHOP_OUTBOX_BYTES", default_value_t = Limits::default().workshop_outbox_bytes)]
+    workshop_outbox_bytes: usize,
+    /// Ephemeral messages (card drags) one connection may send per second.
+    #[arg(long, env = "KRING_EPHEMERAL_PER_SEC", default_value_t = Limits::default().ephemeral_per_sec)]
+    ephemeral_per_sec: u32,
+    /// Open TCP connections per client address, counted before the request is complete.
+    #[arg(long, env = "KRING_SOCKETS_PER_ADDR", default_value_t = Limits::default().sockets_per_addr)]
+    sockets_per_addr: usize,
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, env = "KRING_HEADER_TIMEOUT_SECS", default_value_t = Limits::default().header_timeout.as_secs())]
+    header_timeout_secs: u64,
+    /// A secret that `GET /metrics` must carry as a bearer token (unset: /metrics is open).
+    #[arg(long, env = "KRING_METRICS_TOKEN")]
+    metrics_token: Option<String>,
 }
 
 const DAY: u64 = 86_400;
@@ -89,7 +107,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             documents_per_connection: args.documents_per_connection,
             outbox_frames: args.outbox_frames,
             send_timeout: Duration::from_secs(args.send_timeout_secs),
+            outbox_bytes: args.outbox_bytes,
+            workshop_outbox_bytes: args.workshop_outbox_bytes,
+            ephemeral_per_sec: args.ephemeral_per_sec,
+            sockets_per_addr: args.sockets_per_addr,
+            header_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
         },
+        metrics_token: args.metrics_token,
         ..kring_server::Config::new(args.data, args.frontend)
     };
     let shutdown = async {

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::api::{Caller, ask, require_facilitator};
 use crate::error::ApiError;
-use crate::workshop::{Command, CommandError};
+use crate::workshop::Command;
 
 #[derive(Debug, Deserialize)]
 pub struct ReportQuery {
@@ -133,10 +133,7 @@ pub async fn share(
         reply,
     })
     .await?
-    .map_err(|e| match e {
-        CommandError::Forbidden(m) => ApiError::Forbidden(m),
-        CommandError::Failed(m) => ApiError::Internal(m),
-    })?;
+    .map_err(crate::error::command_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

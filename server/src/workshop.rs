@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use automerge::Automerge;
@@ -22,6 +23,7 @@ use kring_shared::engine::hub::{Effects, Hub};
 use kring_shared::forms::blocks::Profile;
 use kring_shared::forms::{FormId, StepKind};
 use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
+use kring_shared::limits::MAX_FRAME_BYTES;
 use kring_shared::presence::Presence;
 use kring_shared::progress::{Counts, Progress};
 use kring_shared::protocol::Message;
@@ -80,6 +82,8 @@ impl Throttle {
         }
     }
 }
+/// Peer ids remembered per workshop (with their owners) before those not connected are forgotten.
+const MAX_PEER_OWNERS: usize = 4_096;
 /// Appended chunks after which a document is compacted into one snapshot.
 const COMPACT_AFTER: usize = 256;
 
@@ -99,6 +103,8 @@ pub enum Command {
         conn: u64,
         principal: Principal,
         outbox: mpsc::Sender<Outgoing>,
+        /// Bytes queued in `outbox` and not yet written; the connection subtracts what it writes.
+        queued: Arc<AtomicUsize>,
         reply: oneshot::Sender<Result<(), String>>,
     },
     Receive {
@@ -113,7 +119,7 @@ pub enum Command {
         name: String,
         organisation: String,
         now_ms: i64,
-        reply: oneshot::Sender<Result<NewParticipant, String>>,
+        reply: oneshot::Sender<Result<NewParticipant, CommandError>>,
     },
     /// A participant fixes their name or organisation.
     UpdateParticipant {
@@ -163,6 +169,8 @@ pub enum Command {
 pub enum CommandError {
     /// The principal may not do this now (e.g. the console is locked by someone else).
     Forbidden(String),
+    /// The workshop cannot take this (it is full).
+    Conflict(String),
     Failed(String),
 }
 
@@ -184,6 +192,7 @@ pub struct WorkshopHandle {
 struct Connection {
     conn: u64,
     outbox: mpsc::Sender<Outgoing>,
+    queued: Arc<AtomicUsize>,
     principal: Principal,
 }
 
@@ -193,6 +202,10 @@ struct WorkshopTask {
     store: Arc<dyn Store>,
     metrics: Arc<Metrics>,
     connections: HashMap<PeerId, Connection>,
+    limits: crate::abuse::Limits,
+    /// Which principal first used each peer id, for as long as the task lives: a peer id is
+    /// that principal's, so nobody else can take it over while its owner is away.
+    peer_owners: HashMap<PeerId, Principal>,
     appended: HashMap<DocumentId, usize>,
     /// When the workshop moved to `closed` (ms), as stored.
     closed_at: Option<i64>,
@@ -228,8 +241,11 @@ async fn sleep_until_some(at: Option<tokio::time::Instant>) {
 
 /// The peer id the server uses towards the peers of one workshop.
 pub fn server_peer_id(workshop: WorkshopId) -> PeerId {
-    PeerId::new(format!("kring-server/{workshop}"))
+    PeerId::new(format!("{SERVER_PEER_PREFIX}{workshop}"))
 }
+
+/// Every server peer id starts with this; no client may join with such an id.
+pub const SERVER_PEER_PREFIX: &str = "kring-server/";
 
 /// What every workshop task shares with the rest of the server.
 #[derive(Clone)]
@@ -243,6 +259,8 @@ pub struct TaskContext {
     pub tracker: TaskTracker,
     /// How long after closing a workshop its reflection documents are purged.
     pub purge_grace: Duration,
+    /// The abuse limits (outbox budgets).
+    pub limits: crate::abuse::Limits,
 }
 
 /// Loads a workshop's documents and starts its task. The task ends when it has had no
@@ -293,6 +311,8 @@ pub async fn start(
         store: ctx.store,
         metrics: ctx.metrics,
         connections: HashMap::new(),
+        peer_owners: HashMap::new(),
+        limits: ctx.limits,
         appended: HashMap::new(),
         closed_at,
         purge_grace_ms: i64::try_from(ctx.purge_grace.as_millis()).unwrap_or(i64::MAX),
@@ -465,20 +485,17 @@ impl WorkshopTask {
                 conn,
                 principal,
                 outbox,
+                queued,
                 reply,
             } => {
-                let result = match self.connections.get(&peer) {
-                    Some(existing) if existing.principal != principal => {
-                        Err(format!("peer id {peer} is already in use"))
-                    }
-                    _ => Ok(()),
-                };
+                let result = self.claim_peer_id(&peer, principal);
                 if result.is_ok() {
                     if let Some(old) = self.connections.insert(
                         peer.clone(),
                         Connection {
                             conn,
                             outbox,
+                            queued,
                             principal,
                         },
                     ) {
@@ -597,6 +614,27 @@ impl WorkshopTask {
         }
     }
 
+    /// Binds `peer` to `principal` for the life of the task, or says whose it is. The same
+    /// principal may always come back with its peer id (and replaces its stale connection).
+    fn claim_peer_id(&mut self, peer: &PeerId, principal: Principal) -> Result<(), String> {
+        if let Some(owner) = self.peer_owners.get(peer) {
+            return if *owner == principal {
+                Ok(())
+            } else {
+                Err(format!(
+                    "peer id {peer} belongs to someone else; pick another"
+                ))
+            };
+        }
+        if self.peer_owners.len() >= MAX_PEER_OWNERS {
+            // Forget ids nobody is connected with; a workshop has far fewer live peers.
+            let connections = &self.connections;
+            self.peer_owners.retain(|p, _| connections.contains_key(p));
+        }
+        self.peer_owners.insert(peer.clone(), principal);
+        Ok(())
+    }
+
     fn add_participant(
         &mut self,
         name: String,
@@ -604,19 +642,27 @@ impl WorkshopTask {
         now_ms: i64,
         fx: &mut Effects,
         batch: &mut WriteBatch,
-    ) -> Result<NewParticipant, String> {
+    ) -> Result<NewParticipant, CommandError> {
+        let workshop_doc = self.hub.workshop_document();
+        let present = self
+            .hub
+            .document(&workshop_doc)
+            .map(|d| workshop_schema::view(d).roster.len())
+            .unwrap_or(0);
+        // The same limit as the schema's, checked first: a refusal here changes nothing, and
+        // the roster can never hold more than the schema allows (which would refuse every
+        // later facilitator change to the workshop).
+        if present >= workshop_schema::MAX_ROSTER {
+            return Err(CommandError::Conflict(format!(
+                "this workshop is full: it has {present} participants, at most {} can join",
+                workshop_schema::MAX_ROSTER
+            )));
+        }
         let participant_id = ParticipantId::random();
         let reflection_doc = DocumentId::random();
         let kind = DocKind::Reflection {
             owner: participant_id,
         };
-        let created = self
-            .hub
-            .create_document(reflection_doc, kind, |tx| {
-                reflection::init(tx, participant_id)
-            })
-            .map_err(|e| e.to_string())?;
-        fx.merge(created);
         let entry = workshop_schema::RosterEntry {
             id: participant_id,
             name,
@@ -626,14 +672,21 @@ impl WorkshopTask {
             voice: None,
             rating: None,
         };
-        let workshop_doc = self.hub.workshop_document();
+        // The roster entry first: if the schema refuses it, no reflection is left behind.
         let (_, roster_fx) = self
             .hub
             .change(workshop_doc, |tx| {
                 workshop_schema::put_roster_entry(tx, &entry)
             })
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| CommandError::Failed(e.to_string()))?;
         fx.merge(roster_fx);
+        let created = self
+            .hub
+            .create_document(reflection_doc, kind, |tx| {
+                reflection::init(tx, participant_id)
+            })
+            .map_err(|e| CommandError::Failed(e.to_string()))?;
+        fx.merge(created);
         let token = auth::new_token();
         batch.documents.push(DocumentRow {
             id: reflection_doc,
@@ -1083,7 +1136,9 @@ impl WorkshopTask {
             if let Some(doc) = self.hub.document(&doc_id) {
                 // The snapshot holds every change, including the chunks of this same batch,
                 // and is written after them in the same transaction.
-                batch.snapshots.push((doc_id, doc.save()));
+                batch
+                    .snapshots
+                    .push((doc_id, kring_shared::engine::snapshot(doc)));
             }
             self.appended.remove(&doc_id);
         }
@@ -1102,24 +1157,71 @@ impl WorkshopTask {
             let Some(conn) = self.connections.get(&peer) else {
                 continue;
             };
+            let mut bytes = msg.encode();
+            if bytes.len() > MAX_FRAME_BYTES {
+                // Never more than the protocol allows a client to send us: the peer is told
+                // why instead (the document budgets make this rare).
+                self.metrics.refusals.inc();
+                tracing::warn!(%peer, bytes = bytes.len(), "outgoing message over the frame limit; not sent");
+                bytes = Message::Error {
+                    sender_id: Some(self.hub.peer_id().clone()),
+                    target_id: Some(peer.clone()),
+                    message: format!(
+                        "a message of {} bytes for you is over the frame limit of \
+                         {MAX_FRAME_BYTES}; it was not sent",
+                        bytes.len()
+                    ),
+                    document_id: None,
+                }
+                .encode();
+            }
+            let len = bytes.len();
+            let queued = conn.queued.load(Ordering::Relaxed);
+            if queued + len > self.limits.outbox_bytes {
+                too_slow.push(peer);
+                continue;
+            }
             self.metrics.messages_out.inc();
-            match conn
-                .outbox
-                .try_send(Outgoing::Frame(Arc::new(msg.encode())))
-            {
-                Ok(()) => {}
+            match conn.outbox.try_send(Outgoing::Frame(Arc::new(bytes))) {
+                Ok(()) => {
+                    conn.queued.fetch_add(len, Ordering::Relaxed);
+                }
                 Err(mpsc::error::TrySendError::Full(_)) => too_slow.push(peer),
                 // The connection is already gone; its Disconnect command is on its way.
                 Err(mpsc::error::TrySendError::Closed(_)) => {}
             }
         }
+        // The workshop's budget: while all its connections together hold too much, the one
+        // furthest behind goes first.
+        let mut total: usize = self
+            .connections
+            .values()
+            .map(|c| c.queued.load(Ordering::Relaxed))
+            .sum();
+        while total > self.limits.workshop_outbox_bytes {
+            let Some((peer, bytes)) = self
+                .connections
+                .iter()
+                .filter(|(p, _)| !too_slow.contains(p))
+                .map(|(p, c)| (p.clone(), c.queued.load(Ordering::Relaxed)))
+                .max_by_key(|(_, b)| *b)
+            else {
+                break;
+            };
+            total = total.saturating_sub(bytes);
+            too_slow.push(peer);
+        }
+        too_slow.sort();
+        too_slow.dedup();
         for peer in too_slow {
+            let Some(conn) = self.connections.remove(&peer) else {
+                continue;
+            };
             tracing::warn!(%peer, "peer too slow to keep up; disconnecting");
             self.metrics.slow_consumers.inc();
-            if let Some(conn) = self.connections.remove(&peer) {
-                // Dropping the outbox ends the connection's send loop, which closes the socket.
-                drop(conn);
-            }
+            // Dropping the outbox ends the connection's send loop, which closes the socket
+            // (with 1008 "too slow").
+            drop(conn);
             self.hub.disconnect(&peer);
             self.presence.owed = true;
         }

@@ -7,7 +7,8 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
@@ -25,7 +26,7 @@ use crate::abuse::ConnectionSlot;
 use crate::api::{authenticate, registry_error};
 use crate::error::ApiError;
 use crate::store::TokenRow;
-use crate::workshop::{Command, Outgoing, server_peer_id};
+use crate::workshop::{Command, Outgoing, SERVER_PEER_PREFIX, server_peer_id};
 
 /// How long a new connection may take to send `join`.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -70,10 +71,10 @@ pub async fn upgrade(
         .map_err(registry_error)?;
     let span = tracing::info_span!("conn", workshop = %who.workshop_id, role = ?who.role);
     Ok(ws
-        // Tungstenite's own cap is twice ours, so that a message just over the limit reaches
-        // our check and gets a clear close reason instead of a bare error.
-        .max_message_size(MAX_FRAME_BYTES * 2)
-        .max_frame_size(MAX_FRAME_BYTES * 2)
+        // Tungstenite's own cap is four times ours, so that a message over the limit (up to
+        // 4 MiB) reaches our check and gets close 1009 with a reason instead of a bare error.
+        .max_message_size(MAX_FRAME_BYTES * 4)
+        .max_frame_size(MAX_FRAME_BYTES * 4)
         .on_upgrade(move |socket| connection(app, who, socket, slot).instrument(span)))
 }
 
@@ -84,8 +85,24 @@ async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) {
         reason: reason.chars().take(120).collect::<String>().into(),
     };
     // The peer may be gone already; the connection ends either way.
-    let _ = socket.send(WsMessage::Close(Some(frame))).await;
+    if socket.send(WsMessage::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    // Read (and drop) what the peer still sends until it answers the close, briefly: closing
+    // the socket with unread bytes in it makes the kernel send a reset, and a reset can take the
+    // close frame with it, so a flooding client would see 1006 instead of the reason.
+    let _ = tokio::time::timeout(CLOSE_DRAIN, async {
+        while let Some(Ok(frame)) = socket.recv().await {
+            if matches!(frame, WsMessage::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }
+
+/// How long a closing connection waits for the peer's close answer.
+const CLOSE_DRAIN: Duration = Duration::from_secs(2);
 
 async fn send_error(socket: &mut WebSocket, server: &PeerId, message: String) {
     let m = Message::Error {
@@ -145,7 +162,7 @@ async fn handshake(
     server: &PeerId,
     conn: u64,
     socket: &mut WebSocket,
-) -> Option<(PeerId, mpsc::Receiver<Outgoing>)> {
+) -> Option<(PeerId, Outbox)> {
     let first = match tokio::time::timeout(JOIN_TIMEOUT, socket.recv()).await {
         Ok(Some(Ok(frame))) => frame,
         Ok(Some(Err(e))) => {
@@ -176,6 +193,16 @@ async fn handshake(
             return None;
         }
     };
+    // The server's own peer id (and anything that looks like one) is reserved: presence and
+    // progress from it are trusted by every browser.
+    if sender_id == *server || sender_id.0.starts_with(SERVER_PEER_PREFIX) {
+        let reason = format!("peer id `{sender_id}` is reserved for the server");
+        app.metrics.refusals.inc();
+        tracing::warn!(%reason, "refused join");
+        send_error(socket, server, reason.clone()).await;
+        close_with(socket, close::POLICY, &reason).await;
+        return None;
+    }
     if !versions.iter().any(|v| v == PROTOCOL_VERSION) {
         let reason =
             format!("unsupported protocol versions {versions:?}; this server speaks \"1\"");
@@ -184,6 +211,7 @@ async fn handshake(
         return None;
     }
     let (outbox_tx, outbox_rx) = mpsc::channel(app.guard.limits.outbox_frames.max(1));
+    let queued = Arc::new(AtomicUsize::new(0));
     let (reply, answer) = oneshot::channel();
     let principal = who.principal();
     let connect = Command::Connect {
@@ -191,6 +219,7 @@ async fn handshake(
         conn,
         principal,
         outbox: outbox_tx,
+        queued: Arc::clone(&queued),
         reply,
     };
     if app.registry.send(who.workshop_id, connect).await.is_err() {
@@ -226,7 +255,19 @@ async fn handshake(
         return None;
     }
     tracing::info!(peer = %sender_id, "joined");
-    Some((sender_id, outbox_rx))
+    Some((
+        sender_id,
+        Outbox {
+            frames: outbox_rx,
+            queued,
+        },
+    ))
+}
+
+/// What the workshop queued for this connection, with the byte count it keeps of it.
+struct Outbox {
+    frames: mpsc::Receiver<Outgoing>,
+    queued: Arc<AtomicUsize>,
 }
 
 /// The connected loop: frames from the socket go to the workshop, frames from the workshop go
@@ -236,7 +277,7 @@ async fn serve(
     who: &TokenRow,
     server: &PeerId,
     peer: &PeerId,
-    mut outbox: mpsc::Receiver<Outgoing>,
+    mut outbox: Outbox,
     socket: &mut WebSocket,
 ) {
     let Ok(workshop) = app.registry.get(who.workshop_id).await else {
@@ -245,6 +286,7 @@ async fn serve(
     };
     let limits = &app.guard.limits;
     let mut budget = app.guard.message_bucket();
+    let mut ephemeral_budget = app.guard.ephemeral_bucket();
     let mut documents: HashSet<DocumentId> = HashSet::new();
     loop {
         tokio::select! {
@@ -252,8 +294,9 @@ async fn serve(
                 close_with(socket, close::GOING_AWAY, "server shutting down").await;
                 return;
             }
-            out = outbox.recv() => match out {
+            out = outbox.frames.recv() => match out {
                 Some(Outgoing::Frame(bytes)) => {
+                    outbox.queued.fetch_sub(bytes.len(), Ordering::Relaxed);
                     let frame = WsMessage::Binary(bytes.as_ref().clone().into());
                     match tokio::time::timeout(limits.send_timeout, socket.send(frame)).await {
                         Ok(Ok(())) => {}
@@ -299,7 +342,15 @@ async fn serve(
                     }
                 };
                 app.metrics.messages_in.inc();
-                if let Some(reason) = over_limit(limits, &mut budget, &mut documents, &message) {
+                let over = over_limit(limits, &mut budget, &mut documents, &message).or_else(|| {
+                    (matches!(message, Message::Ephemeral { .. }) && !ephemeral_budget.take()).then(|| {
+                        format!(
+                            "too many ephemeral messages: more than {} per second",
+                            limits.ephemeral_per_sec
+                        )
+                    })
+                });
+                if let Some(reason) = over {
                     app.metrics.refusals.inc();
                     tracing::warn!(%peer, %reason, "connection over its limits; closing");
                     send_error(socket, server, reason.clone()).await;

@@ -7,28 +7,18 @@
 //! bystander (Linux routes all of 127.0.0.0/8 to the loopback interface).
 
 use std::io::Write;
-use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kring_shared::automerge::sync::{self as am_sync};
-use kring_shared::automerge::transaction::Transactable;
 use kring_shared::ids::DocumentId;
 use kring_shared::limits::MAX_FRAME_BYTES;
 use kring_shared::protocol::{DocMessage, Message};
-use kring_shared::schema::workshop;
+use kring_testkit::hostile::{ABUSER, BYSTANDER, edit_reaches, eventually, ip, metric};
 use kring_testkit::{
-    DEADLINE, Limits, ServerProcess, SyncClient, TestServer, create_workshop, join, request,
-    request_from,
+    Limits, ServerProcess, SyncClient, TestServer, create_workshop, join, request, request_from,
 };
 use reqwest::Method;
 use serde_json::Value;
-
-const ABUSER: &str = "127.0.0.1";
-const BYSTANDER: &str = "127.0.0.2";
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
 
 async fn create_from(server: &TestServer, from: &str) -> (u16, Value) {
     request_from(
@@ -50,51 +40,6 @@ async fn join_from(server: &TestServer, from: &str, code: &str) -> (u16, Value) 
         r#"{"name": "X", "organisation": "Y"}"#,
     )
     .await
-}
-
-/// A metric's value from `/metrics`.
-async fn metric(base: &str, name: &str) -> i64 {
-    let text = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name} ")))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no metric {name} in {text}"))
-}
-
-/// Waits (up to the test deadline) until `f` holds, re-checking every 50 ms.
-async fn eventually<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let end = Instant::now() + DEADLINE;
-    while !f().await {
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// A facilitator edit reaches `reader`; prints how long it took (printed, never asserted).
-async fn edit_reaches(fac: &mut SyncClient, reader: &mut SyncClient, doc: DocumentId, title: &str) {
-    let t0 = Instant::now();
-    let t = title.to_owned();
-    fac.change(doc, |tx| {
-        tx.put(kring_shared::automerge::ROOT, "title", t.as_str())
-    })
-    .await
-    .unwrap();
-    reader
-        .wait_for("the facilitator's edit", |c| {
-            workshop::view(c.doc(doc)).title == title
-        })
-        .await
-        .unwrap();
-    println!("bystander saw `{title}` after {:?}", t0.elapsed());
 }
 
 #[tokio::test]
@@ -360,6 +305,10 @@ async fn a_client_that_never_reads_is_disconnected() {
     let server = TestServer::start_with_limits(Limits {
         outbox_frames: 8,
         send_timeout: Duration::from_secs(2),
+        // The facilitator below drags far faster than any hand, to fill a socket quickly.
+        messages_per_sec: 100_000,
+        message_burst: 100_000,
+        ephemeral_per_sec: 100_000,
         ..Limits::default()
     })
     .await;
@@ -374,32 +323,63 @@ async fn a_client_that_never_reads_is_disconnected() {
         .await
         .unwrap();
     fac.open(w.document).await.unwrap();
+    // Step 3, so every participant reads the table, where drags go.
+    let pid = |s: &str| s.parse().unwrap();
+    let view = fac
+        .form_duos(
+            w.document,
+            &[kring_shared::schema::workshop::DuoEntry {
+                id: kring_shared::ids::DuoId::random(),
+                members: vec![pid(&slow_p.id), pid(&p.id)],
+                doc: None,
+            }],
+        )
+        .await
+        .unwrap();
+    fac.change(w.document, |tx| {
+        kring_shared::schema::workshop::set_step(tx, kring_shared::step::Step::Plenary)
+    })
+    .await
+    .unwrap();
+    let table = view.table.unwrap();
+    fac.open(table).await.unwrap();
     let mut slow = SyncClient::connect_from(&server.ws(), &slow_p.token, ip(BYSTANDER))
         .await
         .unwrap();
-    slow.open(w.document).await.unwrap();
-    // From here on `slow` never reads. Ephemeral messages (512 KiB each) go to every reader of
-    // the workshop document; 60 of them are 30 MiB, more than any socket buffer holds.
+    slow.open(table).await.unwrap();
+    // From here on `slow` never reads. Drags of 16 KB each go to every reader of the table;
+    // 2,000 of them are 32 MB, more than any socket buffer holds.
     let base = server.http();
     let connections_before = metric(&base, "kring_connections").await;
     assert_eq!(connections_before, 2);
-    let blob = vec![0x5a_u8; 512 * 1024];
-    for _ in 0..60 {
-        let m = fac.repo.ephemeral(w.document, blob.clone()).unwrap();
+    let drag = kring_shared::drag::Drag {
+        card: "k".repeat(16_000),
+        x: 0.5,
+        y: 0.5,
+        by: "Begeleider".into(),
+        hand: "h".into(),
+        done: false,
+    }
+    .encode();
+    for _ in 0..2_000 {
+        let m = fac.repo.ephemeral(table, drag.clone()).unwrap();
         fac.send(&m).await.unwrap();
     }
     eventually("the slow client to be dropped", || {
         let base = base.clone();
         async move {
-            metric(&base, "kring_slow_consumers_total").await >= 1
+            metric(&base, "kring_slow_consumers_total").await == 1
                 && metric(&base, "kring_connections").await == 1
         }
     })
     .await;
+    assert!(fac.errors().is_empty(), "{:?}", fac.errors());
     // A reader who does read is served as usual.
     let mut reader = SyncClient::connect(&server.ws(), &p.token).await.unwrap();
     reader.open(w.document).await.unwrap();
     edit_reaches(&mut fac, &mut reader, w.document, "zonder de slak").await;
+    // One cut connection is counted once.
+    assert_eq!(metric(&base, "kring_slow_consumers_total").await, 1);
     drop(slow);
     server.stop().await;
 }
@@ -432,8 +412,10 @@ async fn tokens_never_reach_the_log_and_lesser_links_grant_nothing_more() {
         .await
         .unwrap();
     }
-    // Wrong tokens are secrets too (a typo of a real one).
-    let typo = format!("{}0", &w.facilitator_token[..63]);
+    // Wrong tokens are secrets too (a typo of a real one). The last digit is changed to a
+    // *different* one: appending a fixed "0" was the real token itself one run in sixteen.
+    let typo = typo_of(&w.facilitator_token);
+    assert_ne!(typo, w.facilitator_token);
     let (status, _) = request(
         Method::GET,
         format!("{}/api/me", server.base),
@@ -479,4 +461,11 @@ async fn tokens_never_reach_the_log_and_lesser_links_grant_nothing_more() {
         assert!(!text.contains(s.as_str()), "a token is in the log");
         assert!(!text.contains(&s[..16]), "part of a token is in the log");
     }
+}
+
+/// `token` with its last hex digit replaced by a different one, so it can never be the token.
+fn typo_of(token: &str) -> String {
+    let (head, last) = token.split_at(token.len() - 1);
+    let other = if last == "0" { "1" } else { "0" };
+    format!("{head}{other}")
 }

@@ -70,7 +70,7 @@ async fn bad_frames_are_refused_with_a_reason_and_others_keep_working() {
         (
             "far oversized frame",
             WsMessage::Binary(vec![0u8; MAX_FRAME_BYTES * 3].into()),
-            "too large",
+            "over the limit",
         ),
     ];
     for (what, frame, expected) in cases {

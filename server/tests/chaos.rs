@@ -508,6 +508,11 @@ async fn randomized_edits_with_faults_converge() {
     let server = start(data.path());
     let copies = world.server_copies(&server.ws()).await;
     let checked = assert_has_acked(seed, &copies, &acked);
+    // A run in which nothing was acknowledged would check nothing: make that a failure.
+    assert!(
+        checked > 0,
+        "KRING_SEED={seed}: no acknowledged change to check"
+    );
     let mut compared = 0;
     for a in &actors {
         for d in &a.docs {
@@ -577,6 +582,10 @@ async fn crash_loop_loses_nothing_acknowledged() {
             println!("cycle {cycle}: {checked} acknowledged heads present");
         }
     }
+    assert!(
+        total_checked > 0,
+        "KRING_SEED={seed}: no acknowledged change to check"
+    );
     // The clients still converge with what survived.
     settle_all(seed, &mut actors, &server.ws()).await;
     let copies = world.server_copies(&server.ws()).await;

@@ -109,3 +109,46 @@ async fn me_tells_each_token_its_role_and_documents() {
     );
     server.stop().await;
 }
+
+/// The app's files are sent compressed to a browser that accepts it (the build writes `.br` and
+/// `.gz` beside each), and as they are to one that does not.
+#[tokio::test]
+async fn app_files_are_sent_precompressed_by_accept_encoding() {
+    let frontend = tempfile::tempdir().unwrap();
+    let wasm = vec![42u8; 10_000];
+    std::fs::write(frontend.path().join("index.html"), "<!doctype html>").unwrap();
+    std::fs::write(frontend.path().join("kring_bg.wasm"), &wasm).unwrap();
+    std::fs::write(frontend.path().join("kring_bg.wasm.br"), b"brotli bytes").unwrap();
+    std::fs::write(frontend.path().join("kring_bg.wasm.gz"), b"gzip bytes").unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(data.path(), frontend.path()).await;
+    let url = format!("{}/kring_bg.wasm", server.http());
+    let get = |encoding: &'static str| {
+        let url = url.clone();
+        async move {
+            let r = reqwest::Client::new()
+                .get(url)
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .unwrap();
+            let enc = r
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let ty = r.headers().get("content-type").cloned();
+            (enc, ty, r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (enc, ty, body) = get("gzip, deflate, br").await;
+    assert_eq!(enc.as_deref(), Some("br"));
+    assert_eq!(body, b"brotli bytes");
+    assert_eq!(ty.unwrap(), "application/wasm");
+    let (enc, _, body) = get("gzip").await;
+    assert_eq!(enc.as_deref(), Some("gzip"));
+    assert_eq!(body, b"gzip bytes");
+    let (enc, _, body) = get("identity").await;
+    assert_eq!(enc, None);
+    assert_eq!(body, wasm);
+    server.stop().await;
+}

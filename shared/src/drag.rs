@@ -11,6 +11,9 @@ use ciborium::Value;
 
 use crate::ephemeral;
 
+/// The `kind` of this ephemeral payload.
+pub const KIND: &str = "drag";
+
 /// At most this many position updates per second from one dragging hand.
 pub const MAX_PER_SECOND: f64 = 30.0;
 /// A hold that is not refreshed for this long is gone.
@@ -35,7 +38,7 @@ pub struct Drag {
 impl Drag {
     pub fn encode(&self) -> Vec<u8> {
         ephemeral::encode(
-            "drag",
+            KIND,
             vec![
                 ("card", Value::Text(self.card.clone())),
                 ("x", Value::Float(self.x.clamp(0.0, 1.0))),
@@ -48,7 +51,7 @@ impl Drag {
     }
 
     pub fn decode(bytes: &[u8]) -> Option<Drag> {
-        let f = ephemeral::decode(bytes, "drag")?;
+        let f = ephemeral::decode(bytes, KIND)?;
         let text = |k: &str| f.get(k).and_then(|v| v.as_text()).map(str::to_owned);
         let num = |k: &str| {
             f.get(k)

@@ -16,13 +16,15 @@
 //! - [`limits`]: frame and inflation limits, and the decompression-bomb guard.
 //! - [`presence`]: who is online, as ephemeral data. [`progress`]: step-1 counts for facilitators.
 //! - [`plenary`]: step 3's cards, labels, energy and round; [`drag`]: cards being dragged.
+//! - [`text`]: names, organisations and titles cleaned alike (NFC, no bidi overrides, no
+//!   invisible-only text).
 //! - [`report`]: the workshop report as data, Markdown, CSV and an SVG of the flip chart.
 //! - [`engine`]: the sync engine, server side ([`engine::hub`]) and client side ([`engine::client`]).
 
 pub mod access;
 pub mod drag;
 pub mod engine;
-mod ephemeral;
+pub mod ephemeral;
 pub mod forms;
 pub mod ids;
 pub mod limits;
@@ -35,6 +37,7 @@ pub mod protocol;
 pub mod report;
 pub mod schema;
 pub mod step;
+pub mod text;
 pub mod timer;
 
 pub use automerge;

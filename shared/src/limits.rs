@@ -12,6 +12,17 @@ use std::io::Read;
 pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
 /// Largest total size of the changes in one sync message once inflated.
 pub const MAX_INFLATED_BYTES: usize = 4 * 1024 * 1024;
+/// Bytes of sync messages whose changes may wait, per document, for dependencies that have not
+/// arrived yet (automerge queues such changes in memory). Over it the sender is refused and the
+/// queue is dropped.
+pub const MAX_QUEUED_BYTES: usize = 1024 * 1024;
+/// The history budget of one document: operations (automerge keeps deleted ones too) and
+/// changes. A reflection of 100 notes typed and dragged around holds a few tens of thousands of
+/// operations; this budget is several times that, and keeps a document loadable in well under a
+/// second and small enough to send.
+pub const MAX_DOCUMENT_OPS: u64 = 250_000;
+/// See [`MAX_DOCUMENT_OPS`].
+pub const MAX_DOCUMENT_CHANGES: u64 = 50_000;
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 const DEFLATE_BIT: u64 = 0b1000;

@@ -6,6 +6,9 @@ use ciborium::Value;
 use crate::ephemeral;
 use crate::ids::ParticipantId;
 
+/// The `kind` of this ephemeral payload.
+pub const KIND: &str = "presence";
+
 /// Who is connected to a workshop right now.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Presence {
@@ -23,7 +26,7 @@ impl Presence {
             .map(|p| Value::Text(p.to_string()))
             .collect();
         ephemeral::encode(
-            "presence",
+            KIND,
             vec![
                 ("online", Value::Array(online)),
                 ("facilitators", Value::Integer(self.facilitators.into())),
@@ -34,7 +37,7 @@ impl Presence {
 
     /// `None` when the bytes are not a presence message.
     pub fn decode(bytes: &[u8]) -> Option<Presence> {
-        let f = ephemeral::decode(bytes, "presence")?;
+        let f = ephemeral::decode(bytes, KIND)?;
         let online = f
             .get("online")?
             .as_array()?

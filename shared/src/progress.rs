@@ -11,6 +11,9 @@ use crate::ephemeral;
 use crate::ids::ParticipantId;
 use crate::schema::reflection;
 
+/// The `kind` of this ephemeral payload.
+pub const KIND: &str = "progress";
+
 /// Counts for one participant's reflection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counts {
@@ -74,12 +77,12 @@ impl Progress {
                 (Value::Text(id.to_string()), Value::Map(counts))
             })
             .collect();
-        ephemeral::encode("progress", vec![("participants", Value::Map(people))])
+        ephemeral::encode(KIND, vec![("participants", Value::Map(people))])
     }
 
     /// `None` when the bytes are not a progress message.
     pub fn decode(bytes: &[u8]) -> Option<Progress> {
-        let f = ephemeral::decode(bytes, "progress")?;
+        let f = ephemeral::decode(bytes, KIND)?;
         let mut out = BTreeMap::new();
         for (id, counts) in f.get("participants")?.as_map()? {
             let id: ParticipantId = id.as_text()?.parse().ok()?;

@@ -35,37 +35,57 @@ pub fn screenshot_dir() -> PathBuf {
     dir
 }
 
-/// A running ChromeDriver, killed and reaped on drop.
+/// The environment variable that marks every ChromeDriver this kit starts, and through it every
+/// Chromium those drivers start (they inherit it): `kring_procs::marked` finds what outlived a
+/// test by it, and `cargo xtask test` fails the run when anything marked is still alive.
+pub use kring_procs::MARK as BROWSER_MARK;
+
+/// A running ChromeDriver in its own process group. On drop it closes every session it opened
+/// that is still open, kills its whole process group, kills any Chromium still marked as its
+/// own, and removes the sessions' profiles.
 pub struct Driver {
     child: Child,
     pub url: String,
+    /// This driver's value of [`BROWSER_MARK`].
+    mark: String,
 }
 
 impl Driver {
     pub async fn start() -> Driver {
+        use std::os::unix::process::CommandExt;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
+        let mark = format!("{}-{}", std::process::id(), uuid_ish());
         let child =
             Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
                 .arg(format!("--port={port}"))
+                .env(BROWSER_MARK, &mark)
+                // Its own process group, so one kill takes the driver and every browser with it.
+                .process_group(0)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("chromedriver (apt-get install chromium-driver; .ci/run does)");
         let url = format!("http://127.0.0.1:{port}");
+        let driver = Driver { child, url, mark };
         let deadline = Instant::now() + Duration::from_secs(20);
-        while reqwest::get(format!("{url}/status")).await.is_err() {
+        while reqwest::get(format!("{}/status", driver.url))
+            .await
+            .is_err()
+        {
             assert!(Instant::now() < deadline, "chromedriver did not start");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Driver { child, url }
+        driver
     }
 
-    /// A new headless Chromium session with its own profile.
-    pub async fn session(&self, width: u32, height: u32) -> Client {
-        let profile = std::env::temp_dir().join(format!("kring-chrome-{}", uuid_ish()));
+    /// A new headless Chromium session with its own profile, closed when the returned guard is
+    /// dropped (also when the test panics) or by [`Session::close`].
+    pub async fn session(&self, width: u32, height: u32) -> Session {
+        let profile =
+            std::env::temp_dir().join(format!("{}{}", kring_procs::PROFILE_PREFIX, uuid_ish()));
         let args = vec![
             "--headless".to_owned(),
             "--no-sandbox".into(),
@@ -85,18 +105,104 @@ impl Driver {
             serde_json::json!({ "args": args }),
         );
         // Plain HTTP: ChromeDriver listens on loopback, so no TLS stack is needed.
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&self.url)
             .await
-            .expect("WebDriver session")
+            .expect("WebDriver session");
+        let id = client
+            .session_id()
+            .await
+            .expect("session id")
+            .expect("an open session has an id");
+        Session {
+            client: Some(client),
+            id,
+            driver: self.url.clone(),
+            profile,
+        }
     }
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The whole group: chromedriver and every Chromium it started (they stay in its group).
+        // `--` first: without it `kill` reads "-<pid>" as options, and a pid starting with 1
+        // became `kill(-1)`, which as root ends every process on the machine.
+        let group = self.child.id();
+        if group > 1 {
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{group}")])
+                .stderr(Stdio::null())
+                .status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Anything that left the group (a Chromium helper that called setsid) still carries the
+        // mark in its environment.
+        kring_procs::kill_marked(Some(&self.mark));
+    }
+}
+
+/// One WebDriver session (one Chromium with its own profile). Derefs to the fantoccini `Client`.
+/// Dropped without [`Session::close`] — a failed assertion, a panic, an early return — it still
+/// ends its browser: a blocking `DELETE /session/{id}` to ChromeDriver, then the profile folder
+/// is removed.
+pub struct Session {
+    client: Option<Client>,
+    id: String,
+    driver: String,
+    profile: PathBuf,
+}
+
+impl Session {
+    /// Ends the session (Chromium quits) and removes its profile.
+    pub async fn close(mut self) -> Result<(), fantoccini::error::CmdError> {
+        let client = self.client.take().expect("an open session");
+        let result = client.close().await;
+        let _ = std::fs::remove_dir_all(&self.profile);
+        result
+    }
+}
+
+impl std::ops::Deref for Session {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        self.client.as_ref().expect("an open session")
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if self.client.take().is_some() {
+            // No runtime to await on in a drop: speak HTTP to ChromeDriver directly.
+            delete_session(&self.driver, &self.id);
+        }
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// `DELETE {driver}/session/{id}`, blocking, with short time-outs. ChromeDriver answers once
+/// Chromium has quit.
+fn delete_session(driver: &str, id: &str) {
+    use std::io::{Read, Write};
+    let Some(addr) = driver.strip_prefix("http://") else {
+        return;
+    };
+    let Ok(addr) = addr.parse::<std::net::SocketAddr>() else {
+        return;
+    };
+    let Ok(mut tcp) = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
+        return;
+    };
+    let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = tcp.set_write_timeout(Some(Duration::from_secs(2)));
+    let request = format!(
+        "DELETE /session/{id} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    if tcp.write_all(request.as_bytes()).is_ok() {
+        let mut answer = Vec::new();
+        let _ = tcp.read_to_end(&mut answer);
     }
 }
 

@@ -43,6 +43,11 @@ fn world() -> &'static World {
             let store: Arc<dyn Store> = SqliteStore::open(dir.path()).expect("store");
             let metrics = Arc::new(Metrics::default());
             let shutdown = CancellationToken::new();
+            let limits = Limits {
+                workshops_per_hour: u32::MAX,
+                joins_per_minute: u32::MAX,
+                ..Limits::default()
+            };
             let registry = Arc::new(Registry::new(TaskContext {
                 store: Arc::clone(&store),
                 metrics: Arc::clone(&metrics),
@@ -50,18 +55,15 @@ fn world() -> &'static World {
                 shutdown: shutdown.clone(),
                 tracker: TaskTracker::new(),
                 purge_grace: Duration::ZERO,
+                limits: limits.clone(),
             }));
-            let limits = Limits {
-                workshops_per_hour: u32::MAX,
-                joins_per_minute: u32::MAX,
-                ..Limits::default()
-            };
             let state = AppState {
                 store,
                 registry,
                 metrics,
                 shutdown,
                 guard: Arc::new(Guard::new(limits)),
+                metrics_token: None,
             };
             let router = app(state, std::path::Path::new("/nonexistent"));
             let (_, made) = call(

@@ -1,7 +1,8 @@
 //! Fuzz target: sync message bytes as the server receives them — handed to the server-side hub
 //! of a real workshop from a connected facilitator (who may write), so they go through the
 //! automerge sync decoder, the inflation guard, the trial apply and the schema check. No input
-//! may panic, and a refused message must leave the document as it was.
+//! may panic, and a refused message must leave the document as it was. Each input is received
+//! twice, so changes with missing dependencies reach the hub's budget for waiting changes.
 #![no_main]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,4 +71,15 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(hub.document(&doc_id).expect("doc").get_heads(), before);
         assert!(fx.persist.is_empty());
     }
+    // The same bytes again: changes that wait for missing dependencies pile up in automerge's
+    // queue, and the hub's budget for them (`MAX_QUEUED_BYTES`) must hold without a panic.
+    let _ = hub.receive(
+        &peer,
+        Message::Sync(DocMessage {
+            sender_id: peer.clone(),
+            target_id: PeerId::new("server"),
+            document_id: doc_id,
+            data: data.to_vec(),
+        }),
+    );
 });

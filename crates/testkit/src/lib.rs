@@ -262,6 +262,10 @@ pub struct SyncClient {
     /// When set, every binary frame received is appended here as it arrived (for tests that
     /// check that something never reached this peer, byte for byte).
     pub recorded: Option<Vec<u8>>,
+    /// The largest binary frame received so far, in bytes.
+    pub largest_frame_in: usize,
+    /// Close code, once the server closed the connection with a close frame.
+    pub close_code: Option<u16>,
 }
 
 impl SyncClient {
@@ -274,6 +278,16 @@ impl SyncClient {
     /// be several clients from the server's point of view.
     pub async fn connect_from(ws_base: &str, token: &str, local: IpAddr) -> KitResult<Self> {
         Self::connect_with(ws_base, token, None, Some(local)).await
+    }
+
+    /// Connects with a peer id of the test's choosing (from `local`, if given).
+    pub async fn connect_as(
+        ws_base: &str,
+        token: &str,
+        peer: PeerId,
+        local: Option<IpAddr>,
+    ) -> KitResult<Self> {
+        Self::connect_with(ws_base, token, Some(ClientRepo::new(peer)), local).await
     }
 
     /// Connects again with the documents (and unsent edits) of an earlier connection.
@@ -321,6 +335,8 @@ impl SyncClient {
             bytes_in: 0,
             frames_in: 0,
             recorded: None,
+            largest_frame_in: 0,
+            close_code: None,
         };
         let join = c.repo.join_message();
         c.send(&join).await?;
@@ -362,12 +378,14 @@ impl SyncClient {
                 if let Some(r) = &mut self.recorded {
                     r.extend_from_slice(&b);
                 }
+                self.largest_frame_in = self.largest_frame_in.max(b.len());
                 let m = Message::decode(&b).map_err(|e| KitError::Protocol(e.to_string()))?;
                 let (out, events) = self.repo.receive(m);
                 self.events.extend(events);
                 self.send_all(out).await?;
             }
             WsMessage::Close(frame) => {
+                self.close_code = frame.as_ref().map(|f| u16::from(f.code));
                 self.closed = Some(frame.map(|f| f.reason.to_string()).unwrap_or_default());
                 return Ok(false);
             }
@@ -477,6 +495,86 @@ fn io_error(e: std::io::Error) -> KitError {
 
 fn uuid_like() -> String {
     DocumentId::random().to_string()
+}
+
+/// Resident memory of a process, in bytes (Linux: `VmRSS` of `/proc/PID/status`; 0 elsewhere).
+pub fn rss_of(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Helpers for tests of hostile input: they speak from two loopback addresses, [`ABUSER`] and
+/// [`BYSTANDER`] (Linux routes all of 127.0.0.0/8 to the loopback interface), and check that
+/// the bystander keeps being served while the abuser is refused.
+pub mod hostile {
+    use super::*;
+    use kring_shared::automerge::transaction::Transactable;
+
+    pub const ABUSER: &str = "127.0.0.1";
+    pub const BYSTANDER: &str = "127.0.0.2";
+
+    pub fn ip(s: &str) -> IpAddr {
+        s.parse().expect("an IP address")
+    }
+
+    /// Waits (up to the test deadline) until `f` holds, re-checking every 50 ms.
+    pub async fn eventually<F, Fut>(what: &str, mut f: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let end = Instant::now() + DEADLINE;
+        while !f().await {
+            assert!(Instant::now() < end, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A facilitator's edit of the workshop title reaches `reader`; returns (and prints) how
+    /// long it took — printed, never asserted.
+    pub async fn edit_reaches(
+        fac: &mut SyncClient,
+        reader: &mut SyncClient,
+        doc: DocumentId,
+        title: &str,
+    ) -> Duration {
+        let t0 = Instant::now();
+        let t = title.to_owned();
+        fac.change(doc, |tx| {
+            tx.put(kring_shared::automerge::ROOT, "title", t.as_str())
+        })
+        .await
+        .expect("the facilitator's edit is sent");
+        reader
+            .wait_for("the facilitator's edit", |c| {
+                workshop::view(c.doc(doc)).title == title
+            })
+            .await
+            .expect("the bystander sees the facilitator's edit");
+        let took = t0.elapsed();
+        println!("bystander saw `{title}` after {took:?}");
+        took
+    }
+
+    /// A metric's value from `/metrics`.
+    pub async fn metric(base: &str, name: &str) -> i64 {
+        let text = reqwest::get(format!("{base}/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no metric {name} in {text}"))
+    }
 }
 
 /// Whether `needle` occurs in `haystack`, byte for byte.
@@ -603,6 +701,16 @@ impl ServerProcess {
 
     pub fn ws(&self) -> String {
         self.base.replace("http://", "ws://")
+    }
+
+    /// The process id (to read its memory use).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory of the server process, in bytes (Linux: `VmRSS` of `/proc/PID/status`).
+    pub fn rss_bytes(&self) -> u64 {
+        rss_of(self.child.id())
     }
 
     /// SIGKILL: no shutdown code runs.

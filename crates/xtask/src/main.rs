@@ -7,9 +7,13 @@
 //! build prints the gzip size of WASM + JS against the 1 MB budget. Without npm the step is
 //! skipped with a warning (`KRING_WASM_OPT=0` skips it on purpose).
 //!
-//! - `cargo xtask build` — frontend into `target/frontend/`.
+//! - `cargo xtask build` — frontend into `target/frontend/` (with `.gz` and `.br` beside each
+//!   file). It adds the wasm32 target itself when rustup lacks it.
 //! - `cargo xtask run [-- server flags]` — build, then start `kring-server` (release).
-//! - `cargo xtask test` — build, install the interop test's npm packages, `cargo test --workspace`.
+//! - `cargo xtask test` — install missing Debian packages (as root with apt; otherwise stop with
+//!   the command to run), build, install the interop test's npm packages, `cargo test --workspace
+//!   --no-fail-fast`, then fail if any browser a test started is still running.
+//! - `cargo xtask browsers` — only that last check (`.ci/run` ends with it).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -45,8 +49,116 @@ fn run(mut cmd: Command) -> Result<()> {
     }
 }
 
+/// Whether a program is on `PATH`.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// Adds the `wasm32-unknown-unknown` target when it is missing (a fresh rustup has only the
+/// host's), so `cargo xtask run` works on a machine with nothing but rustup.
+fn ensure_wasm_target() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup not found ({e}); install Rust with rustup first"))?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    eprintln!("xtask: adding the wasm32-unknown-unknown target (once)");
+    let mut add = Command::new("rustup");
+    add.args(["target", "add", "wasm32-unknown-unknown"]);
+    run(add)
+}
+
+/// Whether this process runs as root (Linux: the real uid in `/proc/self/status`).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .map(|v| v.split_whitespace().next() == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// The programs the whole test suite needs beyond Rust, and the Debian packages that bring them.
+fn missing_test_packages() -> Vec<&'static str> {
+    let mut need = Vec::new();
+    for (program, package) in [
+        ("chromium", "chromium"),
+        ("chromedriver", "chromium-driver"),
+        ("pdftoppm", "poppler-utils"),
+    ] {
+        if !on_path(program) {
+            need.push(package);
+        }
+    }
+    // Node.js from another source may bring its own npm (Debian's npm would conflict with it).
+    if !on_path("npm") {
+        need.extend(if on_path("node") {
+            vec!["npm"]
+        } else {
+            vec!["nodejs", "npm"]
+        });
+    }
+    need
+}
+
+/// Installs what the tests need when it is missing: with apt as root, or it stops with the
+/// one command to run.
+fn ensure_test_packages() -> Result<()> {
+    let need = missing_test_packages();
+    if need.is_empty() {
+        return Ok(());
+    }
+    let command = format!("apt-get install -y {}", need.join(" "));
+    if !(is_root() && on_path("apt-get")) {
+        return Err(format!(
+            "the tests need {}; install them with: sudo {command}",
+            need.join(", ")
+        ));
+    }
+    eprintln!("xtask: installing {} (apt-get)", need.join(" "));
+    let mut update = Command::new("apt-get");
+    update.args(["update", "-qq"]);
+    run(update)?;
+    let mut install = Command::new("apt-get");
+    install
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "-qq"])
+        .args(&need);
+    run(install)
+}
+
+/// Writes `file.gz` and `file.br` beside each of the app's files, so the server sends the
+/// compressed one to a browser that accepts it (a phone on the room's Wi-Fi downloads a third).
+fn precompress(dir: &Path, files: &[&str]) -> Result<()> {
+    use std::io::Write;
+    for file in files {
+        let path = dir.join(file);
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&bytes).map_err(|e| e.to_string())?;
+        let gz = gz.finish().map_err(|e| e.to_string())?;
+        std::fs::write(dir.join(format!("{file}.gz")), gz).map_err(|e| e.to_string())?;
+        let mut br = Vec::new();
+        {
+            let mut w = brotli::CompressorWriter::new(&mut br, 64 * 1024, 11, 22);
+            w.write_all(&bytes).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(dir.join(format!("{file}.br")), br).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// Builds the frontend into `target/frontend` and returns that folder.
 fn build_frontend() -> Result<PathBuf> {
+    ensure_wasm_target()?;
     let root = root();
     let mut c = cargo();
     c.current_dir(&root).args([
@@ -77,6 +189,23 @@ fn build_frontend() -> Result<PathBuf> {
             .map_err(|e| format!("{file}: {e}"))?;
     }
     std::fs::write(out.join("index.html"), INDEX_HTML).map_err(|e| e.to_string())?;
+    precompress(
+        &out,
+        &[
+            "kring_bg.wasm",
+            "kring.js",
+            "style.css",
+            "report.css",
+            "boot.js",
+            "sw.js",
+        ],
+    )?;
+    let br_size = |f: &str| std::fs::metadata(out.join(format!("{f}.br"))).map_or(0, |m| m.len());
+    eprintln!(
+        "brotli: WASM {} kB, JS {} kB",
+        br_size("kring_bg.wasm") / 1000,
+        br_size("kring.js") / 1000
+    );
     let (wasm_raw, wasm_gz) = sizes(&out.join("kring_bg.wasm"))?;
     let (js_raw, js_gz) = sizes(&out.join("kring.js"))?;
     eprintln!(
@@ -171,6 +300,27 @@ const INDEX_HTML: &str = r#"<!doctype html>
 </html>
 "#;
 
+/// Fails when a ChromeDriver or Chromium that the browser test kit started is still alive, and
+/// ends them: a test must never leave a browser running (they add up to gigabytes).
+fn no_browsers_left() -> Result<()> {
+    // A browser that is quitting gets a moment to finish.
+    for _ in 0..20 {
+        if kring_procs::marked(None).is_empty() {
+            eprintln!("xtask: no test browser is left running");
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    let left = kring_procs::kill_marked(None);
+    for m in &left {
+        eprintln!("xtask: left running by a test: pid {} {}", m.pid, m.command);
+    }
+    Err(format!(
+        "{} browser processes (ChromeDriver/Chromium) outlived their tests; killed them",
+        left.len()
+    ))
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -190,26 +340,36 @@ fn main() -> ExitCode {
                 .args(args.iter().skip(1).filter(|a| *a != "--"));
             run(c)
         }),
-        Some("test") => build_frontend().and_then(|dir| {
-            let root = root();
-            let interop = root.join("tests/interop");
-            if !interop.join("node_modules").exists() {
-                let mut npm = Command::new("npm");
-                npm.current_dir(&interop)
-                    .args(["ci", "--no-audit", "--no-fund"]);
-                run(npm)?;
-            }
-            let mut c = cargo();
-            c.current_dir(&root)
-                .env("KRING_FRONTEND_DIR", dir)
-                // One test at a time: the browser tests each drive several Chromium sessions,
-                // and on two cores running them side by side only makes them slow and flaky.
-                .env("RUST_TEST_THREADS", "1")
-                .args(["test", "--workspace"])
-                .args(args.iter().skip(1));
-            run(c)
-        }),
-        _ => Err("usage: cargo xtask build | run [-- server flags] | test [-- test args]".into()),
+        Some("test") => ensure_test_packages()
+            .and_then(|()| build_frontend())
+            .and_then(|dir| {
+                let root = root();
+                let interop = root.join("tests/interop");
+                if !interop.join("node_modules").exists() {
+                    let mut npm = Command::new("npm");
+                    npm.current_dir(&interop)
+                        .args(["ci", "--no-audit", "--no-fund"]);
+                    run(npm)?;
+                }
+                let mut c = cargo();
+                c.current_dir(&root)
+                    .env("KRING_FRONTEND_DIR", dir)
+                    // One test at a time: the browser tests each drive several Chromium sessions,
+                    // and on two cores running them side by side only makes them slow and flaky.
+                    .env("RUST_TEST_THREADS", "1")
+                    // Every test binary runs even after one fails, so one failure hides nothing;
+                    // the exit code still fails the run.
+                    .args(["test", "--workspace", "--no-fail-fast"])
+                    .args(args.iter().skip(1));
+                let tests = run(c);
+                let browsers = no_browsers_left();
+                tests.and(browsers)
+            }),
+        Some("browsers") => no_browsers_left(),
+        _ => Err(
+            "usage: cargo xtask build | run [-- server flags] | test [-- test args] | browsers"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -71,6 +71,11 @@ impl ClientRepo {
         &self.id
     }
 
+    /// The server's peer id, once it has answered `join`.
+    pub fn server(&self) -> Option<&PeerId> {
+        self.server.as_ref()
+    }
+
     pub fn is_connected(&self) -> bool {
         self.server.is_some()
     }

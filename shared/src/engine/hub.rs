@@ -9,12 +9,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transaction;
-use automerge::{Automerge, AutomergeError, ChangeHash};
+use automerge::{Automerge, AutomergeError, ChangeHash, ReadDoc};
 
 use super::next_sync_message;
 use crate::access::{Access, Context, DocKind, Principal, access};
 use crate::ids::{DocumentId, PeerId};
-use crate::limits::{MAX_INFLATED_BYTES, check_blooms, inflated_size};
+use crate::limits::{
+    MAX_DOCUMENT_CHANGES, MAX_DOCUMENT_OPS, MAX_INFLATED_BYTES, MAX_QUEUED_BYTES, check_blooms,
+    inflated_size,
+};
 use crate::protocol::{DocMessage, Message};
 use crate::schema;
 use crate::step::Step;
@@ -54,6 +57,9 @@ pub enum ChangeError {
     UnknownDocument(DocumentId),
     #[error(transparent)]
     Automerge(#[from] AutomergeError),
+    /// The change would break the document's schema; nothing was changed.
+    #[error("{0}")]
+    Schema(String),
 }
 
 struct HubDoc {
@@ -63,6 +69,41 @@ struct HubDoc {
     saved_heads: Vec<ChangeHash>,
     /// Peers syncing this document, with their sync state.
     subscribers: BTreeMap<PeerId, sync::State>,
+    /// Bytes of sync messages accepted while automerge held changes back because a change they
+    /// depend on never came (its queue); 0 once nothing waits. Bounded by [`MAX_QUEUED_BYTES`].
+    queued_bytes: usize,
+}
+
+impl HubDoc {
+    fn new(kind: DocKind, doc: Automerge) -> Self {
+        HubDoc {
+            kind,
+            saved_heads: doc.get_heads(),
+            doc,
+            subscribers: BTreeMap::new(),
+            queued_bytes: 0,
+        }
+    }
+}
+
+/// Whether a document's history stays within [`MAX_DOCUMENT_OPS`] and [`MAX_DOCUMENT_CHANGES`]:
+/// automerge keeps every operation ever made (deleted text too), so without a budget one peer
+/// could make a document that takes seconds to load and megabytes to send.
+fn within_history_budget(doc: &Automerge) -> Result<(), String> {
+    let stats = doc.stats();
+    if stats.num_ops > MAX_DOCUMENT_OPS {
+        return Err(format!(
+            "the document's history would hold {} operations, more than {MAX_DOCUMENT_OPS}",
+            stats.num_ops
+        ));
+    }
+    if stats.num_changes > MAX_DOCUMENT_CHANGES {
+        return Err(format!(
+            "the document's history would hold {} changes, more than {MAX_DOCUMENT_CHANGES}",
+            stats.num_changes
+        ));
+    }
+    Ok(())
 }
 
 /// One workshop's documents and peers.
@@ -110,16 +151,7 @@ impl Hub {
 
     /// Adds a document loaded from storage (already durable).
     pub fn insert_document(&mut self, id: DocumentId, kind: DocKind, doc: Automerge) {
-        let saved_heads = doc.get_heads();
-        self.docs.insert(
-            id,
-            HubDoc {
-                kind,
-                doc,
-                saved_heads,
-                subscribers: BTreeMap::new(),
-            },
-        );
+        self.docs.insert(id, HubDoc::new(kind, doc));
     }
 
     /// Forgets a document and every peer's sync state for it (retention purges reflections).
@@ -256,6 +288,7 @@ impl Hub {
             // Unknown and forbidden look the same: the peer learns nothing of the document.
             return self.unavailable(from, doc_id);
         }
+        let message_bytes = m.data.len();
         let sync_msg = match sync::Message::decode(&m.data) {
             Ok(s) => s,
             Err(e) => {
@@ -321,6 +354,42 @@ impl Hub {
                     Some(doc_id),
                     format!("change to {doc_id} refused: {e}"),
                 );
+            }
+            if let Err(e) = within_history_budget(&trial) {
+                d.subscribers.insert(from.clone(), state);
+                return self.refuse(
+                    from,
+                    Some(doc_id),
+                    format!("change to {doc_id} refused: {e}"),
+                );
+            }
+            // Changes whose dependencies never arrive wait in automerge's queue, in memory and
+            // invisible to the schema. A peer may legitimately be a message ahead (a Bloom
+            // false positive), so some waiting is fine; past the budget the sender is refused
+            // and everything waiting is dropped.
+            if trial.get_missing_deps(&[]).is_empty() {
+                d.queued_bytes = 0;
+            } else {
+                d.queued_bytes += message_bytes;
+                if d.queued_bytes > MAX_QUEUED_BYTES {
+                    let waiting = std::mem::take(&mut d.queued_bytes);
+                    if !d.doc.get_missing_deps(&[]).is_empty() {
+                        // A snapshot keeps only applied changes: the reload drops the queue.
+                        if let Ok(clean) = Automerge::load(&super::snapshot(&d.doc)) {
+                            d.doc = clean.with_actor(d.doc.get_actor().clone());
+                        }
+                    }
+                    d.subscribers.insert(from.clone(), state);
+                    return self.refuse(
+                        from,
+                        Some(doc_id),
+                        format!(
+                            "changes to {doc_id} refused: {waiting} bytes of changes wait for \
+                             changes they depend on that were never sent (at most \
+                             {MAX_QUEUED_BYTES}); they were dropped"
+                        ),
+                    );
+                }
             }
             d.doc = trial;
             state = trial_state;
@@ -435,7 +504,15 @@ impl Hub {
         let Some(d) = self.docs.get_mut(&doc_id) else {
             return Err(ChangeError::UnknownDocument(doc_id));
         };
-        let out = d.doc.transact(f).map_err(|failure| failure.error)?.result;
+        // The server's own writes meet the same schema as everyone's: made on a copy, and
+        // refused whole if the result would not validate (a 501st roster entry must not wedge
+        // every later facilitator change).
+        let mut trial = d.doc.clone();
+        let out = trial.transact(f).map_err(|failure| failure.error)?.result;
+        if let Err(e) = schema::validate(&d.kind, &trial, &self.ctx) {
+            return Err(ChangeError::Schema(e.to_string()));
+        }
+        d.doc = trial;
         Ok((out, self.after_change(doc_id)))
     }
 
@@ -446,15 +523,8 @@ impl Hub {
         kind: DocKind,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
     ) -> Result<Effects, ChangeError> {
-        self.docs.insert(
-            doc_id,
-            HubDoc {
-                kind,
-                doc: Automerge::new(),
-                saved_heads: vec![],
-                subscribers: BTreeMap::new(),
-            },
-        );
+        self.docs
+            .insert(doc_id, HubDoc::new(kind, Automerge::new()));
         Ok(self.change(doc_id, f)?.1)
     }
 
@@ -471,11 +541,21 @@ impl Hub {
             return self.unavailable(from, doc_id);
         }
         // Ephemeral data previews writes (a card being dragged): only writers may send it.
+        // These refusals name no document: nothing of the document was refused, so the client
+        // must keep its copy (an `error` with a `documentId` makes it reload the document).
         if !rights.can_write() {
             return self.refuse(
                 from,
-                Some(doc_id),
+                None,
                 format!("you may read but not broadcast on document {doc_id}"),
+            );
+        }
+        let kind = self.docs.get(&doc_id).map(|d| d.kind);
+        if let Some(Err(e)) = kind.map(|k| crate::ephemeral::check_from_client(&k, &data)) {
+            return self.refuse(
+                from,
+                None,
+                format!("ephemeral message on {doc_id} refused: {e}"),
             );
         }
         let mut fx = Effects::default();

@@ -16,6 +16,16 @@ use automerge::sync::{self, SyncDoc};
 use crate::ids::{DocumentId, PeerId};
 use crate::protocol::{DocMessage, Message};
 
+/// The whole document in its compact form, *without* changes that still wait for their
+/// dependencies: automerge's plain `save` keeps those (`retain_orphans`), so a snapshot would
+/// carry a peer's orphans into storage and back into memory on every load.
+pub fn snapshot(doc: &Automerge) -> Vec<u8> {
+    doc.save_with_options(automerge::SaveOptions {
+        retain_orphans: false,
+        ..automerge::SaveOptions::default()
+    })
+}
+
 /// The next sync message for one peer and one document, if there is anything to say.
 pub(crate) fn next_sync_message(
     doc: &Automerge,
