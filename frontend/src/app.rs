@@ -1,7 +1,9 @@
-//! The router and the home page. Routing is by path; each page is a full page load, and secret
+//! The router and the home page (a gallery of the work forms Kring runs, creating a workshop of
+//! one, joining by code). Routing is by path; each page is a full page load, and secret
 //! tokens travel in the URL fragment (`/facilitate#token`, `/screen#token`, `/report#token`) so they never reach
 //! a server log.
 
+use kring_shared::forms::{self, Form};
 use leptos::prelude::*;
 use serde_json::json;
 
@@ -56,6 +58,7 @@ fn Home() -> impl IntoView {
     let lang = RwSignal::new(Lang::Nl);
     let title = RwSignal::new(String::new());
     let language = RwSignal::new("nl".to_owned());
+    let chosen_form = RwSignal::new(forms::FormId::ThreeLevels.as_str().to_owned());
     let code = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -64,8 +67,11 @@ fn Home() -> impl IntoView {
         ev.prevent_default();
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let body =
-                json!({"title": title.get_untracked(), "language": language.get_untracked()});
+            let body = json!({
+                "title": title.get_untracked(),
+                "language": language.get_untracked(),
+                "form": chosen_form.get_untracked(),
+            });
             match http::post("/api/workshops", body).await {
                 Ok(v) => go(&format!(
                     "/facilitate#{}",
@@ -104,12 +110,20 @@ fn Home() -> impl IntoView {
                         on:click=move |_| lang.set(Lang::En)>"English"</button>
                 </div>
             </header>
+            <FormGallery lang chosen=chosen_form/>
             <div class="cards">
                 <form class="card" on:submit=create>
                     <h2>{move || t(lang.get(), Text::NewWorkshop)}</h2>
                     <label>{move || t(lang.get(), Text::Title)}
                         <input type="text" required maxlength="120" prop:value=title
                             on:input=move |ev| title.set(event_target_value(&ev))/>
+                    </label>
+                    <label>{move || t(lang.get(), Text::Form)}
+                        <select prop:value=move || chosen_form.get() on:change=move |ev| chosen_form.set(event_target_value(&ev))>
+                            {move || forms::built().map(|f| view! {
+                                <option value=f.id.as_str() selected=move || chosen_form.get() == f.id.as_str()>{f.name.get(lang_code(lang.get()))}</option>
+                            }).collect_view()}
+                        </select>
                     </label>
                     <label>{move || t(lang.get(), Text::Language)}
                         <select on:change=move |ev| language.set(event_target_value(&ev))>
@@ -134,5 +148,47 @@ fn Home() -> impl IntoView {
                 </form>
             </div>
         </main>
+    }
+}
+
+fn lang_code(lang: Lang) -> &'static str {
+    if lang == Lang::En { "en" } else { "nl" }
+}
+
+/// The work forms Kring runs: per form its name, a paragraph from its seed, its steps with their
+/// default lengths and what the group leaves with. Choosing one sets the form of the new workshop.
+#[component]
+fn FormGallery(
+    /// The interface language.
+    lang: RwSignal<Lang>,
+    /// The chosen form's id, shared with the create form.
+    chosen: RwSignal<String>,
+) -> impl IntoView {
+    let card = move |f: &'static Form| {
+        let id = f.id.as_str();
+        let heading = format!("form-{id}");
+        view! {
+            <article class="card form-card" class:chosen=move || chosen.get() == id aria-labelledby=heading.clone()>
+                <h3 id=heading.clone()>{move || f.name.get(lang_code(lang.get()))}</h3>
+                <p>{move || f.paragraph.get(lang_code(lang.get()))}</p>
+                <ol class="form-steps">
+                    {f.steps.iter().map(|s| view! {
+                        <li>{move || s.name.get(lang_code(lang.get()))} " · " {s.default_minutes} " " {move || t(lang.get(), Text::Minutes)}</li>
+                    }).collect_view()}
+                </ol>
+                <p><strong>{move || t(lang.get(), Text::LeavesWith)} ": "</strong>{move || f.leaves_with.get(lang_code(lang.get()))}</p>
+                <button type="button" aria-pressed=move || (chosen.get() == id).to_string()
+                    on:click=move |_| chosen.set(id.to_owned())>
+                    {move || format!("{}: {}", t(lang.get(), Text::ChooseForm), f.name.get(lang_code(lang.get())))}
+                </button>
+            </article>
+        }
+    };
+    view! {
+        <section class="gallery" aria-labelledby="forms-heading">
+            <h2 id="forms-heading">{move || t(lang.get(), Text::Forms)}</h2>
+            <p class="muted">{move || t(lang.get(), Text::FormsIntro)}</p>
+            <div class="form-cards">{forms::built().map(card).collect_view()}</div>
+        </section>
     }
 }

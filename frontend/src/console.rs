@@ -2,6 +2,7 @@
 //! lock, the links (join, QR, projector screen, co-facilitator), the set-up of the work form and
 //! the live roster; from step 2 on the plenary table, and in step 3 the round. Everything here is a keyboard-reachable control with an accessible name.
 
+use kring_shared::forms::FormId;
 use kring_shared::method::{self, LevelId, QUESTIONS_PER_LEVEL};
 use kring_shared::schema::voice;
 use kring_shared::schema::workshop::{self, Broadcast, CustomQuestion};
@@ -9,6 +10,7 @@ use kring_shared::step::Step;
 use leptos::prelude::*;
 use serde_json::json;
 
+use crate::blocks::{ActionsBoard, BlocksSetup, ProfileChart, RatedCount};
 use crate::duo_console::DuoPanel;
 use crate::http;
 use crate::i18n::{Lang, Text, t};
@@ -68,13 +70,15 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
         )
     });
     let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
+    // Work form 004 has its own set-up and plenary; everything else is 000's, as before.
+    let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
     view! {
         <main class="page console">
             <ConnectionBanner session lang/>
             <header class="hero small">
                 <Rings/>
                 <h1>{move || session.workshop.get().title}</h1>
-                <span class="step-badge">{move || session.workshop.get().step.map(|s| step_name(s, lang.get()))}</span>
+                <span class="step-badge">{move || session.workshop.get().step.map(|s| step_name(session.workshop.get().form, s, lang.get()))}</span>
                 <crate::report::ReportLink token=report_token lang/>
             </header>
             <BroadcastNotice workshop=session.workshop/>
@@ -90,15 +94,30 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                     <Roster workshop=session.workshop presence=session.presence lang progress=session.progress/>
                 </div>
                 <div class="column">
-                    <Show when=move || matches!(session.workshop.get().step, Some(Step::Reflect | Step::Duos))>
+                    <Show when=move || !blocks() && matches!(session.workshop.get().step, Some(Step::Reflect | Step::Duos))>
                         <DuoPanel session lang steer/>
                     </Show>
+                    <Show when=move || blocks() && step() == Step::Reflect>
+                        <section class="card" aria-label=move || t(lang.get(), Text::HaveRated)>
+                            <RatedCount session lang/>
+                        </section>
+                    </Show>
                     <JoinInfo session lang/>
-                    <PlanEditor session lang steer/>
+                    <Show when=blocks fallback=move || view! { <PlanEditor session lang steer/> }>
+                        <BlocksSetup session lang steer/>
+                    </Show>
                     <LinkMaker session lang/>
                 </div>
             </div>
-            <Show when=move || matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
+            <Show when=move || blocks() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
+                <div class="blocks-plenary">
+                    <ProfileChart session lang/>
+                    <Show when=move || matches!(step(), Step::Plenary | Step::Closed)>
+                        <ActionsBoard session lang writes=false/>
+                    </Show>
+                </div>
+            </Show>
+            <Show when=move || !blocks() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
                 <div class="plenary">
                     <Show when=move || step() == Step::Plenary>
                         <RoundPanel session lang steer/>
@@ -140,7 +159,7 @@ fn StepControl(
                             aria-current=move || (session.workshop.get().step == Some(step)).then_some("step")
                             disabled=move || !steer.get()
                             on:click=move |_| go(step)>
-                            {move || step_name(step, lang.get())}
+                            {move || step_name(session.workshop.get().form, step, lang.get())}
                         </button>
                     </li>
                 }).collect_view()}

@@ -7,6 +7,7 @@
 //!   [`duo`]: step 2, the duo room. [`duo_console`]: forming duos and the duo dashboard.
 //!   [`plenary`]: step 3's round, energy and voices. [`table`]: the plenary table, clusters, drag.
 //!   [`screen`]: the projector view. [`widgets`]: components they share.
+//!   [`blocks`]: work form 004's rating sheet, group profile, actions and set-up.
 //! - [`report`]: the workshop report page (print, downloads, names, sharing, deletion).
 //! - [`session`]: `use_workshop`, the hook that keeps a workshop's documents live over the
 //!   WebSocket with the shared sync engine, reconnecting when the network drops.
@@ -17,6 +18,7 @@
 //! synced documents and never keep a second copy of them.
 
 mod app;
+mod blocks;
 mod console;
 mod duo;
 mod duo_console;

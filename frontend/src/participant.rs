@@ -2,11 +2,13 @@
 //! present are offered, so one organisation is not typed five ways), and the view that follows
 //! the facilitator through the steps. The token is remembered in the browser.
 
+use kring_shared::forms::FormId;
 use kring_shared::method;
 use kring_shared::step::Step;
 use leptos::prelude::*;
 use serde_json::json;
 
+use crate::blocks::{ActionsBoard, ProfileChart, RatingSheet};
 use crate::duo::DuoStep;
 use crate::http;
 use crate::i18n::{Lang, Text, t};
@@ -127,6 +129,9 @@ fn ParticipantPage(
     };
     let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
     let wide = move || matches!(step(), Step::Reflect | Step::Duos | Step::Plenary);
+    // Work form 004 shows its own steps; everything else is 000's, as before.
+    let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
+    let three_levels = move || !blocks();
     open_plenary(session);
     view! {
         <main class="page participant" class:narrow=move || !wide()>
@@ -137,12 +142,12 @@ fn ParticipantPage(
             </header>
             <BroadcastNotice workshop=session.workshop/>
             <section class="card step-card" aria-live="polite">
-                <h2>{move || step_name(step(), lang.get())}</h2>
+                <h2>{move || step_name(session.workshop.get().form, step(), lang.get())}</h2>
                 <Show when=move || step() == Step::Lobby>
                     <p>{move || t(lang.get(), Text::Welcome)} ", " {move || me().map(|r| r.name)} "."</p>
                     <p>{move || t(lang.get(), Text::WaitForStart)}</p>
                 </Show>
-                <Show when=move || step() == Step::Duos>
+                <Show when=move || step() == Step::Duos && three_levels()>
                     <p class="moved-on" role="status">{move || t(lang.get(), Text::MovedOn)}</p>
                 </Show>
                 <StepContent session lang/>
@@ -153,13 +158,25 @@ fn ParticipantPage(
                     <TimerView session lang/>
                 </Show>
             </section>
-            <Show when=move || step() == Step::Reflect>
+            <Show when=move || blocks() && step() == Step::Reflect>
+                <RatingSheet session lang/>
+            </Show>
+            <Show when=move || blocks() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
+                <ProfileChart session lang/>
+            </Show>
+            <Show when=move || blocks() && step() == Step::Plenary>
+                <ActionsBoard session lang writes=true/>
+            </Show>
+            <Show when=move || blocks() && step() == Step::Closed>
+                <ActionsBoard session lang writes=false/>
+            </Show>
+            <Show when=move || three_levels() && step() == Step::Reflect>
                 <ReflectionBoard session lang/>
             </Show>
-            <Show when=move || step() == Step::Duos>
+            <Show when=move || three_levels() && step() == Step::Duos>
                 <DuoStep session lang/>
             </Show>
-            <Show when=move || matches!(step(), Step::Plenary | Step::Closed)>
+            <Show when=move || three_levels() && matches!(step(), Step::Plenary | Step::Closed)>
                 <Spotlight session lang/>
                 <div class="plenary">
                     <TableBoard session lang editable=false me=""/>
@@ -188,10 +205,11 @@ fn StepContent(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView 
         if step == Step::Closed {
             return view! { <p>{t(lang.get(), Text::ThankYou)}</p> }.into_any();
         }
-        let Some(info) = method::STEPS.iter().find(|s| s.step == step) else {
+        let Some(info) = v.form.form().step(step) else {
             return ().into_any();
         };
         let extra = match step {
+            _ if v.form.id != FormId::ThreeLevels => None,
             Step::Reflect if v.plan.extra_marks => Some(method::EXTRA_MARKS.get(code())),
             Step::Plenary if v.plan.extra_small_change => {
                 Some(method::EXTRA_SMALL_CHANGE.get(code()))

@@ -251,6 +251,9 @@ fn ReportBody(
     /// The flip chart as SVG text, once fetched.
     svg: Signal<Option<String>>,
 ) -> impl IntoView {
+    if report.blocks.is_some() {
+        return view! { <crate::blocks::BlocksReportBody report svg/> }.into_any();
+    }
     let code = report.language.clone();
     let h = |l: &kring_shared::method::Localized| l.get(&code);
     let none = h(&HEADINGS.none);
@@ -352,4 +355,5 @@ fn ReportBody(
             </section>
         </article>
     }
+    .into_any()
 }

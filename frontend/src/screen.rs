@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 
+use crate::blocks::{ActionsBoard, ProfileChart, RatedCount};
 use crate::i18n::{Lang, Text, t};
 use crate::plenary::{EnergyHeat, Spotlight, Voices, open_plenary};
 use crate::session::UseWorkshopReturn;
@@ -13,6 +14,7 @@ use crate::table::TableBoard;
 use crate::widgets::{
     BroadcastNotice, ConnectionBanner, QrCode, Rings, TimerView, step_name, workshop_lang,
 };
+use kring_shared::forms::FormId;
 use kring_shared::method::{self, LevelId};
 use kring_shared::step::Step;
 
@@ -23,6 +25,7 @@ pub fn ScreenPage(token: String) -> impl IntoView {
     open_plenary(session);
     let round = move || session.workshop.get().round.running;
     let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
+    let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
     let code = move || session.me.get().map(|m| m.join_code).unwrap_or_default();
     let link = Signal::derive(move || {
         let origin = web_sys::window()
@@ -38,7 +41,7 @@ pub fn ScreenPage(token: String) -> impl IntoView {
                 <h1>{move || session.workshop.get().title}</h1>
             </header>
             <BroadcastNotice workshop=session.workshop/>
-            <p class="screen-step">{move || step_name(step(), lang.get())}</p>
+            <p class="screen-step">{move || step_name(session.workshop.get().form, step(), lang.get())}</p>
             <Show when=move || step() == Step::Lobby>
                 <div class="screen-join">
                     <div>
@@ -50,13 +53,24 @@ pub fn ScreenPage(token: String) -> impl IntoView {
                     <QrCode text=link label=Signal::derive(move || t(lang.get(), Text::QrJoin).to_owned())/>
                 </div>
             </Show>
-            <Show when=move || matches!(step(), Step::Reflect | Step::Duos)>
+            <Show when=move || matches!(step(), Step::Reflect | Step::Duos) && !(blocks() && step() == Step::Duos)>
                 <div class="screen-step-body">
                     <TimerView session lang class="huge"/>
                     <ScreenStepContent session lang/>
                 </div>
             </Show>
-            <Show when=move || matches!(step(), Step::Plenary | Step::Closed)>
+            <Show when=move || blocks() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
+                <div class="screen-blocks">
+                    <Show when=move || matches!(step(), Step::Duos | Step::Plenary)>
+                        <TimerView session lang/>
+                    </Show>
+                    <ProfileChart session lang/>
+                    <Show when=move || matches!(step(), Step::Plenary | Step::Closed)>
+                        <ActionsBoard session lang writes=false/>
+                    </Show>
+                </div>
+            </Show>
+            <Show when=move || !blocks() && matches!(step(), Step::Plenary | Step::Closed)>
                 <div class="screen-plenary">
                     <Show when=move || step() == Step::Plenary>
                         <TimerView session lang/>
@@ -86,11 +100,8 @@ fn ScreenStepContent(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl Int
     move || {
         let v = session.workshop.get();
         let step = v.step.unwrap_or(Step::Lobby);
-        let instruction = method::STEPS
-            .iter()
-            .find(|s| s.step == step)
-            .map(|s| s.instruction.get(code()));
-        let questions = (step == Step::Reflect).then(|| {
+        let instruction = v.form.form().step(step).map(|s| s.instruction.get(code()));
+        let questions = (step == Step::Reflect && v.form.id == FormId::ThreeLevels).then(|| {
             LevelId::ALL
                 .into_iter()
                 .map(|level| view! {
@@ -101,10 +112,13 @@ fn ScreenStepContent(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl Int
                 })
                 .collect_view()
         });
+        let rated = (step == Step::Reflect && v.form.id == FormId::BuildingBlocks)
+            .then(|| view! { <RatedCount session lang/> });
         view! {
             <div class="screen-content">
                 <p class="instruction">{instruction}</p>
                 {questions}
+                {rated}
             </div>
         }
     }

@@ -17,6 +17,7 @@ use kring_shared::presence::Presence;
 use kring_shared::progress::Progress;
 use kring_shared::protocol::Message;
 use kring_shared::schema::duo::{self, DuoView};
+use kring_shared::schema::rating::{self, RatingView};
 use kring_shared::schema::reflection::{self, Note};
 use kring_shared::schema::table::{self, TableView};
 use kring_shared::schema::voice::{self, VoiceView};
@@ -78,6 +79,8 @@ pub struct UseWorkshopReturn {
     pub table: RwSignal<Option<TableView>>,
     /// Participants' voices in the plenary, by document.
     pub voices: RwSignal<std::collections::BTreeMap<DocumentId, VoiceView>>,
+    /// The participant's own ratings (work form 004), once opened.
+    pub rating: RwSignal<RatingView>,
     /// Cards other hands are dragging right now.
     pub holds: RwSignal<Holds>,
     /// True while the WebSocket is open and joined.
@@ -174,6 +177,8 @@ pub enum Extra {
     PartnerSheet,
     Table,
     Voice,
+    /// The participant's own ratings (004).
+    Rating,
 }
 
 struct Inner {
@@ -267,6 +272,7 @@ impl Shared {
                             m.insert(doc, v);
                         });
                     }
+                    Some(Extra::Rating) => self.signals.rating.set(rating::view(d)),
                     None => {}
                 }
             }
@@ -333,6 +339,7 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
         partner_notes: RwSignal::new(Default::default()),
         table: RwSignal::new(None),
         voices: RwSignal::new(Default::default()),
+        rating: RwSignal::new(RatingView::default()),
         holds: RwSignal::new(Holds::default()),
         connected: RwSignal::new(false),
         auth_error: RwSignal::new(None),

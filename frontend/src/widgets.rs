@@ -1,6 +1,7 @@
 //! Small components shared by the pages: the rings logo, the connection banner, the roster, the
 //! timer, the broadcast notice and the QR code.
 
+use kring_shared::forms::FormRef;
 use kring_shared::method::{self, LevelId};
 use kring_shared::presence::Presence;
 use kring_shared::progress::Progress;
@@ -20,14 +21,15 @@ pub fn level_name(level: kring_shared::method::LevelId, lang: Lang) -> &'static 
         .get(if lang == Lang::En { "en" } else { "nl" })
 }
 
-pub fn step_name(step: Step, lang: Lang) -> &'static str {
+/// A step's name in the interface language, as the workshop's work form names it.
+pub fn step_name(form: FormRef, step: Step, lang: Lang) -> &'static str {
     let code = if lang == Lang::En { "en" } else { "nl" };
     match step {
         Step::Lobby => t(lang, Text::Lobby),
         Step::Closed => t(lang, Text::Closed),
-        other => method::STEPS
-            .iter()
-            .find(|s| s.step == other)
+        other => form
+            .form()
+            .step(other)
             .map(|s| s.name.get(code))
             .unwrap_or_default(),
     }

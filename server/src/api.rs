@@ -8,6 +8,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use kring_shared::access::{DocKind, Role};
+use kring_shared::forms::{self, FormId, FormRef};
 use kring_shared::ids::{DocumentId, FacilitatorId, WorkshopId};
 use kring_shared::schema::workshop as workshop_schema;
 use kring_shared::timer::TimerAction;
@@ -48,6 +49,13 @@ struct CreateWorkshop {
     title: String,
     #[serde(default = "default_language")]
     language: String,
+    /// The work form, by seed number; 000 when absent (clients older than forms as data).
+    #[serde(default = "default_form")]
+    form: String,
+}
+
+fn default_form() -> String {
+    FormId::ThreeLevels.as_str().into()
 }
 
 fn default_language() -> String {
@@ -85,11 +93,25 @@ pub async fn create_workshop(
             workshop_schema::LANGUAGES.join(", ")
         )));
     }
+    let form = req
+        .form
+        .parse::<FormId>()
+        .ok()
+        .map(forms::form)
+        .filter(|f| f.built)
+        .ok_or_else(|| {
+            let built: Vec<&str> = forms::built().map(|f| f.id.as_str()).collect();
+            ApiError::BadRequest(format!("`form` must be one of {}", built.join(", ")))
+        })?;
+    let form = FormRef {
+        id: form.id,
+        version: form.version,
+    };
     let id = WorkshopId::random();
     let doc_id = DocumentId::random();
     let mut doc = Automerge::new();
     doc.transact::<_, _, automerge::AutomergeError>(|tx| {
-        workshop_schema::init(tx, &title, &req.language)
+        workshop_schema::init_form(tx, &title, &req.language, form)
     })
     .map_err(|f| ApiError::Internal(f.error.to_string()))?;
     let facilitator_token = auth::new_token();
@@ -275,6 +297,9 @@ pub async fn me(
         for row in app.store.document_rows(who.workshop_id).await? {
             if row.kind == (DocKind::Reflection { owner: p }) {
                 documents.insert("reflection".into(), row.id.url().into());
+            }
+            if row.kind == (DocKind::Rating { owner: p }) {
+                documents.insert("rating".into(), row.id.url().into());
             }
         }
     }

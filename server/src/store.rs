@@ -321,7 +321,9 @@ fn write_group<'a>(
         }
         for d in &b.documents {
             let owner = match d.kind {
-                DocKind::Reflection { owner } | DocKind::Voice { owner } => Some(owner.to_string()),
+                DocKind::Reflection { owner }
+                | DocKind::Voice { owner }
+                | DocKind::Rating { owner } => Some(owner.to_string()),
                 DocKind::Duo { duo } => Some(duo.to_string()),
                 DocKind::Workshop | DocKind::Table => None,
             };
@@ -429,6 +431,7 @@ fn document_rows(conn: &Connection, workshop: WorkshopId) -> StoreResult<Vec<Doc
                 ("duo", Some(o)) => DocKind::Duo { duo: parse(o)? },
                 ("table", _) => DocKind::Table,
                 ("voice", Some(o)) => DocKind::Voice { owner: parse(o)? },
+                ("rating", Some(o)) => DocKind::Rating { owner: parse(o)? },
                 (other, _) => return Err(StoreError::Corrupt(format!("document kind `{other}`"))),
             };
             Ok(DocumentRow {
@@ -572,7 +575,8 @@ impl Store for SqliteStore {
                 "SELECT a.workshop_id FROM activity a
                  WHERE a.closed_at IS NOT NULL AND a.closed_at <= ?1
                  AND EXISTS (SELECT 1 FROM documents d
-                             WHERE d.workshop_id = a.workshop_id AND d.kind = 'reflection')",
+                             WHERE d.workshop_id = a.workshop_id
+                             AND d.kind IN ('reflection', 'rating'))",
             )?;
             let ids = stmt
                 .query_map(params![cutoff], |r| r.get::<_, String>(0))?

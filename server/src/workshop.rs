@@ -20,6 +20,8 @@ use std::time::Duration;
 use automerge::Automerge;
 use kring_shared::access::{DocKind, Principal, Role, access};
 use kring_shared::engine::hub::{Effects, Hub};
+use kring_shared::forms::blocks::Profile;
+use kring_shared::forms::{FormId, StepKind};
 use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
 use kring_shared::limits::MAX_FRAME_BYTES;
 use kring_shared::presence::Presence;
@@ -27,8 +29,8 @@ use kring_shared::progress::{Counts, Progress};
 use kring_shared::protocol::Message;
 use kring_shared::report::{self, Step1Counts};
 use kring_shared::schema::{
-    duo as duo_schema, reflection, table as table_schema, voice as voice_schema,
-    workshop as workshop_schema,
+    duo as duo_schema, rating as rating_schema, reflection, table as table_schema,
+    voice as voice_schema, workshop as workshop_schema,
 };
 use kring_shared::step::Step;
 use kring_shared::timer::{Timer, TimerAction};
@@ -398,8 +400,13 @@ impl WorkshopTask {
             // changed and on the first turn after loading (reading it is a full view, too dear
             // for every turn of a busy workshop).
             let ws_doc = self.hub.workshop_document();
-            if std::mem::take(&mut first_turn) || fx.persist.iter().any(|(d, _)| *d == ws_doc) {
+            let ws_changed = fx.persist.iter().any(|(d, _)| *d == ws_doc);
+            let ratings_changed = fx.persist.iter().any(|(d, _)| self.is_rating(d));
+            if std::mem::take(&mut first_turn) || ws_changed {
                 self.open_documents(&mut fx, &mut batch);
+            }
+            if ratings_changed || ws_changed {
+                self.update_profile(&mut fx);
             }
             self.retention(now_ms(), &mut fx, &mut batch);
             self.log_refusals(&fx);
@@ -663,6 +670,7 @@ impl WorkshopTask {
             joined_at: now_ms,
             reflection: Some(reflection_doc),
             voice: None,
+            rating: None,
         };
         // The roster entry first: if the schema refuses it, no reflection is left behind.
         let (_, roster_fx) = self
@@ -806,10 +814,11 @@ impl WorkshopTask {
         if now < closed_at.saturating_add(self.purge_grace_ms) {
             return;
         }
+        // 004's ratings go with the reflections: their profile stays in the workshop document.
         let reflections: Vec<DocumentId> = self
             .hub
             .documents()
-            .filter(|(_, k)| matches!(k, DocKind::Reflection { .. }))
+            .filter(|(_, k)| matches!(k, DocKind::Reflection { .. } | DocKind::Rating { .. }))
             .map(|(id, _)| id)
             .collect();
         if reflections.is_empty() {
@@ -933,7 +942,24 @@ impl WorkshopTask {
                 |tx, doc| workshop_schema::set_table_doc(tx, doc),
             );
         }
+        // The rating sheet's schema is 004's blocks; another rating form brings its own kind.
+        let rates = view.form.id == FormId::BuildingBlocks
+            && view
+                .form
+                .form()
+                .step_has(Step::Reflect, StepKind::RatingScale);
         for entry in view.roster {
+            let rating = DocKind::Rating { owner: entry.id };
+            // Never re-created after closing: the purge removed them for good.
+            if rates && view.step != Some(Step::Closed) && !has(&self.hub, entry.rating, rating) {
+                self.open_document(
+                    rating,
+                    fx,
+                    batch,
+                    |tx| rating_schema::init(tx, entry.id),
+                    |tx, doc| workshop_schema::set_rating_doc(tx, entry.id, doc),
+                );
+            }
             let kind = DocKind::Voice { owner: entry.id };
             if !has(&self.hub, entry.voice, kind) {
                 self.open_document(
@@ -983,6 +1009,65 @@ impl WorkshopTask {
             }
         }
         tracing::info!(kind = kind.name(), document = %doc, "document opened");
+    }
+
+    fn is_rating(&self, doc: &DocumentId) -> bool {
+        matches!(self.hub.document_kind(doc), Some(DocKind::Rating { .. }))
+    }
+
+    /// Recomputes 004's group profile from the ratings held now and writes it into the workshop
+    /// document when it changed: from the profile step (step 2) on, and only once at least
+    /// `plan.k` people answered (fewer give no profile at all, see [`Profile::of`]). After the
+    /// purge there are no ratings left, and the profile written last is kept for the report.
+    fn update_profile(&mut self, fx: &mut Effects) {
+        let ws_doc = self.hub.workshop_document();
+        let Some(view) = self.hub.document(&ws_doc).map(workshop_schema::view) else {
+            return;
+        };
+        if view.form.id != FormId::BuildingBlocks {
+            return;
+        }
+        let ratings: Vec<_> = self
+            .hub
+            .documents()
+            .filter(|(_, k)| matches!(k, DocKind::Rating { .. }))
+            .filter_map(|(id, _)| self.hub.document(&id))
+            .map(|d| rating_schema::view(d).scores())
+            .collect();
+        if ratings.is_empty() {
+            return;
+        }
+        // How many rated is a count, never a rating: the facilitator sees when k is reached.
+        let rated = ratings.iter().filter(|r| !r.is_empty()).count() as u32;
+        if rated != view.rated {
+            match self
+                .hub
+                .change(ws_doc, |tx| workshop_schema::set_rated(tx, rated))
+            {
+                Ok((_, more)) => fx.merge(more),
+                Err(e) => tracing::error!(error = %e, "could not write how many rated"),
+            }
+        }
+        // Published from the profile step on, with every rating given so far at once: a profile
+        // that ticked along while people rated would show, answer by answer, how each one rated.
+        if !view
+            .form
+            .form()
+            .step_has(Step::Duos, StepKind::GroupProfile)
+            || !matches!(view.step, Some(Step::Duos | Step::Plenary | Step::Closed))
+        {
+            return;
+        }
+        let profile = Profile::of(&ratings, view.plan.k);
+        if profile == view.profile {
+            return;
+        }
+        match self.hub.change(ws_doc, |tx| {
+            workshop_schema::set_profile(tx, profile.as_ref())
+        }) {
+            Ok((_, more)) => fx.merge(more),
+            Err(e) => tracing::error!(error = %e, "could not write the group profile"),
+        }
     }
 
     fn is_reflection(&self, doc: &DocumentId) -> bool {

@@ -42,6 +42,7 @@ fn workshop_doc(people: usize) -> Automerge {
                     joined_at: i as i64,
                     reflection: Some(DocumentId::random()),
                     voice: Some(DocumentId::random()),
+                    rating: None,
                 },
             )?;
         }

@@ -116,6 +116,9 @@ pub enum DocKind {
     Table,
     /// One participant's voice in the plenary: energy dots, short cards, a small change.
     Voice { owner: ParticipantId },
+    /// One participant's private ratings of the building blocks (work form 004). The group
+    /// sees only the server's k-anonymous profile, in the workshop document.
+    Rating { owner: ParticipantId },
 }
 
 impl DocKind {
@@ -127,6 +130,7 @@ impl DocKind {
             DocKind::Duo { .. } => "duo",
             DocKind::Table => "table",
             DocKind::Voice { .. } => "voice",
+            DocKind::Rating { .. } => "rating",
         }
     }
 }
@@ -197,6 +201,16 @@ pub fn access(who: &Principal, doc: &DocKind, ctx: &Context) -> Access {
         }
         (DocKind::Voice { .. }, _) if ctx.table_open() => Access::Read,
         (DocKind::Voice { .. }, _) => Access::None,
+        // Ratings are their owner's alone, at every step: nobody else, not even a facilitator or
+        // a duo partner, reads them. The group reads only the aggregate the server writes.
+        (DocKind::Rating { owner }, Role::Participant) if who.participant == Some(*owner) => {
+            if step == Step::Closed {
+                Access::Read
+            } else {
+                Access::Write
+            }
+        }
+        (DocKind::Rating { .. }, _) => Access::None,
     }
 }
 
@@ -216,6 +230,8 @@ mod tests {
         let s = Principal::screen();
         let my_voice = DocKind::Voice { owner: me };
         let their_voice = DocKind::Voice { owner: other };
+        let my_rating = DocKind::Rating { owner: me };
+        let their_rating = DocKind::Rating { owner: other };
         use Access::*;
         let rows: &[(Principal, DocKind, Step, Access)] = &[
             (f, DocKind::Workshop, Step::Lobby, Write),
@@ -245,6 +261,18 @@ mod tests {
             (f, my_voice, Step::Duos, None),
             (f, my_voice, Step::Plenary, Read),
             (s, my_voice, Step::Plenary, Read),
+            (p, my_rating, Step::Lobby, Write),
+            (p, my_rating, Step::Reflect, Write),
+            (p, my_rating, Step::Plenary, Write),
+            (p, my_rating, Step::Closed, Read),
+            (p, their_rating, Step::Reflect, None),
+            (p, their_rating, Step::Duos, None),
+            (p, their_rating, Step::Plenary, None),
+            (f, my_rating, Step::Reflect, None),
+            (f, my_rating, Step::Plenary, None),
+            (f, my_rating, Step::Closed, None),
+            (s, my_rating, Step::Duos, None),
+            (s, my_rating, Step::Plenary, None),
         ];
         for (who, doc, step, expected) in rows {
             assert_eq!(
@@ -290,6 +318,7 @@ mod tests {
             DocKind::Reflection { owner: me },
             DocKind::Table,
             DocKind::Voice { owner: me },
+            DocKind::Rating { owner: me },
             DocKind::Duo {
                 duo: DuoId::random(),
             },
@@ -308,6 +337,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A duo partner reads my reflection in step 2, never my ratings.
+    #[test]
+    fn a_duo_partner_never_reads_my_ratings() {
+        let (me, partner) = (ParticipantId::random(), ParticipantId::random());
+        let mut ctx = Context::at(Step::Duos);
+        ctx.duos.insert(DuoId::random(), vec![me, partner]);
+        let who = Principal::participant(partner);
+        assert_eq!(
+            access(&who, &DocKind::Reflection { owner: me }, &ctx),
+            Access::Read
+        );
+        assert_eq!(
+            access(&who, &DocKind::Rating { owner: me }, &ctx),
+            Access::None
+        );
     }
 
     #[test]

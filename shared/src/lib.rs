@@ -6,7 +6,8 @@
 //!
 //! Layout:
 //! - [`ids`]: newtype ids (workshop, participant, document, peer).
-//! - [`step`]: the steps of the work form. [`method`]: the work form's content as data.
+//! - [`forms`]: the work forms as data (000–004), step kinds, 004's building blocks and profile.
+//! - [`step`]: the steps of a workshop. [`method`]: work form 000's content as data.
 //! - [`timer`]: the server-held step timer and the clients' clock-skew estimate.
 //! - [`pairing`]: mixing cross-organisation duos for step 2.
 //! - [`access`]: who may read and write which document, per step.
@@ -24,6 +25,7 @@ pub mod access;
 pub mod drag;
 pub mod engine;
 pub mod ephemeral;
+pub mod forms;
 pub mod ids;
 pub mod limits;
 pub mod method;

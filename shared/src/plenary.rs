@@ -235,6 +235,7 @@ mod tests {
             joined_at: 0,
             reflection: None,
             voice: None,
+            rating: None,
         };
         let ws = WorkshopView {
             roster: vec![entry(a, "An", "OCMW"), entry(b, "Bert", "")],

@@ -13,6 +13,8 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::forms::blocks_report::{self, BlocksReport};
+use crate::forms::{FormId, FormRef};
 use crate::ids::{DuoId, ParticipantId};
 use crate::method::{self, LevelId, Localized};
 use crate::plenary::{self, Card, Source};
@@ -80,6 +82,12 @@ pub struct Report {
     pub most_energy: Option<LevelId>,
     /// Step 1, anonymous: notes per ring and green/red marks over everyone.
     pub step1: Step1Counts,
+    /// The work form the workshop ran (000 for reports of workshops made before forms).
+    #[serde(default)]
+    pub form: FormRef,
+    /// Work form 004: the group profile and the actions per block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<BlocksReport>,
 }
 
 /// Who took part.
@@ -398,6 +406,9 @@ pub fn build(src: &Sources, opts: Options) -> Report {
         energy_dots_per_person: ws.plan.energy_dots,
         most_energy,
         step1: src.step1,
+        form: ws.form,
+        blocks: (ws.form.id == FormId::BuildingBlocks)
+            .then(|| blocks_report::build(ws, &src.voices, |p| person_by(ws, p, opts))),
     }
 }
 
@@ -638,6 +649,10 @@ pub fn markdown(r: &Report) -> String {
     if !r.participants.people.is_empty() {
         w.push('\n');
     }
+    if let Some(b) = &r.blocks {
+        blocks_report::markdown(b, lang, w);
+        return out;
+    }
     for l in &r.levels {
         writeln!(w, "## {}\n", md(&l.name)).ok();
         writeln!(w, "### {}\n", W.questions.get(lang)).ok();
@@ -751,6 +766,30 @@ pub fn csv(r: &Report) -> String {
         out.push_str("\r\n");
     };
     row(CSV_HEADER);
+    if let Some(b) = &r.blocks {
+        // Form 004: the profile as counts per block and score, then the actions with their dots.
+        for blk in &b.blocks {
+            let id = blk.block.as_str();
+            for (i, n) in blk.counts.iter().flat_map(|c| c.iter().enumerate()) {
+                let (score, n) = ((i + 1).to_string(), n.to_string());
+                row(["profile", id, "", &score, "", "", "", &n]);
+            }
+            for a in &blk.actions {
+                let dots = a.dots.to_string();
+                row([
+                    "action",
+                    id,
+                    "",
+                    "",
+                    &a.text,
+                    a.by.as_deref().unwrap_or(""),
+                    "",
+                    &dots,
+                ]);
+            }
+        }
+        return out;
+    }
     let level = |l: Option<LevelId>| l.map(|l| l.as_str()).unwrap_or("");
     let yes = |b: bool| if b { "yes" } else { "" };
     let clusters = r.levels.iter().map(|l| &l.cluster).chain(r.clusters.iter());
@@ -927,6 +966,9 @@ const LINE_H: u32 = 18;
 /// the table below. Self-contained (no fonts or images loaded), for slides and minutes.
 pub fn svg(r: &Report) -> String {
     let lang = r.language.as_str();
+    if let Some(b) = &r.blocks {
+        return blocks_report::svg(b, &r.title, lang);
+    }
     let columns: Vec<(&ClusterReport, Option<u32>)> = r
         .levels
         .iter()
@@ -1136,6 +1178,7 @@ mod tests {
             joined_at: 0,
             reflection: None,
             voice: None,
+            rating: None,
         }
     }
 
@@ -1223,6 +1266,7 @@ mod tests {
                         text: "Elke week één collega bellen".into(),
                         level: LevelId::Collegial,
                     }),
+                    ..VoiceView::default()
                 },
             ),
             (
@@ -1236,6 +1280,7 @@ mod tests {
                         duo: None,
                     }],
                     change: None,
+                    ..VoiceView::default()
                 },
             ),
         ];

@@ -176,11 +176,24 @@ fn doc_field(v: &Value, key: &str) -> KitResult<DocumentId> {
     DocumentId::from_url(&field(v, key)?).map_err(|e| KitError::Protocol(e.to_string()))
 }
 
-/// Creates a workshop over HTTP.
+/// Creates a workshop over HTTP (work form 000, as clients before forms did: no `form`).
 pub async fn create_workshop(base: &str, title: &str) -> KitResult<Workshop> {
+    create_workshop_with(base, serde_json::json!({"title": title, "language": "nl"})).await
+}
+
+/// Creates a workshop of a work form (`"004"`, …) over HTTP.
+pub async fn create_workshop_of(base: &str, title: &str, form: &str) -> KitResult<Workshop> {
+    create_workshop_with(
+        base,
+        serde_json::json!({"title": title, "language": "nl", "form": form}),
+    )
+    .await
+}
+
+async fn create_workshop_with(base: &str, body: Value) -> KitResult<Workshop> {
     let v: Value = reqwest::Client::new()
         .post(format!("{base}/api/workshops"))
-        .json(&serde_json::json!({"title": title, "language": "nl"}))
+        .json(&body)
         .send()
         .await?
         .error_for_status()?
@@ -246,6 +259,9 @@ pub struct SyncClient {
     pub bytes_in: usize,
     /// Binary frames received so far.
     pub frames_in: u64,
+    /// When set, every binary frame received is appended here as it arrived (for tests that
+    /// check that something never reached this peer, byte for byte).
+    pub recorded: Option<Vec<u8>>,
     /// The largest binary frame received so far, in bytes.
     pub largest_frame_in: usize,
     /// Close code, once the server closed the connection with a close frame.
@@ -318,6 +334,7 @@ impl SyncClient {
             closed: None,
             bytes_in: 0,
             frames_in: 0,
+            recorded: None,
             largest_frame_in: 0,
             close_code: None,
         };
@@ -358,6 +375,9 @@ impl SyncClient {
             WsMessage::Binary(b) => {
                 self.bytes_in += b.len();
                 self.frames_in += 1;
+                if let Some(r) = &mut self.recorded {
+                    r.extend_from_slice(&b);
+                }
                 self.largest_frame_in = self.largest_frame_in.max(b.len());
                 let m = Message::decode(&b).map_err(|e| KitError::Protocol(e.to_string()))?;
                 let (out, events) = self.repo.receive(m);

@@ -6,6 +6,7 @@
 //! lengths, counts) so that a client can neither bloat a document nor confuse other clients.
 
 pub mod duo;
+pub mod rating;
 pub mod reflection;
 pub mod table;
 pub mod voice;
@@ -41,6 +42,7 @@ pub fn validate(kind: &DocKind, doc: &impl ReadDoc, ctx: &Context) -> Result<(),
         DocKind::Duo { duo } => duo::validate(doc, *duo),
         DocKind::Table => table::validate(doc),
         DocKind::Voice { owner } => voice::validate(doc, *owner, ctx.energy_dots),
+        DocKind::Rating { owner } => rating::validate(doc, *owner),
     }
 }
 

@@ -5,8 +5,12 @@
 //! { owner: <participant id>,
 //!   energy: { individual?: int, collegial?: int, collective?: int },  // dots; total ≤ the plan's
 //!   cards: { <id>: { kind: "needed"|"chance"|"question", text: Text, duo?: <duo id> } },
+//!   actions?: { <id>: { block: <block id>, text: Text } },               // 004
+//!   dots?: { <card key>: int },                                           // 004: total ≤ the plan's
 //!   change?: { text: Text, level: level } }
 //! ```
+//! In work form 004 the cards are actions per building block ("hoe versterken we dit?") and the
+//! dots go on actions (anyone's, by card key) instead of levels.
 //! Each participant has one, so nobody can alter anyone else's contribution. Its owner writes it
 //! (not while the round runs: no reactions then); everyone reads it from step 3 on.
 
@@ -15,6 +19,7 @@ use automerge::{ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
 use super::{MapReader, SchemaError, ensure_map};
+use crate::forms::blocks::BlockId;
 use crate::ids::{DuoId, ParticipantId};
 use crate::method::LevelId;
 
@@ -35,6 +40,14 @@ pub struct VoiceCard {
     pub duo: Option<DuoId>,
 }
 
+/// An action of work form 004: how to strengthen one building block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    pub id: String,
+    pub block: BlockId,
+    pub text: String,
+}
+
 /// One small change in one's own actions, and the level it affects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmallChange {
@@ -49,11 +62,18 @@ pub struct VoiceView {
     /// Sorted by id.
     pub cards: Vec<VoiceCard>,
     pub change: Option<SmallChange>,
+    /// 004's actions, sorted by id.
+    #[serde(default)]
+    pub actions: Vec<Action>,
+    /// Dots on cards (004's actions), by card key.
+    #[serde(default)]
+    pub card_dots: std::collections::BTreeMap<String, u32>,
 }
 
 impl VoiceView {
+    /// Dots placed, on levels and on cards.
     pub fn dots(&self) -> u32 {
-        self.energy.values().sum()
+        self.energy.values().sum::<u32>() + self.card_dots.values().sum::<u32>()
     }
 }
 
@@ -92,6 +112,32 @@ pub fn view(doc: &impl ReadDoc) -> VoiceView {
             });
         }
     }
+    if let Some(actions) = root.map("actions").ok().flatten() {
+        for id in actions.keys() {
+            let Some(a) = actions.map(&id).ok().flatten() else {
+                continue;
+            };
+            let (Some(block), Some(text)) = (
+                a.string("block", 32)
+                    .ok()
+                    .flatten()
+                    .and_then(|b| BlockId::parse(&b)),
+                a.string("text", usize::MAX).ok().flatten(),
+            ) else {
+                continue;
+            };
+            out.actions.push(Action { id, block, text });
+        }
+    }
+    if let Some(d) = root.map("dots").ok().flatten() {
+        for key in d.keys() {
+            let n = d.number(&key).ok().flatten().unwrap_or(0.0);
+            if n > 0.0 {
+                out.card_dots
+                    .insert(key, n.min(f64::from(MAX_ENERGY_DOTS)) as u32);
+            }
+        }
+    }
     out.change = root.map("change").ok().flatten().and_then(|c| {
         Some(SmallChange {
             text: c.string("text", usize::MAX).ok()??,
@@ -104,14 +150,14 @@ pub fn view(doc: &impl ReadDoc) -> VoiceView {
 /// Checks the document; `dots` is the plan's number of energy dots per person.
 pub fn validate(doc: &impl ReadDoc, owner: ParticipantId, dots: u32) -> Result<(), SchemaError> {
     let root = MapReader::root(doc);
-    root.only_keys(&["owner", "energy", "cards", "change"])?;
+    root.only_keys(&["owner", "energy", "cards", "change", "actions", "dots"])?;
     if root.required_string("owner", 64)? != owner.to_string() {
         return Err(SchemaError::new("/owner", "is not this document's owner"));
     }
     let levels: Vec<&str> = LevelId::ALL.iter().map(|l| l.as_str()).collect();
+    let mut total = 0.0;
     if let Some(e) = root.map("energy")? {
         e.only_keys(&levels)?;
-        let mut total = 0.0;
         for level in &levels {
             let n = e.number_in(level, 0.0, f64::from(MAX_ENERGY_DOTS))?;
             if n.is_some_and(|n| n.fract() != 0.0) {
@@ -125,6 +171,28 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId, dots: u32) -> Result<(
         if total > f64::from(dots) {
             return Err(SchemaError::new(
                 "/energy",
+                format!("{total} dots placed, each person has {dots}"),
+            ));
+        }
+    }
+    if let Some(d) = root.map("dots")? {
+        d.at_most(super::table::MAX_CARDS)?;
+        for key in d.keys() {
+            if key.chars().count() > super::table::MAX_KEY {
+                return Err(SchemaError::new("/dots", "is not a card key"));
+            }
+            let n = d.number_in(&key, 0.0, f64::from(MAX_ENERGY_DOTS))?;
+            if n.is_some_and(|n| n.fract() != 0.0) {
+                return Err(SchemaError::new(
+                    format!("/dots/{key}"),
+                    "must be a whole number",
+                ));
+            }
+            total += n.unwrap_or(0.0);
+        }
+        if total > f64::from(dots) {
+            return Err(SchemaError::new(
+                "/dots",
                 format!("{total} dots placed, each person has {dots}"),
             ));
         }
@@ -152,6 +220,26 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId, dots: u32) -> Result<(
                     "a question names one duo; other cards name none",
                 ));
             }
+        }
+    }
+    if let Some(actions) = root.map("actions")? {
+        actions.at_most(MAX_CARDS)?;
+        let blocks: Vec<&str> = BlockId::ALL.iter().map(|b| b.as_str()).collect();
+        for (id, a) in actions.map_entries()? {
+            if id.chars().count() > 64 {
+                return Err(SchemaError::new(
+                    format!("/actions/{id}"),
+                    "is not a usable id",
+                ));
+            }
+            a.only_keys(&["block", "text"])?;
+            if a.one_of("block", &blocks)?.is_none() {
+                return Err(SchemaError::new(
+                    format!("/actions/{id}/block"),
+                    "is missing",
+                ));
+            }
+            a.required_string("text", MAX_CARD_TEXT)?;
         }
     }
     if let Some(c) = root.map("change")? {
@@ -199,6 +287,46 @@ pub fn add_card(
         tx.put(&c, "duo", duo.to_string())?;
     }
     Ok(())
+}
+
+/// Adds an action (004), its text as collaborative text.
+pub fn add_action(
+    tx: &mut impl Transactable,
+    action: &Action,
+) -> Result<(), automerge::AutomergeError> {
+    let actions = ensure_map(tx, &automerge::ROOT, "actions")?;
+    let a = tx.put_object(&actions, action.id.as_str(), ObjType::Map)?;
+    tx.put(&a, "block", action.block.as_str())?;
+    let t = tx.put_object(&a, "text", ObjType::Text)?;
+    tx.splice_text(&t, 0, 0, &action.text)?;
+    Ok(())
+}
+
+pub fn delete_action(
+    tx: &mut impl Transactable,
+    id: &str,
+) -> Result<(), automerge::AutomergeError> {
+    let actions = ensure_map(tx, &automerge::ROOT, "actions")?;
+    match tx.get(&actions, id)? {
+        Some(_) => tx.delete(&actions, id),
+        None => Ok(()),
+    }
+}
+
+/// Sets the number of dots on a card (004's actions), by its table key.
+pub fn set_card_dots(
+    tx: &mut impl Transactable,
+    key: &str,
+    dots: u32,
+) -> Result<(), automerge::AutomergeError> {
+    let d = ensure_map(tx, &automerge::ROOT, "dots")?;
+    if dots == 0 {
+        return match tx.get(&d, key)? {
+            Some(_) => tx.delete(&d, key),
+            None => Ok(()),
+        };
+    }
+    tx.put(&d, key, ScalarValue::Int(i64::from(dots)))
 }
 
 pub fn delete_card(tx: &mut impl Transactable, id: &str) -> Result<(), automerge::AutomergeError> {
@@ -295,6 +423,36 @@ mod tests {
         });
         let v = view(&doc);
         assert_eq!((v.cards.len(), v.change), (1, None));
+    }
+
+    #[test]
+    fn actions_name_a_block_and_dots_on_cards_count_against_the_plan() {
+        let me = ParticipantId::random();
+        let mut doc = voice(me);
+        edit(&mut doc, |tx| {
+            add_action(
+                tx,
+                &Action {
+                    id: "a".into(),
+                    block: BlockId::Trusting,
+                    text: "Elkaar opzoeken".into(),
+                },
+            )
+            .unwrap();
+            set_card_dots(tx, &format!("{me}.a"), 2).unwrap();
+            set_card_dots(tx, "someone.else", 1).unwrap();
+        });
+        validate(&doc, me, 3).unwrap();
+        let v = view(&doc);
+        assert_eq!(v.actions[0].block, BlockId::Trusting);
+        assert_eq!(v.dots(), 3);
+        assert_eq!(validate(&doc, me, 2).unwrap_err().path, "/dots");
+        edit(&mut doc, |tx| {
+            let actions = ensure_map(tx, &automerge::ROOT, "actions").unwrap();
+            let b = tx.put_object(&actions, "b", ObjType::Map).unwrap();
+            tx.put(&b, "text", "zonder bouwsteen").unwrap();
+        });
+        assert_eq!(validate(&doc, me, 3).unwrap_err().path, "/actions/b/block");
     }
 
     #[test]

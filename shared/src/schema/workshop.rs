@@ -3,11 +3,13 @@
 //!
 //! ```text
 //! { title: str, language: "nl"|"en", step: Step,
+//!   form?: { id: "000"|"004", version: int },                // absent: 000 v1 (older workshops)
 //!   plan: { questions: { <level>: [question id] },          // 0–3 per level; bank or custom ids
 //!           custom: { <id>: { level, text } },               // the facilitator's own questions
 //!           minutes: { reflect, duos, plenary, turn, joint }, // 1–180
 //!           extra_marks: bool, extra_small_change: bool,
-//!           energy_dots: int },                              // 1–10 dots per person in step 3
+//!           energy_dots: int,                                // 1–10 dots per person in step 3
+//!           k?: int },                                       // 2–20: answers before a profile shows
 //!   timer: { duration_ms, ends_at?, remaining_ms },           // server clock; written by the server
 //!   broadcast?: { id, text, at },
 //!   lock?: <facilitator id>,                                  // only this facilitator steers
@@ -17,11 +19,14 @@
 //!   report_shared?: bool,                                     // participants may fetch the report
 //!   step1?: { people, individual, collegial, collective, green, red, <ring>_green, <ring>_red },
 //!                                                             // server writes on purge
+//!   profile?: { answered, blocks: { <block>: { "1".."5": int } } }, // 004; server writes, ≥ k
+//!   rated?: int,                                              // 004: how many rated; server writes
 //!   roster: { <participant id>: { name, organisation, joined_at,
-//!                                 reflection?: <doc>, voice?: <doc> } } }
+//!                                 reflection?: <doc>, voice?: <doc>, rating?: <doc> } } }
 //! ```
 //! Facilitators write it; the server writes roster entries, the timer and `step1` (the anonymous
-//! counts of step 1, kept when the reflection documents are purged after closing).
+//! counts of step 1, kept when the reflection documents are purged after closing) and `profile`
+//! (004's k-anonymous group profile of the private ratings).
 
 use std::collections::BTreeMap;
 
@@ -30,6 +35,8 @@ use automerge::{ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
 use super::{MapReader, SchemaError, ensure_map};
+use crate::forms::blocks::{self, BlockId, Profile};
+use crate::forms::{FormId, FormRef};
 use crate::ids::{DocumentId, DuoId, FacilitatorId, ParticipantId};
 use crate::method::{self, LevelId};
 use crate::step::Step;
@@ -57,6 +64,9 @@ pub struct RosterEntry {
     pub reflection: Option<DocumentId>,
     /// Their voice in the plenary (energy dots, short cards, small change); the server creates it.
     pub voice: Option<DocumentId>,
+    /// Their private ratings (work form 004; readable only by them); the server creates it.
+    #[serde(default)]
+    pub rating: Option<DocumentId>,
 }
 
 /// A question the facilitator wrote.
@@ -112,8 +122,10 @@ pub struct Plan {
     pub minutes: Minutes,
     pub extra_marks: bool,
     pub extra_small_change: bool,
-    /// Energy dots each participant places on the levels in step 3.
+    /// Energy dots each participant places on the levels in step 3 (004: on the actions).
     pub energy_dots: u32,
+    /// How many people must answer a private rating before the group sees its aggregate.
+    pub k: u32,
 }
 
 /// The energy dots a new plan gives each person.
@@ -139,6 +151,21 @@ impl Default for Plan {
             extra_marks: true,
             extra_small_change: true,
             energy_dots: DEFAULT_ENERGY_DOTS,
+            k: blocks::DEFAULT_K,
+        }
+    }
+}
+
+impl Minutes {
+    /// The form's default lengths of its three steps (duo turns as in 000).
+    pub fn of_form(form: FormId) -> Minutes {
+        let steps = crate::forms::form(form).steps;
+        let m = |i: usize| steps.get(i).map_or(10, |s| s.default_minutes);
+        Minutes {
+            reflect: m(0),
+            duos: m(1),
+            plenary: m(2),
+            ..Minutes::default()
         }
     }
 }
@@ -211,6 +238,8 @@ impl Round {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct WorkshopView {
     pub title: String,
+    /// The work form it runs (000 for workshops made before forms were data).
+    pub form: FormRef,
     pub language: String,
     pub step: Option<Step>,
     pub plan: Plan,
@@ -227,6 +256,11 @@ pub struct WorkshopView {
     pub report_shared: bool,
     /// Step 1's anonymous counts, once the server has kept them (at the purge of reflections).
     pub step1: Option<Step1Counts>,
+    /// 004's group profile, once at least `plan.k` people rated (the server writes it).
+    pub profile: Option<Profile>,
+    /// 004: how many people rated at least one block so far (a count, never what they gave), so
+    /// the facilitator knows when the profile can show.
+    pub rated: u32,
 }
 
 /// Step 1 as anonymous aggregates: how many people wrote notes, how many notes sit in each ring
@@ -422,8 +456,59 @@ fn read_plan<D: ReadDoc>(root: &MapReader<'_, D>) -> Plan {
         .flatten()
         .map(|n| n as u32)
         .unwrap_or(DEFAULT_ENERGY_DOTS);
+    out.k = plan
+        .number("k")
+        .ok()
+        .flatten()
+        .map(|n| n as u32)
+        .unwrap_or(blocks::DEFAULT_K);
     out
 }
+
+/// The form a workshop runs; a document without `form` (made before forms were data) runs 000.
+fn read_form<D: ReadDoc>(root: &MapReader<'_, D>) -> FormRef {
+    let Some(f) = root.map("form").ok().flatten() else {
+        return FormRef::default();
+    };
+    let Some(id) = f
+        .string("id", 8)
+        .ok()
+        .flatten()
+        .and_then(|s| s.parse::<FormId>().ok())
+    else {
+        return FormRef::default();
+    };
+    FormRef {
+        id,
+        version: f
+            .number("version")
+            .ok()
+            .flatten()
+            .map_or(1, |n| n.max(1.0) as u32),
+    }
+}
+
+fn read_profile<D: ReadDoc>(root: &MapReader<'_, D>) -> Option<Profile> {
+    let p = root.map("profile").ok().flatten()?;
+    let mut out = Profile {
+        answered: p.number("answered").ok().flatten().unwrap_or(0.0).max(0.0) as u32,
+        ..Profile::default()
+    };
+    if let Some(b) = p.map("blocks").ok().flatten() {
+        for block in BlockId::ALL {
+            let Some(c) = b.map(block.as_str()).ok().flatten() else {
+                continue;
+            };
+            let counts =
+                PROFILE_SCORES.map(|k| c.number(k).ok().flatten().unwrap_or(0.0).max(0.0) as u32);
+            out.blocks.insert(block, counts);
+        }
+    }
+    Some(out)
+}
+
+/// The keys of one block's counts in `profile`.
+const PROFILE_SCORES: [&str; 5] = ["1", "2", "3", "4", "5"];
 
 fn read_round<D: ReadDoc>(root: &MapReader<'_, D>) -> Round {
     let Some(r) = root.map("round").ok().flatten() else {
@@ -493,6 +578,7 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
                         joined_at: entry.number("joined_at").ok().flatten().unwrap_or(0.0) as i64,
                         reflection: read_doc_id(&entry, "reflection"),
                         voice: read_doc_id(&entry, "voice"),
+                        rating: read_doc_id(&entry, "rating"),
                     })
                 })
                 .collect()
@@ -512,6 +598,7 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
             .ok()
             .flatten()
             .unwrap_or_default(),
+        form: read_form(&root),
         language: root
             .string("language", 8)
             .ok()
@@ -543,6 +630,8 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
             let n = |k: &str| m.number(k).ok().flatten().unwrap_or(0.0).max(0.0) as u32;
             Step1Counts::from_values(Step1Counts::KEYS.map(n))
         }),
+        profile: read_profile(&root),
+        rated: root.number("rated").ok().flatten().unwrap_or(0.0).max(0.0) as u32,
     }
 }
 
@@ -689,6 +778,7 @@ fn validate_plan<D: ReadDoc>(plan: &MapReader<'_, D>) -> Result<(), SchemaError>
         "extra_marks",
         "extra_small_change",
         "energy_dots",
+        "k",
     ])?;
     let mut custom_levels = BTreeMap::new();
     if let Some(custom) = plan.map("custom")? {
@@ -739,6 +829,11 @@ fn validate_plan<D: ReadDoc>(plan: &MapReader<'_, D>) -> Result<(), SchemaError>
     plan.boolean("extra_marks")?;
     plan.boolean("extra_small_change")?;
     plan.number_in("energy_dots", 1.0, f64::from(super::voice::MAX_ENERGY_DOTS))?;
+    plan.number_in(
+        "k",
+        f64::from(blocks::K_RANGE.0),
+        f64::from(blocks::K_RANGE.1),
+    )?;
     Ok(())
 }
 
@@ -758,7 +853,33 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
         "roster",
         "report_shared",
         "step1",
+        "form",
+        "profile",
+        "rated",
     ])?;
+    root.number_in("rated", 0.0, MAX_ROSTER as f64)?;
+    if let Some(f) = root.map("form")? {
+        f.only_keys(&["id", "version"])?;
+        let ids: Vec<&str> = FormId::ALL.iter().map(|f| f.as_str()).collect();
+        if f.one_of("id", &ids)?.is_none() {
+            return Err(SchemaError::new("/form/id", "is missing"));
+        }
+        f.number_in("version", 1.0, 1e6)?;
+    }
+    if let Some(p) = root.map("profile")? {
+        p.only_keys(&["answered", "blocks"])?;
+        p.number_in("answered", 0.0, MAX_ROSTER as f64)?;
+        if let Some(b) = p.map("blocks")? {
+            let ids: Vec<&str> = BlockId::ALL.iter().map(|b| b.as_str()).collect();
+            b.only_keys(&ids)?;
+            for (_, c) in b.map_entries()? {
+                c.only_keys(&PROFILE_SCORES)?;
+                for k in PROFILE_SCORES {
+                    c.number_in(k, 0.0, MAX_ROSTER as f64)?;
+                }
+            }
+        }
+    }
     root.boolean("report_shared")?;
     if let Some(m) = root.map("step1")? {
         m.only_keys(&Step1Counts::KEYS)?;
@@ -822,9 +943,17 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
                     "is not a participant id",
                 ));
             }
-            entry.only_keys(&["name", "organisation", "joined_at", "reflection", "voice"])?;
+            entry.only_keys(&[
+                "name",
+                "organisation",
+                "joined_at",
+                "reflection",
+                "voice",
+                "rating",
+            ])?;
             entry.string("reflection", 64)?;
             entry.string("voice", 64)?;
+            entry.string("rating", 64)?;
             entry.required_string("name", MAX_NAME)?;
             entry.string("organisation", MAX_ORGANISATION)?;
             entry.number("joined_at")?;
@@ -833,16 +962,32 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
     Ok(())
 }
 
-/// Writes the initial document of a new workshop, with the seed's default plan.
+/// Writes the initial document of a new workshop of form 000, with the seed's default plan.
 pub fn init(
     tx: &mut impl Transactable,
     title: &str,
     language: &str,
 ) -> Result<(), automerge::AutomergeError> {
+    init_form(tx, title, language, FormRef::default())
+}
+
+/// Writes the initial document of a new workshop running `form`, with its default plan.
+pub fn init_form(
+    tx: &mut impl Transactable,
+    title: &str,
+    language: &str,
+    form: FormRef,
+) -> Result<(), automerge::AutomergeError> {
     tx.put(automerge::ROOT, "title", title)?;
     tx.put(automerge::ROOT, "language", language)?;
     tx.put(automerge::ROOT, "step", Step::Lobby.as_str())?;
-    let plan = Plan::default();
+    let f = tx.put_object(automerge::ROOT, "form", ObjType::Map)?;
+    tx.put(&f, "id", form.id.as_str())?;
+    tx.put(&f, "version", ScalarValue::Int(i64::from(form.version)))?;
+    let plan = Plan {
+        minutes: Minutes::of_form(form.id),
+        ..Plan::default()
+    };
     let p = tx.put_object(automerge::ROOT, "plan", ObjType::Map)?;
     let q = tx.put_object(&p, "questions", ObjType::Map)?;
     for (level, ids) in &plan.questions {
@@ -867,6 +1012,7 @@ pub fn init(
         "energy_dots",
         ScalarValue::Int(i64::from(plan.energy_dots)),
     )?;
+    tx.put(&p, "k", ScalarValue::Int(i64::from(plan.k)))?;
     write_timer(
         tx,
         &Timer {
@@ -895,7 +1041,59 @@ pub fn put_roster_entry(
     if let Some(v) = entry.voice {
         tx.put(&e, "voice", v.to_string())?;
     }
+    if let Some(r) = entry.rating {
+        tx.put(&e, "rating", r.to_string())?;
+    }
     Ok(())
+}
+
+/// Records a participant's ratings document (the server does, when it creates it).
+pub fn set_rating_doc(
+    tx: &mut impl Transactable,
+    participant: ParticipantId,
+    doc: DocumentId,
+) -> Result<(), automerge::AutomergeError> {
+    let roster = ensure_map(tx, &automerge::ROOT, "roster")?;
+    let e = ensure_map(tx, &roster, &participant.to_string())?;
+    tx.put(&e, "rating", doc.to_string())
+}
+
+/// Writes 004's group profile, or removes it (`None`: fewer than k answered).
+pub fn set_profile(
+    tx: &mut impl Transactable,
+    profile: Option<&Profile>,
+) -> Result<(), automerge::AutomergeError> {
+    let Some(profile) = profile else {
+        return match tx.get(automerge::ROOT, "profile")? {
+            Some(_) => tx.delete(automerge::ROOT, "profile"),
+            None => Ok(()),
+        };
+    };
+    let p = tx.put_object(automerge::ROOT, "profile", ObjType::Map)?;
+    tx.put(
+        &p,
+        "answered",
+        ScalarValue::Int(i64::from(profile.answered)),
+    )?;
+    let b = tx.put_object(&p, "blocks", ObjType::Map)?;
+    for (block, counts) in &profile.blocks {
+        let c = tx.put_object(&b, block.as_str(), ObjType::Map)?;
+        for (k, n) in PROFILE_SCORES.iter().zip(counts) {
+            tx.put(&c, *k, ScalarValue::Int(i64::from(*n)))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes how many people have rated so far (the server does).
+pub fn set_rated(tx: &mut impl Transactable, n: u32) -> Result<(), automerge::AutomergeError> {
+    tx.put(automerge::ROOT, "rated", ScalarValue::Int(i64::from(n)))
+}
+
+/// Sets how many answers a private rating needs before the group sees its aggregate.
+pub fn set_k(tx: &mut impl Transactable, k: u32) -> Result<(), automerge::AutomergeError> {
+    let p = ensure_map(tx, &automerge::ROOT, "plan")?;
+    tx.put(&p, "k", ScalarValue::Int(i64::from(k)))
 }
 
 /// Records a participant's voice document (the server does, when it creates it).
@@ -1119,6 +1317,7 @@ mod tests {
                     joined_at: 5,
                     reflection: None,
                     voice: None,
+                    rating: None,
                 },
             )
             .unwrap()
@@ -1297,6 +1496,72 @@ mod tests {
         );
     }
 
+    /// A workshop document as today's `main` wrote it (no `form`, no `k`) reads as form 000.
+    #[test]
+    fn a_workshop_written_before_forms_reads_as_form_000() {
+        let mut doc = fresh();
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            tx.delete(automerge::ROOT, "form")?;
+            let plan = tx.get(automerge::ROOT, "plan")?.unwrap().1;
+            tx.delete(&plan, "k")
+        })
+        .unwrap();
+        assert!(doc.get(automerge::ROOT, "form").unwrap().is_none());
+        validate(&doc).unwrap();
+        let v = view(&doc);
+        assert_eq!(v.form, FormRef::default());
+        assert_eq!(v.form.id, FormId::ThreeLevels);
+        assert_eq!(v.plan, Plan::default());
+    }
+
+    #[test]
+    fn a_building_blocks_workshop_records_its_form_and_profile() {
+        let mut doc = Automerge::new();
+        let form = FormRef {
+            id: FormId::BuildingBlocks,
+            version: 1,
+        };
+        let profile = Profile {
+            answered: 3,
+            blocks: [(BlockId::Trusting, [1, 0, 2, 0, 0])].into_iter().collect(),
+        };
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            init_form(tx, "Zelftest", "nl", form)?;
+            set_k(tx, 4)?;
+            set_rated(tx, 3)?;
+            set_profile(tx, Some(&profile))
+        })
+        .unwrap();
+        validate(&doc).unwrap();
+        let v = view(&doc);
+        assert_eq!(v.form, form);
+        assert_eq!(v.plan.k, 4);
+        assert_eq!(v.rated, 3);
+        assert_eq!(v.plan.minutes.reflect, 10);
+        assert_eq!(v.plan.minutes.duos, 15);
+        assert_eq!(v.profile, Some(profile));
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| set_profile(tx, None))
+            .unwrap();
+        assert_eq!(view(&doc).profile, None);
+        let bad = |f: &dyn Fn(&mut automerge::transaction::Transaction<'_>)| {
+            let mut d = doc.clone();
+            d.transact::<_, _, automerge::AutomergeError>(|tx| {
+                f(tx);
+                Ok(())
+            })
+            .unwrap();
+            validate(&d).unwrap_err().path
+        };
+        assert_eq!(bad(&|tx| set_k(tx, 1).unwrap()), "/plan/k");
+        assert_eq!(
+            bad(&|tx| {
+                let f = tx.get(automerge::ROOT, "form").unwrap().unwrap().1;
+                tx.put(&f, "id", "009").unwrap();
+            }),
+            "/form/id"
+        );
+    }
+
     #[test]
     fn organisations_are_offered_once_each() {
         let doc = edited(|tx| {
@@ -1315,6 +1580,7 @@ mod tests {
                         joined_at: 0,
                         reflection: None,
                         voice: None,
+                        rating: None,
                     },
                 )
                 .unwrap();

@@ -1,0 +1,357 @@
+//! Work form 004's content: the six building blocks of result-oriented collaboration with the
+//! seed's explanation of each, the question on context and preconditions, and the group profile —
+//! per block how many people gave each rating — computed from the private ratings, k-anonymously.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::method::Localized;
+
+/// The six building blocks, in the seed's order (the foundation first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockId {
+    Knowing,
+    Understanding,
+    Appreciating,
+    Trusting,
+    Collaborating,
+    RealisingGoals,
+}
+
+impl BlockId {
+    pub const ALL: [BlockId; 6] = [
+        BlockId::Knowing,
+        BlockId::Understanding,
+        BlockId::Appreciating,
+        BlockId::Trusting,
+        BlockId::Collaborating,
+        BlockId::RealisingGoals,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockId::Knowing => "knowing",
+            BlockId::Understanding => "understanding",
+            BlockId::Appreciating => "appreciating",
+            BlockId::Trusting => "trusting",
+            BlockId::Collaborating => "collaborating",
+            BlockId::RealisingGoals => "realising_goals",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BlockId> {
+        BlockId::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+
+    pub fn block(self) -> &'static Block {
+        &BLOCKS[self as usize]
+    }
+}
+
+/// One building block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Block {
+    pub id: BlockId,
+    pub name: Localized,
+    pub explanation: Localized,
+}
+
+/// The rating scale: 1 (not at all) to 5 (fully).
+pub const SCALE: std::ops::RangeInclusive<u32> = 1..=5;
+
+/// The least number of answers before the group sees any aggregate.
+pub const DEFAULT_K: u32 = 3;
+/// The bounds of k in the set-up.
+pub const K_RANGE: (u32, u32) = (2, 20);
+
+pub const BLOCKS: [Block; 6] = [
+    Block {
+        id: BlockId::Knowing,
+        name: Localized {
+            nl: "Kennen",
+            en: "Knowing",
+        },
+        explanation: Localized {
+            nl: "Weten wat het gezamenlijke doel is, dus weten waar je met elkaar naar toe werkt en wat de strategie is. Maar ook weten wie je collega's zijn, weten wat zij doen en welke taken, verantwoordelijkheden en expertise zij hebben.",
+            en: "Knowing what the shared goal is: where you are heading together and what the strategy is. But also knowing who your colleagues are, what they do and which tasks, responsibilities and expertise they have.",
+        },
+    },
+    Block {
+        id: BlockId::Understanding,
+        name: Localized {
+            nl: "Begrijpen",
+            en: "Understanding",
+        },
+        explanation: Localized {
+            nl: "Waarom het doel relevant is. Begrijpen wat de rol is van je collega's, begrijpen dat hun rol en verantwoordelijkheden, maar ook hun referentiekader anders is dan de jouwe. Begrijpen waarop je collega's hun keuzes baseren.",
+            en: "Why the goal matters. Understanding your colleagues' role, understanding that their role and responsibilities, and their frame of reference, differ from yours. Understanding what your colleagues base their choices on.",
+        },
+    },
+    Block {
+        id: BlockId::Appreciating,
+        name: Localized {
+            nl: "Waarderen",
+            en: "Appreciating",
+        },
+        explanation: Localized {
+            nl: "Van de inbreng en expertise van je collega's, ook al is hun stijl en werkwijze anders dan die van jou.",
+            en: "Of your colleagues' input and expertise, even when their style and way of working differ from yours.",
+        },
+    },
+    Block {
+        id: BlockId::Trusting,
+        name: Localized {
+            nl: "Vertrouwen",
+            en: "Trusting",
+        },
+        explanation: Localized {
+            nl: "Dat je collega's een goede reden hebben om ergens van af te wijken. En zorgvuldig, eerlijk en transparant handelen en communiceren.",
+            en: "That your colleagues have a good reason when they deviate from something. And acting and communicating carefully, honestly and transparently.",
+        },
+    },
+    Block {
+        id: BlockId::Collaborating,
+        name: Localized {
+            nl: "Samenwerken",
+            en: "Working together",
+        },
+        explanation: Localized {
+            nl: "Door de 'eigen' werkwijze te vertalen in een gezamenlijke werkwijze. Elkaar het voordeel van de twijfel geven en bij obstakels gezamenlijk oplossingen bedenken en uitvoeren.",
+            en: "By translating your 'own' way of working into a shared one. Giving each other the benefit of the doubt and finding and carrying out solutions together when obstacles arise.",
+        },
+    },
+    Block {
+        id: BlockId::RealisingGoals,
+        name: Localized {
+            nl: "Samenwerkdoelen realiseren",
+            en: "Realising shared goals",
+        },
+        explanation: Localized {
+            nl: "Want een samenwerking is geen doel op zich, maar een middel om doelen te bereiken.",
+            en: "Because a collaboration is not a goal in itself, but a means to reach goals.",
+        },
+    },
+];
+
+/// The hint beside the one line on context and preconditions.
+pub const CONTEXT_QUESTION: Localized = Localized {
+    nl: "Wat bepaalt in welke mate deze bouwstenen gerealiseerd kunnen worden?",
+    en: "What determines how far these building blocks can be realised?",
+};
+
+/// The question of step 3, per block.
+pub const ACTION_QUESTION: Localized = Localized {
+    nl: "Hoe versterken we dit?",
+    en: "How do we strengthen this?",
+};
+
+/// The group profile: how many people answered, and per block how many gave each rating
+/// (`counts[0]` is the number of 1s). Never who gave what.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Profile {
+    /// People who rated at least one block.
+    pub answered: u32,
+    /// Blocks rated by at least k people; a block fewer rated is left out.
+    pub blocks: BTreeMap<BlockId, [u32; 5]>,
+}
+
+impl Profile {
+    /// The group profile of these ratings (one map of block → rating per person), or `None` when
+    /// fewer than `k` people answered: k−1 answers give nothing at all. A block rated by fewer
+    /// than `k` people is left out too, so no block's distribution is one person's rating.
+    pub fn of(ratings: &[BTreeMap<BlockId, u32>], k: u32) -> Option<Profile> {
+        let k = k.max(1);
+        let answered = ratings.iter().filter(|r| !r.is_empty()).count() as u32;
+        if answered < k {
+            return None;
+        }
+        let mut blocks = BTreeMap::new();
+        for block in BlockId::ALL {
+            let mut counts = [0u32; 5];
+            let mut n = 0;
+            for r in ratings {
+                if let Some(score) = r.get(&block).filter(|s| SCALE.contains(s)) {
+                    counts[(*score - 1) as usize] += 1;
+                    n += 1;
+                }
+            }
+            if n >= k {
+                blocks.insert(block, counts);
+            }
+        }
+        Some(Profile { answered, blocks })
+    }
+
+    /// The mean rating of a block, if shown.
+    pub fn mean(&self, block: BlockId) -> Option<f64> {
+        let c = self.blocks.get(&block)?;
+        let n: u32 = c.iter().sum();
+        let sum: u32 = c.iter().enumerate().map(|(i, v)| (i as u32 + 1) * v).sum();
+        (n > 0).then(|| f64::from(sum) / f64::from(n))
+    }
+
+    /// The shown blocks, weakest (lowest mean) first: where step 3 starts.
+    pub fn weakest_first(&self) -> Vec<BlockId> {
+        let mut b: Vec<(BlockId, f64)> = self
+            .blocks
+            .keys()
+            .filter_map(|b| Some((*b, self.mean(*b)?)))
+            .collect();
+        b.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
+        b.into_iter().map(|(b, _)| b).collect()
+    }
+}
+
+/// One action of step 3 as every screen shows it: its text, the block and its dots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionCard {
+    /// `<participant id>.<action id>`: what dots name.
+    pub key: String,
+    pub block: BlockId,
+    pub text: String,
+    /// Everyone's dots on it.
+    pub dots: u32,
+}
+
+/// Every action with text, per block in the seed's order, most dots first within a block (then
+/// by key, so every screen shows the same order). Dots on a key that names no action are ignored.
+pub fn actions(
+    voices: &[(crate::ids::ParticipantId, crate::schema::voice::VoiceView)],
+) -> Vec<(BlockId, Vec<ActionCard>)> {
+    let mut dots: BTreeMap<&str, u32> = BTreeMap::new();
+    for (_, v) in voices {
+        for (key, n) in &v.card_dots {
+            *dots.entry(key.as_str()).or_default() += n;
+        }
+    }
+    let mut by_block: BTreeMap<BlockId, Vec<ActionCard>> = BTreeMap::new();
+    for (owner, v) in voices {
+        for a in &v.actions {
+            if a.text.trim().is_empty() {
+                continue;
+            }
+            let key = crate::plenary::voice_key(*owner, &a.id);
+            by_block.entry(a.block).or_default().push(ActionCard {
+                dots: dots.get(key.as_str()).copied().unwrap_or(0),
+                key,
+                block: a.block,
+                text: a.text.clone(),
+            });
+        }
+    }
+    BlockId::ALL
+        .into_iter()
+        .filter_map(|b| {
+            let mut cards = by_block.remove(&b)?;
+            cards.sort_by(|x, y| y.dots.cmp(&x.dots).then_with(|| x.key.cmp(&y.key)));
+            Some((b, cards))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rating(scores: &[(BlockId, u32)]) -> BTreeMap<BlockId, u32> {
+        scores.iter().copied().collect()
+    }
+
+    #[test]
+    fn k_minus_one_answers_give_nothing() {
+        let one = rating(&[(BlockId::Knowing, 2), (BlockId::Trusting, 5)]);
+        let empty = rating(&[]);
+        for k in [2, 3, 5] {
+            let below: Vec<_> = (1..k).map(|_| one.clone()).collect();
+            assert_eq!(Profile::of(&below, k), None, "k = {k}");
+            // Someone who opened the sheet but rated nothing does not count as an answer.
+            let mut with_empty = below.clone();
+            with_empty.push(empty.clone());
+            assert_eq!(Profile::of(&with_empty, k), None, "k = {k}");
+            let at: Vec<_> = (0..k).map(|_| one.clone()).collect();
+            let p = Profile::of(&at, k).expect("k answers give a profile");
+            assert_eq!(p.answered, k);
+            assert_eq!(p.blocks[&BlockId::Knowing], [0, k, 0, 0, 0]);
+        }
+    }
+
+    #[test]
+    fn a_block_fewer_than_k_rated_is_left_out() {
+        let ratings = vec![
+            rating(&[(BlockId::Knowing, 1), (BlockId::Trusting, 4)]),
+            rating(&[(BlockId::Knowing, 3)]),
+            rating(&[(BlockId::Knowing, 3), (BlockId::Trusting, 2)]),
+        ];
+        let p = Profile::of(&ratings, 3).unwrap();
+        assert_eq!(p.blocks.len(), 1);
+        assert_eq!(p.blocks[&BlockId::Knowing], [1, 0, 2, 0, 0]);
+        assert!(!p.blocks.contains_key(&BlockId::Trusting));
+        assert_eq!(p.mean(BlockId::Knowing), Some(7.0 / 3.0));
+    }
+
+    #[test]
+    fn weakest_blocks_come_first() {
+        let r = |a, b| rating(&[(BlockId::Knowing, a), (BlockId::Trusting, b)]);
+        let p = Profile::of(&[r(5, 1), r(4, 2), r(5, 2)], 3).unwrap();
+        assert_eq!(p.weakest_first(), vec![BlockId::Trusting, BlockId::Knowing]);
+    }
+
+    #[test]
+    fn actions_gather_everyones_dots_per_block() {
+        use crate::ids::ParticipantId;
+        use crate::schema::voice::{Action, VoiceView};
+        let (a, b) = (ParticipantId::random(), ParticipantId::random());
+        let act = |id: &str, block, text: &str| Action {
+            id: id.into(),
+            block,
+            text: text.into(),
+        };
+        let va = VoiceView {
+            actions: vec![
+                act("1", BlockId::Trusting, "Samen lunchen"),
+                act("2", BlockId::Trusting, "Open agenda"),
+                act("3", BlockId::Knowing, " "),
+            ],
+            card_dots: [(format!("{b}.1"), 1)].into_iter().collect(),
+            ..VoiceView::default()
+        };
+        let vb = VoiceView {
+            actions: vec![act("1", BlockId::Knowing, "Wie-is-wie")],
+            card_dots: [(format!("{a}.2"), 2), ("nobody.x".to_owned(), 3)]
+                .into_iter()
+                .collect(),
+            ..VoiceView::default()
+        };
+        let got = actions(&[(a, va), (b, vb)]);
+        let summary: Vec<(BlockId, Vec<(&str, u32)>)> = got
+            .iter()
+            .map(|(blk, cards)| {
+                (
+                    *blk,
+                    cards.iter().map(|c| (c.text.as_str(), c.dots)).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (BlockId::Knowing, vec![("Wie-is-wie", 1)]),
+                (
+                    BlockId::Trusting,
+                    vec![("Open agenda", 2), ("Samen lunchen", 0)]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn blocks_are_in_the_seeds_order_and_round_trip() {
+        for (i, b) in BLOCKS.iter().enumerate() {
+            assert_eq!(b.id, BlockId::ALL[i]);
+            assert_eq!(BlockId::parse(b.id.as_str()), Some(b.id));
+            assert_eq!(b.id.block().id, b.id);
+        }
+    }
+}

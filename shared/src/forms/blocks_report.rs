@@ -1,0 +1,350 @@
+//! Work form 004's part of the report: the group profile (per block the distribution of ratings,
+//! only as the server published it, so never below k answers) and the actions per block with
+//! their dots; rendered as Markdown and as an SVG chart of the profile.
+
+use std::fmt::Write;
+
+use serde::{Deserialize, Serialize};
+
+use super::blocks::{self, BlockId};
+use crate::ids::ParticipantId;
+use crate::method::Localized;
+use crate::schema::voice::VoiceView;
+use crate::schema::workshop::WorkshopView;
+
+/// 004's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlocksReport {
+    /// Answers needed before a profile is shown.
+    pub k: u32,
+    /// People who rated; `None` while fewer than k did (then no block has counts).
+    pub answered: Option<u32>,
+    /// The six blocks in the seed's order.
+    pub blocks: Vec<BlockReport>,
+}
+
+/// One block in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlockReport {
+    pub block: BlockId,
+    /// In the report's language.
+    pub name: String,
+    /// How many gave 1, 2, 3, 4 and 5; `None` when fewer than k rated it.
+    pub counts: Option<[u32; 5]>,
+    pub mean: Option<f64>,
+    /// Most dots first.
+    pub actions: Vec<ActionReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionReport {
+    pub text: String,
+    pub dots: u32,
+    /// Who wrote it, when the report names people.
+    pub by: Option<String>,
+}
+
+/// Builds 004's part from the workshop (its published profile) and the voices (the actions).
+pub fn build(
+    ws: &WorkshopView,
+    voices: &[(ParticipantId, VoiceView)],
+    by: impl Fn(ParticipantId) -> Option<String>,
+) -> BlocksReport {
+    let lang = ws.language.as_str();
+    let profile = ws.profile.clone().unwrap_or_default();
+    let actions = blocks::actions(voices);
+    let owner_of = |key: &str| -> Option<ParticipantId> { key.split('.').next()?.parse().ok() };
+    BlocksReport {
+        k: ws.plan.k,
+        answered: ws.profile.as_ref().map(|p| p.answered),
+        blocks: BlockId::ALL
+            .into_iter()
+            .map(|b| BlockReport {
+                block: b,
+                name: b.block().name.get(lang).to_owned(),
+                counts: profile.blocks.get(&b).copied(),
+                mean: profile.mean(b),
+                actions: actions
+                    .iter()
+                    .find(|(blk, _)| *blk == b)
+                    .map(|(_, cards)| {
+                        cards
+                            .iter()
+                            .map(|c| ActionReport {
+                                text: c.text.trim().to_owned(),
+                                dots: c.dots,
+                                by: owner_of(&c.key).and_then(&by),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+const PROFILE: Localized = Localized {
+    nl: "Groepsprofiel",
+    en: "Group profile",
+};
+const ANSWERED: Localized = Localized {
+    nl: "antwoorden",
+    en: "answers",
+};
+const TOO_FEW: Localized = Localized {
+    nl: "Te weinig antwoorden om een profiel te tonen (minstens",
+    en: "Too few answers to show a profile (at least",
+};
+const MEAN: Localized = Localized {
+    nl: "gemiddeld",
+    en: "mean",
+};
+const ACTIONS: Localized = Localized {
+    nl: "Acties per bouwsteen",
+    en: "Actions per building block",
+};
+const DOTS: Localized = Localized {
+    nl: "stippen",
+    en: "dots",
+};
+const NONE: Localized = Localized {
+    nl: "(geen)",
+    en: "(none)",
+};
+
+fn md(s: &str) -> String {
+    let mut out = String::new();
+    for ch in s.chars() {
+        if "\\`*_{}[]<>()#+-.!|".contains(ch) {
+            out.push('\\');
+        }
+        out.push(if ch == '\n' { ' ' } else { ch });
+    }
+    out
+}
+
+/// The profile as a Markdown table and the actions per block.
+pub fn markdown(r: &BlocksReport, lang: &str, out: &mut String) {
+    writeln!(out, "## {}\n", PROFILE.get(lang)).ok();
+    match r.answered {
+        None => {
+            writeln!(out, "{} {}).\n", TOO_FEW.get(lang), r.k).ok();
+        }
+        Some(n) => {
+            writeln!(out, "{n} {}\n", ANSWERED.get(lang)).ok();
+            writeln!(out, "| | 1 | 2 | 3 | 4 | 5 | {} |", MEAN.get(lang)).ok();
+            writeln!(out, "|---|---|---|---|---|---|---|").ok();
+            for b in &r.blocks {
+                let cells = match b.counts {
+                    Some(c) => c.map(|n| n.to_string()).join(" | "),
+                    None => ["–"; 5].join(" | "),
+                };
+                let mean = b.mean.map_or("–".to_owned(), |m| format!("{m:.1}"));
+                writeln!(out, "| {} | {cells} | {mean} |", md(&b.name)).ok();
+            }
+            out.push('\n');
+        }
+    }
+    writeln!(out, "## {}\n", ACTIONS.get(lang)).ok();
+    for b in &r.blocks {
+        writeln!(out, "### {}\n", md(&b.name)).ok();
+        if b.actions.is_empty() {
+            writeln!(out, "{}\n", NONE.get(lang)).ok();
+            continue;
+        }
+        for a in &b.actions {
+            let by =
+                a.by.as_ref()
+                    .map(|b| format!(" — {}", md(b)))
+                    .unwrap_or_default();
+            writeln!(out, "- {} ({} {}){by}", md(&a.text), a.dots, DOTS.get(lang)).ok();
+        }
+        out.push('\n');
+    }
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The colours of ratings 1 (weak, warm) to 5 (strong, cool).
+pub const SCORE_COLORS: [&str; 5] = ["#c0392b", "#e67e22", "#f1c40f", "#7fb77e", "#2e86ab"];
+
+/// The profile as an SVG chart: per block one horizontal bar split by how many gave each rating,
+/// with its mean; self-contained (no fonts or images loaded). The same picture on the report page,
+/// in the downloads and (drawn by the same numbers) on the screens.
+pub fn svg(r: &BlocksReport, title: &str, lang: &str) -> String {
+    let (w, left, bar_w, row_h, top) = (1000u32, 260u32, 560u32, 56u32, 90u32);
+    let h = top + row_h * r.blocks.len() as u32 + 70;
+    let mut s = String::new();
+    writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" role="img" aria-label="{}">"#,
+        xml(PROFILE.get(lang))
+    )
+    .ok();
+    writeln!(s, r##"<rect width="{w}" height="{h}" fill="#ffffff"/>"##).ok();
+    writeln!(
+        s,
+        r##"<text x="24" y="40" font-size="26" font-weight="bold" fill="#222">{}</text>"##,
+        xml(title)
+    )
+    .ok();
+    let sub = match r.answered {
+        Some(n) => format!("{} · {n} {}", PROFILE.get(lang), ANSWERED.get(lang)),
+        None => format!("{} {})", TOO_FEW.get(lang), r.k),
+    };
+    writeln!(
+        s,
+        r##"<text x="24" y="68" font-size="16" fill="#555">{}</text>"##,
+        xml(&sub)
+    )
+    .ok();
+    for (i, b) in r.blocks.iter().enumerate() {
+        let y = top + i as u32 * row_h;
+        writeln!(
+            s,
+            r##"<text x="24" y="{}" font-size="18" fill="#222">{}</text>"##,
+            y + 28,
+            xml(&b.name)
+        )
+        .ok();
+        writeln!(
+            s,
+            r##"<rect x="{left}" y="{}" width="{bar_w}" height="30" fill="#eeeeee" rx="4"/>"##,
+            y + 8
+        )
+        .ok();
+        if let Some(c) = b.counts {
+            let n: u32 = c.iter().sum();
+            let mut x = left as f64;
+            for (score, count) in c.iter().enumerate() {
+                if *count == 0 || n == 0 {
+                    continue;
+                }
+                let width = f64::from(bar_w) * f64::from(*count) / f64::from(n);
+                writeln!(
+                    s,
+                    r##"<rect x="{x:.1}" y="{}" width="{width:.1}" height="30" fill="{}" data-score="{}"><title>{}: {count}</title></rect>"##,
+                    y + 8,
+                    SCORE_COLORS[score],
+                    score + 1,
+                    score + 1
+                )
+                .ok();
+                if width >= 22.0 {
+                    writeln!(
+                        s,
+                        r##"<text x="{:.1}" y="{}" font-size="14" fill="#111" text-anchor="middle">{count}</text>"##,
+                        x + width / 2.0,
+                        y + 28
+                    )
+                    .ok();
+                }
+                x += width;
+            }
+        }
+        let mean = b.mean.map_or("–".to_owned(), |m| format!("{m:.1}"));
+        writeln!(
+            s,
+            r##"<text x="{}" y="{}" font-size="18" fill="#222">{} {mean}</text>"##,
+            left + bar_w + 20,
+            y + 28,
+            MEAN.get(lang)
+        )
+        .ok();
+    }
+    let ly = top + row_h * r.blocks.len() as u32 + 30;
+    for (i, c) in SCORE_COLORS.iter().enumerate() {
+        let x = left + i as u32 * 80;
+        writeln!(
+            s,
+            r##"<rect x="{x}" y="{}" width="18" height="18" fill="{c}"/><text x="{}" y="{}" font-size="15" fill="#222">{}</text>"##,
+            ly - 14,
+            x + 24,
+            ly,
+            i + 1
+        )
+        .ok();
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forms::blocks::Profile;
+    use crate::schema::voice::Action;
+
+    #[test]
+    fn the_report_holds_the_published_profile_and_the_actions() {
+        let an = ParticipantId::random();
+        let ws = WorkshopView {
+            language: "nl".into(),
+            profile: Profile::of(
+                &[
+                    [(BlockId::Trusting, 2)].into_iter().collect(),
+                    [(BlockId::Trusting, 2)].into_iter().collect(),
+                    [(BlockId::Trusting, 5)].into_iter().collect(),
+                ],
+                3,
+            ),
+            ..WorkshopView::default()
+        };
+        let voice = VoiceView {
+            actions: vec![Action {
+                id: "a".into(),
+                block: BlockId::Trusting,
+                text: "Samen lunchen".into(),
+            }],
+            card_dots: [(format!("{an}.a"), 2)].into_iter().collect(),
+            ..VoiceView::default()
+        };
+        let r = build(&ws, &[(an, voice)], |_| Some("An".into()));
+        assert_eq!(r.answered, Some(3));
+        let trusting = &r.blocks[BlockId::Trusting as usize];
+        assert_eq!(trusting.name, "Vertrouwen");
+        assert_eq!(trusting.counts, Some([0, 2, 0, 0, 1]));
+        assert_eq!(trusting.actions[0].dots, 2);
+        assert_eq!(r.blocks[0].counts, None);
+        let mut md = String::new();
+        markdown(&r, "nl", &mut md);
+        assert!(
+            md.contains("| Vertrouwen | 0 | 2 | 0 | 0 | 1 | 3.0 |"),
+            "{md}"
+        );
+        assert!(md.contains("- Samen lunchen (2 stippen) — An"), "{md}");
+        let report = crate::report::Report {
+            blocks: Some(r.clone()),
+            ..crate::report::build(
+                &crate::report::Sources {
+                    workshop: ws.clone(),
+                    created_at_ms: 0,
+                    duos: vec![],
+                    table: Default::default(),
+                    voices: vec![],
+                    step1: Default::default(),
+                },
+                Default::default(),
+            )
+        };
+        let csv = crate::report::csv(&report);
+        assert!(csv.contains("profile,trusting,,2,,,,2\r\n"), "{csv}");
+        assert!(
+            csv.contains("action,trusting,,,Samen lunchen,An,,2\r\n"),
+            "{csv}"
+        );
+        assert!(!csv.contains("step1"), "{csv}");
+        let pic = svg(&r, "Zelftest", "nl");
+        assert_eq!(pic.matches("data-score=").count(), 2);
+        assert!(pic.contains("Vertrouwen"));
+        // Below k there is nothing to draw.
+        let few = build(&WorkshopView::default(), &[], |_| None);
+        assert_eq!(few.answered, None);
+        assert_eq!(svg(&few, "x", "en").matches("data-score=").count(), 0);
+    }
+}
