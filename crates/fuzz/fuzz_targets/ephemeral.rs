@@ -27,6 +27,18 @@ fn workshop_doc() -> Automerge {
     .clone()
 }
 
+/// A fresh table document, made once.
+fn table_doc() -> Automerge {
+    static DOC: OnceLock<Automerge> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = Automerge::new();
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| table::init(tx))
+            .expect("init");
+        doc
+    })
+    .clone()
+}
+
 fn facilitator(n: u8) -> Principal {
     Principal {
         role: Role::Facilitator,
@@ -42,8 +54,7 @@ fuzz_target!(|data: &[u8]| {
     let ws = DocumentId(uuid::Uuid::from_bytes([7; 16]));
     let table_doc = DocumentId(uuid::Uuid::from_bytes([8; 16]));
     let mut hub = Hub::new(PeerId::new("server"), ws, workshop_doc());
-    hub.create_document(table_doc, DocKind::Table, |tx| table::init(tx))
-        .expect("table");
+    hub.insert_document(table_doc, DocKind::Table, self::table_doc());
     let (sender, reader) = (PeerId::new("sender"), PeerId::new("reader"));
     hub.connect(sender.clone(), facilitator(1));
     hub.connect(reader.clone(), facilitator(2));
