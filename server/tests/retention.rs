@@ -9,8 +9,9 @@ use kring_shared::engine::client::DocStatus;
 use kring_shared::schema::reflection::{self, Note};
 use kring_shared::schema::workshop;
 use kring_shared::step::Step;
+use kring_testkit::hostile::eventually;
 use kring_testkit::{
-    DEADLINE, Participant, SyncClient, TestServer, contains_bytes, create_workshop, join, request,
+    Participant, SyncClient, TestServer, contains_bytes, create_workshop, join, request,
 };
 
 async fn status_of_me(server: &TestServer, token: &str) -> u16 {
@@ -22,19 +23,6 @@ async fn status_of_me(server: &TestServer, token: &str) -> u16 {
     )
     .await
     .0
-}
-
-/// Polls until `f` holds, failing after the kit's deadline (no fixed sleeps).
-async fn eventually<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let end = Instant::now() + DEADLINE;
-    while !f().await {
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 async fn write_note(server: &TestServer, p: &Participant, text: &str) {
