@@ -349,6 +349,21 @@ pub async fn type_into(c: &Client, label: &str, text: &str) {
         .expect("typing");
 }
 
+/// The projector: the (Dutch) console makes a screen link, a 1280×720 session opens it and
+/// shows the lobby with the join code.
+pub async fn open_projector(driver: &Driver, fac: &Client, code: &str) -> Session {
+    click(
+        fac,
+        Locator::XPath("//button[contains(@aria-label, 'Schermlink')]"),
+    )
+    .await;
+    let screen_url = wait_for_text(fac, Locator::Css(".secret-link"), "/screen#").await;
+    let screen = driver.session(1280, 720).await;
+    screen.goto(screen_url.trim()).await.expect("screen link");
+    wait_for_text(&screen, Locator::Css(".big-code"), code).await;
+    screen
+}
+
 /// Fills the (Dutch) join form on the current page and waits for the welcome.
 pub async fn fill_join_form(c: &Client, name: &str, org: &str) {
     type_into(c, "Naam", name).await;

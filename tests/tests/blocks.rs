@@ -6,8 +6,8 @@
 
 use fantoccini::{Client, Locator};
 use kring_e2e::{
-    Driver, button, click, field, fill_join_form, frontend_dir, inner_text, screenshot,
-    wait_for_text,
+    Driver, button, click, field, fill_join_form, frontend_dir, inner_text, open_projector,
+    screenshot, wait_for_text,
 };
 use kring_testkit::TestServer;
 
@@ -121,18 +121,7 @@ async fn the_building_blocks_self_test_is_played_end_to_end() {
     screenshot(&fac, "blocks-2-console-setup").await;
 
     // The projector.
-    fac.find(Locator::XPath(
-        "//button[contains(@aria-label, 'Schermlink')]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    let screen_url = wait_for_text(&fac, Locator::Css(".secret-link"), "/screen#").await;
-    let screen = driver.session(1280, 720).await;
-    screen.goto(screen_url.trim()).await.unwrap();
-    wait_for_text(&screen, Locator::Css(".big-code"), &code).await;
+    let screen = open_projector(&driver, &fac, &code).await;
 
     // Four participants, one on a phone.
     let phone = driver.session(390, 844).await;

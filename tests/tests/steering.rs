@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use kring_e2e::{
-    Driver, button, click, field, fill_join_form, frontend_dir, screenshot, wait_for_text,
+    Driver, button, click, field, fill_join_form, frontend_dir, open_projector, screenshot,
+    wait_for_text,
 };
 use kring_testkit::TestServer;
 
@@ -98,18 +99,7 @@ async fn a_facilitator_steers_and_every_screen_follows() {
     .await;
 
     // A projector screen, from a link the console makes.
-    fac.find(Locator::XPath(
-        "//button[contains(@aria-label, 'Schermlink')]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    let screen_url = wait_for_text(&fac, Locator::Css(".secret-link"), "/screen#").await;
-    let screen = driver.session(1280, 720).await;
-    screen.goto(screen_url.trim()).await.unwrap();
-    wait_for_text(&screen, Locator::Css(".big-code"), &code).await;
+    let screen = open_projector(&driver, &fac, &code).await;
     assert!(screen.find(Locator::Css(".qr svg")).await.is_ok());
 
     // Two participants join with the code, one with the link.
