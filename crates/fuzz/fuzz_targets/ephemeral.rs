@@ -13,19 +13,11 @@ use kring_shared::engine::hub::Hub;
 use kring_shared::ephemeral::check_from_client;
 use kring_shared::ids::{DocumentId, FacilitatorId, PeerId};
 use kring_shared::protocol::Message;
-use kring_shared::schema::{table, workshop};
+use kring_shared::schema::table;
 use libfuzzer_sys::fuzz_target;
 
-fn workshop_doc() -> Automerge {
-    static DOC: OnceLock<Automerge> = OnceLock::new();
-    DOC.get_or_init(|| {
-        let mut doc = Automerge::new();
-        doc.transact::<_, _, automerge::AutomergeError>(|tx| workshop::init(tx, "Fuzz", "nl"))
-            .expect("init");
-        doc
-    })
-    .clone()
-}
+mod common;
+use common::workshop_doc;
 
 /// A fresh table document, made once.
 fn table_doc() -> Automerge {

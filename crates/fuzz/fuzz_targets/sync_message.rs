@@ -5,16 +5,17 @@
 //! twice, so changes with missing dependencies reach the hub's budget for waiting changes.
 #![no_main]
 
+use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Once, OnceLock};
 
-use automerge::Automerge;
 use kring_shared::access::{Principal, Role};
 use kring_shared::engine::hub::Hub;
 use kring_shared::ids::{DocumentId, FacilitatorId, PeerId};
 use kring_shared::protocol::{DocMessage, Message};
-use kring_shared::schema::workshop;
 use libfuzzer_sys::fuzz_target;
+
+mod common;
+use common::workshop_doc;
 
 /// libfuzzer-sys aborts in its panic hook, before any `catch_unwind` runs. Kring contains
 /// automerge's panics on malformed chunks (see `engine/hub.rs`), so this target puts back a
@@ -30,18 +31,6 @@ fn report_panics_only() {
             }
         }))
     });
-}
-
-/// A freshly created workshop document, made once (creating it is most of an iteration's work).
-fn workshop_doc() -> Automerge {
-    static DOC: OnceLock<Automerge> = OnceLock::new();
-    DOC.get_or_init(|| {
-        let mut doc = Automerge::new();
-        doc.transact::<_, _, automerge::AutomergeError>(|tx| workshop::init(tx, "Fuzz", "nl"))
-            .expect("init");
-        doc
-    })
-    .clone()
 }
 
 fuzz_target!(|data: &[u8]| {
