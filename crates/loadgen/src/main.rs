@@ -323,7 +323,7 @@ async fn edit_latency(url: &str, readers: usize, edits: usize) -> Result<()> {
     for i in 0..edits {
         let title = format!("edit {i}");
         let t0 = Instant::now();
-        fac.change(w.document, |tx| {
+        fac.change_nowait(w.document, |tx| {
             tx.put(kring_shared::automerge::ROOT, "title", title.as_str())
         })
         .await?;

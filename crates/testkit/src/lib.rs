@@ -423,8 +423,32 @@ impl SyncClient {
         Ok(self.repo.status(&doc).unwrap_or(DocStatus::Unavailable))
     }
 
-    /// Edits a document locally and sends the change.
+    /// Edits a document locally, sends the change and handles frames until the server has
+    /// answered for it: acknowledged, refused (an error) or no longer available.
+    ///
+    /// Waiting is what keeps a test's writer a real peer. The sync protocol may need a second
+    /// round for one change: when the new change's hash is a false positive in the server's
+    /// Bloom filter (about 1 in 100), the writer first sends only its heads, and the server asks
+    /// for the change it does not know. A writer that never reads again would never answer, and
+    /// a reader waiting for the edit would time out — one run in a hundred or so.
     pub async fn change(
+        &mut self,
+        doc: DocumentId,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
+    ) -> KitResult<()> {
+        let errors_before = self.errors().len();
+        self.change_nowait(doc, f).await?;
+        self.wait_for("the server's answer to a change", |c| {
+            c.repo.is_acknowledged(&doc)
+                || c.errors().len() > errors_before
+                || c.repo.status(&doc) != Some(DocStatus::Ready)
+        })
+        .await
+    }
+
+    /// Edits a document locally and sends the change without waiting for the server's answer
+    /// (the load generator, and tests that flood on purpose). The caller must keep reading.
+    pub async fn change_nowait(
         &mut self,
         doc: DocumentId,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
