@@ -152,3 +152,79 @@ async fn app_files_are_sent_precompressed_by_accept_encoding() {
     assert_eq!(body, wasm);
     server.stop().await;
 }
+
+/// The binary serves the app it was built with, from any working directory and without
+/// `--frontend`, when `cargo xtask` built it (`KRING_EMBED_FRONTEND`, as `xtask test`, `run` and
+/// `dist` do): hashed files cached for a year, `index.html` revalidated. Built without a
+/// frontend, it says at `/` how to get one.
+#[tokio::test]
+async fn the_binary_serves_the_frontend_it_was_built_with() {
+    use std::io::{BufRead, BufReader};
+    let cwd = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kring-server"))
+        .current_dir(cwd.path())
+        .args(["--listen", "127.0.0.1:0", "--data", "data"])
+        .env_remove("KRING_FRONTEND")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("Kring is running: open ")
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    let client = reqwest::Client::new();
+    let index = client
+        .get(format!("{base}/"))
+        .header("accept-encoding", "identity")
+        .send()
+        .await
+        .unwrap();
+    let status = index.status().as_u16();
+    let cache = index.headers().get("cache-control").cloned();
+    let html = index.text().await.unwrap();
+    match option_env!("KRING_EMBED_FRONTEND") {
+        Some(dir) => {
+            assert_eq!(status, 200, "{html}");
+            assert_eq!(cache.unwrap(), "no-cache");
+            let wasm = std::fs::read_dir(dir)
+                .unwrap()
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .find(|n| n.starts_with("kring_bg-") && n.ends_with(".wasm"))
+                .expect("a hashed WASM file in the embedded folder");
+            assert!(html.contains(&format!("/{wasm}")), "{html}");
+            let r = client
+                .get(format!("{base}/{wasm}"))
+                .header("accept-encoding", "br")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            assert_eq!(r.headers()["content-encoding"], "br");
+            assert_eq!(
+                r.headers()["cache-control"],
+                "public, max-age=31536000, immutable"
+            );
+            let br = r.bytes().await.unwrap();
+            let on_disk = std::fs::read(format!("{dir}/{wasm}.br")).unwrap();
+            assert_eq!(
+                br.len(),
+                on_disk.len(),
+                "the embedded bytes are the built ones"
+            );
+            println!("first visit: index + {wasm} ({} bytes brotli)", br.len());
+        }
+        None => {
+            assert_eq!(status, 404);
+            assert!(html.contains("cargo xtask run"), "{html}");
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -7,13 +7,19 @@
 //! build prints the gzip size of WASM + JS against the 1 MB budget. Without npm the step is
 //! skipped with a warning (`KRING_WASM_OPT=0` skips it on purpose).
 //!
-//! - `cargo xtask build` — frontend into `target/frontend/` (with `.gz` and `.br` beside each
-//!   file). It adds the wasm32 target itself when rustup lacks it.
-//! - `cargo xtask run [-- server flags]` — build, then start `kring-server` (release).
+//! - `cargo xtask build` — frontend into `target/frontend/`: file names carry a content hash,
+//!   `.gz` and `.br` beside each file (`bundle.rs`). It adds the wasm32 target itself when rustup
+//!   lacks it.
+//! - `cargo xtask run [-- server flags]` — build, then start `kring-server` (release) with the
+//!   frontend embedded in it.
+//! - `cargo xtask dist` — the release binary with the frontend embedded, and its SHA-256, in
+//!   `target/dist/`: one file to copy to a server.
 //! - `cargo xtask test` — install missing Debian packages (as root with apt; otherwise stop with
 //!   the command to run), build, install the interop test's npm packages, `cargo test --workspace
 //!   --no-fail-fast`, then fail if any browser a test started is still running.
 //! - `cargo xtask browsers` — only that last check (`.ci/run` ends with it).
+
+mod bundle;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -135,27 +141,6 @@ fn ensure_test_packages() -> Result<()> {
     run(install)
 }
 
-/// Writes `file.gz` and `file.br` beside each of the app's files, so the server sends the
-/// compressed one to a browser that accepts it (a phone on the room's Wi-Fi downloads a third).
-fn precompress(dir: &Path, files: &[&str]) -> Result<()> {
-    use std::io::Write;
-    for file in files {
-        let path = dir.join(file);
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&bytes).map_err(|e| e.to_string())?;
-        let gz = gz.finish().map_err(|e| e.to_string())?;
-        std::fs::write(dir.join(format!("{file}.gz")), gz).map_err(|e| e.to_string())?;
-        let mut br = Vec::new();
-        {
-            let mut w = brotli::CompressorWriter::new(&mut br, 64 * 1024, 11, 22);
-            w.write_all(&bytes).map_err(|e| e.to_string())?;
-        }
-        std::fs::write(dir.join(format!("{file}.br")), br).map_err(|e| e.to_string())?;
-    }
-    Ok(())
-}
-
 /// Builds the frontend into `target/frontend` and returns that folder.
 fn build_frontend() -> Result<PathBuf> {
     ensure_wasm_target()?;
@@ -173,41 +158,28 @@ fn build_frontend() -> Result<PathBuf> {
     run(c)?;
     let target = target_dir();
     let wasm = target.join("wasm32-unknown-unknown/wasm-release/kring-frontend.wasm");
-    let out = target.join("frontend");
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let generated = target.join("frontend-bindgen");
+    std::fs::create_dir_all(&generated).map_err(|e| e.to_string())?;
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
         .web(true)
         .map_err(|e| e.to_string())?
         .out_name("kring")
         .typescript(false)
-        .generate(&out)
+        .generate(&generated)
         .map_err(|e| format!("wasm-bindgen: {e}"))?;
-    wasm_opt(&out.join("kring_bg.wasm"))?;
-    for file in ["style.css", "report.css", "sw.js", "boot.js"] {
-        std::fs::copy(root.join("frontend/static").join(file), out.join(file))
-            .map_err(|e| format!("{file}: {e}"))?;
-    }
-    std::fs::write(out.join("index.html"), INDEX_HTML).map_err(|e| e.to_string())?;
-    precompress(
-        &out,
-        &[
-            "kring_bg.wasm",
-            "kring.js",
-            "style.css",
-            "report.css",
-            "boot.js",
-            "sw.js",
-        ],
-    )?;
+    wasm_opt(&generated.join("kring_bg.wasm"))?;
+    let out = target.join("frontend");
+    let files = bundle::assemble(&generated, &root.join("frontend/static"), &out)?;
     let br_size = |f: &str| std::fs::metadata(out.join(format!("{f}.br"))).map_or(0, |m| m.len());
     eprintln!(
-        "brotli: WASM {} kB, JS {} kB",
-        br_size("kring_bg.wasm") / 1000,
-        br_size("kring.js") / 1000
+        "brotli: WASM {} kB, JS {} kB; a first visit downloads {} kB",
+        br_size(&files.wasm) / 1000,
+        br_size(&files.js) / 1000,
+        bundle::first_visit_bytes(&out, &files) / 1000,
     );
-    let (wasm_raw, wasm_gz) = sizes(&out.join("kring_bg.wasm"))?;
-    let (js_raw, js_gz) = sizes(&out.join("kring.js"))?;
+    let (wasm_raw, wasm_gz) = sizes(&out.join(&files.wasm))?;
+    let (js_raw, js_gz) = sizes(&out.join(&files.js))?;
     eprintln!(
         "frontend built in {}: WASM {} kB ({} kB gzip), JS {} kB ({} kB gzip); \
          WASM + JS {} kB gzip (budget {} kB)",
@@ -283,23 +255,6 @@ fn sizes(path: &Path) -> Result<(u64, u64)> {
     Ok((bytes.len() as u64, compressed.len() as u64))
 }
 
-const INDEX_HTML: &str = r#"<!doctype html>
-<html lang="nl">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Kring</title>
-  <link rel="stylesheet" href="/style.css">
-  <link rel="stylesheet" href="/report.css">
-  <link rel="preload" href="/kring_bg.wasm" as="fetch" type="application/wasm" crossorigin>
-</head>
-<body>
-  <noscript>Kring needs JavaScript and WebAssembly.</noscript>
-  <script type="module" src="/boot.js"></script>
-</body>
-</html>
-"#;
-
 /// Fails when a ChromeDriver or Chromium that the browser test kit started is still alive, and
 /// ends them: a test must never leave a browser running (they add up to gigabytes).
 fn no_browsers_left() -> Result<()> {
@@ -321,25 +276,51 @@ fn no_browsers_left() -> Result<()> {
     ))
 }
 
+/// Builds the release `kring-server` with the frontend embedded into `target/dist/`, beside a
+/// SHA-256 checksum file (`sha256sum -c kring-server.sha256` checks it).
+fn dist(frontend: PathBuf) -> Result<()> {
+    use sha2::Digest;
+    let root = root();
+    let mut c = cargo();
+    c.current_dir(&root)
+        .env("KRING_EMBED_FRONTEND", &frontend)
+        .args(["build", "--release", "--package", "kring-server"]);
+    run(c)?;
+    let built = target_dir().join("release/kring-server");
+    let dist = target_dir().join("dist");
+    std::fs::create_dir_all(&dist).map_err(|e| e.to_string())?;
+    let binary = dist.join("kring-server");
+    std::fs::copy(&built, &binary).map_err(|e| format!("{}: {e}", built.display()))?;
+    let bytes = std::fs::read(&binary).map_err(|e| e.to_string())?;
+    let sum = hex::encode(sha2::Sha256::digest(&bytes));
+    std::fs::write(
+        dist.join("kring-server.sha256"),
+        format!("{sum}  kring-server\n"),
+    )
+    .map_err(|e| e.to_string())?;
+    eprintln!(
+        "xtask: {} ({} MB, frontend embedded), sha256 {sum}",
+        binary.display(),
+        bytes.len() / 1_000_000
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("build") => build_frontend().map(|_| ()),
         Some("run") => build_frontend().and_then(|dir| {
+            // The frontend is embedded in the binary (as `dist` does), so what runs is what a
+            // copied binary would serve.
             let mut c = cargo();
             c.current_dir(root())
-                .args([
-                    "run",
-                    "--release",
-                    "--package",
-                    "kring-server",
-                    "--",
-                    "--frontend",
-                ])
-                .arg(dir)
+                .env("KRING_EMBED_FRONTEND", dir)
+                .args(["run", "--release", "--package", "kring-server", "--"])
                 .args(args.iter().skip(1).filter(|a| *a != "--"));
             run(c)
         }),
+        Some("dist") => build_frontend().and_then(dist),
         Some("test") => ensure_test_packages()
             .and_then(|()| build_frontend())
             .and_then(|dir| {
@@ -353,6 +334,9 @@ fn main() -> ExitCode {
                 }
                 let mut c = cargo();
                 c.current_dir(&root)
+                    // The server binary the tests start is the one `run` and `dist` make: with
+                    // the frontend embedded (the browser tests still pass their folder).
+                    .env("KRING_EMBED_FRONTEND", &dir)
                     .env("KRING_FRONTEND_DIR", dir)
                     // One test at a time: the browser tests each drive several Chromium sessions,
                     // and on two cores running them side by side only makes them slow and flaky.
@@ -367,7 +351,7 @@ fn main() -> ExitCode {
             }),
         Some("browsers") => no_browsers_left(),
         _ => Err(
-            "usage: cargo xtask build | run [-- server flags] | test [-- test args] | browsers"
+            "usage: cargo xtask build | run [-- server flags] | dist | test [-- test args] | browsers"
                 .into(),
         ),
     };
