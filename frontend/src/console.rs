@@ -21,10 +21,9 @@ use crate::widgets::{
     BroadcastNotice, ConnectionBanner, QrCode, Rings, Roster, TimerView, step_name, workshop_lang,
 };
 
-fn origin() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default()
+/// Where links point (phones must be able to open them; see `links`).
+fn link_base(session: UseWorkshopReturn) -> crate::links::LinkBase {
+    crate::links::here(session.me.get().as_ref())
 }
 
 /// Sends a timer action to the server, which applies it with its own clock.
@@ -285,13 +284,34 @@ fn LockControl(
 #[component]
 fn JoinInfo(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
     let code = move || session.me.get().map(|m| m.join_code).unwrap_or_default();
-    let link = Signal::derive(move || format!("{}/join/{}", origin(), code()));
+    let base = Memo::new(move |_| link_base(session));
+    let link = Signal::derive(move || format!("{}/join/{}", base.get().url, code()));
+    let note = move || {
+        base.get()
+            .note
+            .map(|n| view! { <p class="notice" role="note">{move || t(lang.get(), n)}</p> })
+    };
+    let others = move || {
+        let others = base.get().others;
+        (!others.is_empty()).then(|| {
+            view! {
+                <p class="muted small">{move || t(lang.get(), Text::ReachOthers)} ": "
+                    {others.into_iter().map(|u| {
+                        let l = format!("{u}/join/{}", code());
+                        view! { <a href=l.clone()>{l.clone()}</a> " " }
+                    }).collect_view()}
+                </p>
+            }
+        })
+    };
     view! {
         <section class="card join-info" aria-labelledby="join-heading">
             <h2 id="join-heading">{move || t(lang.get(), Text::JoinCode)}</h2>
             <p class="big-code" aria-label=move || t(lang.get(), Text::JoinCode)>{code}</p>
             <QrCode text=link label=Signal::derive(move || t(lang.get(), Text::QrJoin).to_owned())/>
             <p>{move || t(lang.get(), Text::JoinLink)} ": " <a href=link>{link}</a></p>
+            {note}
+            {others}
             <p class="muted small">{move || t(lang.get(), Text::LinkSecret)}</p>
         </section>
     }
@@ -306,7 +326,11 @@ fn LinkMaker(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
         let token = session.token.get_value();
         leptos::task::spawn_local(async move {
             match http::with_token("POST", "/api/links", &token, json!({"role": role})).await {
-                Ok(v) => into.set(v["path"].as_str().map(|p| format!("{}{p}", origin()))),
+                Ok(v) => into.set(
+                    v["path"]
+                        .as_str()
+                        .map(|p| format!("{}{p}", link_base(session).url)),
+                ),
                 Err(e) => session.last_error.set(Some(e.0)),
             }
         });

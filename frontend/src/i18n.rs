@@ -49,6 +49,9 @@ texts! {
     OfflineBanner => "Geen verbinding — we proberen opnieuw. Je werk blijft bewaard.", "No connection — retrying. Your work is kept.";
     Welcome => "Welkom", "Welcome";
     WaitForStart => "De begeleider start zo dadelijk de eerste stap.", "The facilitator will start the first step shortly.";
+    ReachLan => "Je opende Kring op deze computer zelf (localhost). Telefoons kunnen dat adres niet openen; de link en de QR-code gebruiken daarom het netwerkadres van deze computer.", "You opened Kring on this computer itself (localhost). Phones cannot open that address, so the link and the QR code use this computer's network address.";
+    ReachLoopbackOnly => "Kring luistert alleen op deze computer: telefoons kunnen deze link niet openen. Start Kring met --listen 0.0.0.0:8080 (of met --public-url) om de groep te laten deelnemen.", "Kring listens on this computer only: phones cannot open this link. Start Kring with --listen 0.0.0.0:8080 (or with --public-url) to let the group join.";
+    ReachOthers => "Andere adressen van deze computer", "Other addresses of this computer";
     LinkSecret => "Bewaar de link van deze pagina: daarmee open je de console op elk toestel. Deel hem niet.", "Keep this page's link: it reopens the console on any device. Do not share it.";
     NotFound => "Deze pagina bestaat niet.", "This page does not exist.";
     Back => "Naar het begin", "Back to start";

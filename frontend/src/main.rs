@@ -11,6 +11,7 @@
 //! - [`report`]: the workshop report page (print, downloads, names, sharing, deletion).
 //! - [`session`]: `use_workshop`, the hook that keeps a workshop's documents live over the
 //!   WebSocket with the shared sync engine, reconnecting when the network drops.
+//! - [`links`]: the address join links and QR codes point at (`--public-url`, LAN addresses).
 //! - [`http`]: the JSON API calls. [`i18n`]: Dutch and English texts. [`storage`]: tokens
 //!   remembered in the browser.
 //!
@@ -24,6 +25,7 @@ mod duo;
 mod duo_console;
 mod http;
 mod i18n;
+mod links;
 mod participant;
 mod plenary;
 mod reflection;

@@ -28,10 +28,8 @@ pub fn ScreenPage(token: String) -> impl IntoView {
     let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
     let code = move || session.me.get().map(|m| m.join_code).unwrap_or_default();
     let link = Signal::derive(move || {
-        let origin = web_sys::window()
-            .and_then(|w| w.location().origin().ok())
-            .unwrap_or_default();
-        format!("{origin}/join/{}", code())
+        let base = crate::links::here(session.me.get().as_ref());
+        format!("{}/join/{}", base.url, code())
     });
     view! {
         <main class="screen">

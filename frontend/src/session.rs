@@ -41,6 +41,10 @@ pub struct Me {
     pub workshop_doc: DocumentId,
     /// A participant's own reflection.
     pub reflection_doc: Option<DocumentId>,
+    /// Where phones reach the server (`--public-url`), for facilitators and screens.
+    pub public_url: Option<String>,
+    /// The server's LAN addresses, when it listens on every interface.
+    pub lan_urls: Vec<String>,
 }
 
 impl Me {
@@ -57,6 +61,15 @@ impl Me {
             join_code: v["join_code"].as_str().unwrap_or_default().to_owned(),
             workshop_doc: doc("workshop")?,
             reflection_doc: doc("reflection"),
+            public_url: v["public_url"].as_str().map(str::to_owned),
+            lan_urls: v["lan_urls"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|u| u.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }

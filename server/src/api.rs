@@ -313,6 +313,11 @@ pub async fn me(
     if let Some(p) = who.participant {
         body["participant_id"] = p.to_string().into();
     }
+    // Those who hand out links learn where phones can reach the server.
+    if matches!(who.role, Role::Facilitator | Role::Screen) {
+        body["public_url"] = app.reach.public_url.clone().into();
+        body["lan_urls"] = app.reach.lan_urls.clone().into();
+    }
     Ok(Json(body))
 }
 

@@ -2,6 +2,8 @@
 //! workshop, SQLite storage, and the built frontend as static files — in one process.
 //!
 //! Layout:
+//! - [`assets`]: the built frontend, embedded in the binary or read from `--frontend`.
+//! - [`backup`]: `kring-server backup` and `restore` (SQLite's online backup API).
 //! - [`api`]: JSON endpoints (create workshop, join, who am I, delete a workshop).
 //! - [`report`]: the workshop report's downloads (Markdown, CSV, JSON, SVG).
 //! - [`retention`]: the periodic sweep that purges closed workshops' reflections and deletes idle
@@ -10,7 +12,9 @@
 //!   with upgrades, graceful shutdown.
 //! - [`ws`]: the `/sync` WebSocket: authentication, handshake, frame limits.
 //! - [`workshop`]: the task that owns one workshop's documents (drives `kring_shared::engine::hub`).
+//! - [`reach`]: the addresses phones can reach the server at (`--public-url`, LAN addresses).
 //! - [`registry`]: finds or loads workshop tasks.
+//! - [`tls`]: built-in HTTPS from PEM files (rustls).
 //! - [`store`]: the `Store` trait and its SQLite implementation (group commit, snapshots).
 //! - [`abuse`]: per-address and per-connection limits (rates, counts, slow consumers).
 //! - [`auth`]: tokens and join codes. [`metrics`]: Prometheus counters. [`error`]: HTTP errors.
@@ -20,14 +24,18 @@
 
 pub mod abuse;
 pub mod api;
+pub mod assets;
 pub mod auth;
+pub mod backup;
 pub mod error;
 pub mod metrics;
+pub mod reach;
 pub mod registry;
 pub mod report;
 pub mod retention;
 pub mod serve;
 pub mod store;
+pub mod tls;
 pub mod workshop;
 pub mod ws;
 
@@ -42,7 +50,6 @@ use axum::routing::{delete, get, post, put};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::metrics::Metrics;
@@ -55,8 +62,8 @@ use crate::workshop::TaskContext;
 pub struct Config {
     /// Folder of the SQLite database.
     pub data_dir: PathBuf,
-    /// Folder of the built frontend (`index.html`, the WASM and its JS glue).
-    pub frontend_dir: PathBuf,
+    /// The built frontend (`index.html`, the WASM and its JS glue): embedded or a folder.
+    pub frontend: assets::Assets,
     /// How long a workshop without connections stays in memory.
     pub idle_unload: Duration,
     /// How long after closing a workshop its reflection documents are purged (0: at once).
@@ -69,6 +76,10 @@ pub struct Config {
     pub limits: abuse::Limits,
     /// When set, `GET /metrics` needs `Authorization: Bearer <this>`.
     pub metrics_token: Option<String>,
+    /// The address people reach Kring at (`--public-url`), for links and QR codes.
+    pub public_url: Option<String>,
+    /// Serve HTTPS and WSS with this configuration (`--tls-cert`, `--tls-key`).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Config {
@@ -76,13 +87,15 @@ impl Config {
     pub fn new(data_dir: PathBuf, frontend_dir: PathBuf) -> Self {
         Config {
             data_dir,
-            frontend_dir,
+            frontend: assets::Assets::Folder(frontend_dir),
             idle_unload: Duration::from_secs(300),
             purge_grace: Duration::ZERO,
             idle_delete: Duration::from_secs(90 * 86_400),
             sweep_every: Duration::from_secs(3_600),
             limits: abuse::Limits::default(),
             metrics_token: None,
+            public_url: None,
+            tls: None,
         }
     }
 }
@@ -97,6 +110,8 @@ pub struct AppState {
     pub guard: Arc<abuse::Guard>,
     /// The bearer token `/metrics` asks for, if any.
     pub metrics_token: Option<Arc<str>>,
+    /// Where phones reach this server, for the links facilitators hand out.
+    pub reach: Arc<reach::Reach>,
 }
 
 /// What every response says about how a browser may use it. The policy allows the app's own
@@ -115,23 +130,21 @@ const SECURITY_HEADERS: [(&str, &str); 4] = [
 ];
 
 /// The routes, separate from the listener so they can be tested with `oneshot`.
-pub fn app(state: AppState, frontend_dir: &std::path::Path) -> Router {
-    let index = frontend_dir.join("index.html");
-    // `cargo xtask build` writes `.br` and `.gz` beside each file; a browser that accepts them
-    // gets the compressed one.
-    let frontend = ServeDir::new(frontend_dir)
-        .precompressed_br()
-        .precompressed_gzip()
-        .fallback(
-            ServeFile::new(index)
-                .precompressed_br()
-                .precompressed_gzip(),
-        );
+pub fn app(state: AppState, frontend: assets::Assets) -> Router {
+    let frontend = Arc::new(frontend);
+    let serve = tower::service_fn(move |req: axum::extract::Request| {
+        let frontend = Arc::clone(&frontend);
+        async move {
+            Ok::<_, std::convert::Infallible>(
+                frontend.respond(req.uri().path(), req.headers()).await,
+            )
+        }
+    });
     // A path the file system cannot even look up (a segment over 255 bytes: "File name too
     // long") is answered 404 before it reaches the static files, never with a 500.
     let frontend = tower::ServiceBuilder::new()
         .layer(axum::middleware::from_fn(reject_unservable_paths))
-        .service(frontend);
+        .service(serve);
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics_handler))
@@ -210,8 +223,10 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
     let store: Arc<dyn Store> = SqliteStore::open(&config.data_dir)?;
-    if !config.frontend_dir.join("index.html").exists() {
-        tracing::warn!(dir = %config.frontend_dir.display(), "no built frontend here; the API works, the pages will not (run `cargo xtask run`)");
+    if config.frontend.has_index().await {
+        tracing::info!(frontend = %config.frontend.describe(), "serving the app");
+    } else {
+        tracing::warn!(frontend = %config.frontend.describe(), "no built frontend here; the API works, the pages will not (run `cargo xtask run`)");
     }
     let metrics = Arc::new(Metrics::default());
     let metrics_for_loop = Arc::clone(&metrics);
@@ -243,16 +258,33 @@ pub async fn run(
         shutdown: cancel.clone(),
         guard: Arc::new(abuse::Guard::new(config.limits.clone())),
         metrics_token: config.metrics_token.as_deref().map(Arc::from),
+        reach: Arc::new(reach::Reach::new(
+            listener.local_addr()?,
+            config.public_url.clone(),
+            if config.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            },
+        )),
     };
     let guard = Arc::clone(&state.guard);
-    let router = app(state, &config.frontend_dir);
+    let router = app(state, config.frontend.clone());
     let stop = cancel.clone();
     tokio::spawn(async move {
         shutdown.await;
         stop.cancel();
     });
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    serve::accept_loop(listener, router, guard, metrics_for_loop, cancel.clone()).await;
+    serve::accept_loop(
+        listener,
+        router,
+        guard,
+        metrics_for_loop,
+        config.tls.clone(),
+        cancel.clone(),
+    )
+    .await;
     tracker.close();
     tracker.wait().await;
     tracing::info!("stopped");

@@ -14,11 +14,20 @@ struct Args {
     #[arg(long, env = "KRING_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
     /// Folder for the SQLite database (created if missing).
-    #[arg(long, env = "KRING_DATA", default_value = "./kring-data")]
+    #[arg(
+        long,
+        env = "KRING_DATA",
+        default_value = "./kring-data",
+        global = true
+    )]
     data: PathBuf,
-    /// Folder of the built frontend (made by `cargo xtask build`).
-    #[arg(long, env = "KRING_FRONTEND", default_value = "./target/frontend")]
-    frontend: PathBuf,
+    /// Without a command: serve.
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Folder of the built frontend (made by `cargo xtask build`), instead of the one embedded in
+    /// the binary. Without it a binary built without a frontend reads `./target/frontend`.
+    #[arg(long, env = "KRING_FRONTEND")]
+    frontend: Option<PathBuf>,
     /// Seconds a workshop without connections stays in memory.
     #[arg(long, env = "KRING_IDLE_UNLOAD_SECS", default_value_t = 300)]
     idle_unload_secs: u64,
@@ -70,12 +79,62 @@ struct Args {
     /// Seconds a client may take to send a request's headers.
     #[arg(long, env = "KRING_HEADER_TIMEOUT_SECS", default_value_t = Limits::default().header_timeout.as_secs())]
     header_timeout_secs: u64,
+    /// The address people reach Kring at, e.g. https://kring.example.org (join links, QR codes,
+    /// screen links). Without it the console offers this machine's LAN addresses.
+    #[arg(long, env = "KRING_PUBLIC_URL", value_parser = kring_server::reach::parse_public_url)]
+    public_url: Option<String>,
+    /// PEM certificate chain: serve HTTPS and WSS (with --tls-key).
+    #[arg(long, env = "KRING_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "KRING_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// A secret that `GET /metrics` must carry as a bearer token (unset: /metrics is open).
     #[arg(long, env = "KRING_METRICS_TOKEN")]
     metrics_token: Option<String>,
 }
 
+/// What else `kring-server` can do besides serving.
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Copy the database of --data into a new file, consistently, while the server runs.
+    Backup {
+        /// The file to write (it must not exist yet).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a backup back as the database of --data (stop the server first).
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace a database that is already there.
+        #[arg(long)]
+        replace: bool,
+    },
+}
+
 const DAY: u64 = 86_400;
+
+/// Runs `backup` or `restore` and prints its one line.
+#[allow(clippy::print_stdout)]
+fn run_command(data: &std::path::Path, command: Command) -> Result<(), Box<dyn std::error::Error>> {
+    let (what, summary) = match command {
+        Command::Backup { to } => ("backed up to", kring_server::backup::backup(data, &to)?),
+        Command::Restore { from, replace } => (
+            "restored into",
+            kring_server::backup::restore(&from, data, replace)?,
+        ),
+    };
+    println!(
+        "{what} {}: {} workshops, {} documents, {} bytes",
+        summary.file.display(),
+        summary.workshops,
+        summary.documents,
+        summary.bytes
+    );
+    Ok(())
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -85,13 +144,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .init();
-    let args = Args::parse();
+    let mut args = Args::parse();
+    if let Some(command) = args.command.take() {
+        return run_command(&args.data, command);
+    }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(kring_server::tls::server_config(cert, key)?),
+        _ => None,
+    };
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     // The one line a person starting Kring needs; on stdout so scripts can read it.
     #[allow(clippy::print_stdout)]
     {
-        println!("Kring is running: open http://{addr}/");
+        println!("Kring is running: open {scheme}://{addr}/");
     }
     let config = kring_server::Config {
         idle_unload: Duration::from_secs(args.idle_unload_secs),
@@ -114,7 +181,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             header_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
         },
         metrics_token: args.metrics_token,
-        ..kring_server::Config::new(args.data, args.frontend)
+        public_url: args.public_url,
+        tls,
+        frontend: kring_server::assets::Assets::choose(
+            args.frontend,
+            std::path::Path::new("./target/frontend"),
+        ),
+        ..kring_server::Config::new(args.data, PathBuf::new())
     };
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();

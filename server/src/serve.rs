@@ -10,6 +10,8 @@
 //!   never stops serving the addresses that still fit.
 //! - HTTP/1.1 with upgrades (the `/sync` WebSocket); `ConnectInfo` carries the peer address as
 //!   with `axum::serve`.
+//! - With TLS (`--tls-cert`), the handshake runs in the connection's own task and must finish
+//!   within the header timeout too.
 //! - On shutdown: stop accepting, ask every connection to finish its request, wait for them.
 
 use std::net::SocketAddr;
@@ -33,8 +35,10 @@ pub async fn accept_loop(
     router: Router,
     guard: Arc<Guard>,
     metrics: Arc<Metrics>,
+    tls: Option<Arc<rustls::ServerConfig>>,
     cancel: CancellationToken,
 ) {
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let connections = TaskTracker::new();
     loop {
         let accepted = tokio::select! {
@@ -68,30 +72,59 @@ pub async fn accept_loop(
             .service(router.clone());
         let header_timeout = guard.limits.header_timeout;
         let cancel = cancel.clone();
+        let tls = tls.clone();
         connections.spawn(async move {
             let _slot = slot;
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .keep_alive(true);
-            let conn = builder
-                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
-                .with_upgrades();
-            tokio::pin!(conn);
-            tokio::select! {
-                result = conn.as_mut() => {
-                    if let Err(e) = result {
-                        tracing::debug!(error = %e, "connection ended with an error");
-                    }
-                }
-                _ = cancel.cancelled() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
-                }
+            let Some(tls) = tls else {
+                return serve_connection(stream, service, header_timeout, cancel).await;
+            };
+            match tokio::time::timeout(header_timeout, tls.accept(stream)).await {
+                Ok(Ok(stream)) => serve_connection(stream, service, header_timeout, cancel).await,
+                Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                Err(_) => tracing::debug!("TLS handshake timed out"),
             }
         });
     }
     connections.close();
     connections.wait().await;
+}
+
+/// One HTTP/1.1 connection (with upgrades) over a plain or TLS stream, until it ends or the
+/// server shuts down.
+async fn serve_connection<I, S>(
+    io: I,
+    service: S,
+    header_timeout: Duration,
+    cancel: CancellationToken,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: tower::Service<
+            axum::extract::Request<hyper::body::Incoming>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(true);
+    let conn = builder
+        .serve_connection(TokioIo::new(io), TowerToHyperService::new(service))
+        .with_upgrades();
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        }
+        _ = cancel.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
 }

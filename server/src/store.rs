@@ -147,6 +147,9 @@ enum Job {
     Call(Call),
 }
 
+/// The database file's name inside the data folder.
+pub const DB_FILE: &str = "kring.sqlite3";
+
 /// The SQLite store: a handle to the thread that owns the connection.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -162,7 +165,7 @@ impl SqliteStore {
     pub fn open(dir: &Path) -> StoreResult<Arc<Self>> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", dir.display())))?;
-        let mut conn = Connection::open(dir.join("kring.sqlite3"))?;
+        let mut conn = Connection::open(dir.join(DB_FILE))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

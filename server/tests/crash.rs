@@ -85,7 +85,7 @@ async fn sigkill_loses_nothing_that_was_acknowledged() {
     // acknowledged before them may be lost, and the file must stay readable.
     for i in 40..60 {
         let title = format!("versie {i}");
-        fac.change(w.document, |tx| {
+        fac.change_nowait(w.document, |tx| {
             tx.put(kring_shared::automerge::ROOT, "title", title.as_str())
         })
         .await
