@@ -215,6 +215,10 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     f.change(w.document, |tx| workshop::set_step(tx, Step::Reflect))
         .await
         .unwrap();
+    // The step is stored before Chris writes (their changes come over different connections).
+    f.wait_for("step 1 stored", |c| c.repo.is_acknowledged(&w.document))
+        .await
+        .unwrap();
     write(&mut chris, chris_doc, divide([6, 0, 4])).await;
     write(&mut dina, dina_doc, divide([3, 0, 0])).await;
     barrier(&mut f, w.document, 3).await;
