@@ -20,7 +20,6 @@
 
 mod app;
 mod blocks;
-mod roles;
 mod console;
 mod duo;
 mod duo_console;
@@ -30,6 +29,7 @@ mod participant;
 mod plenary;
 mod reflection;
 mod report;
+mod roles;
 mod screen;
 mod session;
 mod storage;

@@ -410,7 +410,13 @@ pub fn RolesReportBody(
         let encoded: String = js_sys::encode_uri_component(text).into();
         format!("data:image/svg+xml;charset=utf-8,{encoded}")
     };
-    let list = |v: &[String]| if v.is_empty() { "–".to_owned() } else { v.join(", ") };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "–".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
     view! {
         <article class="report" lang=report.language.clone()>
             <header class="report-header">

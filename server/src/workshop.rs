@@ -968,9 +968,7 @@ impl WorkshopTask {
             .step_has(Step::Reflect, StepKind::RoleClaims);
         for entry in view.roster {
             let sheet = DocKind::RoleSheet { owner: entry.id };
-            if claims
-                && view.step != Some(Step::Closed)
-                && !has(&self.hub, entry.role_sheet, sheet)
+            if claims && view.step != Some(Step::Closed) && !has(&self.hub, entry.role_sheet, sheet)
             {
                 self.open_document(
                     sheet,
@@ -1102,10 +1100,7 @@ impl WorkshopTask {
     }
 
     fn is_role_sheet(&self, doc: &DocumentId) -> bool {
-        matches!(
-            self.hub.document_kind(doc),
-            Some(DocKind::RoleSheet { .. })
-        )
+        matches!(self.hub.document_kind(doc), Some(DocKind::RoleSheet { .. }))
     }
 
     /// Work form 003: keeps the workshop document's `role_map` equal to the claims of the role

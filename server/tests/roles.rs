@@ -196,9 +196,7 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     .unwrap();
     barrier(&mut f, w.document, 1).await;
     f.wait_for("the forged claims removed", |c| {
-        !view(c, w.document)
-            .role_map
-            .contains_key(&pid(&people[2]))
+        !view(c, w.document).role_map.contains_key(&pid(&people[2]))
     })
     .await
     .unwrap();
@@ -208,7 +206,11 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
         .await
         .unwrap();
     barrier(&mut f, w.document, 2).await;
-    assert_eq!(view(&f, w.document).balance, None, "two answers give nothing");
+    assert_eq!(
+        view(&f, w.document).balance,
+        None,
+        "two answers give nothing"
+    );
     assert_eq!(view(&f, w.document).rated, 2);
 
     // Back in step 1 Chris divides all ten, Dina only three: still nothing, and not in step 1.
@@ -233,17 +235,13 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     barrier(&mut f, w.document, 4).await;
     bert_watch
         .wait_for("the barrier on a device", |c| {
-            view(c, w.document)
-                .broadcast
-                .is_some_and(|b| b.id == "b4")
+            view(c, w.document).broadcast.is_some_and(|b| b.id == "b4")
         })
         .await
         .unwrap();
     screen
         .wait_for("the barrier on the screen", |c| {
-            view(c, w.document)
-                .broadcast
-                .is_some_and(|b| b.id == "b4")
+            view(c, w.document).broadcast.is_some_and(|b| b.id == "b4")
         })
         .await
         .unwrap();
@@ -284,9 +282,11 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     f.change(w.document, |tx| workshop::set_step(tx, Step::Duos))
         .await
         .unwrap();
-    f.wait_for("the balance at k", |c| view(c, w.document).balance.is_some())
-        .await
-        .unwrap();
+    f.wait_for("the balance at k", |c| {
+        view(c, w.document).balance.is_some()
+    })
+    .await
+    .unwrap();
     let balance = view(&f, w.document).balance.unwrap();
     assert_eq!(
         balance,

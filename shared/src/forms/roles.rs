@@ -556,9 +556,9 @@ mod tests {
         }
         // The seed's advice, word for word.
         assert!(
-            SHARED_OWNERSHIP
-                .nl
-                .starts_with("Haal taken en rollen van trekker, leider en initiatiefnemer uit elkaar")
+            SHARED_OWNERSHIP.nl.starts_with(
+                "Haal taken en rollen van trekker, leider en initiatiefnemer uit elkaar"
+            )
         );
     }
 
@@ -566,8 +566,14 @@ mod tests {
     fn a_person_holding_only_one_core_role_is_not_flagged_and_wanting_is_not_holding() {
         let map = RoleMap::of(
             &[
-                ("an", claims(&[("initiator", Claim::HoldNow), ("leader", Claim::Want)])),
-                ("bert", claims(&[("leader", Claim::HoldNow), ("driver", Claim::HoldNow)])),
+                (
+                    "an",
+                    claims(&[("initiator", Claim::HoldNow), ("leader", Claim::Want)]),
+                ),
+                (
+                    "bert",
+                    claims(&[("leader", Claim::HoldNow), ("driver", Claim::HoldNow)]),
+                ),
             ],
             CROWDED_FROM,
         );

@@ -72,11 +72,8 @@ pub struct AgreementReport {
 
 /// The role map of a workshop's published claims (as every screen computes it).
 pub fn role_map(ws: &WorkshopView) -> RoleMap<ParticipantId> {
-    let claims: Vec<(ParticipantId, std::collections::BTreeMap<String, Claim>)> = ws
-        .role_map
-        .iter()
-        .map(|(p, c)| (*p, c.clone()))
-        .collect();
+    let claims: Vec<(ParticipantId, std::collections::BTreeMap<String, Claim>)> =
+        ws.role_map.iter().map(|(p, c)| (*p, c.clone())).collect();
     RoleMap::of(&claims, CROWDED_FROM)
 }
 
@@ -245,13 +242,7 @@ pub fn markdown(r: &RolesReport, lang: &str, out: &mut String) {
     if r.people.is_empty() {
         writeln!(out, "{}\n", NOBODY_PUBLISHED.get(lang)).ok();
     }
-    writeln!(
-        out,
-        "| | {} | {} | |",
-        HOLDS.get(lang),
-        WANTS.get(lang)
-    )
-    .ok();
+    writeln!(out, "| | {} | {} | |", HOLDS.get(lang), WANTS.get(lang)).ok();
     writeln!(out, "|---|---|---|---|").ok();
     for role in &r.roles {
         let flag = if role.uncovered {
@@ -331,7 +322,10 @@ pub fn csv_rows(r: &RolesReport, row: &mut impl FnMut([&str; 8])) {
         }
     }
     for role in &r.roles {
-        for (claim, people) in [(Claim::HoldNow, &role.holders), (Claim::Want, &role.wanted_by)] {
+        for (claim, people) in [
+            (Claim::HoldNow, &role.holders),
+            (Claim::Want, &role.wanted_by),
+        ] {
             for who in people {
                 row(["role", &role.id, "", claim.as_str(), "", who, "", ""]);
             }
@@ -546,12 +540,7 @@ mod tests {
             }],
             ..WorkshopView::default()
         };
-        let names = |p: ParticipantId| {
-            ws.roster
-                .iter()
-                .find(|r| r.id == p)
-                .map(|r| r.name.clone())
-        };
+        let names = |p: ParticipantId| ws.roster.iter().find(|r| r.id == p).map(|r| r.name.clone());
         let r = build(&ws, names);
         assert_eq!(r.people.len(), 2, "Chris did not publish");
         assert_eq!(r.people[0].label, "An");
@@ -567,14 +556,29 @@ mod tests {
         let mut md = String::new();
         markdown(&r, "nl", &mut md);
         assert!(md.contains("| Leider | An | – | |"), "{md}");
-        assert!(md.contains("| Criticus | – | Bert | Niet opgenomen |"), "{md}");
-        assert!(md.contains("- Leider: Bert vanaf januari — An blijft initiatiefnemer"), "{md}");
+        assert!(
+            md.contains("| Criticus | – | Bert | Niet opgenomen |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("- Leider: Bert vanaf januari — An blijft initiatiefnemer"),
+            "{md}"
+        );
         assert!(md.contains("- De organisatie: 5.0"), "{md}");
         let mut rows = vec![];
         csv_rows(&r, &mut |f| rows.push(f.join(",")));
-        assert!(rows.contains(&"role,leader,,hold_now,,An,,".to_owned()), "{rows:?}");
-        assert!(rows.contains(&"agreement,leader,,januari,An blijft initiatiefnemer,Bert,,".to_owned()), "{rows:?}");
-        assert!(rows.contains(&"balance,organisation,,mean,3,,,5.00".to_owned()), "{rows:?}");
+        assert!(
+            rows.contains(&"role,leader,,hold_now,,An,,".to_owned()),
+            "{rows:?}"
+        );
+        assert!(
+            rows.contains(&"agreement,leader,,januari,An blijft initiatiefnemer,Bert,,".to_owned()),
+            "{rows:?}"
+        );
+        assert!(
+            rows.contains(&"balance,organisation,,mean,3,,,5.00".to_owned()),
+            "{rows:?}"
+        );
         let pic = svg(&r, "Rollen", "nl");
         assert_eq!(pic.matches("data-claim=\"hold_now\"").count(), 2);
         assert_eq!(pic.matches("data-claim=\"want\"").count(), 1);

@@ -682,7 +682,9 @@ fn read_balance<D: ReadDoc>(root: &MapReader<'_, D>) -> Option<Balance> {
     })
 }
 
-fn read_role_map<D: ReadDoc>(root: &MapReader<'_, D>) -> BTreeMap<ParticipantId, BTreeMap<String, Claim>> {
+fn read_role_map<D: ReadDoc>(
+    root: &MapReader<'_, D>,
+) -> BTreeMap<ParticipantId, BTreeMap<String, Claim>> {
     let Some(m) = root.map("role_map").ok().flatten() else {
         return BTreeMap::new();
     };
@@ -1092,11 +1094,17 @@ fn validate_roles<D: ReadDoc>(root: &MapReader<'_, D>) -> Result<(), SchemaError
         a.at_most(MAX_AGREEMENTS)?;
         for (key, entry) in a.map_entries()? {
             if key.chars().count() > 64 {
-                return Err(SchemaError::new(format!("/agreements/{key}"), "is not a usable id"));
+                return Err(SchemaError::new(
+                    format!("/agreements/{key}"),
+                    "is not a usable id",
+                ));
             }
             entry.only_keys(&["role", "who", "from", "note"])?;
             if entry.one_of("role", &role_ids)?.is_none() {
-                return Err(SchemaError::new(format!("/agreements/{key}/role"), "is missing"));
+                return Err(SchemaError::new(
+                    format!("/agreements/{key}/role"),
+                    "is missing",
+                ));
             }
             entry.string("who", MAX_AGREEMENT_WHO)?;
             entry.string("from", MAX_AGREEMENT_FROM)?;
@@ -1255,7 +1263,11 @@ pub fn set_balance(
         };
     };
     let b = tx.put_object(automerge::ROOT, "balance", ObjType::Map)?;
-    tx.put(&b, "answered", ScalarValue::Int(i64::from(balance.answered)))?;
+    tx.put(
+        &b,
+        "answered",
+        ScalarValue::Int(i64::from(balance.answered)),
+    )?;
     for (p, n) in Perspective::ALL.iter().zip(balance.points) {
         tx.put(&b, p.as_str(), ScalarValue::Int(i64::from(n)))?;
     }
