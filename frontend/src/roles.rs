@@ -328,9 +328,11 @@ pub fn AgreementsBoard(
                         let id = a.id.clone();
                         view! {
                             <li class="agreement">
-                                <strong>{role_name.clone()}</strong> ": " {a.who.clone()}
-                                {(!a.from.is_empty()).then(|| format!(", {} {}", t(lang.get(), Text::From), a.from))}
-                                {(!a.note.is_empty()).then(|| view! { <span class="muted">" — " {a.note.clone()}</span> })}
+                                <span class="agreement-text">
+                                    <strong>{role_name.clone()}</strong> ": " {a.who.clone()}
+                                    {(!a.from.is_empty()).then(|| format!(", {} {}", t(lang.get(), Text::From), a.from))}
+                                    {(!a.note.is_empty()).then(|| view! { <span class="muted">" — " {a.note.clone()}</span> })}
+                                </span>
                                 <Show when=move || writes.get()>
                                     <button type="button" class="quiet" aria-label=format!("{}: {label}", t(lang.get(), Text::RemoveAgreement))
                                         on:click={let id = id.clone(); move |_| { let id = id.clone(); session.change_workshop(move |tx| workshop::remove_agreement(tx, &id)) }}>"×"</button>

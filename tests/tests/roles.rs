@@ -98,6 +98,16 @@ async fn cell(c: &Client, role: &str, column: usize) -> String {
         .unwrap()
 }
 
+/// Scrolls the first element `css` finds to the top of the window, for a screenshot of it.
+async fn scroll_to(c: &Client, css: &str) {
+    c.execute(
+        "const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView(true);",
+        vec![serde_json::json!(css)],
+    )
+    .await
+    .unwrap();
+}
+
 async fn add_agreement(fac: &Client, role: &str, who: &str, from: &str) {
     let select = fac
         .wait()
@@ -276,7 +286,12 @@ async fn roles_in_a_collaboration_are_played_end_to_end() {
     assert!(balance.contains("De organisatie"), "{balance}");
     assert!(balance.contains("4.7"), "(5 + 3 + 6) / 3: {balance}");
     screenshot(&screen, "roles-4-screen-map").await;
+    scroll_to(&screen, ".role-grid").await;
+    screenshot(&screen, "roles-4b-screen-map-table").await;
+    scroll_to(&phone, ".role-map").await;
     screenshot(&phone, "roles-5-phone-map").await;
+    scroll_to(&phone, ".role-grid").await;
+    screenshot(&phone, "roles-5b-phone-map-table").await;
     // Dina, who did not publish, can still do so here.
     let dina = inner_text(&others[2], "main").await;
     assert!(dina.contains("Deel mijn rollen met de groep"), "{dina}");
@@ -301,8 +316,11 @@ async fn roles_in_a_collaboration_are_played_end_to_end() {
             .is_err(),
         "only the facilitator writes agreements"
     );
+    scroll_to(&screen, ".agreements").await;
     screenshot(&screen, "roles-6-screen-agreements").await;
+    scroll_to(&phone, ".agreements").await;
     screenshot(&phone, "roles-7-phone-agreements").await;
+    scroll_to(&fac, ".agreements").await;
     screenshot(&fac, "roles-8-console-agreements").await;
 
     // Close, then the report: the role map (SVG) and the agreements.

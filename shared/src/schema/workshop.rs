@@ -293,7 +293,7 @@ pub struct WorkshopView {
     /// 003's published claims per person (the server copies them from the role sheets whose
     /// owner published them; never an unpublished claim).
     pub role_map: BTreeMap<ParticipantId, BTreeMap<String, Claim>>,
-    /// 003's role agreements, sorted by id.
+    /// 003's role agreements, in the seed's order of the roles, then by who.
     pub agreements: Vec<Agreement>,
 }
 
@@ -709,7 +709,8 @@ fn read_agreements<D: ReadDoc>(root: &MapReader<'_, D>) -> Vec<Agreement> {
     let Some(m) = root.map("agreements").ok().flatten() else {
         return vec![];
     };
-    m.keys()
+    let mut out: Vec<Agreement> = m
+        .keys()
         .into_iter()
         .filter_map(|id| {
             let a = m.map(&id).ok()??;
@@ -722,7 +723,13 @@ fn read_agreements<D: ReadDoc>(root: &MapReader<'_, D>) -> Vec<Agreement> {
                 id,
             })
         })
-        .collect()
+        .collect();
+    // In the seed's order of the roles, then by who: the same list on every screen.
+    let rank = |role: &str| roles::ROLES.iter().position(|r| r.id == role);
+    out.sort_by(|a, b| {
+        (rank(&a.role), &a.who, &a.id).cmp(&(rank(&b.role), &b.who, &b.id))
+    });
+    out
 }
 
 /// The parts of the document that access decisions depend on, read without the rest: the hub
