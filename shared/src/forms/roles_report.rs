@@ -350,7 +350,7 @@ fn xml(s: &str) -> String {
 /// cluster, ● for "takes up now" and ○ for "wants to"; uncovered roles are tinted red, crowded
 /// ones orange, and the advice is written under it when core roles pile up on someone.
 pub fn svg(r: &RolesReport, title: &str, lang: &str) -> String {
-    let (left, col, row_h, head) = (230u32, 46u32, 34u32, 230u32);
+    let (left, col, row_h, head) = (230u32, 46u32, 34u32, 170u32);
     let top = 90u32;
     let w = left + col * ROLES.len() as u32 + 30;
     let rows = r.people.len().max(1) as u32;
