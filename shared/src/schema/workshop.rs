@@ -726,9 +726,7 @@ fn read_agreements<D: ReadDoc>(root: &MapReader<'_, D>) -> Vec<Agreement> {
         .collect();
     // In the seed's order of the roles, then by who: the same list on every screen.
     let rank = |role: &str| roles::ROLES.iter().position(|r| r.id == role);
-    out.sort_by(|a, b| {
-        (rank(&a.role), &a.who, &a.id).cmp(&(rank(&b.role), &b.who, &b.id))
-    });
+    out.sort_by(|a, b| (rank(&a.role), &a.who, &a.id).cmp(&(rank(&b.role), &b.who, &b.id)));
     out
 }
 
@@ -1760,6 +1758,65 @@ mod tests {
         assert_eq!(v.form, FormRef::default());
         assert_eq!(v.form.id, FormId::ThreeLevels);
         assert_eq!(v.plan, Plan::default());
+    }
+
+    #[test]
+    fn a_roles_workshop_records_balance_role_map_and_agreements_and_refuses_unknown_roles() {
+        let p = ParticipantId::random();
+        let claims: BTreeMap<String, Claim> = [("leader".to_owned(), Claim::HoldNow)]
+            .into_iter()
+            .collect();
+        let balance = Balance {
+            answered: 3,
+            points: [15, 6, 9],
+        };
+        let agreement = |id: &str, role: &str, who: &str| Agreement {
+            id: id.into(),
+            role: role.into(),
+            who: who.into(),
+            from: "maart".into(),
+            note: String::new(),
+        };
+        let doc = edited(|tx| {
+            set_balance(tx, Some(&balance)).unwrap();
+            set_published_claims(tx, p, Some(&claims)).unwrap();
+            put_agreement(tx, &agreement("z", "initiator", "An")).unwrap();
+            put_agreement(tx, &agreement("a", "supporter", "Bert")).unwrap();
+        });
+        validate(&doc).unwrap();
+        let v = view(&doc);
+        assert_eq!(v.balance, Some(balance));
+        assert_eq!(v.role_map[&p], claims);
+        // In the seed's order of the roles, whatever their ids.
+        let roles: Vec<&str> = v.agreements.iter().map(|a| a.role.as_str()).collect();
+        assert_eq!(roles, vec!["initiator", "supporter"]);
+        let refused = |f: &dyn Fn(&mut automerge::transaction::Transaction<'_>), path: &str| {
+            let err = validate(&edited(|tx| f(tx))).unwrap_err();
+            assert_eq!(err.path, path, "{err}");
+        };
+        refused(
+            &|tx| {
+                let bad: BTreeMap<String, Claim> =
+                    [("king".to_owned(), Claim::Want)].into_iter().collect();
+                set_published_claims(tx, p, Some(&bad)).unwrap();
+            },
+            &format!("/role_map/{p}/king"),
+        );
+        refused(
+            &|tx| put_agreement(tx, &agreement("x", "king", "An")).unwrap(),
+            "/agreements/x/role",
+        );
+        refused(
+            &|tx| {
+                set_balance(tx, Some(&balance))
+                    .and_then(|()| {
+                        let (_, b) = tx.get(automerge::ROOT, "balance")?.unwrap();
+                        tx.put(&b, "family", 3)
+                    })
+                    .unwrap()
+            },
+            "/balance/family",
+        );
     }
 
     #[test]
