@@ -15,6 +15,7 @@ use crate::duo_console::DuoPanel;
 use crate::http;
 use crate::i18n::{Lang, Text, t};
 use crate::plenary::{EnergyHeat, RoundPanel, Spotlight, Voices, open_plenary};
+use crate::roles::{AgreementsBoard, BalanceChart, RoleMapBoard, RolesCount, RolesSetup};
 use crate::session::{UseWorkshopReturn, use_workshop};
 use crate::table::TableBoard;
 use crate::widgets::{
@@ -71,6 +72,7 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
     let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
     // Work form 004 has its own set-up and plenary; everything else is 000's, as before.
     let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
+    let roles = move || session.workshop.get().form.id == FormId::Roles;
     view! {
         <main class="page console">
             <ConnectionBanner session lang/>
@@ -93,8 +95,13 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                     <Roster workshop=session.workshop presence=session.presence lang progress=session.progress/>
                 </div>
                 <div class="column">
-                    <Show when=move || !blocks() && matches!(session.workshop.get().step, Some(Step::Reflect | Step::Duos))>
+                    <Show when=move || !blocks() && !roles() && matches!(session.workshop.get().step, Some(Step::Reflect | Step::Duos))>
                         <DuoPanel session lang steer/>
+                    </Show>
+                    <Show when=move || roles() && step() == Step::Reflect>
+                        <section class="card" aria-label=move || t(lang.get(), Text::HaveDivided)>
+                            <RolesCount session lang/>
+                        </section>
                     </Show>
                     <Show when=move || blocks() && step() == Step::Reflect>
                         <section class="card" aria-label=move || t(lang.get(), Text::HaveRated)>
@@ -102,8 +109,10 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                         </section>
                     </Show>
                     <JoinInfo session lang/>
-                    <Show when=blocks fallback=move || view! { <PlanEditor session lang steer/> }>
-                        <BlocksSetup session lang steer/>
+                    <Show when=move || blocks() || roles() fallback=move || view! { <PlanEditor session lang steer/> }>
+                        <Show when=roles fallback=move || view! { <BlocksSetup session lang steer/> }>
+                            <RolesSetup session lang steer/>
+                        </Show>
                     </Show>
                     <LinkMaker session lang/>
                 </div>
@@ -116,7 +125,16 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                     </Show>
                 </div>
             </Show>
-            <Show when=move || !blocks() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
+            <Show when=move || roles() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
+                <div class="roles-plenary">
+                    <RoleMapBoard session lang/>
+                    <BalanceChart session lang/>
+                    <Show when=move || matches!(step(), Step::Plenary | Step::Closed)>
+                        <AgreementsBoard session lang writes=steer/>
+                    </Show>
+                </div>
+            </Show>
+            <Show when=move || !blocks() && !roles() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
                 <div class="plenary">
                     <Show when=move || step() == Step::Plenary>
                         <RoundPanel session lang steer/>

@@ -225,4 +225,37 @@ texts! {
     HaveRated => "deelnemers hebben gescoord", "participants have rated";
     NoActions => "Nog geen acties.", "No actions yet.";
     WeakestFirst => "De zwakste bouwstenen eerst.", "The weakest building blocks first.";
+    // Work form 003 (roles.rs).
+    PerspectivesHeading => "Jouw evenwicht tussen de drie perspectieven", "Your balance between the three perspectives";
+    PointsPrivate => "Verdeel 10 punten over de organisatie, het individu en het netwerk: waar ligt jouw gewicht nu? Alleen jij ziet je punten. De groep ziet enkel het gemiddelde, en pas vanaf", "Divide 10 points over the organisation, the individual and the network: where does your weight lie now? Only you see your points. The group sees only the average, and only from";
+    PointsLeft => "Nog te verdelen", "Still to divide";
+    PointOn => "Punt erbij", "Add a point";
+    PointOff => "Punt eraf", "Take a point away";
+    PointsFor => "Punten", "Points";
+    RolesHeading => "Jouw rollen in deze samenwerking", "Your roles in this collaboration";
+    RolesExplain => "Geef per rol aan of je ze nu opneemt of wil opnemen. Eén rol kan door verschillende mensen opgenomen worden, en één persoon kan verschillende rollen opnemen.", "Say per role whether you take it up now or want to. One role can be taken up by several people, and one person can take up several roles.";
+    NoClaim => "Niets", "Nothing";
+    GroupWillSee => "Als je je rollen deelt, ziet de groep ze: je naam bij elke rol die je aanduidde, op het scherm en op ieders toestel. Tot dan ziet niemand ze, ook de begeleider niet.", "If you share your roles, the group will see them: your name with every role you marked, on the screen and on everyone's device. Until then nobody sees them, not even the facilitator.";
+    RolesShared => "Je rollen zijn gedeeld met de groep.", "Your roles are shared with the group.";
+    RolesNotShared => "Je rollen zijn nog niet gedeeld: alleen jij ziet ze.", "Your roles are not shared yet: only you see them.";
+    ShareRoles => "Deel mijn rollen met de groep", "Share my roles with the group";
+    UnshareRoles => "Niet meer delen", "Stop sharing";
+    HaveDivided => "deelnemers hebben hun punten verdeeld", "participants have divided their points";
+    HaveShared => "hebben hun rollen gedeeld", "have shared their roles";
+    BalanceHeading => "Evenwicht van de groep", "The group's balance";
+    BalanceWaiting => "Het evenwicht van de groep verschijnt zodra genoeg mensen hun punten verdeelden: minstens", "The group's balance appears once enough people have divided their points: at least";
+    RoleMapHeading => "Rollenkaart", "Role map";
+    NobodyShared => "Nog niemand heeft zijn rollen gedeeld.", "Nobody has shared their roles yet.";
+    CorePiled => "Meerdere kernrollen bij één persoon", "Several core roles on one person";
+    Uncovered => "Niet opgenomen", "Not taken up";
+    Crowded => "Druk bezet", "Crowded";
+    Role => "Rol", "Role";
+    AgreementsHeading => "Rolafspraken", "Role agreements";
+    NoAgreements => "Nog geen afspraken.", "No agreements yet.";
+    From => "vanaf", "from";
+    FromWhen => "Vanaf wanneer", "From when";
+    Who => "Wie", "Who";
+    AddAgreement => "Afspraak toevoegen", "Add agreement";
+    RemoveAgreement => "Verwijder afspraak", "Remove agreement";
+    KBalance => "Minimum aantal antwoorden voor het evenwicht (k)", "Least answers before the balance shows (k)";
 }

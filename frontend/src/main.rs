@@ -8,6 +8,7 @@
 //!   [`plenary`]: step 3's round, energy and voices. [`table`]: the plenary table, clusters, drag.
 //!   [`screen`]: the projector view. [`widgets`]: components they share.
 //!   [`blocks`]: work form 004's rating sheet, group profile, actions and set-up.
+//!   [`roles`]: work form 003's role sheet, balance, role map, agreements and set-up.
 //! - [`report`]: the workshop report page (print, downloads, names, sharing, deletion).
 //! - [`session`]: `use_workshop`, the hook that keeps a workshop's documents live over the
 //!   WebSocket with the shared sync engine, reconnecting when the network drops.
@@ -30,6 +31,7 @@ mod participant;
 mod plenary;
 mod reflection;
 mod report;
+mod roles;
 mod screen;
 mod session;
 mod storage;

@@ -14,6 +14,9 @@ use crate::http;
 use crate::i18n::{Lang, Text, t};
 use crate::plenary::{EnergyHeat, Spotlight, VoicePanel, open_plenary};
 use crate::reflection::ReflectionBoard;
+use crate::roles::{
+    AgreementsBoard, BalanceChart, PerspectiveSplit, PublishRoles, RoleClaimsSheet, RoleMapBoard,
+};
 use crate::session::{UseWorkshopReturn, use_workshop};
 use crate::storage;
 use crate::table::TableBoard;
@@ -129,9 +132,11 @@ fn ParticipantPage(
     };
     let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
     let wide = move || matches!(step(), Step::Reflect | Step::Duos | Step::Plenary);
-    // Work form 004 shows its own steps; everything else is 000's, as before.
+    // Work forms 004 and 003 show their own steps; everything else is 000's, as before.
     let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
-    let three_levels = move || !blocks();
+    let roles = move || session.workshop.get().form.id == FormId::Roles;
+    let three_levels = move || !blocks() && !roles();
+    let not_published = move || !session.role_sheet.get().published;
     open_plenary(session);
     view! {
         <main class="page participant" class:narrow=move || !wide()>
@@ -169,6 +174,24 @@ fn ParticipantPage(
             </Show>
             <Show when=move || blocks() && step() == Step::Closed>
                 <ActionsBoard session lang writes=false/>
+            </Show>
+            <Show when=move || roles() && step() == Step::Reflect>
+                <PerspectiveSplit session lang/>
+                <RoleClaimsSheet session lang/>
+            </Show>
+            <Show when=move || roles() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
+                <div class="roles-plenary">
+                    <RoleMapBoard session lang/>
+                    <Show when=move || step() == Step::Duos && not_published()>
+                        <section class="card" aria-label=move || t(lang.get(), Text::ShareRoles)>
+                            <PublishRoles session lang/>
+                        </section>
+                    </Show>
+                    <BalanceChart session lang/>
+                    <Show when=move || matches!(step(), Step::Plenary | Step::Closed)>
+                        <AgreementsBoard session lang writes=Signal::derive(|| false)/>
+                    </Show>
+                </div>
             </Show>
             <Show when=move || three_levels() && step() == Step::Reflect>
                 <ReflectionBoard session lang/>

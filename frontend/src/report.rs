@@ -254,6 +254,9 @@ fn ReportBody(
     if report.blocks.is_some() {
         return view! { <crate::blocks::BlocksReportBody report svg/> }.into_any();
     }
+    if report.roles.is_some() {
+        return view! { <crate::roles::RolesReportBody report svg/> }.into_any();
+    }
     let code = report.language.clone();
     let h = |l: &kring_shared::method::Localized| l.get(&code);
     let none = h(&HEADINGS.none);

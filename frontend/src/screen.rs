@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::blocks::{ActionsBoard, ProfileChart, RatedCount};
 use crate::i18n::{Lang, Text, t};
 use crate::plenary::{EnergyHeat, Spotlight, Voices, open_plenary};
+use crate::roles::{AgreementsBoard, BalanceChart, RoleMapBoard, RolesCount};
 use crate::session::UseWorkshopReturn;
 use crate::session::use_workshop;
 use crate::table::TableBoard;
@@ -26,6 +27,7 @@ pub fn ScreenPage(token: String) -> impl IntoView {
     let round = move || session.workshop.get().round.running;
     let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
     let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
+    let roles = move || session.workshop.get().form.id == FormId::Roles;
     let code = move || session.me.get().map(|m| m.join_code).unwrap_or_default();
     let link = Signal::derive(move || {
         let base = crate::links::here(session.me.get().as_ref());
@@ -51,7 +53,7 @@ pub fn ScreenPage(token: String) -> impl IntoView {
                     <QrCode text=link label=Signal::derive(move || t(lang.get(), Text::QrJoin).to_owned())/>
                 </div>
             </Show>
-            <Show when=move || matches!(step(), Step::Reflect | Step::Duos) && !(blocks() && step() == Step::Duos)>
+            <Show when=move || matches!(step(), Step::Reflect | Step::Duos) && !((blocks() || roles()) && step() == Step::Duos)>
                 <div class="screen-step-body">
                     <TimerView session lang class="huge"/>
                     <ScreenStepContent session lang/>
@@ -68,7 +70,19 @@ pub fn ScreenPage(token: String) -> impl IntoView {
                     </Show>
                 </div>
             </Show>
-            <Show when=move || !blocks() && matches!(step(), Step::Plenary | Step::Closed)>
+            <Show when=move || roles() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
+                <div class="screen-roles">
+                    <Show when=move || matches!(step(), Step::Duos | Step::Plenary)>
+                        <TimerView session lang/>
+                    </Show>
+                    <RoleMapBoard session lang/>
+                    <BalanceChart session lang/>
+                    <Show when=move || matches!(step(), Step::Plenary | Step::Closed)>
+                        <AgreementsBoard session lang writes=Signal::derive(|| false)/>
+                    </Show>
+                </div>
+            </Show>
+            <Show when=move || !blocks() && !roles() && matches!(step(), Step::Plenary | Step::Closed)>
                 <div class="screen-plenary">
                     <Show when=move || step() == Step::Plenary>
                         <TimerView session lang/>
@@ -112,11 +126,14 @@ fn ScreenStepContent(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl Int
         });
         let rated = (step == Step::Reflect && v.form.id == FormId::BuildingBlocks)
             .then(|| view! { <RatedCount session lang/> });
+        let divided = (step == Step::Reflect && v.form.id == FormId::Roles)
+            .then(|| view! { <RolesCount session lang/> });
         view! {
             <div class="screen-content">
                 <p class="instruction">{instruction}</p>
                 {questions}
                 {rated}
+                {divided}
             </div>
         }
     }

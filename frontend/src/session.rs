@@ -19,6 +19,7 @@ use kring_shared::protocol::Message;
 use kring_shared::schema::duo::{self, DuoView};
 use kring_shared::schema::rating::{self, RatingView};
 use kring_shared::schema::reflection::{self, Note};
+use kring_shared::schema::role_sheet::{self, RoleSheetView};
 use kring_shared::schema::table::{self, TableView};
 use kring_shared::schema::voice::{self, VoiceView};
 use kring_shared::schema::workshop::{self, WorkshopView};
@@ -94,6 +95,8 @@ pub struct UseWorkshopReturn {
     pub voices: RwSignal<std::collections::BTreeMap<DocumentId, VoiceView>>,
     /// The participant's own ratings (work form 004), once opened.
     pub rating: RwSignal<RatingView>,
+    /// The participant's own role sheet (work form 003), once opened.
+    pub role_sheet: RwSignal<RoleSheetView>,
     /// Cards other hands are dragging right now.
     pub holds: RwSignal<Holds>,
     /// True while the WebSocket is open and joined.
@@ -192,6 +195,8 @@ pub enum Extra {
     Voice,
     /// The participant's own ratings (004).
     Rating,
+    /// The participant's own role sheet (003).
+    RoleSheet,
 }
 
 struct Inner {
@@ -286,6 +291,7 @@ impl Shared {
                         });
                     }
                     Some(Extra::Rating) => self.signals.rating.set(rating::view(d)),
+                    Some(Extra::RoleSheet) => self.signals.role_sheet.set(role_sheet::view(d)),
                     None => {}
                 }
             }
@@ -353,6 +359,7 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
         table: RwSignal::new(None),
         voices: RwSignal::new(Default::default()),
         rating: RwSignal::new(RatingView::default()),
+        role_sheet: RwSignal::new(RoleSheetView::default()),
         holds: RwSignal::new(Holds::default()),
         connected: RwSignal::new(false),
         auth_error: RwSignal::new(None),

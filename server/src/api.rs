@@ -301,6 +301,9 @@ pub async fn me(
             if row.kind == (DocKind::Rating { owner: p }) {
                 documents.insert("rating".into(), row.id.url().into());
             }
+            if row.kind == (DocKind::RoleSheet { owner: p }) {
+                documents.insert("role_sheet".into(), row.id.url().into());
+            }
         }
     }
     let mut body = serde_json::json!({

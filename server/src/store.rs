@@ -326,7 +326,8 @@ fn write_group<'a>(
             let owner = match d.kind {
                 DocKind::Reflection { owner }
                 | DocKind::Voice { owner }
-                | DocKind::Rating { owner } => Some(owner.to_string()),
+                | DocKind::Rating { owner }
+                | DocKind::RoleSheet { owner } => Some(owner.to_string()),
                 DocKind::Duo { duo } => Some(duo.to_string()),
                 DocKind::Workshop | DocKind::Table => None,
             };
@@ -435,6 +436,7 @@ fn document_rows(conn: &Connection, workshop: WorkshopId) -> StoreResult<Vec<Doc
                 ("table", _) => DocKind::Table,
                 ("voice", Some(o)) => DocKind::Voice { owner: parse(o)? },
                 ("rating", Some(o)) => DocKind::Rating { owner: parse(o)? },
+                ("role_sheet", Some(o)) => DocKind::RoleSheet { owner: parse(o)? },
                 (other, _) => return Err(StoreError::Corrupt(format!("document kind `{other}`"))),
             };
             Ok(DocumentRow {
@@ -579,7 +581,7 @@ impl Store for SqliteStore {
                  WHERE a.closed_at IS NOT NULL AND a.closed_at <= ?1
                  AND EXISTS (SELECT 1 FROM documents d
                              WHERE d.workshop_id = a.workshop_id
-                             AND d.kind IN ('reflection', 'rating'))",
+                             AND d.kind IN ('reflection', 'rating', 'role_sheet'))",
             )?;
             let ids = stmt
                 .query_map(params![cutoff], |r| r.get::<_, String>(0))?

@@ -21,6 +21,7 @@ use automerge::Automerge;
 use kring_shared::access::{DocKind, Principal, Role, access};
 use kring_shared::engine::hub::{Effects, Hub};
 use kring_shared::forms::blocks::Profile;
+use kring_shared::forms::roles::Balance;
 use kring_shared::forms::{FormId, StepKind};
 use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
 use kring_shared::limits::MAX_FRAME_BYTES;
@@ -29,7 +30,7 @@ use kring_shared::progress::{Counts, Progress};
 use kring_shared::protocol::Message;
 use kring_shared::report::{self, Step1Counts};
 use kring_shared::schema::{
-    duo as duo_schema, rating as rating_schema, reflection, table as table_schema,
+    duo as duo_schema, rating as rating_schema, reflection, role_sheet, table as table_schema,
     voice as voice_schema, workshop as workshop_schema,
 };
 use kring_shared::step::Step;
@@ -402,11 +403,15 @@ impl WorkshopTask {
             let ws_doc = self.hub.workshop_document();
             let ws_changed = fx.persist.iter().any(|(d, _)| *d == ws_doc);
             let ratings_changed = fx.persist.iter().any(|(d, _)| self.is_rating(d));
+            let sheets_changed = fx.persist.iter().any(|(d, _)| self.is_role_sheet(d));
             if std::mem::take(&mut first_turn) || ws_changed {
                 self.open_documents(&mut fx, &mut batch);
             }
             if ratings_changed || ws_changed {
                 self.update_profile(&mut fx);
+            }
+            if sheets_changed || ws_changed {
+                self.update_roles(&mut fx);
             }
             self.retention(now_ms(), &mut fx, &mut batch);
             self.log_refusals(&fx);
@@ -671,6 +676,7 @@ impl WorkshopTask {
             reflection: Some(reflection_doc),
             voice: None,
             rating: None,
+            role_sheet: None,
         };
         // The roster entry first: if the schema refuses it, no reflection is left behind.
         let (_, roster_fx) = self
@@ -814,11 +820,18 @@ impl WorkshopTask {
         if now < closed_at.saturating_add(self.purge_grace_ms) {
             return;
         }
-        // 004's ratings go with the reflections: their profile stays in the workshop document.
+        // 004's ratings and 003's role sheets (points, unpublished claims) go with the
+        // reflections: the profile, the balance and the published role map stay in the workshop
+        // document.
         let reflections: Vec<DocumentId> = self
             .hub
             .documents()
-            .filter(|(_, k)| matches!(k, DocKind::Reflection { .. } | DocKind::Rating { .. }))
+            .filter(|(_, k)| {
+                matches!(
+                    k,
+                    DocKind::Reflection { .. } | DocKind::Rating { .. } | DocKind::RoleSheet { .. }
+                )
+            })
             .map(|(id, _)| id)
             .collect();
         if reflections.is_empty() {
@@ -948,7 +961,23 @@ impl WorkshopTask {
                 .form
                 .form()
                 .step_has(Step::Reflect, StepKind::RatingScale);
+        // 003's role sheet: the points over the perspectives and the claims on roles.
+        let claims = view
+            .form
+            .form()
+            .step_has(Step::Reflect, StepKind::RoleClaims);
         for entry in view.roster {
+            let sheet = DocKind::RoleSheet { owner: entry.id };
+            if claims && view.step != Some(Step::Closed) && !has(&self.hub, entry.role_sheet, sheet)
+            {
+                self.open_document(
+                    sheet,
+                    fx,
+                    batch,
+                    |tx| role_sheet::init(tx, entry.id),
+                    |tx, doc| workshop_schema::set_role_sheet_doc(tx, entry.id, doc),
+                );
+            }
             let rating = DocKind::Rating { owner: entry.id };
             // Never re-created after closing: the purge removed them for good.
             if rates && view.step != Some(Step::Closed) && !has(&self.hub, entry.rating, rating) {
@@ -1067,6 +1096,93 @@ impl WorkshopTask {
         }) {
             Ok((_, more)) => fx.merge(more),
             Err(e) => tracing::error!(error = %e, "could not write the group profile"),
+        }
+    }
+
+    fn is_role_sheet(&self, doc: &DocumentId) -> bool {
+        matches!(self.hub.document_kind(doc), Some(DocKind::RoleSheet { .. }))
+    }
+
+    /// Work form 003: keeps the workshop document's `role_map` equal to the claims of the role
+    /// sheets whose owners published them (an unpublished claim never leaves its sheet; a
+    /// `role_map` someone else wrote is put right in the same turn), counts who divided their
+    /// points, and from the role-map step on writes the balance once at least `plan.k` did —
+    /// all at once, for the reason [`Self::update_profile`] gives. After the purge there are no
+    /// sheets left, and what was written last stays for the report.
+    fn update_roles(&mut self, fx: &mut Effects) {
+        let ws_doc = self.hub.workshop_document();
+        let Some(view) = self.hub.document(&ws_doc).map(workshop_schema::view) else {
+            return;
+        };
+        let form = view.form.form();
+        if !form.step_has(Step::Reflect, StepKind::RoleClaims) {
+            return;
+        }
+        let sheets: Vec<(ParticipantId, role_sheet::RoleSheetView)> = self
+            .hub
+            .documents()
+            .filter_map(|(id, k)| match k {
+                DocKind::RoleSheet { owner } => Some((owner, self.hub.document(&id)?)),
+                _ => None,
+            })
+            .map(|(owner, d)| (owner, role_sheet::view(d)))
+            .collect();
+        if sheets.is_empty() {
+            return;
+        }
+        let published: std::collections::BTreeMap<_, _> = sheets
+            .iter()
+            .filter(|(_, s)| s.published)
+            .map(|(p, s)| (*p, s.claims.clone()))
+            .collect();
+        if published != view.role_map {
+            let result = self.hub.change(ws_doc, |tx| {
+                for p in view.role_map.keys() {
+                    if !published.contains_key(p) {
+                        workshop_schema::set_published_claims(tx, *p, None)?;
+                    }
+                }
+                for (p, claims) in &published {
+                    if view.role_map.get(p) != Some(claims) {
+                        workshop_schema::set_published_claims(tx, *p, Some(claims))?;
+                    }
+                }
+                Ok(())
+            });
+            match result {
+                Ok((_, more)) => fx.merge(more),
+                Err(e) => tracing::error!(error = %e, "could not write the role map"),
+            }
+        }
+        let splits: Vec<[u32; 3]> = sheets.iter().map(|(_, s)| s.points).collect();
+        // How many divided their points is a count, never a split.
+        let answered = splits
+            .iter()
+            .filter(|s| s.iter().sum::<u32>() == kring_shared::forms::roles::POINTS)
+            .count() as u32;
+        if answered != view.rated {
+            match self
+                .hub
+                .change(ws_doc, |tx| workshop_schema::set_rated(tx, answered))
+            {
+                Ok((_, more)) => fx.merge(more),
+                Err(e) => tracing::error!(error = %e, "could not write how many answered"),
+            }
+        }
+        if !form.step_has(Step::Duos, StepKind::GroupProfile)
+            || !matches!(view.step, Some(Step::Duos | Step::Plenary | Step::Closed))
+        {
+            return;
+        }
+        let balance = Balance::of(&splits, view.plan.k);
+        if balance == view.balance {
+            return;
+        }
+        match self.hub.change(ws_doc, |tx| {
+            workshop_schema::set_balance(tx, balance.as_ref())
+        }) {
+            Ok((_, more)) => fx.merge(more),
+            Err(e) => tracing::error!(error = %e, "could not write the balance"),
         }
     }
 

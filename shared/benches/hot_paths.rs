@@ -43,6 +43,7 @@ fn workshop_doc(people: usize) -> Automerge {
                     reflection: Some(DocumentId::random()),
                     voice: Some(DocumentId::random()),
                     rating: None,
+                    role_sheet: None,
                 },
             )?;
         }

@@ -119,6 +119,10 @@ pub enum DocKind {
     /// One participant's private ratings of the building blocks (work form 004). The group
     /// sees only the server's k-anonymous profile, in the workshop document.
     Rating { owner: ParticipantId },
+    /// One participant's private role sheet (work form 003): points over the perspectives and
+    /// claims on roles. The group sees the server's k-anonymous balance, and the claims only
+    /// once their owner published them (the server copies them into the workshop document).
+    RoleSheet { owner: ParticipantId },
 }
 
 impl DocKind {
@@ -131,6 +135,7 @@ impl DocKind {
             DocKind::Table => "table",
             DocKind::Voice { .. } => "voice",
             DocKind::Rating { .. } => "rating",
+            DocKind::RoleSheet { .. } => "role_sheet",
         }
     }
 }
@@ -211,6 +216,16 @@ pub fn access(who: &Principal, doc: &DocKind, ctx: &Context) -> Access {
             }
         }
         (DocKind::Rating { .. }, _) => Access::None,
+        // A role sheet is its owner's alone, like ratings: the points reach the group only as
+        // the server's balance, the claims only as the server's copy once published.
+        (DocKind::RoleSheet { owner }, Role::Participant) if who.participant == Some(*owner) => {
+            if step == Step::Closed {
+                Access::Read
+            } else {
+                Access::Write
+            }
+        }
+        (DocKind::RoleSheet { .. }, _) => Access::None,
     }
 }
 
@@ -232,6 +247,8 @@ mod tests {
         let their_voice = DocKind::Voice { owner: other };
         let my_rating = DocKind::Rating { owner: me };
         let their_rating = DocKind::Rating { owner: other };
+        let my_sheet = DocKind::RoleSheet { owner: me };
+        let their_sheet = DocKind::RoleSheet { owner: other };
         use Access::*;
         let rows: &[(Principal, DocKind, Step, Access)] = &[
             (f, DocKind::Workshop, Step::Lobby, Write),
@@ -273,6 +290,22 @@ mod tests {
             (f, my_rating, Step::Closed, None),
             (s, my_rating, Step::Duos, None),
             (s, my_rating, Step::Plenary, None),
+            (p, my_sheet, Step::Lobby, Write),
+            (p, my_sheet, Step::Reflect, Write),
+            (p, my_sheet, Step::Duos, Write),
+            (p, my_sheet, Step::Plenary, Write),
+            (p, my_sheet, Step::Closed, Read),
+            (p, their_sheet, Step::Reflect, None),
+            (p, their_sheet, Step::Duos, None),
+            (p, their_sheet, Step::Plenary, None),
+            (p, their_sheet, Step::Closed, None),
+            (f, my_sheet, Step::Reflect, None),
+            (f, my_sheet, Step::Duos, None),
+            (f, my_sheet, Step::Plenary, None),
+            (f, my_sheet, Step::Closed, None),
+            (s, my_sheet, Step::Reflect, None),
+            (s, my_sheet, Step::Duos, None),
+            (s, my_sheet, Step::Plenary, None),
         ];
         for (who, doc, step, expected) in rows {
             assert_eq!(
@@ -319,6 +352,7 @@ mod tests {
             DocKind::Table,
             DocKind::Voice { owner: me },
             DocKind::Rating { owner: me },
+            DocKind::RoleSheet { owner: me },
             DocKind::Duo {
                 duo: DuoId::random(),
             },
@@ -352,6 +386,10 @@ mod tests {
         );
         assert_eq!(
             access(&who, &DocKind::Rating { owner: me }, &ctx),
+            Access::None
+        );
+        assert_eq!(
+            access(&who, &DocKind::RoleSheet { owner: me }, &ctx),
             Access::None
         );
     }

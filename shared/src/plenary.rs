@@ -236,6 +236,7 @@ mod tests {
             reflection: None,
             voice: None,
             rating: None,
+            role_sheet: None,
         };
         let ws = WorkshopView {
             roster: vec![entry(a, "An", "OCMW"), entry(b, "Bert", "")],

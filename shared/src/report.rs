@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::forms::blocks_report::{self, BlocksReport};
+use crate::forms::roles_report::{self, RolesReport};
 use crate::forms::{FormId, FormRef};
 use crate::ids::{DuoId, ParticipantId};
 use crate::method::{self, LevelId, Localized};
@@ -88,6 +89,9 @@ pub struct Report {
     /// Work form 004: the group profile and the actions per block.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocks: Option<BlocksReport>,
+    /// Work form 003: the balance, the role map and the role agreements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<RolesReport>,
 }
 
 /// Who took part.
@@ -409,6 +413,8 @@ pub fn build(src: &Sources, opts: Options) -> Report {
         form: ws.form,
         blocks: (ws.form.id == FormId::BuildingBlocks)
             .then(|| blocks_report::build(ws, &src.voices, |p| person_by(ws, p, opts))),
+        roles: (ws.form.id == FormId::Roles)
+            .then(|| roles_report::build(ws, |p| person_by(ws, p, opts))),
     }
 }
 
@@ -653,6 +659,10 @@ pub fn markdown(r: &Report) -> String {
         blocks_report::markdown(b, lang, w);
         return out;
     }
+    if let Some(roles) = &r.roles {
+        roles_report::markdown(roles, lang, w);
+        return out;
+    }
     for l in &r.levels {
         writeln!(w, "## {}\n", md(&l.name)).ok();
         writeln!(w, "### {}\n", W.questions.get(lang)).ok();
@@ -788,6 +798,11 @@ pub fn csv(r: &Report) -> String {
                 ]);
             }
         }
+        return out;
+    }
+    if let Some(roles) = &r.roles {
+        // Form 003: the balance, who holds or wants each role, and the agreements.
+        roles_report::csv_rows(roles, &mut row);
         return out;
     }
     let level = |l: Option<LevelId>| l.map(|l| l.as_str()).unwrap_or("");
@@ -968,6 +983,9 @@ pub fn svg(r: &Report) -> String {
     let lang = r.language.as_str();
     if let Some(b) = &r.blocks {
         return blocks_report::svg(b, &r.title, lang);
+    }
+    if let Some(roles) = &r.roles {
+        return roles_report::svg(roles, &r.title, lang);
     }
     let columns: Vec<(&ClusterReport, Option<u32>)> = r
         .levels
@@ -1179,6 +1197,7 @@ mod tests {
             reflection: None,
             voice: None,
             rating: None,
+            role_sheet: None,
         }
     }
 

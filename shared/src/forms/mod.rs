@@ -9,12 +9,13 @@
 //! the others are described so the gallery and their companion issue have their data.
 //!
 //! Layout: [`blocks`] holds 004's six building blocks, [`roles`] 003's perspectives, roles and role
-//! map (data and logic; its pages are not built yet); 000's content stays in [`crate::method`],
-//! which its steps here point at.
+//! map, [`blocks_report`] and [`roles_report`] their parts of the report; 000's content stays in
+//! [`crate::method`], which its steps here point at.
 
 pub mod blocks;
 pub mod blocks_report;
 pub mod roles;
+pub mod roles_report;
 
 use std::fmt;
 use std::str::FromStr;
@@ -111,6 +112,9 @@ pub enum StepKind {
     Round,
     /// A consent round on proposals, ending in an agreement with a review date.
     ConsentRound,
+    /// Agreements the facilitator writes down with the group: who takes which role from when
+    /// (003's role swaps).
+    Agreements,
 }
 
 /// One step of a form.
@@ -354,7 +358,7 @@ pub const FORMS: [Form; 5] = [
                     "Which roles are not taken up, which are crowded? Separate the tasks and roles of driver, leader and initiator.",
                 ),
                 default_minutes: 20,
-                kinds: &[StepKind::GroupProfile, StepKind::ClusteredTable],
+                kinds: &[StepKind::GroupProfile],
             },
             FormStep {
                 name: l("Stap 3: Rolafspraken", "Step 3: Role agreements"),
@@ -363,14 +367,14 @@ pub const FORMS: [Form; 5] = [
                     "Agree who takes which role, from when. Making role swaps discussable creates dynamism.",
                 ),
                 default_minutes: 20,
-                kinds: &[StepKind::ConsentRound],
+                kinds: &[StepKind::GroupProfile, StepKind::Agreements],
             },
         ],
         leaves_with: l(
             "Een rollenkaart met open en drukke rollen en afspraken over wie welke rol opneemt.",
             "A role map with uncovered and crowded roles and agreements on who takes which role.",
         ),
-        built: false,
+        built: true,
     },
     Form {
         id: FormId::BuildingBlocks,
@@ -481,6 +485,30 @@ mod tests {
             complete(b.id.as_str(), b.explanation);
         }
         complete("context", blocks::CONTEXT_QUESTION);
+        for r in roles::ROLES {
+            // "Supporter" is the same word in both languages.
+            if r.id != "supporter" {
+                complete(r.id, r.name);
+            }
+            complete(r.id, r.description);
+        }
+        for p in roles::Perspective::ALL {
+            complete(p.as_str(), p.name());
+            complete(p.as_str(), p.explanation());
+        }
+        for c in roles::Cluster::ALL {
+            complete("cluster", c.name());
+        }
+        for c in roles::Claim::ALL {
+            complete(c.as_str(), c.label());
+        }
+        for t in [
+            roles::SHARED_OWNERSHIP,
+            roles::MAP_QUESTION,
+            roles::BALANCE_QUESTION,
+        ] {
+            complete("003", t);
+        }
     }
 
     #[test]
@@ -497,9 +525,17 @@ mod tests {
     }
 
     #[test]
-    fn the_gallery_offers_000_and_004() {
+    fn the_gallery_offers_000_003_and_004() {
         let ids: Vec<FormId> = built().map(|f| f.id).collect();
-        assert_eq!(ids, vec![FormId::ThreeLevels, FormId::BuildingBlocks]);
+        assert_eq!(
+            ids,
+            vec![FormId::ThreeLevels, FormId::Roles, FormId::BuildingBlocks]
+        );
+        let roles = form(FormId::Roles);
+        assert!(roles.step_has(Step::Reflect, StepKind::PointsSplit));
+        assert!(roles.step_has(Step::Reflect, StepKind::RoleClaims));
+        assert!(roles.step_has(Step::Duos, StepKind::GroupProfile));
+        assert!(roles.step_has(Step::Plenary, StepKind::Agreements));
         assert!(form(FormId::BuildingBlocks).step_has(Step::Reflect, StepKind::RatingScale));
         assert_eq!("005".parse::<FormId>(), Err(UnknownForm("005".into())));
     }

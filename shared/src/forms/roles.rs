@@ -3,10 +3,16 @@
 //! and the role map — per role who takes it up now and who wants to — with what the seed warns
 //! about: roles nobody holds, crowded roles, and the core roles piling up on one person.
 //!
-//! The seed places the roles in a task, a process and a strategic cluster with the critic and the
-//! supporter at network level, but names only those two and the three core roles explicitly (the
-//! rest is in a picture the seed refers to). The clusters of the other ten roles below are Kring's
-//! reading of their descriptions, to be checked against that picture.
+//! What the seed's text says about clusters, and what is Kring's guess: the seed places the roles
+//! in a task-oriented, a process-oriented and a strategic cluster, puts the critic and the
+//! supporter "op het netwerkniveau", and says of the three core roles (initiator, leader, driver)
+//! that "hun inbreng is zowel strategisch, procesgericht als taakgericht" — so they form their own
+//! cluster, [`Cluster::Core`], spanning all three. The clusters of the other ten roles are in a
+//! picture the seed only names (`rollen-samenwerking.png`); the text contradicts none of the
+//! placements below, which stay Kring's reading of each role's description: outward and about
+//! means or the future (innovator, fundraiser, negotiator) strategic; about relations and support
+//! (diplomat, mood maker, support builder) process; about doing and delivering (spokesperson, doer,
+//! adviser, results guardian) task. To be checked against the picture.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -50,6 +56,81 @@ impl Perspective {
 
 /// The points each person divides over the perspectives.
 pub const POINTS: u32 = 10;
+
+impl Perspective {
+    /// The id stored in documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Perspective::Organisation => "organisation",
+            Perspective::Individual => "individual",
+            Perspective::Network => "network",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Perspective> {
+        Perspective::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// The seed's words on each perspective.
+    pub fn explanation(self) -> Localized {
+        match self {
+            Perspective::Organisation => Localized {
+                nl: "De organisatie vormt het fundament van de samenwerking: personen nemen namens hun organisatie een mandaat op.",
+                en: "The organisation is the foundation of the collaboration: people take up a mandate on behalf of their organisation.",
+            },
+            Perspective::Individual => Localized {
+                nl: "Het is altijd een persoon die het engagement concreet opneemt, met zijn eigen belangen, ambities en verwachtingen.",
+                en: "It is always a person who actually takes up the commitment, with their own interests, ambitions and expectations.",
+            },
+            Perspective::Network => Localized {
+                nl: "Het netwerk heeft zijn eigen belangen en rollen die op het niveau van het netwerk opgenomen moeten worden.",
+                en: "The network has its own interests, and roles that have to be taken up at the level of the network.",
+            },
+        }
+    }
+}
+
+/// The group's balance over the three perspectives: how many people divided all their points,
+/// and the points they gave each perspective together. Never who gave what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Balance {
+    /// People whose points add up to [`POINTS`].
+    pub answered: u32,
+    /// Everyone's points per perspective, summed, in the order of [`Perspective::ALL`].
+    pub points: [u32; 3],
+}
+
+impl Balance {
+    /// The balance of these splits (one per person, in the order of [`Perspective::ALL`]), or
+    /// `None` while fewer than `k` people divided all ten points: k−1 answers give nothing. A
+    /// split that does not add up to ten yet is not an answer and is left out.
+    pub fn of(splits: &[[u32; 3]], k: u32) -> Option<Balance> {
+        let complete: Vec<&[u32; 3]> = splits
+            .iter()
+            .filter(|s| s.iter().sum::<u32>() == POINTS)
+            .collect();
+        let answered = complete.len() as u32;
+        if answered < k.max(1) {
+            return None;
+        }
+        let mut points = [0; 3];
+        for s in complete {
+            for (total, p) in points.iter_mut().zip(s) {
+                *total += p;
+            }
+        }
+        Some(Balance { answered, points })
+    }
+
+    /// The mean points per person of a perspective.
+    pub fn mean(&self, p: Perspective) -> f64 {
+        let i = Perspective::ALL.iter().position(|x| *x == p).unwrap_or(0);
+        if self.answered == 0 {
+            return 0.0;
+        }
+        f64::from(self.points[i]) / f64::from(self.answered)
+    }
+}
 
 /// Where a role sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -236,6 +317,92 @@ pub enum Claim {
     Want,
 }
 
+impl Claim {
+    pub const ALL: [Claim; 2] = [Claim::HoldNow, Claim::Want];
+
+    /// The value stored in documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Claim::HoldNow => "hold_now",
+            Claim::Want => "want",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Claim> {
+        Claim::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The seed's words for it.
+    pub fn label(self) -> Localized {
+        match self {
+            Claim::HoldNow => Localized {
+                nl: "Neem ik nu op",
+                en: "I take it up now",
+            },
+            Claim::Want => Localized {
+                nl: "Wil ik opnemen",
+                en: "I want to take it up",
+            },
+        }
+    }
+}
+
+impl Cluster {
+    pub const ALL: [Cluster; 5] = [
+        Cluster::Core,
+        Cluster::Task,
+        Cluster::Process,
+        Cluster::Strategic,
+        Cluster::Network,
+    ];
+
+    pub fn name(self) -> Localized {
+        match self {
+            Cluster::Core => Localized {
+                nl: "De drie kernrollen: de cockpit van de samenwerking",
+                en: "The three core roles: the cockpit of the collaboration",
+            },
+            Cluster::Task => Localized {
+                nl: "Taakgerichte cluster",
+                en: "Task-oriented cluster",
+            },
+            Cluster::Process => Localized {
+                nl: "Procesgerichte cluster",
+                en: "Process-oriented cluster",
+            },
+            Cluster::Strategic => Localized {
+                nl: "Strategische cluster",
+                en: "Strategic cluster",
+            },
+            Cluster::Network => Localized {
+                nl: "Op netwerkniveau",
+                en: "At network level",
+            },
+        }
+    }
+
+    /// The roles of this cluster, in the seed's order.
+    pub fn roles(self) -> impl Iterator<Item = &'static Role> {
+        ROLES.iter().filter(move |r| r.cluster == self)
+    }
+}
+
+/// A role is crowded from this many holders on (in a group of a dozen, three people holding the
+/// same role now is a pile-up worth talking about).
+pub const CROWDED_FROM: usize = 3;
+
+/// The seed's question for the role map, shown above it.
+pub const MAP_QUESTION: Localized = Localized {
+    nl: "Welke rollen zijn niet opgenomen, welke zijn druk bezet? Rolwissels en -invulling bespreekbaar maken creëert dynamiek in de samenwerking.",
+    en: "Which roles has nobody taken up, which are crowded? Making role swaps and how roles are filled discussable creates dynamism in the collaboration.",
+};
+
+/// The seed's question on the balance of the perspectives.
+pub const BALANCE_QUESTION: Localized = Localized {
+    nl: "Hoe kan je evenwicht tussen de 3 perspectieven realiseren? Een te eenzijdige benadering van één perspectief maakt de samenwerking moeilijk.",
+    en: "How can you balance the 3 perspectives? Approaching the collaboration too one-sidedly from one perspective makes it difficult.",
+};
+
 pub fn role(id: &str) -> Option<&'static Role> {
     ROLES.iter().find(|r| r.id == id)
 }
@@ -349,5 +516,70 @@ mod tests {
         assert!(!map.uncovered.contains(&"leader"));
         assert_eq!(map.uncovered.len(), 15 - 3);
         assert_eq!(map.wanted_by["driver"].len(), 1);
+    }
+
+    #[test]
+    fn k_minus_one_perspective_answers_give_no_balance() {
+        let split = [5, 2, 3];
+        let half = [4, 0, 0];
+        for k in [2, 3, 5] {
+            let below: Vec<[u32; 3]> = (1..k).map(|_| split).collect();
+            assert_eq!(Balance::of(&below, k), None, "k = {k}");
+            // A split that does not add up to ten yet is no answer.
+            let mut with_half = below.clone();
+            with_half.push(half);
+            assert_eq!(Balance::of(&with_half, k), None, "k = {k}");
+            let at: Vec<[u32; 3]> = (0..k).map(|_| split).collect();
+            let b = Balance::of(&at, k).expect("k answers give a balance");
+            assert_eq!(b.answered, k);
+            assert_eq!(b.points, [5 * k, 2 * k, 3 * k]);
+            assert_eq!(b.mean(Perspective::Organisation), 5.0);
+        }
+    }
+
+    #[test]
+    fn every_role_sits_in_one_cluster_and_ids_round_trip() {
+        let n: usize = Cluster::ALL.iter().map(|c| c.roles().count()).sum();
+        assert_eq!(n, 15);
+        assert_eq!(
+            Cluster::Core.roles().map(|r| r.id).collect::<Vec<_>>(),
+            vec!["initiator", "driver", "leader"]
+        );
+        for c in [Cluster::Task, Cluster::Process, Cluster::Strategic] {
+            assert!(c.roles().count() >= 3, "{c:?}");
+        }
+        for c in Claim::ALL {
+            assert_eq!(Claim::parse(c.as_str()), Some(c));
+        }
+        for p in Perspective::ALL {
+            assert_eq!(Perspective::parse(p.as_str()), Some(p));
+        }
+        // The seed's advice, word for word.
+        assert!(
+            SHARED_OWNERSHIP.nl.starts_with(
+                "Haal taken en rollen van trekker, leider en initiatiefnemer uit elkaar"
+            )
+        );
+    }
+
+    #[test]
+    fn a_person_holding_only_one_core_role_is_not_flagged_and_wanting_is_not_holding() {
+        let map = RoleMap::of(
+            &[
+                (
+                    "an",
+                    claims(&[("initiator", Claim::HoldNow), ("leader", Claim::Want)]),
+                ),
+                (
+                    "bert",
+                    claims(&[("leader", Claim::HoldNow), ("driver", Claim::HoldNow)]),
+                ),
+            ],
+            CROWDED_FROM,
+        );
+        assert_eq!(map.core_piled_on, vec!["bert"]);
+        assert!(map.crowded.is_empty());
+        assert_eq!(map.wanted_by["leader"].len(), 1);
+        assert_eq!(map.holders["leader"].len(), 1);
     }
 }

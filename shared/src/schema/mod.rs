@@ -8,6 +8,7 @@
 pub mod duo;
 pub mod rating;
 pub mod reflection;
+pub mod role_sheet;
 pub mod table;
 pub mod voice;
 pub mod workshop;
@@ -43,6 +44,7 @@ pub fn validate(kind: &DocKind, doc: &impl ReadDoc, ctx: &Context) -> Result<(),
         DocKind::Table => table::validate(doc),
         DocKind::Voice { owner } => voice::validate(doc, *owner, ctx.energy_dots),
         DocKind::Rating { owner } => rating::validate(doc, *owner),
+        DocKind::RoleSheet { owner } => role_sheet::validate(doc, *owner),
     }
 }
 

@@ -20,9 +20,13 @@
 //!   step1?: { people, individual, collegial, collective, green, red, <ring>_green, <ring>_red },
 //!                                                             // server writes on purge
 //!   profile?: { answered, blocks: { <block>: { "1".."5": int } } }, // 004; server writes, ≥ k
-//!   rated?: int,                                              // 004: how many rated; server writes
-//!   roster: { <participant id>: { name, organisation, joined_at,
-//!                                 reflection?: <doc>, voice?: <doc>, rating?: <doc> } } }
+//!   rated?: int,                                              // 004/003: how many answered; server
+//!   balance?: { answered, organisation, individual, network }, // 003: summed points; server, ≥ k
+//!   role_map?: { <participant id>: { <role id>: "hold_now"|"want" } }, // 003: published claims;
+//!                                                             // the server mirrors the sheets
+//!   agreements?: { <id>: { role, who, from, note? } },        // 003: role agreements (facilitator)
+//!   roster: { <participant id>: { name, organisation, joined_at, reflection?: <doc>,
+//!                                 voice?: <doc>, rating?: <doc>, role_sheet?: <doc> } } }
 //! ```
 //! Facilitators write it; the server writes roster entries, the timer and `step1` (the anonymous
 //! counts of step 1, kept when the reflection documents are purged after closing) and `profile`
@@ -36,6 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{MapReader, SchemaError, ensure_map};
 use crate::forms::blocks::{self, BlockId, Profile};
+use crate::forms::roles::{self, Balance, Claim, Perspective};
 use crate::forms::{FormId, FormRef};
 use crate::ids::{DocumentId, DuoId, FacilitatorId, ParticipantId};
 use crate::method::{self, LevelId};
@@ -67,7 +72,28 @@ pub struct RosterEntry {
     /// Their private ratings (work form 004; readable only by them); the server creates it.
     #[serde(default)]
     pub rating: Option<DocumentId>,
+    /// Their private role sheet (work form 003; readable only by them); the server creates it.
+    #[serde(default)]
+    pub role_sheet: Option<DocumentId>,
 }
+
+/// One role agreement of form 003's step 3: who takes which role, from when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agreement {
+    pub id: String,
+    /// A role id of `forms::roles::ROLES`.
+    pub role: String,
+    /// Who takes it up (a name as the group says it).
+    pub who: String,
+    /// From when ("vanaf januari", a date).
+    pub from: String,
+    pub note: String,
+}
+
+pub const MAX_AGREEMENTS: usize = 60;
+pub const MAX_AGREEMENT_WHO: usize = 80;
+pub const MAX_AGREEMENT_FROM: usize = 40;
+pub const MAX_AGREEMENT_NOTE: usize = 200;
 
 /// A question the facilitator wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -261,6 +287,14 @@ pub struct WorkshopView {
     /// 004: how many people rated at least one block so far (a count, never what they gave), so
     /// the facilitator knows when the profile can show.
     pub rated: u32,
+    /// 003's balance over the three perspectives, once at least `plan.k` people divided their
+    /// points (the server writes it, from the role-map step on).
+    pub balance: Option<Balance>,
+    /// 003's published claims per person (the server copies them from the role sheets whose
+    /// owner published them; never an unpublished claim).
+    pub role_map: BTreeMap<ParticipantId, BTreeMap<String, Claim>>,
+    /// 003's role agreements, in the seed's order of the roles, then by who.
+    pub agreements: Vec<Agreement>,
 }
 
 /// Step 1 as anonymous aggregates: how many people wrote notes, how many notes sit in each ring
@@ -579,6 +613,7 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
                         reflection: read_doc_id(&entry, "reflection"),
                         voice: read_doc_id(&entry, "voice"),
                         rating: read_doc_id(&entry, "rating"),
+                        role_sheet: read_doc_id(&entry, "role_sheet"),
                     })
                 })
                 .collect()
@@ -632,7 +667,67 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
         }),
         profile: read_profile(&root),
         rated: root.number("rated").ok().flatten().unwrap_or(0.0).max(0.0) as u32,
+        balance: read_balance(&root),
+        role_map: read_role_map(&root),
+        agreements: read_agreements(&root),
     }
+}
+
+fn read_balance<D: ReadDoc>(root: &MapReader<'_, D>) -> Option<Balance> {
+    let b = root.map("balance").ok().flatten()?;
+    let n = |k: &str| b.number(k).ok().flatten().unwrap_or(0.0).max(0.0) as u32;
+    Some(Balance {
+        answered: n("answered"),
+        points: Perspective::ALL.map(|p| n(p.as_str())),
+    })
+}
+
+fn read_role_map<D: ReadDoc>(
+    root: &MapReader<'_, D>,
+) -> BTreeMap<ParticipantId, BTreeMap<String, Claim>> {
+    let Some(m) = root.map("role_map").ok().flatten() else {
+        return BTreeMap::new();
+    };
+    m.keys()
+        .into_iter()
+        .filter_map(|key| {
+            let person: ParticipantId = key.parse().ok()?;
+            let claims = m.map(&key).ok()??;
+            let claims = roles::ROLES
+                .iter()
+                .filter_map(|r| {
+                    let c = claims.string(r.id, 16).ok()??;
+                    Some((r.id.to_owned(), Claim::parse(&c)?))
+                })
+                .collect();
+            Some((person, claims))
+        })
+        .collect()
+}
+
+fn read_agreements<D: ReadDoc>(root: &MapReader<'_, D>) -> Vec<Agreement> {
+    let Some(m) = root.map("agreements").ok().flatten() else {
+        return vec![];
+    };
+    let mut out: Vec<Agreement> = m
+        .keys()
+        .into_iter()
+        .filter_map(|id| {
+            let a = m.map(&id).ok()??;
+            let s = |k: &str| a.string(k, usize::MAX).ok().flatten().unwrap_or_default();
+            Some(Agreement {
+                role: a.string("role", 64).ok()??,
+                who: s("who"),
+                from: s("from"),
+                note: s("note"),
+                id,
+            })
+        })
+        .collect();
+    // In the seed's order of the roles, then by who: the same list on every screen.
+    let rank = |role: &str| roles::ROLES.iter().position(|r| r.id == role);
+    out.sort_by(|a, b| (rank(&a.role), &a.who, &a.id).cmp(&(rank(&b.role), &b.who, &b.id)));
+    out
 }
 
 /// The parts of the document that access decisions depend on, read without the rest: the hub
@@ -856,8 +951,12 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
         "form",
         "profile",
         "rated",
+        "balance",
+        "role_map",
+        "agreements",
     ])?;
     root.number_in("rated", 0.0, MAX_ROSTER as f64)?;
+    validate_roles(&root)?;
     if let Some(f) = root.map("form")? {
         f.only_keys(&["id", "version"])?;
         let ids: Vec<&str> = FormId::ALL.iter().map(|f| f.as_str()).collect();
@@ -950,13 +1049,71 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
                 "reflection",
                 "voice",
                 "rating",
+                "role_sheet",
             ])?;
+            entry.string("role_sheet", 64)?;
             entry.string("reflection", 64)?;
             entry.string("voice", 64)?;
             entry.string("rating", 64)?;
             entry.required_string("name", MAX_NAME)?;
             entry.string("organisation", MAX_ORGANISATION)?;
             entry.number("joined_at")?;
+        }
+    }
+    Ok(())
+}
+
+/// Form 003's parts: the balance, the published role map and the role agreements.
+fn validate_roles<D: ReadDoc>(root: &MapReader<'_, D>) -> Result<(), SchemaError> {
+    let role_ids: Vec<&str> = roles::ROLES.iter().map(|r| r.id).collect();
+    if let Some(b) = root.map("balance")? {
+        let mut keys = vec!["answered"];
+        keys.extend(Perspective::ALL.iter().map(|p| p.as_str()));
+        b.only_keys(&keys)?;
+        b.number_in("answered", 0.0, MAX_ROSTER as f64)?;
+        for p in Perspective::ALL {
+            b.number_in(
+                p.as_str(),
+                0.0,
+                f64::from(roles::POINTS) * MAX_ROSTER as f64,
+            )?;
+        }
+    }
+    if let Some(m) = root.map("role_map")? {
+        m.at_most(MAX_ROSTER)?;
+        let values: Vec<&str> = Claim::ALL.iter().map(|c| c.as_str()).collect();
+        for (key, claims) in m.map_entries()? {
+            if key.parse::<ParticipantId>().is_err() {
+                return Err(SchemaError::new(
+                    format!("/role_map/{key}"),
+                    "is not a participant id",
+                ));
+            }
+            claims.only_keys(&role_ids)?;
+            for id in &role_ids {
+                claims.one_of(id, &values)?;
+            }
+        }
+    }
+    if let Some(a) = root.map("agreements")? {
+        a.at_most(MAX_AGREEMENTS)?;
+        for (key, entry) in a.map_entries()? {
+            if key.chars().count() > 64 {
+                return Err(SchemaError::new(
+                    format!("/agreements/{key}"),
+                    "is not a usable id",
+                ));
+            }
+            entry.only_keys(&["role", "who", "from", "note"])?;
+            if entry.one_of("role", &role_ids)?.is_none() {
+                return Err(SchemaError::new(
+                    format!("/agreements/{key}/role"),
+                    "is missing",
+                ));
+            }
+            entry.string("who", MAX_AGREEMENT_WHO)?;
+            entry.string("from", MAX_AGREEMENT_FROM)?;
+            entry.string("note", MAX_AGREEMENT_NOTE)?;
         }
     }
     Ok(())
@@ -1044,6 +1201,9 @@ pub fn put_roster_entry(
     if let Some(r) = entry.rating {
         tx.put(&e, "rating", r.to_string())?;
     }
+    if let Some(r) = entry.role_sheet {
+        tx.put(&e, "role_sheet", r.to_string())?;
+    }
     Ok(())
 }
 
@@ -1083,6 +1243,91 @@ pub fn set_profile(
         }
     }
     Ok(())
+}
+
+/// Records a participant's role sheet (the server does, when it creates it).
+pub fn set_role_sheet_doc(
+    tx: &mut impl Transactable,
+    participant: ParticipantId,
+    doc: DocumentId,
+) -> Result<(), automerge::AutomergeError> {
+    let roster = ensure_map(tx, &automerge::ROOT, "roster")?;
+    let e = ensure_map(tx, &roster, &participant.to_string())?;
+    tx.put(&e, "role_sheet", doc.to_string())
+}
+
+/// Writes 003's balance, or removes it (`None`: fewer than k divided their points).
+pub fn set_balance(
+    tx: &mut impl Transactable,
+    balance: Option<&Balance>,
+) -> Result<(), automerge::AutomergeError> {
+    let Some(balance) = balance else {
+        return match tx.get(automerge::ROOT, "balance")? {
+            Some(_) => tx.delete(automerge::ROOT, "balance"),
+            None => Ok(()),
+        };
+    };
+    let b = tx.put_object(automerge::ROOT, "balance", ObjType::Map)?;
+    tx.put(
+        &b,
+        "answered",
+        ScalarValue::Int(i64::from(balance.answered)),
+    )?;
+    for (p, n) in Perspective::ALL.iter().zip(balance.points) {
+        tx.put(&b, p.as_str(), ScalarValue::Int(i64::from(n)))?;
+    }
+    Ok(())
+}
+
+/// Sets one person's published claims in the role map (`None`: they are not published).
+pub fn set_published_claims(
+    tx: &mut impl Transactable,
+    person: ParticipantId,
+    claims: Option<&BTreeMap<String, Claim>>,
+) -> Result<(), automerge::AutomergeError> {
+    let m = ensure_map(tx, &automerge::ROOT, "role_map")?;
+    let key = person.to_string();
+    match claims {
+        None => match tx.get(&m, key.as_str())? {
+            Some(_) => tx.delete(&m, key.as_str()),
+            None => Ok(()),
+        },
+        Some(claims) => {
+            let e = tx.put_object(&m, key.as_str(), ObjType::Map)?;
+            for (role, c) in claims {
+                tx.put(&e, role.as_str(), c.as_str())?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Adds or replaces a role agreement.
+pub fn put_agreement(
+    tx: &mut impl Transactable,
+    a: &Agreement,
+) -> Result<(), automerge::AutomergeError> {
+    let m = ensure_map(tx, &automerge::ROOT, "agreements")?;
+    let e = tx.put_object(&m, a.id.as_str(), ObjType::Map)?;
+    tx.put(&e, "role", a.role.as_str())?;
+    tx.put(&e, "who", a.who.as_str())?;
+    tx.put(&e, "from", a.from.as_str())?;
+    if !a.note.is_empty() {
+        tx.put(&e, "note", a.note.as_str())?;
+    }
+    Ok(())
+}
+
+/// Removes a role agreement.
+pub fn remove_agreement(
+    tx: &mut impl Transactable,
+    id: &str,
+) -> Result<(), automerge::AutomergeError> {
+    let m = ensure_map(tx, &automerge::ROOT, "agreements")?;
+    match tx.get(&m, id)? {
+        Some(_) => tx.delete(&m, id),
+        None => Ok(()),
+    }
 }
 
 /// Writes how many people have rated so far (the server does).
@@ -1318,6 +1563,7 @@ mod tests {
                     reflection: None,
                     voice: None,
                     rating: None,
+                    role_sheet: None,
                 },
             )
             .unwrap()
@@ -1515,6 +1761,65 @@ mod tests {
     }
 
     #[test]
+    fn a_roles_workshop_records_balance_role_map_and_agreements_and_refuses_unknown_roles() {
+        let p = ParticipantId::random();
+        let claims: BTreeMap<String, Claim> = [("leader".to_owned(), Claim::HoldNow)]
+            .into_iter()
+            .collect();
+        let balance = Balance {
+            answered: 3,
+            points: [15, 6, 9],
+        };
+        let agreement = |id: &str, role: &str, who: &str| Agreement {
+            id: id.into(),
+            role: role.into(),
+            who: who.into(),
+            from: "maart".into(),
+            note: String::new(),
+        };
+        let doc = edited(|tx| {
+            set_balance(tx, Some(&balance)).unwrap();
+            set_published_claims(tx, p, Some(&claims)).unwrap();
+            put_agreement(tx, &agreement("z", "initiator", "An")).unwrap();
+            put_agreement(tx, &agreement("a", "supporter", "Bert")).unwrap();
+        });
+        validate(&doc).unwrap();
+        let v = view(&doc);
+        assert_eq!(v.balance, Some(balance));
+        assert_eq!(v.role_map[&p], claims);
+        // In the seed's order of the roles, whatever their ids.
+        let roles: Vec<&str> = v.agreements.iter().map(|a| a.role.as_str()).collect();
+        assert_eq!(roles, vec!["initiator", "supporter"]);
+        let refused = |f: &dyn Fn(&mut automerge::transaction::Transaction<'_>), path: &str| {
+            let err = validate(&edited(|tx| f(tx))).unwrap_err();
+            assert_eq!(err.path, path, "{err}");
+        };
+        refused(
+            &|tx| {
+                let bad: BTreeMap<String, Claim> =
+                    [("king".to_owned(), Claim::Want)].into_iter().collect();
+                set_published_claims(tx, p, Some(&bad)).unwrap();
+            },
+            &format!("/role_map/{p}/king"),
+        );
+        refused(
+            &|tx| put_agreement(tx, &agreement("x", "king", "An")).unwrap(),
+            "/agreements/x/role",
+        );
+        refused(
+            &|tx| {
+                set_balance(tx, Some(&balance))
+                    .and_then(|()| {
+                        let (_, b) = tx.get(automerge::ROOT, "balance")?.unwrap();
+                        tx.put(&b, "family", 3)
+                    })
+                    .unwrap()
+            },
+            "/balance/family",
+        );
+    }
+
+    #[test]
     fn a_building_blocks_workshop_records_its_form_and_profile() {
         let mut doc = Automerge::new();
         let form = FormRef {
@@ -1581,6 +1886,7 @@ mod tests {
                         reflection: None,
                         voice: None,
                         rating: None,
+                        role_sheet: None,
                     },
                 )
                 .unwrap();
