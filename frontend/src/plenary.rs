@@ -89,13 +89,7 @@ pub fn Spotlight(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoVie
             .get()
             .map(|t| t.labels)
             .unwrap_or_else(|| "organisations".into());
-        let entry = ws.duos.iter().find(|d| d.id == duo);
-        let name = entry
-            .and_then(|d| plenary::duo_label(&ws, d, &labels))
-            .unwrap_or_else(|| {
-                let n = ws.duos.iter().position(|d| d.id == duo).unwrap_or(0) + 1;
-                format!("{} {n}", t(lang.get(), Text::Duo))
-            });
+        let name = plenary::duo_title(&ws, duo, &labels, t(lang.get(), Text::Duo));
         Some(view! {
             <section class="spotlight" aria-live="polite" aria-labelledby="spotlight-heading">
                 <p class="round-progress">
@@ -219,16 +213,7 @@ pub fn Voices(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
             .get()
             .map(|t| t.labels)
             .unwrap_or_else(|| "organisations".into());
-        let duo_name = |d: DuoId| {
-            ws.duos
-                .iter()
-                .find(|e| e.id == d)
-                .and_then(|e| plenary::duo_label(&ws, e, &labels))
-                .unwrap_or_else(|| {
-                    let n = ws.duos.iter().position(|e| e.id == d).unwrap_or(0) + 1;
-                    format!("{} {n}", t(lang.get(), Text::Duo))
-                })
-        };
+        let duo_name = |d: DuoId| plenary::duo_title(&ws, d, &labels, t(lang.get(), Text::Duo));
         let questions: Vec<(String, String)> = voices
             .iter()
             .flat_map(|(_, v)| v.cards.iter())
@@ -355,10 +340,8 @@ pub fn VoicePanel(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoVi
             .unwrap_or_else(|| "organisations".into());
         ws.duos
             .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                let name = plenary::duo_label(&ws, d, &labels)
-                    .unwrap_or_else(|| format!("{} {}", t(lang.get(), Text::Duo), i + 1));
+            .map(|d| {
+                let name = plenary::duo_title(&ws, d.id, &labels, t(lang.get(), Text::Duo));
                 view! { <option value=d.id.to_string()>{name}</option> }
             })
             .collect_view()

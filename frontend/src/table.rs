@@ -51,17 +51,7 @@ fn card_origin(session: UseWorkshopReturn, table: &TableView, card: &Card, lang:
     match &card.source {
         Source::Insight { duo } => {
             let ws = session.workshop.get();
-            let label = ws
-                .duos
-                .iter()
-                .find(|d| d.id == *duo)
-                .and_then(|d| plenary::duo_label(&ws, d, &table.labels));
-            let n = ws.duos.iter().position(|d| d.id == *duo).map(|i| i + 1);
-            match (label, n) {
-                (Some(l), _) => l,
-                (None, Some(n)) => format!("{} {n}", t(lang, Text::Duo)),
-                (None, None) => t(lang, Text::Duo).to_owned(),
-            }
+            plenary::duo_title(&ws, *duo, &table.labels, t(lang, Text::Duo))
         }
         Source::Voice { kind, .. } if kind == "needed" => t(lang, Text::NeededShort).to_owned(),
         Source::Voice { .. } => t(lang, Text::ChanceShort).to_owned(),

@@ -128,6 +128,12 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
         .unwrap();
     let room = |id: DuoId| v.duos.iter().find(|d| d.id == id).unwrap().doc.unwrap();
     let (room1, room2, table_doc) = (room(d1), room(d2), v.table.unwrap());
+    // Duos are numbered in the plan's order (by id), everywhere they appear.
+    let number = |id: DuoId| v.duos.iter().position(|d| d.id == id).unwrap() + 1;
+    let (duo1, duo2) = (
+        format!("Duo {} · OCMW Gent & CAW", number(d1)),
+        format!("Duo {} · OCMW Gent & Kind en Gezin", number(d2)),
+    );
     let voice_of = |p: &Participant| -> DocumentId {
         v.roster
             .iter()
@@ -331,7 +337,7 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
     );
     assert_eq!(
         r.levels[1].cluster.cards[1].by.as_deref(),
-        Some("OCMW Gent & CAW")
+        Some(duo1.as_str())
     );
     assert!(r.levels[1].cluster.cards[1].shared);
     assert_eq!(
@@ -400,14 +406,12 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
     };
     let collegial = section(&md, "## Collegiaal", "## Collectief");
     assert!(collegial.contains(
-        "### Op de flap\n\n- Eigen grenzen kennen — *OCMW Gent & CAW*\n- Elkaar vaker bellen, ook \"tussendoor\" — *OCMW Gent & CAW* ★\n"
+        &format!("### Op de flap\n\n- Eigen grenzen kennen — *{duo1}*\n- Elkaar vaker bellen, ook \"tussendoor\" — *{duo1}* ★\n")
     ), "{collegial}");
     assert!(collegial.contains("5 stippen"));
     assert!(collegial.contains("- Elke week een collega bellen — *OCMW Gent*"));
     let collective = section(&md, "## Collectief", "## Andere clusters");
-    assert!(
-        collective.contains("- Een gedeeld doel voor de regio — *OCMW Gent & Kind en Gezin* ★")
-    );
+    assert!(collective.contains(&format!("- Een gedeeld doel voor de regio — *{duo2}* ★")));
     assert!(collective.contains("- Samen de intake herzien"));
     let own = section(&md, "## Andere clusters", "## Nog niet op de flap");
     assert!(own.contains("### Tijd en ruimte\n\n- Tijd om te overleggen — *OCMW Gent*\n- Intervisie over organisaties heen — *Kind en Gezin*\n"));
@@ -427,21 +431,26 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
             .starts_with("attachment; filename=\"kring-")
     );
     let rows: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
-    let cards: Vec<&str> = rows
+    let cards: Vec<String> = rows
         .iter()
         .copied()
         .filter(|l| l.starts_with("card,"))
+        .map(str::to_owned)
         .collect();
     assert_eq!(
         cards,
         vec![
-            "card,collegial,individual,insight,Eigen grenzen kennen,OCMW Gent & CAW,,",
-            "card,collegial,collegial,insight,\"Elkaar vaker bellen, ook \"\"tussendoor\"\"\",OCMW Gent & CAW,yes,",
-            "card,collective,collective,insight,Een gedeeld doel voor de regio,OCMW Gent & Kind en Gezin,yes,",
-            "card,collective,collective,insight,Samen de intake herzien,OCMW Gent & Kind en Gezin,,",
-            "card,c-tijd,,needed,Tijd om te overleggen,OCMW Gent,,",
-            "card,c-tijd,,chance,Intervisie over organisaties heen,Kind en Gezin,,",
-            "card,,,chance,Een gedeelde agenda,CAW,,",
+            format!("card,collegial,individual,insight,Eigen grenzen kennen,{duo1},,"),
+            format!(
+                "card,collegial,collegial,insight,\"Elkaar vaker bellen, ook \"\"tussendoor\"\"\",{duo1},yes,"
+            ),
+            format!(
+                "card,collective,collective,insight,Een gedeeld doel voor de regio,{duo2},yes,"
+            ),
+            format!("card,collective,collective,insight,Samen de intake herzien,{duo2},,"),
+            format!("card,c-tijd,,needed,Tijd om te overleggen,OCMW Gent,,"),
+            format!("card,c-tijd,,chance,Intervisie over organisaties heen,Kind en Gezin,,"),
+            format!("card,,,chance,Een gedeelde agenda,CAW,,"),
         ]
     );
     assert!(rows.contains(&"energy,,collegial,,,,,5"));

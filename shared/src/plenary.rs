@@ -100,6 +100,25 @@ pub fn duo_label(ws: &WorkshopView, duo: &DuoEntry, labels: &str) -> Option<Stri
     (!parts.is_empty()).then(|| parts.join(" & "))
 }
 
+/// How a duo is shown wherever it appears (the spotlight, cards on the table, "for which duo?",
+/// the dashboard, the report): its number in the plan first — people from the same two
+/// organisations often make up several duos, and only the number tells those apart — then the
+/// label the facilitator chose. `word` is the interface's word for a duo.
+pub fn duo_title(ws: &WorkshopView, duo: DuoId, labels: &str, word: &str) -> String {
+    let n = ws.duos.iter().position(|d| d.id == duo).map(|i| i + 1);
+    let label = ws
+        .duos
+        .iter()
+        .find(|d| d.id == duo)
+        .and_then(|d| duo_label(ws, d, labels));
+    match (n, label) {
+        (Some(n), Some(l)) => format!("{word} {n} · {l}"),
+        (Some(n), None) => format!("{word} {n}"),
+        (None, Some(l)) => l,
+        (None, None) => word.to_owned(),
+    }
+}
+
 /// "Sort by level tag": for every insight card not yet on the flip chart, a place in the cluster
 /// of its level, after what is already there. Returns `(card key, cluster id, order)`.
 pub fn sort_by_level(table: &TableView, cards: &[Card]) -> Vec<(String, String, f64)> {
@@ -253,6 +272,46 @@ mod tests {
             Some("OCMW")
         );
         assert_eq!(duo_label(&ws, &duo, "anonymous"), None);
+    }
+
+    #[test]
+    fn duos_of_the_same_organisations_differ_by_their_number() {
+        let people: Vec<ParticipantId> = (0..4).map(|_| ParticipantId::random()).collect();
+        let org = |i: usize| if i % 2 == 0 { "CAW" } else { "OCMW Gent" };
+        let duo = |m: Vec<ParticipantId>| DuoEntry {
+            id: DuoId::random(),
+            members: m,
+            doc: None,
+        };
+        let entry = |id, org: &str| crate::schema::workshop::RosterEntry {
+            id,
+            name: "X".into(),
+            organisation: org.into(),
+            joined_at: 0,
+            reflection: None,
+            voice: None,
+            rating: None,
+            role_sheet: None,
+        };
+        let ws = WorkshopView {
+            roster: (0..4).map(|i| entry(people[i], org(i))).collect(),
+            duos: vec![
+                duo(vec![people[0], people[1]]),
+                duo(vec![people[2], people[3]]),
+            ],
+            ..WorkshopView::default()
+        };
+        let (a, b) = (ws.duos[0].id, ws.duos[1].id);
+        assert_eq!(
+            duo_title(&ws, a, "organisations", "Duo"),
+            "Duo 1 · CAW & OCMW Gent"
+        );
+        assert_eq!(
+            duo_title(&ws, b, "organisations", "Duo"),
+            "Duo 2 · CAW & OCMW Gent"
+        );
+        assert_eq!(duo_title(&ws, b, "anonymous", "Duo"), "Duo 2");
+        assert_eq!(duo_title(&ws, DuoId::random(), "names", "Duo"), "Duo");
     }
 
     #[test]

@@ -186,9 +186,11 @@ pub fn date_of(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// A duo as the report names it: its number (duos of the same two organisations differ only by
+/// it), then names or organisations.
 fn duo_by(ws: &WorkshopView, duo: &DuoEntry, opts: Options) -> Option<String> {
     let labels = if opts.names { "names" } else { "organisations" };
-    plenary::duo_label(ws, duo, labels)
+    Some(plenary::duo_title(ws, duo.id, labels, "Duo"))
 }
 
 fn person_by(ws: &WorkshopView, p: ParticipantId, opts: Options) -> Option<String> {
@@ -891,11 +893,11 @@ pub fn csv(r: &Report) -> String {
 pub fn color_hex(name: &str) -> (&'static str, &'static str) {
     match name {
         "blue" => ("#e6f0f5", "#2f6f8f"),
-        "green" => ("#ebf2e7", "#5c8a4d"),
-        "orange" => ("#f8eee3", "#b0743a"),
+        "green" => ("#ebf2e7", "#3f6b33"),
+        "orange" => ("#f8eee3", "#8a5524"),
         "purple" => ("#f0eaf6", "#6d4c91"),
         "pink" => ("#f8e8ee", "#a8476b"),
-        "teal" => ("#e3f1f0", "#2d7d78"),
+        "teal" => ("#e3f1f0", "#236661"),
         "yellow" => ("#fbf4d8", "#8a6d00"),
         _ => ("#f0f0ee", "#5b6576"),
     }
@@ -1359,7 +1361,7 @@ mod tests {
         );
         assert_eq!(
             r.levels[1].cluster.cards[1].by.as_deref(),
-            Some("OCMW Gent & CAW")
+            Some("Duo 1 · OCMW Gent & CAW")
         );
         assert!(r.levels[1].cluster.cards[1].shared);
         assert_eq!(
@@ -1382,7 +1384,7 @@ mod tests {
         assert_eq!(r.levels[1].shared[0].text, "Elkaar vaker bellen");
         assert_eq!(
             r.levels[2].shared[0].by.as_deref(),
-            Some("ocmw gent & Kind & Gezin")
+            Some("Duo 2 · ocmw gent & Kind & Gezin")
         );
         assert_eq!(r.levels[1].changes[0].text, "Elke week één collega bellen");
         assert_eq!(r.participants.count, 4);
@@ -1448,7 +1450,7 @@ mod tests {
         ] {
             assert!(m.contains(heading), "missing {heading}");
         }
-        assert!(m.contains("- Elkaar vaker bellen — *OCMW Gent & CAW* ★"));
+        assert!(m.contains("- Elkaar vaker bellen — *Duo 1 · OCMW Gent & CAW* ★"));
         assert!(m.contains("- 4 notities in Individueel (2 groen, 0 rood)"));
         assert!(m.contains("- 1 notitie in Collectief (0 groen, 1 rood)"));
         assert!(m.contains("**De meeste energie zit op niveau Collegiaal.**"));
@@ -1461,7 +1463,7 @@ mod tests {
         let lines: Vec<&str> = c.split("\r\n").collect();
         assert_eq!(lines[0], "section,cluster,level,kind,text,by,shared,value");
         assert!(lines.contains(
-            &"card,collective,collective,insight,\"Een gedeeld doel, \"\"samen\"\"\",ocmw gent & Kind & Gezin,yes,"
+            &"card,collective,collective,insight,\"Een gedeeld doel, \"\"samen\"\"\",Duo 2 · ocmw gent & Kind & Gezin,yes,"
         ));
         assert!(lines.contains(&"card,,,chance,'=Gedeelde agenda,CAW,,"));
         assert!(lines.contains(&"energy,,collegial,,,,,5"));

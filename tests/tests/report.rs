@@ -427,7 +427,9 @@ async fn the_report_page_prints_to_a_clean_pdf_and_the_flip_chart_to_png() {
         "Collegiaal",
         "Casusoverleg met de buurtwerker",
         "Tijd en ruimte",
-        "Een gedeeld doel voor de hele regio — Kind en Gezin & CAW",
+        // The duo by its number (the plan's order, by id: either of the two) and its organisations.
+        "Een gedeeld doel voor de hele regio — Duo ",
+        "Kind en Gezin & CAW",
         "Stap 1 in cijfers",
         "1 notitie in Collegiaal (1 groen, 0 rood)",
     ] {
