@@ -257,6 +257,68 @@ pub fn button(name: &str) -> String {
 pub async fn screenshot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("screenshot");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("write screenshot");
+    let serious = accessibility(c).await;
+    assert!(
+        serious.is_empty(),
+        "axe-core finds serious or critical WCAG 2.2 AA violations in state `{name}`:\n{}",
+        serious.join("\n")
+    );
+}
+
+/// axe-core's source (`tests/axe`, installed by `cargo xtask test`).
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/axe/node_modules/axe-core/axe.min.js"
+        );
+        std::fs::read_to_string(path).unwrap_or_else(|e| {
+            panic!("{path}: {e}; run the tests with `cargo xtask test` (it installs axe-core)")
+        })
+    })
+}
+
+/// The serious and critical WCAG 2.0–2.2 A/AA violations axe-core finds in the page as it is
+/// now, one line each (rule, impact, the first elements and why). Every state a browser test
+/// takes a screenshot of is checked this way. The script is evaluated through WebDriver, which
+/// the page's Content-Security-Policy does not govern (it would block an injected `<script>`).
+pub async fn accessibility(c: &Client) -> Vec<String> {
+    let loaded = c
+        .execute(
+            &format!("{}\n;return typeof window.axe === 'object';", axe_source()),
+            vec![],
+        )
+        .await
+        .expect("load axe-core");
+    assert_eq!(
+        loaded,
+        serde_json::Value::Bool(true),
+        "axe-core did not load"
+    );
+    let found = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: { type: "tag",
+                values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } })
+              .then((r) => done(r.violations
+                .filter((v) => v.impact === "serious" || v.impact === "critical")
+                .map((v) => `${v.id} (${v.impact}): ` + v.nodes.slice(0, 4)
+                  .map((n) => n.target.join(" ") + " — " + (n.failureSummary || "").replace(/\s+/g, " "))
+                  .join("; "))))
+              .catch((e) => done(["axe-core failed: " + e]));"#,
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A TCP proxy in front of the server for one browser, whose network can be cut: while cut, it

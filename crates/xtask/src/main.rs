@@ -325,12 +325,14 @@ fn main() -> ExitCode {
             .and_then(|()| build_frontend())
             .and_then(|dir| {
                 let root = root();
-                let interop = root.join("tests/interop");
-                if !interop.join("node_modules").exists() {
-                    let mut npm = Command::new("npm");
-                    npm.current_dir(&interop)
-                        .args(["ci", "--no-audit", "--no-fund"]);
-                    run(npm)?;
+                // The official JS client (interop test) and axe-core (every browser test).
+                for dir in ["tests/interop", "tests/axe"] {
+                    let dir = root.join(dir);
+                    if !dir.join("node_modules").exists() {
+                        let mut npm = Command::new("npm");
+                        npm.current_dir(&dir).args(["ci", "--no-audit", "--no-fund"]);
+                        run(npm)?;
+                    }
                 }
                 let mut c = cargo();
                 c.current_dir(&root)
