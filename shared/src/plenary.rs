@@ -277,7 +277,13 @@ mod tests {
     #[test]
     fn duos_of_the_same_organisations_differ_by_their_number() {
         let people: Vec<ParticipantId> = (0..4).map(|_| ParticipantId::random()).collect();
-        let org = |i: usize| if i % 2 == 0 { "CAW" } else { "OCMW Gent" };
+        let org = |i: usize| {
+            if i.is_multiple_of(2) {
+                "CAW"
+            } else {
+                "OCMW Gent"
+            }
+        };
         let duo = |m: Vec<ParticipantId>| DuoEntry {
             id: DuoId::random(),
             members: m,

@@ -112,7 +112,8 @@ async fn participants_reflect_privately_and_offline_edits_arrive_once() {
         .unwrap();
     wait_for_text(&fac, Locator::Css("h1"), "Reflectie").await;
 
-    let a = driver.session(1280, 1100).await;
+    // A laptop screen: the circles must stay in view beside the note lists.
+    let a = driver.session(1280, 860).await;
     let b = driver.session(390, 844).await;
     join(&a, &base, &w.join_code, "An", "OCMW Gent").await;
     join(&b, &proxy.url(), &w.join_code, "Bert", "CAW").await;
@@ -283,6 +284,31 @@ async fn participants_reflect_privately_and_offline_edits_arrive_once() {
         !chip_texts(&a)
             .await
             .contains(&"samen met school".to_owned())
+    );
+    a.execute("window.scrollTo(0, 0); return true;", vec![])
+        .await
+        .unwrap();
+    let rect = a
+        .execute(
+            "const r = document.querySelector('.reflection .board').getBoundingClientRect(); \
+             return [r.left, r.top, r.bottom, window.innerHeight, \
+                     document.querySelector('.note-lists').getBoundingClientRect().left];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let v: Vec<f64> = serde_json::from_value(rect).unwrap();
+    println!(
+        "laptop board: left {} top {} bottom {} of {} (lists at x {})",
+        v[0], v[1], v[2], v[3], v[4]
+    );
+    assert!(
+        v[1] < v[3] * 0.5 && v[2] <= v[3] + 1.0,
+        "on a 1280×860 laptop the circles board starts in the upper half and ends in view: {v:?}"
+    );
+    assert!(
+        v[4] > v[0],
+        "the note lists lie beside the board, to its right: {v:?}"
     );
     screenshot(&a, "reflection-laptop").await;
     screenshot(&b, "reflection-phone").await;
