@@ -64,8 +64,12 @@ fn world() -> &'static World {
                 shutdown,
                 guard: Arc::new(Guard::new(limits)),
                 metrics_token: None,
+                reach: Arc::new(kring_server::reach::Reach::default()),
             };
-            let router = app(state, std::path::Path::new("/nonexistent"));
+            let router = app(
+                state,
+                kring_server::assets::Assets::Folder("/nonexistent".into()),
+            );
             let (_, made) = call(
                 &router,
                 Method::POST,
