@@ -57,6 +57,20 @@ impl Assets {
         self.read("index.html").await.is_some()
     }
 
+    /// Whether `path` is a file, without reading it (a folder's WASM is megabytes).
+    async fn exists(&self, path: &str) -> bool {
+        match self {
+            Assets::Embedded(d) => d.get_file(path).is_some(),
+            Assets::Folder(root) => {
+                let rel = Path::new(path);
+                rel.components().all(|c| matches!(c, Component::Normal(_)))
+                    && tokio::fs::metadata(root.join(rel))
+                        .await
+                        .is_ok_and(|m| m.is_file())
+            }
+        }
+    }
+
     async fn read(&self, path: &str) -> Option<Cow<'static, [u8]>> {
         match self {
             Assets::Embedded(d) => d.get_file(path).map(|f| Cow::Borrowed(f.contents())),
@@ -84,7 +98,7 @@ impl Assets {
             wanted
         };
         let accepts = accepted_encodings(headers);
-        let name = if self.read(wanted).await.is_some() {
+        let name = if self.exists(wanted).await {
             wanted
         } else {
             "index.html"
