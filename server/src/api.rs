@@ -8,12 +8,12 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use kring_shared::access::{DocKind, Role};
+use kring_shared::api;
 use kring_shared::forms::{self, FormId, FormRef};
 use kring_shared::ids::{DocumentId, FacilitatorId, WorkshopId};
 use kring_shared::schema::workshop as workshop_schema;
 use kring_shared::timer::TimerAction;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use std::net::SocketAddr;
@@ -23,7 +23,7 @@ use crate::auth;
 use crate::error::ApiError;
 use crate::registry::RegistryError;
 use crate::store::{DocumentRow, TokenRow, WorkshopRow, WriteBatch};
-use crate::workshop::Command;
+use crate::workshop::{Command, now_ms};
 
 /// Parses a JSON body, answering 400 with a readable message when it does not fit.
 fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
@@ -35,40 +35,6 @@ fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
 fn text_field(value: &str, field: &str, max: usize, required: bool) -> Result<String, ApiError> {
     kring_shared::text::clean(value, max, required)
         .map_err(|e| ApiError::BadRequest(format!("`{field}` {e}")))
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-#[derive(Deserialize)]
-struct CreateWorkshop {
-    title: String,
-    #[serde(default = "default_language")]
-    language: String,
-    /// The work form, by seed number; 000 when absent (clients older than forms as data).
-    #[serde(default = "default_form")]
-    form: String,
-}
-
-fn default_form() -> String {
-    FormId::ThreeLevels.as_str().into()
-}
-
-fn default_language() -> String {
-    "nl".into()
-}
-
-#[derive(Serialize)]
-struct CreatedWorkshop {
-    workshop_id: WorkshopId,
-    join_code: String,
-    facilitator_token: String,
-    screen_token: String,
-    workshop_document: String,
 }
 
 /// `POST /api/workshops`
@@ -85,7 +51,7 @@ pub async fn create_workshop(
             app.guard.limits.workshops_per_hour
         )));
     }
-    let req: CreateWorkshop = json_body(&body)?;
+    let req: api::CreateWorkshop = json_body(&body)?;
     let title = text_field(&req.title, "title", workshop_schema::MAX_TITLE, true)?;
     if !workshop_schema::LANGUAGES.contains(&req.language.as_str()) {
         return Err(ApiError::BadRequest(format!(
@@ -159,7 +125,7 @@ pub async fn create_workshop(
         tracing::info!(workshop = %id, "workshop created");
         return Ok((
             StatusCode::CREATED,
-            Json(CreatedWorkshop {
+            Json(api::CreatedWorkshop {
                 workshop_id: id,
                 join_code,
                 facilitator_token,
@@ -169,20 +135,6 @@ pub async fn create_workshop(
         ));
     }
     Err(ApiError::Internal("could not find a free join code".into()))
-}
-
-#[derive(Deserialize)]
-struct JoinRequest {
-    name: String,
-    #[serde(default)]
-    organisation: String,
-}
-
-#[derive(Serialize)]
-struct Joined {
-    participant_id: String,
-    token: String,
-    workshop_id: WorkshopId,
 }
 
 /// `POST /api/workshops/{join_code}/participants`
@@ -200,7 +152,7 @@ pub async fn join(
             app.guard.limits.joins_per_minute
         )));
     }
-    let req: JoinRequest = json_body(&body)?;
+    let req: api::Person = json_body(&body)?;
     let name = text_field(&req.name, "name", workshop_schema::MAX_NAME, true)?;
     let organisation = text_field(
         &req.organisation,
@@ -220,7 +172,6 @@ pub async fn join(
             Command::AddParticipant {
                 name,
                 organisation,
-                now_ms: now_ms(),
                 reply,
             },
         )
@@ -233,8 +184,8 @@ pub async fn join(
     app.metrics.participants_joined.inc();
     Ok((
         StatusCode::CREATED,
-        Json(Joined {
-            participant_id: joined.participant_id.to_string(),
+        Json(api::Joined {
+            participant_id: joined.participant_id,
             token: joined.token,
             workshop_id: workshop.id,
         }),
@@ -291,42 +242,43 @@ pub async fn me(
         app.store.workshop(who.workshop_id).await?.ok_or_else(|| {
             ApiError::NotFound("the workshop of this token no longer exists".into())
         })?;
-    let mut documents = serde_json::Map::new();
-    documents.insert("workshop".into(), workshop.workshop_doc.url().into());
+    let mut documents = api::MyDocuments {
+        workshop: workshop.workshop_doc,
+        reflection: None,
+        rating: None,
+        role_sheet: None,
+    };
     if let Some(p) = who.participant {
         for row in app.store.document_rows(who.workshop_id).await? {
-            if row.kind == (DocKind::Reflection { owner: p }) {
-                documents.insert("reflection".into(), row.id.url().into());
-            }
-            if row.kind == (DocKind::Rating { owner: p }) {
-                documents.insert("rating".into(), row.id.url().into());
-            }
-            if row.kind == (DocKind::RoleSheet { owner: p }) {
-                documents.insert("role_sheet".into(), row.id.url().into());
+            match row.kind {
+                DocKind::Reflection { owner } if owner == p => documents.reflection = Some(row.id),
+                DocKind::Rating { owner } if owner == p => documents.rating = Some(row.id),
+                DocKind::RoleSheet { owner } if owner == p => documents.role_sheet = Some(row.id),
+                _ => {}
             }
         }
     }
-    let mut body = serde_json::json!({
-        "facilitator_id": who.facilitator.map(|f| f.to_string()),
-        "role": who.role,
-        "workshop_id": who.workshop_id,
-        "join_code": workshop.join_code,
-        "documents": documents,
-    });
-    if let Some(p) = who.participant {
-        body["participant_id"] = p.to_string().into();
-    }
     // Those who hand out links learn where phones can reach the server.
-    if matches!(who.role, Role::Facilitator | Role::Screen) {
-        body["public_url"] = app.reach.public_url.clone().into();
-        body["lan_urls"] = app.reach.lan_urls.clone().into();
-    }
-    Ok(Json(body))
+    let hands_out_links = matches!(who.role, Role::Facilitator | Role::Screen);
+    Ok(Json(api::Me {
+        role: who.role,
+        workshop_id: who.workshop_id,
+        facilitator_id: who.facilitator,
+        participant_id: who.participant,
+        join_code: workshop.join_code,
+        documents,
+        public_url: app.reach.public_url.clone().filter(|_| hands_out_links),
+        lan_urls: if hands_out_links {
+            app.reach.lan_urls.clone()
+        } else {
+            vec![]
+        },
+    }))
 }
 
 /// `GET /api/time`: the server's clock, for clients to estimate their skew.
 pub async fn time() -> impl IntoResponse {
-    Json(serde_json::json!({ "now_ms": now_ms() }))
+    Json(api::ServerTime { now_ms: now_ms() })
 }
 
 /// Asks a workshop task a question and waits for the answer.
@@ -370,19 +322,12 @@ pub async fn workshop_info(
         )));
     };
     let view = ask(&app, workshop.id, |reply| Command::View { reply }).await?;
-    Ok(Json(serde_json::json!({
-        "title": view.title,
-        "language": view.language,
-        "step": view.step,
-        "organisations": view.organisations(),
-    })))
-}
-
-#[derive(Deserialize)]
-struct UpdateMe {
-    name: String,
-    #[serde(default)]
-    organisation: String,
+    Ok(Json(api::WorkshopInfo {
+        organisations: view.organisations(),
+        title: view.title,
+        language: view.language,
+        step: view.step,
+    }))
 }
 
 /// `PATCH /api/me`: a participant fixes their name or organisation.
@@ -394,7 +339,7 @@ pub async fn update_me(
     let participant = who
         .participant
         .ok_or_else(|| ApiError::Forbidden("only participants have a name on the roster".into()))?;
-    let req: UpdateMe = json_body(&body)?;
+    let req: api::Person = json_body(&body)?;
     let name = text_field(&req.name, "name", workshop_schema::MAX_NAME, true)?;
     let organisation = text_field(
         &req.organisation,
@@ -433,17 +378,11 @@ pub async fn timer(
     let timer = ask(&app, who.workshop_id, |reply| Command::Timer {
         by,
         action,
-        now_ms: now_ms(),
         reply,
     })
     .await?
     .map_err(crate::error::command_error)?;
     Ok(Json(timer))
-}
-
-#[derive(Deserialize)]
-struct NewLink {
-    role: Role,
 }
 
 /// `POST /api/links`: a new secret link for a co-facilitator or for the projector screen.
@@ -453,7 +392,7 @@ pub async fn create_link(
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     require_facilitator(&who)?;
-    let req: NewLink = json_body(&body)?;
+    let req: api::NewLink = json_body(&body)?;
     let path = match req.role {
         Role::Facilitator => "/facilitate",
         Role::Screen => "/screen",
@@ -478,7 +417,10 @@ pub async fn create_link(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "token": token, "path": format!("{path}#{token}") })),
+        Json(api::Link {
+            path: format!("{path}#{token}"),
+            token,
+        }),
     ))
 }
 

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::registry::Registry;
 use crate::store::Store;
-use crate::workshop::Command;
+use crate::workshop::{Command, now_ms};
 
 /// How long data is kept.
 #[derive(Debug, Clone, Copy)]
@@ -24,13 +24,6 @@ pub struct Policy {
 
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Runs until `shutdown` is cancelled.

@@ -4,8 +4,9 @@
 //! tried on), and access decisions.
 //!
 //! Run: `cargo bench -p kring-shared --bench hot_paths`. The fan-out benches time what
-//! `server/src/workshop.rs` does per change: `Hub::receive` plus `Message::encode` of every
-//! outgoing frame (`WorkshopTask::deliver` encodes each once and hands it to the connection).
+//! `server/src/workshop/` does per change: `Hub::receive` plus `Message::encode` of every
+//! outgoing frame (`WorkshopTask::deliver` encodes each once and hands it to the connection);
+//! `cargo bench -p kring-server --bench turn` times the whole turn around it.
 
 use std::collections::VecDeque;
 

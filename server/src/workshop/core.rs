@@ -1,0 +1,914 @@
+//! The workshop's logic without IO: a [`Workshop`] takes a turn's [`Input`]s and the time, and
+//! returns a [`Turn`] — what to write to the store, what to send to whom, which connections to
+//! close and the answer to each input. It never waits, reads a clock or touches a socket; the
+//! tokio task in [`super`] drains its channel into turns, writes, then delivers.
+//!
+//! Time is the caller's `now` (ms since the epoch) on every call, so throttles, step timers,
+//! retention and the purge run on a virtual clock in tests (see the tests at the end) and on the
+//! wall clock in the server.
+
+use std::collections::HashMap;
+
+use kring_shared::access::{DocKind, Principal, Role, access};
+use kring_shared::engine::hub::{Effects, Hub, Refusal};
+use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
+use kring_shared::presence::Presence;
+use kring_shared::progress::{Counts, Progress};
+use kring_shared::protocol::Message;
+use kring_shared::report;
+use kring_shared::schema::{reflection, workshop as workshop_schema};
+use kring_shared::step::Step;
+use kring_shared::timer::{Timer, TimerAction};
+
+use super::{CommandError, NewParticipant};
+use crate::auth;
+use crate::store::{Activity, DocumentRow, TokenRow, WriteBatch};
+
+/// Presence and progress go out at most this often (ms): when n peers come and go (or write),
+/// each peer gets a few such messages per second instead of one per arrival. Presence lists
+/// every peer, so with many peers it is spaced further (`PRESENCE_PER_PEER_MS` each), keeping
+/// its bytes per second linear in the number of peers.
+pub const EPHEMERAL_EVERY_MS: i64 = 250;
+const PRESENCE_PER_PEER_MS: i64 = 5;
+/// Peer ids remembered per workshop (with their owners) before those not connected are forgotten.
+const MAX_PEER_OWNERS: usize = 4_096;
+/// Appended chunks after which a document is compacted into one snapshot.
+const COMPACT_AFTER: usize = 256;
+
+/// One thing for the workshop to do in a turn. Each gets one [`Answer`], in order.
+#[derive(Debug)]
+pub enum Input {
+    /// A WebSocket connection of `peer` opens; `conn` is unique per connection, so that a late
+    /// `Disconnect` of a replaced connection cannot remove the one that replaced it.
+    Connect {
+        peer: PeerId,
+        conn: u64,
+        principal: Principal,
+    },
+    Receive {
+        peer: PeerId,
+        message: Message,
+    },
+    Disconnect {
+        peer: PeerId,
+        conn: u64,
+    },
+    AddParticipant {
+        name: String,
+        organisation: String,
+    },
+    /// A participant fixes their name or organisation.
+    UpdateParticipant {
+        participant: ParticipantId,
+        name: String,
+        organisation: String,
+    },
+    /// The workshop document as a view (for public workshop info).
+    View,
+    /// A facilitator acts on the step timer; the turn's `now` is the timer's clock.
+    Timer {
+        by: Principal,
+        action: TimerAction,
+    },
+    /// What the workshop report is made of (never a reflection: step 1 only as counts).
+    Report,
+    /// A facilitator lets participants fetch the report, or stops it.
+    ShareReport {
+        by: Principal,
+        shared: bool,
+    },
+    /// Does nothing but take a turn, so the retention check runs.
+    Maintain,
+    /// Stop, so the workshop can be deleted: always when `force`, otherwise only when nobody is
+    /// connected and nothing happened since `idle_before` (ms).
+    Retire {
+        force: bool,
+        idle_before: i64,
+    },
+}
+
+/// The answer to one [`Input`], in the same order.
+#[derive(Debug)]
+pub enum Answer {
+    Connect(Result<(), String>),
+    Receive,
+    Disconnect,
+    AddParticipant(Result<NewParticipant, CommandError>),
+    UpdateParticipant(Result<(), String>),
+    View(Box<workshop_schema::WorkshopView>),
+    Timer(Result<Timer, CommandError>),
+    Report(Box<report::Sources>),
+    ShareReport(Result<(), CommandError>),
+    Maintain,
+    /// Whether the workshop retires ([`Turn::retire`] is set then).
+    Retire(bool),
+}
+
+/// What one turn asks of the IO around it: write `write` durably, then answer, then send.
+#[derive(Debug, Default)]
+pub struct Turn {
+    pub write: WriteBatch,
+    /// Messages to deliver once `write` is durable.
+    pub send: Vec<(PeerId, Message)>,
+    /// Connections the workshop ends, with the reason for the peer.
+    pub close: Vec<(PeerId, String)>,
+    pub answers: Vec<Answer>,
+    /// Refusals in this turn (each was also told to its peer in `send`), for the log.
+    pub refused: Vec<Refusal>,
+    /// The workshop stops after this turn (it is being deleted).
+    pub retire: bool,
+}
+
+/// Something owed to peers that is sent at most once per interval.
+#[derive(Debug, Default)]
+struct Throttle {
+    owed: bool,
+    sent: Option<i64>,
+}
+
+impl Throttle {
+    /// When it is due (ms), if owed.
+    fn due_at(&self, every: i64, now: i64) -> Option<i64> {
+        self.owed
+            .then(|| self.sent.map_or(now, |t| t.saturating_add(every)))
+    }
+
+    /// Whether to send it now (and then it counts as sent).
+    fn take(&mut self, now: i64, every: i64) -> bool {
+        if self.owed && self.sent.is_none_or(|t| now >= t.saturating_add(every)) {
+            self.owed = false;
+            self.sent = Some(now);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// One connected peer, as the workshop sees it.
+#[derive(Debug, Clone, Copy)]
+struct Peer {
+    conn: u64,
+    principal: Principal,
+}
+
+/// One workshop's documents, peers and rules; see the module doc.
+pub struct Workshop {
+    pub(super) id: WorkshopId,
+    pub(super) hub: Hub,
+    peers: HashMap<PeerId, Peer>,
+    /// Which principal first used each peer id, for as long as the workshop is loaded: a peer
+    /// id is that principal's, so nobody else can take it over while its owner is away.
+    peer_owners: HashMap<PeerId, Principal>,
+    appended: HashMap<DocumentId, usize>,
+    /// When the workshop moved to `closed` (ms), as stored.
+    closed_at: Option<i64>,
+    /// How long after closing the private documents are purged (ms).
+    purge_grace_ms: i64,
+    /// When an input other than maintenance last came in (ms).
+    last_activity: i64,
+    /// Someone connected or left: presence is owed (a reconnect storm of n peers would
+    /// otherwise send n² messages).
+    presence: Throttle,
+    /// A reflection changed: step-1 counts are owed to the facilitators.
+    progress: Throttle,
+    /// Note counts per reflection document, so a turn recounts only what changed.
+    counts: HashMap<DocumentId, Counts>,
+    /// The documents that follow the workshop document are checked on the first turn.
+    first_turn: bool,
+}
+
+impl Workshop {
+    /// A workshop over loaded documents; `closed_at` as stored, `now` the time it loads.
+    pub fn new(
+        id: WorkshopId,
+        hub: Hub,
+        closed_at: Option<i64>,
+        purge_grace_ms: i64,
+        now: i64,
+    ) -> Self {
+        Self {
+            id,
+            hub,
+            peers: HashMap::new(),
+            peer_owners: HashMap::new(),
+            appended: HashMap::new(),
+            closed_at,
+            purge_grace_ms,
+            last_activity: now,
+            presence: Throttle::default(),
+            progress: Throttle::default(),
+            counts: HashMap::new(),
+            first_turn: true,
+        }
+    }
+
+    /// How many peers are connected.
+    pub fn connected(&self) -> usize {
+        self.peers.len()
+    }
+
+    /// Whether `peer` is connected through connection `conn`.
+    pub fn is_connected(&self, peer: &PeerId, conn: u64) -> bool {
+        self.peers.get(peer).is_some_and(|p| p.conn == conn)
+    }
+
+    /// When the workshop was last used and since when it is closed.
+    pub fn activity(&self) -> Activity {
+        Activity {
+            active_at: self.last_activity,
+            closed_at: self.closed_at,
+        }
+    }
+
+    /// When a turn is due even without input (presence or progress owed), in ms.
+    pub fn wake_at(&self, now: i64) -> Option<i64> {
+        [
+            self.presence.due_at(self.presence_every(), now),
+            self.progress.due_at(EPHEMERAL_EVERY_MS, now),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// A connection the IO around it ended (too slow to keep up): the peer is gone.
+    pub fn drop_peer(&mut self, peer: &PeerId) {
+        if self.peers.remove(peer).is_some() {
+            self.hub.disconnect(peer);
+            self.presence.owed = true;
+        }
+    }
+
+    /// Takes `inputs` at time `now` and everything that follows from them in the same turn:
+    /// documents the workshop document now names, aggregates, retention, presence, progress
+    /// and compaction.
+    pub fn turn(&mut self, inputs: impl IntoIterator<Item = Input>, now: i64) -> Turn {
+        let mut fx = Effects::default();
+        let mut turn = Turn::default();
+        for input in inputs {
+            let answer = self.input(input, now, &mut fx, &mut turn);
+            turn.answers.push(answer);
+        }
+        if self.presence.take(now, self.presence_every()) {
+            fx.merge(self.presence_message());
+        }
+        // The documents follow the workshop document (duos, roster, table): look when it
+        // changed and on the first turn after loading (reading it is a full view, too dear for
+        // every turn of a busy workshop).
+        let ws_doc = self.hub.workshop_document();
+        let ws_changed = fx.persist.iter().any(|(d, _)| *d == ws_doc);
+        let ratings_changed = fx.persist.iter().any(|(d, _)| self.is_rating(d));
+        let sheets_changed = fx.persist.iter().any(|(d, _)| self.is_role_sheet(d));
+        if std::mem::take(&mut self.first_turn) || ws_changed {
+            self.open_documents(&mut fx, &mut turn.write);
+        }
+        if ratings_changed || ws_changed {
+            self.update_profile(&mut fx);
+        }
+        if sheets_changed || ws_changed {
+            self.update_roles(&mut fx);
+        }
+        self.retention(now, &mut fx, &mut turn.write);
+        let changed: Vec<DocumentId> = fx
+            .persist
+            .iter()
+            .map(|(d, _)| *d)
+            .filter(|d| self.is_reflection(d))
+            .collect();
+        for d in &changed {
+            self.counts.remove(d);
+            self.progress.owed = true;
+        }
+        if self.progress.take(now, EPHEMERAL_EVERY_MS) {
+            fx.merge(self.progress_message());
+        }
+        turn.write.chunks.extend(std::mem::take(&mut fx.persist));
+        self.add_compactions(&mut turn.write);
+        turn.send = fx.send;
+        turn.refused = fx.refused;
+        turn
+    }
+
+    fn input(&mut self, input: Input, now: i64, fx: &mut Effects, turn: &mut Turn) -> Answer {
+        if !matches!(input, Input::Maintain | Input::Retire { .. }) {
+            self.last_activity = now;
+        }
+        match input {
+            Input::Connect {
+                peer,
+                conn,
+                principal,
+            } => {
+                let result = self.claim_peer_id(&peer, principal);
+                if result.is_ok() {
+                    self.peers.insert(peer.clone(), Peer { conn, principal });
+                    self.hub.connect(peer.clone(), principal);
+                    tracing::info!(%peer, role = ?principal.role, "peer connected");
+                    self.presence.owed = true;
+                    if principal.role == Role::Facilitator {
+                        fx.merge(self.progress_message());
+                    }
+                }
+                Answer::Connect(result)
+            }
+            Input::Receive { peer, message } => {
+                if self.peers.contains_key(&peer) {
+                    fx.merge(self.hub.receive(&peer, message));
+                }
+                Answer::Receive
+            }
+            Input::Disconnect { peer, conn } => {
+                // Only the connection that ends: a newer one with the same peer id stays.
+                if self.peers.get(&peer).is_some_and(|p| p.conn == conn) {
+                    self.peers.remove(&peer);
+                    self.hub.disconnect(&peer);
+                    tracing::info!(%peer, "peer disconnected");
+                    self.presence.owed = true;
+                }
+                Answer::Disconnect
+            }
+            Input::View => Answer::View(Box::new(self.view())),
+            Input::UpdateParticipant {
+                participant,
+                name,
+                organisation,
+            } => Answer::UpdateParticipant(self.update_participant(
+                participant,
+                name,
+                organisation,
+                fx,
+            )),
+            Input::Timer { by, action } => Answer::Timer(self.timer(by, action, now, fx)),
+            Input::Report => Answer::Report(Box::new(self.report_sources())),
+            Input::ShareReport { by, shared } => {
+                Answer::ShareReport(self.share_report(by, shared, fx))
+            }
+            Input::Maintain => Answer::Maintain,
+            Input::Retire { force, idle_before } => {
+                let idle = self.peers.is_empty() && self.last_activity < idle_before;
+                if force || idle {
+                    for (peer, _) in self.peers.drain() {
+                        self.hub.disconnect(&peer);
+                        turn.close
+                            .push((peer, "this workshop has been deleted".into()));
+                    }
+                    tracing::info!(force, "workshop retires for deletion");
+                    turn.retire = true;
+                }
+                Answer::Retire(force || idle)
+            }
+            Input::AddParticipant { name, organisation } => {
+                Answer::AddParticipant(self.add_participant(name, organisation, now, fx, turn))
+            }
+        }
+    }
+
+    fn view(&self) -> workshop_schema::WorkshopView {
+        let doc = self.hub.workshop_document();
+        self.hub
+            .document(&doc)
+            .map(workshop_schema::view)
+            .unwrap_or_default()
+    }
+
+    /// Binds `peer` to `principal` while the workshop is loaded, or says whose it is. The same
+    /// principal may always come back with its peer id (and replaces its stale connection).
+    fn claim_peer_id(&mut self, peer: &PeerId, principal: Principal) -> Result<(), String> {
+        if let Some(owner) = self.peer_owners.get(peer) {
+            return if *owner == principal {
+                Ok(())
+            } else {
+                Err(format!(
+                    "peer id {peer} belongs to someone else; pick another"
+                ))
+            };
+        }
+        if self.peer_owners.len() >= MAX_PEER_OWNERS {
+            // Forget ids nobody is connected with; a workshop has far fewer live peers.
+            let peers = &self.peers;
+            self.peer_owners.retain(|p, _| peers.contains_key(p));
+        }
+        self.peer_owners.insert(peer.clone(), principal);
+        Ok(())
+    }
+
+    fn add_participant(
+        &mut self,
+        name: String,
+        organisation: String,
+        now: i64,
+        fx: &mut Effects,
+        turn: &mut Turn,
+    ) -> Result<NewParticipant, CommandError> {
+        let workshop_doc = self.hub.workshop_document();
+        let present = self
+            .hub
+            .document(&workshop_doc)
+            .map(workshop_schema::roster_len)
+            .unwrap_or(0);
+        // The same limit as the schema's, checked first: a refusal here changes nothing, and
+        // the roster can never hold more than the schema allows (which would refuse every
+        // later facilitator change to the workshop).
+        if present >= workshop_schema::MAX_ROSTER {
+            return Err(CommandError::Conflict(format!(
+                "this workshop is full: it has {present} participants, at most {} can join",
+                workshop_schema::MAX_ROSTER
+            )));
+        }
+        let participant_id = ParticipantId::random();
+        let reflection_doc = DocumentId::random();
+        let kind = DocKind::Reflection {
+            owner: participant_id,
+        };
+        let entry = workshop_schema::RosterEntry {
+            id: participant_id,
+            name,
+            organisation,
+            joined_at: now,
+            reflection: Some(reflection_doc),
+            voice: None,
+            rating: None,
+            role_sheet: None,
+        };
+        // The roster entry first: if the schema refuses it, no reflection is left behind.
+        let (_, roster_fx) = self
+            .hub
+            .change(workshop_doc, |tx| {
+                workshop_schema::put_roster_entry(tx, &entry)
+            })
+            .map_err(|e| CommandError::Failed(e.to_string()))?;
+        fx.merge(roster_fx);
+        let created = self
+            .hub
+            .create_document(reflection_doc, kind, |tx| {
+                reflection::init(tx, participant_id)
+            })
+            .map_err(|e| CommandError::Failed(e.to_string()))?;
+        fx.merge(created);
+        let token = auth::new_token();
+        turn.write.documents.push(DocumentRow {
+            id: reflection_doc,
+            workshop_id: self.id,
+            kind,
+        });
+        turn.write.tokens.push(TokenRow {
+            hash: auth::token_hash(&token),
+            workshop_id: self.id,
+            role: Role::Participant,
+            participant: Some(participant_id),
+            facilitator: None,
+        });
+        tracing::info!(participant = %participant_id, "participant joined");
+        Ok(NewParticipant {
+            participant_id,
+            token,
+            reflection_doc,
+        })
+    }
+
+    fn share_report(
+        &mut self,
+        by: Principal,
+        shared: bool,
+        fx: &mut Effects,
+    ) -> Result<(), CommandError> {
+        self.may_steer(&by)?;
+        let doc = self.hub.workshop_document();
+        let (_, more) = self
+            .hub
+            .change(doc, |tx| workshop_schema::set_report_shared(tx, shared))
+            .map_err(|e| CommandError::Failed(e.to_string()))?;
+        fx.merge(more);
+        Ok(())
+    }
+
+    fn may_steer(&self, by: &Principal) -> Result<(), CommandError> {
+        if access(by, &DocKind::Workshop, self.hub.context()).can_write() {
+            Ok(())
+        } else {
+            Err(CommandError::Forbidden(
+                "only the facilitator who locked the console can steer now".into(),
+            ))
+        }
+    }
+
+    /// Notes when the workshop closes (or reopens), and once it has been closed for the grace
+    /// period purges every private document: the counts of step 1 are kept in the workshop
+    /// document, the documents leave the hub, and the store deletes them in this turn's write.
+    fn retention(&mut self, now: i64, fx: &mut Effects, write: &mut WriteBatch) {
+        let closed = self.hub.step() == Step::Closed;
+        match (closed, self.closed_at) {
+            (true, None) => self.closed_at = Some(now),
+            (false, Some(_)) => self.closed_at = None,
+            _ => return self.purge_if_due(now, fx, write),
+        }
+        write.activity.push((self.id, self.activity()));
+        self.purge_if_due(now, fx, write);
+    }
+
+    fn purge_if_due(&mut self, now: i64, fx: &mut Effects, write: &mut WriteBatch) {
+        let Some(closed_at) = self.closed_at else {
+            return;
+        };
+        if now < closed_at.saturating_add(self.purge_grace_ms) {
+            return;
+        }
+        // 004's ratings and 003's role sheets (points, unpublished claims) go with the
+        // reflections: the profile, the balance and the published role map stay in the workshop
+        // document.
+        let private: Vec<DocumentId> = self
+            .hub
+            .documents()
+            .filter(|(_, k)| {
+                matches!(
+                    k,
+                    DocKind::Reflection { .. } | DocKind::Rating { .. } | DocKind::RoleSheet { .. }
+                )
+            })
+            .map(|(id, _)| id)
+            .collect();
+        if private.is_empty() {
+            return;
+        }
+        let mut counts = self.step1_counts();
+        let ws_doc = self.hub.workshop_document();
+        if let Some(before) = self
+            .hub
+            .document(&ws_doc)
+            .and_then(|d| workshop_schema::view(d).step1)
+        {
+            // Reopened and closed again: add to what the first purge kept.
+            counts = counts.plus(&before);
+        }
+        match self
+            .hub
+            .change(ws_doc, |tx| workshop_schema::set_step1(tx, &counts))
+        {
+            Ok((_, more)) => fx.merge(more),
+            Err(e) => {
+                // Better to keep the notes a while longer than to lose the counts: try next turn.
+                tracing::error!(error = %e, "could not keep step 1's counts; purge postponed");
+                return;
+            }
+        }
+        for id in &private {
+            fx.merge(self.hub.remove_document(id));
+            self.appended.remove(id);
+            self.counts.remove(id);
+        }
+        tracing::info!(
+            documents = private.len(),
+            "private documents purged after closing"
+        );
+        write.purge.extend(private);
+    }
+
+    fn update_participant(
+        &mut self,
+        participant: ParticipantId,
+        name: String,
+        organisation: String,
+        fx: &mut Effects,
+    ) -> Result<(), String> {
+        let doc = self.hub.workshop_document();
+        let current = self
+            .view()
+            .roster
+            .into_iter()
+            .find(|r| r.id == participant)
+            .ok_or_else(|| "not on the roster".to_owned())?;
+        let entry = workshop_schema::RosterEntry {
+            name,
+            organisation,
+            ..current
+        };
+        let (_, more) = self
+            .hub
+            .change(doc, |tx| workshop_schema::put_roster_entry(tx, &entry))
+            .map_err(|e| e.to_string())?;
+        fx.merge(more);
+        Ok(())
+    }
+
+    fn timer(
+        &mut self,
+        by: Principal,
+        action: TimerAction,
+        now: i64,
+        fx: &mut Effects,
+    ) -> Result<Timer, CommandError> {
+        self.may_steer(&by)?;
+        let after = self.view().timer.apply(action, now);
+        let doc = self.hub.workshop_document();
+        let (_, more) = self
+            .hub
+            .change(doc, |tx| workshop_schema::write_timer(tx, &after))
+            .map_err(|e| CommandError::Failed(e.to_string()))?;
+        fx.merge(more);
+        Ok(after)
+    }
+
+    fn is_reflection(&self, doc: &DocumentId) -> bool {
+        matches!(
+            self.hub.document_kind(doc),
+            Some(DocKind::Reflection { .. })
+        )
+    }
+
+    fn presence_every(&self) -> i64 {
+        EPHEMERAL_EVERY_MS.max(PRESENCE_PER_PEER_MS * self.peers.len() as i64)
+    }
+
+    /// Step-1 progress (counts, never content), to facilitators only.
+    fn progress_message(&mut self) -> Effects {
+        let mut p = Progress::default();
+        let reflections: Vec<(DocumentId, ParticipantId)> = self
+            .hub
+            .documents()
+            .filter_map(|(id, kind)| match kind {
+                DocKind::Reflection { owner } => Some((id, owner)),
+                _ => None,
+            })
+            .collect();
+        for (id, owner) in reflections {
+            // Counted again only when the document changed (its entry was removed then).
+            if let Some(c) = self.counts.get(&id) {
+                p.0.insert(owner, *c);
+            } else if let Some(doc) = self.hub.document(&id) {
+                let c = Counts::of(doc);
+                self.counts.insert(id, c);
+                p.0.insert(owner, c);
+            }
+        }
+        let doc = self.hub.workshop_document();
+        self.hub
+            .broadcast_ephemeral_to(doc, p.encode(), |who| who.role == Role::Facilitator)
+    }
+
+    fn presence_message(&mut self) -> Effects {
+        let mut p = Presence::default();
+        for peer in self.peers.values() {
+            match peer.principal.role {
+                Role::Facilitator => p.facilitators += 1,
+                Role::Screen => p.screens += 1,
+                Role::Participant => p.online.extend(peer.principal.participant),
+            }
+        }
+        p.online.sort();
+        p.online.dedup();
+        let doc = self.hub.workshop_document();
+        self.hub.broadcast_ephemeral(doc, p.encode())
+    }
+
+    fn add_compactions(&mut self, write: &mut WriteBatch) {
+        for (doc_id, _) in &write.chunks {
+            *self.appended.entry(*doc_id).or_default() += 1;
+        }
+        let due: Vec<DocumentId> = self
+            .appended
+            .iter()
+            .filter(|(_, n)| **n >= COMPACT_AFTER)
+            .map(|(d, _)| *d)
+            .collect();
+        for doc_id in due {
+            if let Some(doc) = self.hub.document(&doc_id) {
+                // The snapshot holds every change, including the chunks of this same batch,
+                // and is written after them in the same transaction.
+                write
+                    .snapshots
+                    .push((doc_id, kring_shared::engine::snapshot(doc)));
+            }
+            self.appended.remove(&doc_id);
+        }
+    }
+}
+
+/// The workshop's rules on a virtual clock: no test here waits for real time to pass.
+#[cfg(test)]
+mod tests {
+    use automerge::Automerge;
+    use kring_shared::forms::{FormId, FormRef};
+    use kring_shared::ids::FacilitatorId;
+    use kring_shared::presence::Presence;
+
+    use super::*;
+
+    /// Monday 1 December 2025, 09:00 UTC: the virtual clock's start.
+    const T0: i64 = 1_764_579_600_000;
+    const GRACE_MS: i64 = 24 * 3600 * 1000;
+
+    fn workshop(form: FormId) -> Workshop {
+        let mut doc = Automerge::new();
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            let form = FormRef {
+                id: form,
+                version: kring_shared::forms::form(form).version,
+            };
+            workshop_schema::init_form(tx, "Virtueel", "nl", form)
+        })
+        .unwrap();
+        let id = WorkshopId::random();
+        let hub = Hub::new(super::super::server_peer_id(id), DocumentId::random(), doc);
+        Workshop::new(id, hub, None, GRACE_MS, T0)
+    }
+
+    fn connect(peer: &str, conn: u64, principal: Principal) -> Input {
+        Input::Connect {
+            peer: PeerId::new(peer),
+            conn,
+            principal,
+        }
+    }
+
+    fn join(w: &mut Workshop, name: &str, now: i64) -> NewParticipant {
+        let turn = w.turn(
+            [Input::AddParticipant {
+                name: name.into(),
+                organisation: "CAW".into(),
+            }],
+            now,
+        );
+        match turn.answers.into_iter().next() {
+            Some(Answer::AddParticipant(Ok(p))) => p,
+            other => panic!("join answered {other:?}"),
+        }
+    }
+
+    /// The presence messages of a turn, per receiving peer.
+    fn presences(turn: &Turn) -> Vec<(String, Presence)> {
+        turn.send
+            .iter()
+            .filter_map(|(to, m)| match m {
+                Message::Ephemeral { data, .. } => Some((to.0.clone(), Presence::decode(data)?)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn set_step(w: &mut Workshop, step: Step) {
+        let doc = w.hub.workshop_document();
+        w.hub
+            .change(doc, |tx| workshop_schema::set_step(tx, step))
+            .unwrap();
+    }
+
+    #[test]
+    fn presence_goes_out_at_most_every_250_ms_however_many_arrive() {
+        let mut w = workshop(FormId::ThreeLevels);
+        let facilitator = Principal::facilitator(FacilitatorId::random());
+        let first = w.turn([connect("a", 1, facilitator)], T0);
+        assert_eq!(
+            presences(&first).len(),
+            1,
+            "the first arrival is told at once"
+        );
+        assert_eq!(w.wake_at(T0), None, "nothing owed after it was sent");
+
+        // Nine more arrive within the interval: nobody hears of them yet.
+        for (i, t) in (1..10).zip((T0 + 10..).step_by(20)) {
+            let turn = w.turn([connect(&format!("p{i}"), i + 1, Principal::screen())], t);
+            assert!(presences(&turn).is_empty(), "arrival {i} at +{} ms", t - T0);
+        }
+        assert_eq!(w.wake_at(T0 + 200), Some(T0 + EPHEMERAL_EVERY_MS));
+        assert!(presences(&w.turn([], T0 + 249)).is_empty());
+
+        // At the interval, one message each with all ten.
+        let due = w.turn([], T0 + 250);
+        let sent = presences(&due);
+        assert_eq!(sent.len(), 10);
+        assert!(
+            sent.iter()
+                .all(|(_, p)| p.facilitators == 1 && p.screens == 9)
+        );
+        assert_eq!(w.wake_at(T0 + 250), None);
+    }
+
+    #[test]
+    fn private_documents_are_purged_exactly_when_the_grace_period_ends() {
+        let mut w = workshop(FormId::ThreeLevels);
+        let anna = join(&mut w, "Anna", T0);
+        let note = reflection::Note {
+            id: "n1".into(),
+            ring: "collegial".into(),
+            text: "Ik bel eerst de school".into(),
+            mark: "green".into(),
+            x: 0.5,
+            y: 0.5,
+            question: None,
+        };
+        w.hub
+            .change(anna.reflection_doc, |tx| reflection::put_note(tx, &note))
+            .unwrap();
+        let closed = T0 + 3_600_000;
+        set_step(&mut w, Step::Closed);
+        let turn = w.turn([Input::Maintain], closed);
+        assert_eq!(w.activity().closed_at, Some(closed));
+        assert_eq!(turn.write.activity, vec![(w.id, w.activity())]);
+        assert!(turn.write.purge.is_empty());
+
+        let just_before = w.turn([Input::Maintain], closed + GRACE_MS - 1);
+        assert!(just_before.write.purge.is_empty(), "one ms early");
+        assert!(w.hub.document(&anna.reflection_doc).is_some());
+
+        let due = w.turn([Input::Maintain], closed + GRACE_MS);
+        assert_eq!(due.write.purge, vec![anna.reflection_doc]);
+        assert!(w.hub.document(&anna.reflection_doc).is_none());
+        let kept = w.view().step1.expect("step 1's counts kept");
+        assert_eq!((kept.people, kept.collegial, kept.green), (1, 1, 1));
+        assert!(
+            !format!("{kept:?}").contains("school"),
+            "counts, never text"
+        );
+    }
+
+    #[test]
+    fn reopening_before_the_grace_period_ends_keeps_everything() {
+        let mut w = workshop(FormId::ThreeLevels);
+        let anna = join(&mut w, "Anna", T0);
+        set_step(&mut w, Step::Closed);
+        w.turn([], T0 + 1);
+        set_step(&mut w, Step::Plenary);
+        let reopened = w.turn([], T0 + 2);
+        assert_eq!(w.activity().closed_at, None);
+        assert_eq!(reopened.write.activity.len(), 1, "the reopening is stored");
+        let later = w.turn([Input::Maintain], T0 + 10 * GRACE_MS);
+        assert!(later.write.purge.is_empty());
+        assert!(w.hub.document(&anna.reflection_doc).is_some());
+    }
+
+    #[test]
+    fn the_step_timer_runs_on_the_turns_clock() {
+        let mut w = workshop(FormId::ThreeLevels);
+        let by = Principal::facilitator(FacilitatorId::random());
+        let started = w.turn(
+            [Input::Timer {
+                by,
+                action: TimerAction::Start { minutes: 7 },
+            }],
+            T0,
+        );
+        let Some(Answer::Timer(Ok(timer))) = started.answers.first() else {
+            panic!("{:?}", started.answers);
+        };
+        assert_eq!(timer.remaining_at(T0 + 60_000), 6 * 60_000);
+        let paused = w.turn(
+            [Input::Timer {
+                by,
+                action: TimerAction::Pause,
+            }],
+            T0 + 90_000,
+        );
+        let Some(Answer::Timer(Ok(timer))) = paused.answers.first() else {
+            panic!("{:?}", paused.answers);
+        };
+        assert_eq!(timer.remaining_at(T0 + 10 * 60_000), 7 * 60_000 - 90_000);
+        assert_eq!(w.view().timer, *timer, "and it is in the workshop document");
+    }
+
+    #[test]
+    fn an_idle_workshop_retires_only_when_nothing_happened_since() {
+        let mut w = workshop(FormId::ThreeLevels);
+        join(&mut w, "Anna", T0 + 5_000);
+        let busy = w.turn(
+            [Input::Retire {
+                force: false,
+                idle_before: T0 + 5_000,
+            }],
+            T0 + 6_000,
+        );
+        assert!(matches!(busy.answers[..], [Answer::Retire(false)]) && !busy.retire);
+        let idle = w.turn(
+            [Input::Retire {
+                force: false,
+                idle_before: T0 + 5_001,
+            }],
+            T0 + 7_000,
+        );
+        assert!(matches!(idle.answers[..], [Answer::Retire(true)]) && idle.retire);
+    }
+
+    #[test]
+    fn a_replaced_connection_cannot_disconnect_its_successor() {
+        let mut w = workshop(FormId::ThreeLevels);
+        let anna = Principal::participant(ParticipantId::random());
+        w.turn([connect("anna", 1, anna), connect("anna", 2, anna)], T0);
+        w.turn(
+            [Input::Disconnect {
+                peer: PeerId::new("anna"),
+                conn: 1,
+            }],
+            T0 + 1,
+        );
+        assert!(w.is_connected(&PeerId::new("anna"), 2));
+        let other = w.turn(
+            [connect(
+                "anna",
+                3,
+                Principal::participant(ParticipantId::random()),
+            )],
+            T0 + 2,
+        );
+        assert!(matches!(other.answers[..], [Answer::Connect(Err(_))]));
+    }
+}

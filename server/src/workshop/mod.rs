@@ -1,0 +1,604 @@
+//! One task per active workshop, the only writer of its documents; connections and HTTP handlers
+//! talk to it through a bounded channel of [`Command`]s.
+//!
+//! The workshop's logic is sans-IO, in [`core::Workshop`] (with [`follow`] for the documents and
+//! aggregates that follow the workshop document). This task only does the IO around it: each
+//! loop takes every command already queued and hands them to the workshop as one turn, makes the
+//! turn's write durable in one store write, and only then answers and delivers: no peer ever
+//! hears of heads that are not on disk. It also owns what the workshop cannot see: the
+//! connections' outboxes, their byte budgets (a peer too slow to keep up is cut off), the idle
+//! unload and shutdown.
+//!
+//! Retention lives in the workshop too, because only it writes the workshop's documents: once
+//! the workshop has been closed for the grace period, a turn keeps step 1's anonymous counts in
+//! the workshop document, forgets every private document and has the store delete them in the
+//! same write. A facilitator's deletion and the idle sweep stop the task ([`Command::Retire`])
+//! before the registry deletes the workshop from the store.
+
+pub mod core;
+mod follow;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use automerge::Automerge;
+use kring_shared::access::{DocKind, Principal};
+use kring_shared::engine::hub::Hub;
+use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
+use kring_shared::limits::MAX_FRAME_BYTES;
+use kring_shared::protocol::Message;
+use kring_shared::report;
+use kring_shared::schema::workshop as workshop_schema;
+use kring_shared::timer::{Timer, TimerAction};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use self::core::{Answer, Input, Turn, Workshop};
+use crate::metrics::Metrics;
+use crate::store::{Activity, Store, StoreError, WriteBatch};
+
+/// Commands queued for one workshop task. Bounded: a flood of messages makes senders wait.
+pub const COMMAND_QUEUE: usize = 1024;
+
+/// What a connection receives from its workshop.
+#[derive(Debug)]
+pub enum Outgoing {
+    Frame(Arc<Vec<u8>>),
+    /// The workshop closes this connection, with a reason for the peer.
+    Close(String),
+}
+
+/// What the rest of the server asks of a workshop: an [`Input`] with the channel for its
+/// [`Answer`] (and, for a connection, its outbox).
+pub enum Command {
+    Connect {
+        peer: PeerId,
+        /// Unique per WebSocket connection (see [`Input::Connect`]).
+        conn: u64,
+        principal: Principal,
+        outbox: mpsc::Sender<Outgoing>,
+        /// Bytes queued in `outbox` and not yet written; the connection subtracts what it writes.
+        queued: Arc<AtomicUsize>,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    Receive {
+        peer: PeerId,
+        message: Message,
+    },
+    Disconnect {
+        peer: PeerId,
+        conn: u64,
+    },
+    AddParticipant {
+        name: String,
+        organisation: String,
+        reply: oneshot::Sender<Result<NewParticipant, CommandError>>,
+    },
+    /// A participant fixes their name or organisation.
+    UpdateParticipant {
+        participant: ParticipantId,
+        name: String,
+        organisation: String,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    /// The workshop document as a view (for public workshop info).
+    View {
+        reply: oneshot::Sender<workshop_schema::WorkshopView>,
+    },
+    /// A facilitator acts on the step timer; the server's clock is the timer's clock.
+    Timer {
+        by: Principal,
+        action: TimerAction,
+        reply: oneshot::Sender<Result<Timer, CommandError>>,
+    },
+    /// What the workshop report is made of (never a reflection: step 1 only as counts).
+    /// `created_at_ms` is left 0 for the caller, who has the workshop's row.
+    Report {
+        reply: oneshot::Sender<report::Sources>,
+    },
+    /// A facilitator lets participants fetch the report, or stops it.
+    ShareReport {
+        by: Principal,
+        shared: bool,
+        reply: oneshot::Sender<Result<(), CommandError>>,
+    },
+    /// Does nothing but end a turn, so the retention check runs (the sweep sends it).
+    Maintain {
+        reply: oneshot::Sender<()>,
+    },
+    /// Stops the task so the workshop can be deleted (see [`Input::Retire`]). Answers `true`
+    /// once the task has stopped for good, `false` when it stays.
+    Retire {
+        force: bool,
+        idle_before: i64,
+        reply: oneshot::Sender<bool>,
+    },
+}
+
+/// Why a command was not carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandError {
+    /// The principal may not do this now (e.g. the console is locked by someone else).
+    Forbidden(String),
+    /// The workshop cannot take this (it is full).
+    Conflict(String),
+    Failed(String),
+}
+
+/// What joining hands back to the HTTP handler.
+#[derive(Debug, Clone)]
+pub struct NewParticipant {
+    pub participant_id: ParticipantId,
+    pub token: String,
+    pub reflection_doc: DocumentId,
+}
+
+/// A handle to a running workshop task.
+#[derive(Clone)]
+pub struct WorkshopHandle {
+    pub id: WorkshopId,
+    pub commands: mpsc::Sender<Command>,
+}
+
+/// The peer id the server uses towards the peers of one workshop.
+pub fn server_peer_id(workshop: WorkshopId) -> PeerId {
+    PeerId::new(format!("{SERVER_PEER_PREFIX}{workshop}"))
+}
+
+/// Every server peer id starts with this; no client may join with such an id.
+pub const SERVER_PEER_PREFIX: &str = "kring-server/";
+
+/// What every workshop task shares with the rest of the server.
+#[derive(Clone)]
+pub struct TaskContext {
+    pub store: Arc<dyn Store>,
+    pub metrics: Arc<Metrics>,
+    /// How long a workshop without connections stays loaded.
+    pub idle: Duration,
+    /// Cancelled when the server shuts down.
+    pub shutdown: CancellationToken,
+    pub tracker: TaskTracker,
+    /// How long after closing a workshop its reflection documents are purged.
+    pub purge_grace: Duration,
+    /// The abuse limits (outbox budgets).
+    pub limits: crate::abuse::Limits,
+}
+
+/// The wall clock, in ms since the epoch: the workshop's `now` in the server.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Loads a workshop's documents into a [`Hub`]. Any document that does not load is an error:
+/// a workshop is served whole or not at all.
+pub async fn load(
+    store: &dyn Store,
+    id: WorkshopId,
+    workshop_doc: DocumentId,
+) -> Result<Hub, StoreError> {
+    let stored = store.documents(id).await?;
+    let mut loaded: Vec<(DocumentId, DocKind, Automerge)> = Vec::new();
+    for d in stored {
+        let mut doc = Automerge::new();
+        for chunk in &d.chunks {
+            doc.load_incremental(chunk)
+                .map_err(|e| StoreError::Corrupt(format!("document {}: {e}", d.row.id)))?;
+        }
+        loaded.push((d.row.id, d.row.kind, doc));
+    }
+    let ws_doc = loaded
+        .iter()
+        .position(|(doc_id, _, _)| *doc_id == workshop_doc)
+        .map(|i| loaded.swap_remove(i).2)
+        .ok_or_else(|| StoreError::Corrupt(format!("workshop {id} has no workshop document")))?;
+    let mut hub = Hub::new(server_peer_id(id), workshop_doc, ws_doc);
+    for (doc_id, kind, doc) in loaded {
+        hub.insert_document(doc_id, kind, doc);
+    }
+    Ok(hub)
+}
+
+/// Loads a workshop's documents and starts its task. The task ends when it has had no
+/// connection for `ctx.idle` (or the server shuts down) and then calls `on_exit`.
+pub async fn start(
+    id: WorkshopId,
+    workshop_doc: DocumentId,
+    ctx: TaskContext,
+    on_exit: impl FnOnce() + Send + 'static,
+) -> Result<WorkshopHandle, StoreError> {
+    let hub = load(ctx.store.as_ref(), id, workshop_doc).await?;
+    let closed_at = ctx.store.activity(id).await?.and_then(|a| a.closed_at);
+    let now = now_ms();
+    ctx.store
+        .write(WriteBatch {
+            activity: vec![(
+                id,
+                Activity {
+                    active_at: now,
+                    closed_at,
+                },
+            )],
+            ..WriteBatch::default()
+        })
+        .await?;
+    let purge_grace_ms = i64::try_from(ctx.purge_grace.as_millis()).unwrap_or(i64::MAX);
+    let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+    let task = WorkshopTask {
+        workshop: Workshop::new(id, hub, closed_at, purge_grace_ms, now),
+        store: ctx.store,
+        metrics: ctx.metrics,
+        connections: HashMap::new(),
+        limits: ctx.limits,
+    };
+    let span = tracing::info_span!("workshop", workshop = %id);
+    let (idle, shutdown) = (ctx.idle, ctx.shutdown);
+    ctx.tracker.spawn(
+        async move {
+            task.run(rx, idle, shutdown).await;
+            on_exit();
+        }
+        .instrument(span),
+    );
+    Ok(WorkshopHandle { id, commands: tx })
+}
+
+/// One connection's way out: its outbox and the bytes queued in it.
+struct Connection {
+    conn: u64,
+    outbox: mpsc::Sender<Outgoing>,
+    queued: Arc<AtomicUsize>,
+}
+
+/// Where the answer to one input goes.
+enum Reply {
+    None,
+    Connect(oneshot::Sender<Result<(), String>>, PeerId, Connection),
+    AddParticipant(oneshot::Sender<Result<NewParticipant, CommandError>>),
+    UpdateParticipant(oneshot::Sender<Result<(), String>>),
+    View(oneshot::Sender<workshop_schema::WorkshopView>),
+    Timer(oneshot::Sender<Result<Timer, CommandError>>),
+    Report(oneshot::Sender<report::Sources>),
+    ShareReport(oneshot::Sender<Result<(), CommandError>>),
+    Maintain(oneshot::Sender<()>),
+    Retire(oneshot::Sender<bool>),
+}
+
+/// Splits a command into the workshop's input and where its answer goes.
+fn split(cmd: Command) -> (Input, Reply) {
+    match cmd {
+        Command::Connect {
+            peer,
+            conn,
+            principal,
+            outbox,
+            queued,
+            reply,
+        } => (
+            Input::Connect {
+                peer: peer.clone(),
+                conn,
+                principal,
+            },
+            Reply::Connect(
+                reply,
+                peer,
+                Connection {
+                    conn,
+                    outbox,
+                    queued,
+                },
+            ),
+        ),
+        Command::Receive { peer, message } => (Input::Receive { peer, message }, Reply::None),
+        Command::Disconnect { peer, conn } => (Input::Disconnect { peer, conn }, Reply::None),
+        Command::AddParticipant {
+            name,
+            organisation,
+            reply,
+        } => (
+            Input::AddParticipant { name, organisation },
+            Reply::AddParticipant(reply),
+        ),
+        Command::UpdateParticipant {
+            participant,
+            name,
+            organisation,
+            reply,
+        } => (
+            Input::UpdateParticipant {
+                participant,
+                name,
+                organisation,
+            },
+            Reply::UpdateParticipant(reply),
+        ),
+        Command::View { reply } => (Input::View, Reply::View(reply)),
+        Command::Timer { by, action, reply } => (Input::Timer { by, action }, Reply::Timer(reply)),
+        Command::Report { reply } => (Input::Report, Reply::Report(reply)),
+        Command::ShareReport { by, shared, reply } => {
+            (Input::ShareReport { by, shared }, Reply::ShareReport(reply))
+        }
+        Command::Maintain { reply } => (Input::Maintain, Reply::Maintain(reply)),
+        Command::Retire {
+            force,
+            idle_before,
+            reply,
+        } => (Input::Retire { force, idle_before }, Reply::Retire(reply)),
+    }
+}
+
+/// The workshop and the IO around it.
+struct WorkshopTask {
+    workshop: Workshop,
+    store: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
+    connections: HashMap<PeerId, Connection>,
+    limits: crate::abuse::Limits,
+}
+
+/// Sleeps until `at` (ms since the epoch), or forever when there is nothing to wait for.
+async fn sleep_until_ms(at: Option<i64>) {
+    match at {
+        Some(at) => {
+            let ms = u64::try_from(at.saturating_sub(now_ms())).unwrap_or(0);
+            tokio::time::sleep(Duration::from_millis(ms)).await
+        }
+        None => std::future::pending().await,
+    }
+}
+
+impl WorkshopTask {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<Command>,
+        idle: Duration,
+        shutdown: CancellationToken,
+    ) {
+        self.metrics.workshops_loaded.inc();
+        tracing::info!(
+            documents = self.workshop.hub.documents().count(),
+            "workshop loaded"
+        );
+        let mut retired = None;
+        loop {
+            let idle_for = if self.connections.is_empty() {
+                idle
+            } else {
+                Duration::MAX
+            };
+            // Presence or progress that is due later wakes the loop by itself.
+            let wake_at = self.workshop.wake_at(now_ms());
+            let next = tokio::select! {
+                // Every finished turn is already durable, so stopping here loses nothing.
+                _ = shutdown.cancelled() => break,
+                next = tokio::time::timeout(idle_for, rx.recv()) => Some(next),
+                _ = sleep_until_ms(wake_at) => None,
+            };
+            let mut commands = Vec::new();
+            match next {
+                None => {}
+                Some(Ok(Some(c))) => commands.push(c),
+                Some(Ok(None)) => break,
+                Some(Err(_)) => {
+                    // Idle: close the channel, then serve what raced in before unloading.
+                    rx.close();
+                    match rx.recv().await {
+                        Some(c) => commands.push(c),
+                        None => break,
+                    }
+                }
+            }
+            // Take whatever else is already queued: one store write for all of it.
+            while commands.len() < 257 {
+                match rx.try_recv() {
+                    Ok(c) => commands.push(c),
+                    Err(_) => break,
+                }
+            }
+            let (inputs, replies): (Vec<Input>, Vec<Reply>) =
+                commands.into_iter().map(split).unzip();
+            let turn = self.workshop.turn(inputs, now_ms());
+            match self.finish(turn, replies).await {
+                Ok(None) => {}
+                Ok(Some(reply)) => {
+                    retired = Some(reply);
+                    break;
+                }
+                Err(()) => break,
+            }
+        }
+        match retired {
+            Some(done) => {
+                // Nothing more is taken from the queue: a late command finds the channel closed.
+                rx.close();
+                let _ = done.send(true);
+            }
+            None => {
+                let write = WriteBatch {
+                    activity: vec![(self.workshop.id, self.workshop.activity())],
+                    ..WriteBatch::default()
+                };
+                if let Err(e) = self.store.write(write).await {
+                    tracing::warn!(error = %e, "could not record the workshop's last activity");
+                }
+            }
+        }
+        self.metrics.workshops_loaded.dec();
+        tracing::info!("workshop unloaded");
+    }
+
+    /// Makes a turn durable, then answers and delivers. `Ok(Some(reply))`: the workshop retired
+    /// and `reply` is to be told once the task has stopped; `Err`: the write failed and the task
+    /// must stop.
+    async fn finish(
+        &mut self,
+        turn: Turn,
+        replies: Vec<Reply>,
+    ) -> Result<Option<oneshot::Sender<bool>>, ()> {
+        for r in &turn.refused {
+            self.metrics.refusals.inc();
+            tracing::warn!(peer = %r.peer, document = ?r.document_id.map(|d| d.to_string()), reason = %r.reason, "refused");
+        }
+        if let Err(e) = self.store.write(turn.write).await {
+            // Nothing of this turn is durable: advertise none of it. Drop every connection and
+            // unload, so clients resync from what is on disk (they still hold their edits).
+            tracing::error!(error = %e, "storage write failed; unloading workshop");
+            for c in self.connections.values() {
+                let _ = c
+                    .outbox
+                    .try_send(Outgoing::Close("server storage error; reconnect".into()));
+            }
+            return Err(());
+        }
+        for (peer, reason) in turn.close {
+            if let Some(c) = self.connections.remove(&peer) {
+                let _ = c.outbox.try_send(Outgoing::Close(reason));
+            }
+        }
+        let mut retired = None;
+        for (reply, answer) in replies.into_iter().zip(turn.answers) {
+            // A caller that gave up waiting is nobody to tell: send errors are ignored.
+            match (reply, answer) {
+                (Reply::Connect(reply, peer, connection), Answer::Connect(result)) => {
+                    if result.is_ok() {
+                        self.attach(peer, connection, turn.retire);
+                    }
+                    let _ = reply.send(result);
+                }
+                (Reply::AddParticipant(reply), Answer::AddParticipant(r)) => {
+                    let _ = reply.send(r);
+                }
+                (Reply::UpdateParticipant(reply), Answer::UpdateParticipant(r)) => {
+                    let _ = reply.send(r);
+                }
+                (Reply::View(reply), Answer::View(v)) => {
+                    let _ = reply.send(*v);
+                }
+                (Reply::Timer(reply), Answer::Timer(r)) => {
+                    let _ = reply.send(r);
+                }
+                (Reply::Report(reply), Answer::Report(s)) => {
+                    let _ = reply.send(*s);
+                }
+                (Reply::ShareReport(reply), Answer::ShareReport(r)) => {
+                    let _ = reply.send(r);
+                }
+                (Reply::Maintain(reply), Answer::Maintain) => {
+                    let _ = reply.send(());
+                }
+                (Reply::Retire(reply), Answer::Retire(true)) => retired = Some(reply),
+                (Reply::Retire(reply), Answer::Retire(false)) => {
+                    let _ = reply.send(false);
+                }
+                (Reply::None, _) => {}
+                (_, answer) => {
+                    tracing::error!(?answer, "an answer that does not fit its command");
+                }
+            }
+        }
+        self.deliver(turn.send);
+        Ok(retired)
+    }
+
+    /// Keeps a new connection's outbox; an older connection of the same peer is told it was
+    /// replaced. In a turn that retires the workshop, the new one is closed at once.
+    fn attach(&mut self, peer: PeerId, connection: Connection, retiring: bool) {
+        if !self.workshop.is_connected(&peer, connection.conn) {
+            // Gone again in the same turn: disconnected, replaced, or the workshop retired.
+            let reason = if retiring {
+                "this workshop has been deleted"
+            } else {
+                "replaced by a newer connection"
+            };
+            let _ = connection.outbox.try_send(Outgoing::Close(reason.into()));
+            return;
+        }
+        if let Some(old) = self.connections.insert(peer, connection) {
+            let _ = old
+                .outbox
+                .try_send(Outgoing::Close("replaced by a newer connection".into()));
+        }
+    }
+
+    fn deliver(&mut self, sends: Vec<(PeerId, Message)>) {
+        let mut too_slow = Vec::new();
+        for (peer, msg) in sends {
+            let Some(conn) = self.connections.get(&peer) else {
+                continue;
+            };
+            let mut bytes = msg.encode();
+            if bytes.len() > MAX_FRAME_BYTES {
+                // Never more than the protocol allows a client to send us: the peer is told
+                // why instead (the document budgets make this rare).
+                self.metrics.refusals.inc();
+                tracing::warn!(%peer, bytes = bytes.len(), "outgoing message over the frame limit; not sent");
+                bytes = Message::Error {
+                    sender_id: Some(self.workshop.hub.peer_id().clone()),
+                    target_id: Some(peer.clone()),
+                    message: format!(
+                        "a message of {} bytes for you is over the frame limit of \
+                         {MAX_FRAME_BYTES}; it was not sent",
+                        bytes.len()
+                    ),
+                    document_id: None,
+                }
+                .encode();
+            }
+            let len = bytes.len();
+            let queued = conn.queued.load(Ordering::Relaxed);
+            if queued + len > self.limits.outbox_bytes {
+                too_slow.push(peer);
+                continue;
+            }
+            self.metrics.messages_out.inc();
+            match conn.outbox.try_send(Outgoing::Frame(Arc::new(bytes))) {
+                Ok(()) => {
+                    conn.queued.fetch_add(len, Ordering::Relaxed);
+                }
+                Err(mpsc::error::TrySendError::Full(_)) => too_slow.push(peer),
+                // The connection is already gone; its Disconnect command is on its way.
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+        // The workshop's budget: while all its connections together hold too much, the one
+        // furthest behind goes first.
+        let mut total: usize = self
+            .connections
+            .values()
+            .map(|c| c.queued.load(Ordering::Relaxed))
+            .sum();
+        while total > self.limits.workshop_outbox_bytes {
+            let Some((peer, bytes)) = self
+                .connections
+                .iter()
+                .filter(|(p, _)| !too_slow.contains(p))
+                .map(|(p, c)| (p.clone(), c.queued.load(Ordering::Relaxed)))
+                .max_by_key(|(_, b)| *b)
+            else {
+                break;
+            };
+            total = total.saturating_sub(bytes);
+            too_slow.push(peer);
+        }
+        too_slow.sort();
+        too_slow.dedup();
+        for peer in too_slow {
+            let Some(conn) = self.connections.remove(&peer) else {
+                continue;
+            };
+            tracing::warn!(%peer, "peer too slow to keep up; disconnecting");
+            self.metrics.slow_consumers.inc();
+            // Dropping the outbox ends the connection's send loop, which closes the socket
+            // (with 1008 "too slow").
+            drop(conn);
+            self.workshop.drop_peer(&peer);
+        }
+    }
+}
