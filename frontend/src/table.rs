@@ -347,46 +347,29 @@ pub fn TableBoard(
         }
     };
 
-    // The cards of one cluster (or of the table when `cluster` is None), stacks grouped.
+    // The cards of one cluster (or of the table when `cluster` is None), stacks grouped: the
+    // one layout of `kring_shared::schema::table`, which the report draws too.
     let cluster_cards = move |cluster: Option<String>| {
         let t = tbl();
         let all = cards.get();
-        let in_it = |c: &Card| match (&cluster, t.cluster_of(&c.key)) {
-            (None, None) => true,
-            (Some(id), Some(cl)) => &cl.id == id,
-            _ => false,
+        let layout = t.layout(all.iter().map(|c| c.key.as_str()));
+        let stacks = match &cluster {
+            Some(id) => layout.stacks_of(id).to_vec(),
+            None => layout.unsorted,
         };
-        let mut mine: Vec<Card> = all.iter().filter(|c| in_it(c)).cloned().collect();
-        mine.sort_by(|a, b| {
-            let o = |c: &Card| t.cards.get(&c.key).map(|p| p.order).unwrap_or(0.0);
-            o(a).total_cmp(&o(b)).then_with(|| a.key.cmp(&b.key))
-        });
-        let base_of = |c: &Card| {
-            t.cards
-                .get(&c.key)
-                .and_then(|p| p.stack.clone())
-                .filter(|s| mine.iter().any(|m| &m.key == s))
-        };
-        let bases: Vec<Card> = mine
-            .iter()
-            .filter(|c| base_of(c).is_none())
-            .cloned()
-            .collect();
-        bases
+        let card = |k: &str| all.iter().find(|c| c.key == k).cloned();
+        stacks
             .into_iter()
-            .map(|base| {
-                let on_it: Vec<Card> = mine
-                    .iter()
-                    .filter(|c| base_of(c).as_deref() == Some(base.key.as_str()))
-                    .cloned()
-                    .collect();
+            .filter_map(|st| {
+                let base = card(&st.base)?;
+                let on_it: Vec<Card> = st.on_it.iter().filter_map(|k| card(k)).collect();
                 let n = on_it.len();
-                view! {
+                Some(view! {
                     <div class="stack" class:grouped={n > 0}>
                         {card_view(base, n)}
                         {on_it.into_iter().map(|c| card_view(c, 0)).collect_view()}
                     </div>
-                }
+                })
             })
             .collect_view()
     };

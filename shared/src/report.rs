@@ -20,7 +20,7 @@ use crate::ids::{DuoId, ParticipantId};
 use crate::method::{self, LevelId, Localized};
 use crate::plenary::{self, Card, Source};
 use crate::schema::duo::DuoView;
-use crate::schema::table::TableView;
+use crate::schema::table::{Stack, TableView};
 use crate::schema::voice::VoiceView;
 use crate::schema::workshop::{DuoEntry, WorkshopView};
 
@@ -226,6 +226,8 @@ pub fn build(src: &Sources, opts: Options) -> Report {
         level: c.level,
         by: by_of(c),
         shared: c.shared,
+        // Named even when the card it is stacked on lies in another cluster (the layout then
+        // shows it on its own there).
         stacked_on: src
             .table
             .cards
@@ -233,31 +235,26 @@ pub fn build(src: &Sources, opts: Options) -> Report {
             .and_then(|p| p.stack.clone())
             .filter(|s| cards.iter().any(|o| &o.key == s)),
     };
-    // Cards per cluster, in their order on the flip chart.
-    let mut placed: BTreeMap<&str, Vec<(f64, &Card)>> = BTreeMap::new();
-    let mut unsorted = Vec::new();
-    for c in &cards {
-        match src.table.cluster_of(&c.key) {
-            Some(cl) => {
-                let order = src.table.cards[&c.key].order;
-                placed.entry(cl.id.as_str()).or_default().push((order, c));
-            }
-            None => unsorted.push(card_report(c)),
-        }
-    }
-    let cluster_report = |cl: &crate::schema::table::Cluster| {
-        let mut in_it = placed.get(cl.id.as_str()).cloned().unwrap_or_default();
-        in_it.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.key.cmp(&b.1.key)));
-        ClusterReport {
-            id: cl.id.clone(),
-            title: match cl.level {
-                Some(l) if cl.title.trim().is_empty() => method::level(l).name.get(lang).to_owned(),
-                _ => cl.title.clone(),
-            },
-            color: cl.color.clone(),
-            level: cl.level,
-            cards: in_it.into_iter().map(|(_, c)| card_report(c)).collect(),
-        }
+    // The table page's layout: cards per cluster in their order, stacks after their base.
+    let layout = src.table.layout(cards.iter().map(|c| c.key.as_str()));
+    let by_key: BTreeMap<&str, &Card> = cards.iter().map(|c| (c.key.as_str(), c)).collect();
+    let stack_reports = |stacks: &[Stack]| -> Vec<CardReport> {
+        stacks
+            .iter()
+            .flat_map(Stack::keys)
+            .filter_map(|k| by_key.get(k).map(|c| card_report(c)))
+            .collect()
+    };
+    let unsorted = stack_reports(&layout.unsorted);
+    let cluster_report = |cl: &crate::schema::table::Cluster| ClusterReport {
+        id: cl.id.clone(),
+        title: match cl.level {
+            Some(l) if cl.title.trim().is_empty() => method::level(l).name.get(lang).to_owned(),
+            _ => cl.title.clone(),
+        },
+        color: cl.color.clone(),
+        level: cl.level,
+        cards: stack_reports(layout.stacks_of(&cl.id)),
     };
 
     // The round: each duo's shared insight, in the round's order when there was one.

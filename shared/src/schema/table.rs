@@ -63,6 +63,39 @@ pub struct Placement {
     pub stack: Option<String>,
 }
 
+/// A card and the cards stacked on it, by key, in their order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stack {
+    pub base: String,
+    pub on_it: Vec<String>,
+}
+
+impl Stack {
+    /// Every card of the stack, the base first.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.base.as_str()).chain(self.on_it.iter().map(String::as_str))
+    }
+}
+
+/// Where every card lies on the table: see [`TableView::layout`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// Every cluster, in order, with its stacks.
+    pub clusters: Vec<(Cluster, Vec<Stack>)>,
+    /// The stacks in no cluster.
+    pub unsorted: Vec<Stack>,
+}
+
+impl Layout {
+    /// The stacks of the cluster `id` (none for an unknown id).
+    pub fn stacks_of(&self, id: &str) -> &[Stack] {
+        self.clusters
+            .iter()
+            .find(|(c, _)| c.id == id)
+            .map_or(&[], |(_, s)| s.as_slice())
+    }
+}
+
 /// What views read from the table document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableView {
@@ -101,6 +134,60 @@ impl TableView {
     pub fn cluster_of(&self, card: &str) -> Option<&Cluster> {
         let p = self.cards.get(card)?;
         self.clusters.iter().find(|c| c.id == p.cluster)
+    }
+
+    /// Where the cards with `keys` lie, the one layout the table page and the report draw: per
+    /// cluster (in the clusters' order) its stacks, and the stacks lying unsorted. Cards are
+    /// ordered by their placement's `order`, then key (unplaced cards count as order 0); a card
+    /// is stacked on another only when that one lies in the same cluster (or, unsorted, also
+    /// unsorted) and is itself a base — otherwise it is a base of its own. Placements of cards
+    /// not in `keys` (deleted since) are ignored.
+    pub fn layout<'k>(&self, keys: impl IntoIterator<Item = &'k str>) -> Layout {
+        let mut keys: Vec<&str> = keys.into_iter().collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let order = |k: &str| self.cards.get(k).map_or(0.0, |p| p.order);
+        keys.sort_by(|a, b| order(a).total_cmp(&order(b)).then_with(|| a.cmp(b)));
+        let mut groups: Vec<Vec<&str>> = vec![Vec::new(); self.clusters.len() + 1];
+        for k in keys {
+            let at = self
+                .cards
+                .get(k)
+                .and_then(|p| self.clusters.iter().position(|c| c.id == p.cluster))
+                .unwrap_or(self.clusters.len());
+            groups[at].push(k);
+        }
+        let mut stacks: Vec<Vec<Stack>> = groups
+            .into_iter()
+            .map(|group| {
+                let stack_of = |k: &str| {
+                    self.cards
+                        .get(k)
+                        .and_then(|p| p.stack.as_deref())
+                        .filter(|s| *s != k && group.contains(s))
+                };
+                // A base is a card not stacked on another of its group, or stacked on one that
+                // is itself stacked (stacks are one deep).
+                let is_base = |k: &str| stack_of(k).is_none_or(|s| stack_of(s).is_some());
+                group
+                    .iter()
+                    .filter(|k| is_base(k))
+                    .map(|base| Stack {
+                        base: (*base).to_owned(),
+                        on_it: group
+                            .iter()
+                            .filter(|k| !is_base(k) && stack_of(k) == Some(*base))
+                            .map(|k| (*k).to_owned())
+                            .collect(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let unsorted = stacks.pop().unwrap_or_default();
+        Layout {
+            clusters: self.clusters.iter().cloned().zip(stacks).collect(),
+            unsorted,
+        }
     }
 
     /// The order value that puts a card last in a cluster.
@@ -330,6 +417,55 @@ mod tests {
             Ok(())
         })
         .unwrap();
+    }
+
+    fn placed(cluster: &str, order: f64, stack: Option<&str>) -> Placement {
+        Placement {
+            cluster: cluster.into(),
+            order,
+            stack: stack.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn the_layout_orders_stacks_and_leaves_the_rest_unsorted() {
+        let mut t = TableView::default();
+        t.cards.insert("b".into(), placed("collegial", 2.0, None));
+        t.cards
+            .insert("a".into(), placed("collegial", 3.0, Some("b")));
+        t.cards.insert("c".into(), placed("collegial", 1.0, None));
+        // Stacked on a card in another cluster: a base of its own.
+        t.cards
+            .insert("d".into(), placed("collective", 1.0, Some("b")));
+        // Stacked on a stacked card: stacks are one deep, so it stands alone.
+        t.cards
+            .insert("e".into(), placed("collegial", 4.0, Some("a")));
+        // In a cluster that is gone, and a placement whose card was deleted.
+        t.cards.insert("f".into(), placed("removed", 1.0, None));
+        t.cards
+            .insert("gone".into(), placed("collegial", 0.0, None));
+        let l = t.layout(["a", "b", "c", "d", "e", "f", "g", "a"]);
+        let keys = |stacks: &[Stack]| {
+            stacks
+                .iter()
+                .map(|s| s.keys().collect::<Vec<_>>().join("+"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(l.stacks_of("individual")), Vec::<String>::new());
+        assert_eq!(keys(l.stacks_of("collegial")), ["c", "b+a", "e"]);
+        assert_eq!(keys(l.stacks_of("collective")), ["d"]);
+        // Unplaced cards count as order 0, then by key.
+        assert_eq!(keys(&l.unsorted), ["g", "f"]);
+        let ids: Vec<&str> = l.clusters.iter().map(|(c, _)| c.id.as_str()).collect();
+        assert_eq!(ids, ["individual", "collegial", "collective"]);
+        let all: usize = l
+            .clusters
+            .iter()
+            .flat_map(|(_, s)| s)
+            .chain(&l.unsorted)
+            .map(|s| s.keys().count())
+            .sum();
+        assert_eq!(all, 7, "every card once, and only those asked for");
     }
 
     #[test]
