@@ -3,9 +3,10 @@
 //! tokens travel in the URL fragment (`/facilitate#token`, `/screen#token`, `/report#token`) so they never reach
 //! a server log.
 
+use kring_shared::api;
 use kring_shared::forms::{self, Form};
+use kring_shared::schema::workshop as workshop_schema;
 use leptos::prelude::*;
-use serde_json::json;
 
 use crate::console::FacilitatorPage;
 use crate::http;
@@ -67,16 +68,16 @@ fn Home() -> impl IntoView {
         ev.prevent_default();
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let body = json!({
-                "title": title.get_untracked(),
-                "language": language.get_untracked(),
-                "form": chosen_form.get_untracked(),
+            let body = http::body(&api::CreateWorkshop {
+                title: title.get_untracked(),
+                language: language.get_untracked(),
+                form: chosen_form.get_untracked(),
             });
-            match http::post("/api/workshops", body).await {
-                Ok(v) => go(&format!(
-                    "/facilitate#{}",
-                    v["facilitator_token"].as_str().unwrap_or_default()
-                )),
+            match http::post("/api/workshops", body)
+                .await
+                .and_then(http::read::<api::CreatedWorkshop>)
+            {
+                Ok(created) => go(&format!("/facilitate#{}", created.facilitator_token)),
                 Err(e) => {
                     error.set(Some(e.0));
                     busy.set(false);
@@ -115,7 +116,7 @@ fn Home() -> impl IntoView {
                 <form class="card" on:submit=create>
                     <h2>{move || t(lang.get(), Text::NewWorkshop)}</h2>
                     <label>{move || t(lang.get(), Text::Title)}
-                        <input type="text" required maxlength="120" prop:value=title
+                        <input type="text" required maxlength=workshop_schema::MAX_TITLE prop:value=title
                             on:input=move |ev| title.set(event_target_value(&ev))/>
                     </label>
                     <label>{move || t(lang.get(), Text::Form)}

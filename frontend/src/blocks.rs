@@ -27,7 +27,7 @@ fn mine(
     session: UseWorkshopReturn,
     pick: impl Fn(&workshop::RosterEntry) -> Option<DocumentId>,
 ) -> Option<(ParticipantId, DocumentId)> {
-    let me: ParticipantId = session.me.get()?.participant_id?.parse().ok()?;
+    let me: ParticipantId = session.me.get()?.participant_id?;
     let ws = session.workshop.get();
     let entry = ws.roster.iter().find(|r| r.id == me)?;
     Some((me, pick(entry)?))

@@ -2,13 +2,15 @@
 //! lock, the links (join, QR, projector screen, co-facilitator), the set-up of the work form and
 //! the live roster; from step 2 on the plenary table, and in step 3 the round. Everything here is a keyboard-reachable control with an accessible name.
 
+use kring_shared::access::Role;
+use kring_shared::api;
 use kring_shared::forms::FormId;
 use kring_shared::method::{self, LevelId, QUESTIONS_PER_LEVEL};
 use kring_shared::schema::voice;
 use kring_shared::schema::workshop::{self, Broadcast, CustomQuestion};
 use kring_shared::step::Step;
+use kring_shared::timer::TimerAction;
 use leptos::prelude::*;
-use serde_json::json;
 
 use crate::blocks::{ActionsBoard, BlocksSetup, ProfileChart, RatedCount};
 use crate::duo_console::DuoPanel;
@@ -28,8 +30,9 @@ fn link_base(session: UseWorkshopReturn) -> crate::links::LinkBase {
 }
 
 /// Sends a timer action to the server, which applies it with its own clock.
-fn timer_action(session: UseWorkshopReturn, body: serde_json::Value) {
+fn timer_action(session: UseWorkshopReturn, action: TimerAction) {
     let token = session.token.get_value();
+    let body = http::body(&action);
     leptos::task::spawn_local(async move {
         if let Err(e) = http::with_token("POST", "/api/timer", &token, body).await {
             session.last_error.set(Some(e.0));
@@ -44,7 +47,7 @@ fn can_steer(session: UseWorkshopReturn) -> Signal<bool> {
         let me = session.me.get().and_then(|m| m.facilitator_id);
         match lock {
             None => true,
-            Some(holder) => me.as_deref() == Some(holder.to_string().as_str()),
+            Some(holder) => me == Some(holder),
         }
     })
 }
@@ -62,6 +65,7 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
             .me
             .get()
             .and_then(|m| m.facilitator_id)
+            .map(|f| f.to_string())
             .unwrap_or_default();
         format!(
             "{} {}",
@@ -163,7 +167,7 @@ fn StepControl(
     let go = move |step: Step| {
         session.change_workshop(|tx| workshop::set_step(tx, step));
         if let Some(minutes) = session.workshop.get_untracked().plan.minutes.for_step(step) {
-            timer_action(session, json!({"action": "set", "minutes": minutes}));
+            timer_action(session, TimerAction::Set { minutes });
         }
     };
     view! {
@@ -197,10 +201,9 @@ fn TimerControl(
         let full = v.timer.duration_ms / 60_000;
         v.step
             .and_then(|s| v.plan.minutes.for_step(s))
-            .map(i64::from)
-            .unwrap_or(full.max(1))
+            .unwrap_or(u32::try_from(full.max(1)).unwrap_or(1))
     };
-    let button = move |text: Text, body: serde_json::Value| {
+    let button = move |text: Text, body: TimerAction| {
         view! {
             <button type="button" disabled=move || !steer.get()
                 on:click=move |_| timer_action(session, body.clone())>
@@ -216,21 +219,21 @@ fn TimerControl(
                 {move || {
                     let timer = session.workshop.get().timer;
                     if timer.is_running() {
-                        button(Text::Pause, json!({"action": "pause"})).into_any()
+                        button(Text::Pause, TimerAction::Pause).into_any()
                     } else if timer.remaining_ms < timer.duration_ms && timer.remaining_ms > 0 {
-                        button(Text::Resume, json!({"action": "resume"})).into_any()
+                        button(Text::Resume, TimerAction::Resume).into_any()
                     } else {
                         view! {
                             <button type="button" disabled=move || !steer.get()
-                                on:click=move |_| timer_action(session, json!({"action": "start", "minutes": start_minutes()}))>
+                                on:click=move |_| timer_action(session, TimerAction::Start { minutes: start_minutes() })>
                                 {move || t(lang.get(), Text::Start)}
                             </button>
                         }.into_any()
                     }
                 }}
-                {button(Text::PlusOne, json!({"action": "add", "minutes": 1}))}
-                {button(Text::PlusFive, json!({"action": "add", "minutes": 5}))}
-                {button(Text::Reset, json!({"action": "reset"}))}
+                {button(Text::PlusOne, TimerAction::Add { minutes: 1 })}
+                {button(Text::PlusFive, TimerAction::Add { minutes: 5 })}
+                {button(Text::Reset, TimerAction::Reset)}
             </div>
         </section>
     }
@@ -278,11 +281,7 @@ fn LockControl(
 ) -> impl IntoView {
     let locked = move || session.workshop.get().lock.is_some();
     let toggle = move |_| {
-        let me = session
-            .me
-            .get_untracked()
-            .and_then(|m| m.facilitator_id)
-            .and_then(|id| id.parse().ok());
+        let me = session.me.get_untracked().and_then(|m| m.facilitator_id);
         let holder = if locked() { None } else { me };
         session.change_workshop(|tx| workshop::set_lock(tx, holder));
     };
@@ -340,20 +339,20 @@ fn JoinInfo(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
 fn LinkMaker(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
     let screen = RwSignal::new(None::<String>);
     let co = RwSignal::new(None::<String>);
-    let make = move |role: &'static str, into: RwSignal<Option<String>>| {
+    let make = move |role: Role, into: RwSignal<Option<String>>| {
         let token = session.token.get_value();
         leptos::task::spawn_local(async move {
-            match http::with_token("POST", "/api/links", &token, json!({"role": role})).await {
-                Ok(v) => into.set(
-                    v["path"]
-                        .as_str()
-                        .map(|p| format!("{}{p}", link_base(session).url)),
-                ),
+            let body = http::body(&api::NewLink { role });
+            match http::with_token("POST", "/api/links", &token, body)
+                .await
+                .and_then(http::read::<api::Link>)
+            {
+                Ok(link) => into.set(Some(format!("{}{}", link_base(session).url, link.path))),
                 Err(e) => session.last_error.set(Some(e.0)),
             }
         });
     };
-    let row = move |text: Text, role: &'static str, into: RwSignal<Option<String>>| {
+    let row = move |text: Text, role: Role, into: RwSignal<Option<String>>| {
         view! {
             <div class="link-row">
                 <span>{move || t(lang.get(), text)}</span>
@@ -366,8 +365,8 @@ fn LinkMaker(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="links-heading">
             <h2 id="links-heading">{move || t(lang.get(), Text::Links)}</h2>
-            {row(Text::ScreenLink, "screen", screen)}
-            {row(Text::CoFacilitatorLink, "facilitator", co)}
+            {row(Text::ScreenLink, Role::Screen, screen)}
+            {row(Text::CoFacilitatorLink, Role::Facilitator, co)}
         </section>
     }
 }

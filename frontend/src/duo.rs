@@ -18,7 +18,7 @@ use crate::widgets::level_name;
 
 /// The participant's own duo, if the facilitator has formed it.
 fn my_duo(session: UseWorkshopReturn) -> Option<DuoEntry> {
-    let me: ParticipantId = session.me.get()?.participant_id?.parse().ok()?;
+    let me: ParticipantId = session.me.get()?.participant_id?;
     session
         .workshop
         .get()
@@ -62,7 +62,7 @@ pub fn DuoStep(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView 
         for r in session.workshop.get().roster {
             if open_sheets
                 && duo.members.contains(&r.id)
-                && Some(r.id.to_string()) != me
+                && Some(r.id) != me
                 && let Some(doc) = r.reflection
             {
                 session.open_document(doc, Extra::PartnerSheet);
@@ -79,7 +79,7 @@ pub fn DuoStep(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView 
         .into_any(),
         Some(duo) => {
             let me = session.me.get().and_then(|m| m.participant_id);
-            let partners: Vec<ParticipantId> = duo.members.iter().copied().filter(|p| Some(p.to_string()) != me).collect();
+            let partners: Vec<ParticipantId> = duo.members.iter().copied().filter(|p| Some(*p) != me).collect();
             let names = partners.iter().map(|p| who(session, *p)).collect::<Vec<_>>().join(", ");
             let room = duo.doc;
             view! {
@@ -337,7 +337,7 @@ fn InsightCard(
     let shared2 = shared.clone();
     view! {
         <article class=move || format!("insight-card {}", level().as_str()) class:shared=shared>
-            <textarea node_ref=text_ref rows="2" maxlength="500"
+            <textarea node_ref=text_ref rows="2" maxlength=duo::MAX_INSIGHT_TEXT
                 aria-label=move || format!("{} ({})", t(lang.get(), Text::InsightField), level_name(level(), lang.get()))
                 prop:value=move || card.get().map(|c| c.text).unwrap_or_default()
                 on:input=move |ev| {

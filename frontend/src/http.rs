@@ -119,3 +119,14 @@ pub async fn get_text_with_token(path: &str, token: &str) -> Result<String, Http
         ))
     }
 }
+
+/// A typed request body (`kring_shared::api`) as JSON.
+pub fn body(value: &impl serde::Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// A typed answer (`kring_shared::api`) from the JSON the server sent.
+pub fn read<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, HttpError> {
+    serde_json::from_value(v)
+        .map_err(|e| HttpError(format!("unexpected answer from the server: {e}"), Some(200)))
+}

@@ -74,12 +74,17 @@ mod tests {
 
     fn me(public_url: Option<&str>, lan: &[&str]) -> Me {
         Me {
-            role: "facilitator".into(),
+            role: kring_shared::access::Role::Facilitator,
+            workshop_id: kring_shared::ids::WorkshopId::random(),
             participant_id: None,
             facilitator_id: None,
             join_code: "ABC".into(),
-            workshop_doc: DocumentId::random(),
-            reflection_doc: None,
+            documents: kring_shared::api::MyDocuments {
+                workshop: DocumentId::random(),
+                reflection: None,
+                rating: None,
+                role_sheet: None,
+            },
             public_url: public_url.map(str::to_owned),
             lan_urls: lan.iter().map(|s| (*s).to_owned()).collect(),
         }

@@ -2,11 +2,12 @@
 //! present are offered, so one organisation is not typed five ways), and the view that follows
 //! the facilitator through the steps. The token is remembered in the browser.
 
+use kring_shared::api;
 use kring_shared::forms::FormId;
 use kring_shared::method;
+use kring_shared::schema::workshop as workshop_schema;
 use kring_shared::step::Step;
 use leptos::prelude::*;
-use serde_json::json;
 
 use crate::blocks::{ActionsBoard, ProfileChart, RatingSheet};
 use crate::duo::DuoStep;
@@ -31,42 +32,38 @@ pub fn JoinPage(code: String) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let organisation = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let info = RwSignal::new(None::<serde_json::Value>);
+    let info = RwSignal::new(None::<api::WorkshopInfo>);
     {
         let code = code.clone();
         leptos::task::spawn_local(async move {
-            match http::get(&format!("/api/workshops/{code}")).await {
+            let got = http::get(&format!("/api/workshops/{code}"))
+                .await
+                .and_then(http::read::<api::WorkshopInfo>);
+            match got {
                 Ok(v) => info.set(Some(v)),
                 Err(e) => error.set(Some(e.0)),
             }
         });
     }
     let lang = Signal::derive(move || {
-        Lang::from_code(
-            info.get()
-                .and_then(|v| v["language"].as_str().map(str::to_owned))
-                .as_deref()
-                .unwrap_or("nl"),
-        )
+        Lang::from_code(info.get().map(|v| v.language).as_deref().unwrap_or("nl"))
     });
-    let organisations = move || {
-        info.get()
-            .and_then(|v| v["organisations"].as_array().cloned())
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|o| o.as_str().map(str::to_owned))
-            .collect::<Vec<_>>()
-    };
+    let organisations = move || info.get().map(|v| v.organisations).unwrap_or_default();
     let code_for_submit = code.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let code = code_for_submit.clone();
         leptos::task::spawn_local(async move {
-            let body =
-                json!({"name": name.get_untracked(), "organisation": organisation.get_untracked()});
-            match http::post(&format!("/api/workshops/{code}/participants"), body).await {
-                Ok(v) => {
-                    let tok = v["token"].as_str().unwrap_or_default().to_owned();
+            let body = http::body(&api::Person {
+                name: name.get_untracked(),
+                organisation: organisation.get_untracked(),
+            });
+            let joined = http::post(&format!("/api/workshops/{code}/participants"), body)
+                .await
+                .and_then(http::read::<api::Joined>);
+            match joined {
+                Ok(joined) => {
+                    let tok = joined.token;
                     storage::remember_participant(&code, &tok);
                     token.set(Some(tok));
                 }
@@ -80,15 +77,15 @@ pub fn JoinPage(code: String) -> impl IntoView {
             Some(tok) => view! { <ParticipantPage token=tok code=code_view.clone() on_reset=move || token.set(None)/> }.into_any(),
             None => view! {
                 <main class="page narrow">
-                    <header class="hero small"><Rings/><h1>{move || info.get().and_then(|v| v["title"].as_str().map(str::to_owned)).unwrap_or_else(|| "Kring".into())}</h1></header>
+                    <header class="hero small"><Rings/><h1>{move || info.get().map(|v| v.title).unwrap_or_else(|| "Kring".into())}</h1></header>
                     <form class="card" on:submit=submit.clone()>
                         <h2>{move || t(lang.get(), Text::Join)} " · " <span class="code">{code.clone()}</span></h2>
                         <label>{move || t(lang.get(), Text::Name)}
-                            <input type="text" required maxlength="80" autocomplete="name" prop:value=name
+                            <input type="text" required maxlength=workshop_schema::MAX_NAME autocomplete="name" prop:value=name
                                 on:input=move |ev| name.set(event_target_value(&ev))/>
                         </label>
                         <label>{move || t(lang.get(), Text::Organisation)}
-                            <input type="text" maxlength="120" autocomplete="organization" list="organisations" prop:value=organisation
+                            <input type="text" maxlength=workshop_schema::MAX_ORGANISATION autocomplete="organization" list="organisations" prop:value=organisation
                                 on:input=move |ev| organisation.set(event_target_value(&ev))/>
                         </label>
                         <datalist id="organisations">
@@ -128,7 +125,7 @@ fn ParticipantPage(
             .get()
             .roster
             .into_iter()
-            .find(|r| r.id.to_string() == id)
+            .find(|r| r.id == id)
     };
     let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
     let wide = move || matches!(step(), Step::Reflect | Step::Duos | Step::Plenary);
@@ -260,7 +257,7 @@ fn EditMe(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
             .get_untracked()
             .roster
             .into_iter()
-            .find(|r| Some(r.id.to_string()) == id)
+            .find(|r| Some(r.id) == id)
         {
             name.set(r.name);
             organisation.set(r.organisation);
@@ -271,8 +268,10 @@ fn EditMe(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
         ev.prevent_default();
         let token = session.token.get_value();
         leptos::task::spawn_local(async move {
-            let body =
-                json!({"name": name.get_untracked(), "organisation": organisation.get_untracked()});
+            let body = http::body(&api::Person {
+                name: name.get_untracked(),
+                organisation: organisation.get_untracked(),
+            });
             match http::with_token("PATCH", "/api/me", &token, body).await {
                 Ok(_) => saved.set(true),
                 Err(e) => session.last_error.set(Some(e.0)),
@@ -284,10 +283,10 @@ fn EditMe(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
             <summary>{move || t(lang.get(), Text::EditMe)}</summary>
             <form on:submit=save>
                 <label>{move || t(lang.get(), Text::Name)}
-                    <input type="text" required maxlength="80" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+                    <input type="text" required maxlength=workshop_schema::MAX_NAME prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
                 </label>
                 <label>{move || t(lang.get(), Text::Organisation)}
-                    <input type="text" maxlength="120" prop:value=organisation on:input=move |ev| organisation.set(event_target_value(&ev))/>
+                    <input type="text" maxlength=workshop_schema::MAX_ORGANISATION prop:value=organisation on:input=move |ev| organisation.set(event_target_value(&ev))/>
                 </label>
                 <button type="submit">{move || t(lang.get(), Text::Save)}</button>
                 <Show when=move || saved.get()><span role="status">{move || t(lang.get(), Text::Saved)}</span></Show>

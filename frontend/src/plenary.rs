@@ -34,7 +34,7 @@ pub fn open_plenary(session: UseWorkshopReturn) {
         let ws = session.workshop.get();
         let Some(me) = session.me.get() else { return };
         let step = ws.step.unwrap_or(Step::Lobby);
-        let facilitator = me.role == "facilitator";
+        let facilitator = me.role == kring_shared::access::Role::Facilitator;
         let open =
             matches!(step, Step::Plenary | Step::Closed) || (facilitator && step == Step::Duos);
         if !open {
@@ -60,7 +60,7 @@ pub fn open_plenary(session: UseWorkshopReturn) {
 
 /// The participant's own voice document.
 fn my_voice(session: UseWorkshopReturn) -> Option<(ParticipantId, kring_shared::ids::DocumentId)> {
-    let me: ParticipantId = session.me.get()?.participant_id?.parse().ok()?;
+    let me: ParticipantId = session.me.get()?.participant_id?;
     let doc = session
         .workshop
         .get()

@@ -357,7 +357,7 @@ fn NoteEditor(
         <article class="note-editor" class:green=move || marks_on.get() && note.get().is_some_and(|n| n.mark == "green")
             class:red=move || marks_on.get() && note.get().is_some_and(|n| n.mark == "red")>
             <label for=field_id.clone() class="sr-only">{move || t(lang.get(), Text::NoteField)}</label>
-            <textarea id=field_id node_ref=text_ref rows="2" maxlength="2000"
+            <textarea id=field_id node_ref=text_ref rows="2" maxlength=reflection::MAX_NOTE_TEXT
                 aria-label=move || format!("{} ({})", t(lang.get(), Text::NoteField), level_name(&ring(), lang.get()))
                 prop:value=move || note.get().map(|n| n.text).unwrap_or_default()
                 on:input=move |ev| {

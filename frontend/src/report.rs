@@ -8,6 +8,8 @@
 //! `kring_shared::report` from the workshop's documents. Facilitators also switch names on,
 //! share the report with participants and can delete the workshop here.
 
+use kring_shared::access::Role;
+use kring_shared::api;
 use kring_shared::report::{Answer, CardReport, ClusterReport, HEADINGS, Report};
 use leptos::prelude::*;
 use serde_json::json;
@@ -100,8 +102,11 @@ pub fn ReportPage(token: String) -> impl IntoView {
         });
     };
     leptos::task::spawn_local(async move {
-        if let Ok(me) = http::get_with_token("/api/me", &token.get_value()).await {
-            facilitator.set(me["role"].as_str() == Some("facilitator"));
+        let me = http::get_with_token("/api/me", &token.get_value())
+            .await
+            .and_then(http::read::<api::Me>);
+        if let Ok(me) = me {
+            facilitator.set(me.role == Role::Facilitator);
         }
     });
     load();
@@ -109,7 +114,13 @@ pub fn ReportPage(token: String) -> impl IntoView {
     let share = move |on: bool| {
         let tok = token.get_value();
         leptos::task::spawn_local(async move {
-            match http::with_token("PUT", "/api/report/shared", &tok, json!({ "shared": on })).await
+            match http::with_token(
+                "PUT",
+                "/api/report/shared",
+                &tok,
+                http::body(&api::ShareReport { shared: on }),
+            )
+            .await
             {
                 Ok(_) => load(),
                 Err(e) => error.set(Some(e.0)),

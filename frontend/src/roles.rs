@@ -29,7 +29,7 @@ type Edit = Box<dyn FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>>;
 
 /// The participant's id and role sheet, as the roster names it.
 fn my_sheet(session: UseWorkshopReturn) -> Option<(ParticipantId, DocumentId)> {
-    let me: ParticipantId = session.me.get()?.participant_id?.parse().ok()?;
+    let me: ParticipantId = session.me.get()?.participant_id?;
     let ws = session.workshop.get();
     let entry = ws.roster.iter().find(|r| r.id == me)?;
     Some((me, entry.role_sheet?))

@@ -32,47 +32,12 @@ use web_sys::{BinaryType, MessageEvent, WebSocket};
 use crate::http;
 use crate::storage;
 
-/// What `/api/me` says about a token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Me {
-    pub role: String,
-    pub participant_id: Option<String>,
-    pub facilitator_id: Option<String>,
-    pub join_code: String,
-    pub workshop_doc: DocumentId,
-    /// A participant's own reflection.
-    pub reflection_doc: Option<DocumentId>,
-    /// Where phones reach the server (`--public-url`), for facilitators and screens.
-    pub public_url: Option<String>,
-    /// The server's LAN addresses, when it listens on every interface.
-    pub lan_urls: Vec<String>,
-}
+/// What `/api/me` says about a token (the shared type the server writes).
+pub use kring_shared::api::Me;
 
-impl Me {
-    fn parse(v: &serde_json::Value) -> Option<Me> {
-        let doc = |k: &str| {
-            v["documents"][k]
-                .as_str()
-                .and_then(|u| DocumentId::from_url(u).ok())
-        };
-        Some(Me {
-            role: v["role"].as_str()?.to_owned(),
-            participant_id: v["participant_id"].as_str().map(str::to_owned),
-            facilitator_id: v["facilitator_id"].as_str().map(str::to_owned),
-            join_code: v["join_code"].as_str().unwrap_or_default().to_owned(),
-            workshop_doc: doc("workshop")?,
-            reflection_doc: doc("reflection"),
-            public_url: v["public_url"].as_str().map(str::to_owned),
-            lan_urls: v["lan_urls"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|u| u.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        })
-    }
+/// Reads `/api/me`'s answer (or its copy kept for offline starts).
+fn parse_me(v: &serde_json::Value) -> Option<Me> {
+    serde_json::from_value(v.clone()).ok()
 }
 
 /// The live state of one workshop, as signals, and the way to change it.
@@ -118,7 +83,7 @@ impl UseWorkshopReturn {
         &self,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
     ) {
-        let Some(doc) = self.me.get_untracked().map(|m| m.workshop_doc) else {
+        let Some(doc) = self.me.get_untracked().map(|m| m.documents.workshop) else {
             return;
         };
         self.engine.with_value(|shared| {
@@ -155,7 +120,7 @@ impl UseWorkshopReturn {
         &self,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
     ) {
-        let Some(doc) = self.me.get_untracked().and_then(|m| m.reflection_doc) else {
+        let Some(doc) = self.me.get_untracked().and_then(|m| m.documents.reflection) else {
             return;
         };
         self.engine.with_value(|shared| {
@@ -265,9 +230,9 @@ impl Shared {
             let Some(d) = inner.repo.doc(&doc) else {
                 return;
             };
-            if me.as_ref().map(|m| m.workshop_doc) == Some(doc) {
+            if me.as_ref().map(|m| m.documents.workshop) == Some(doc) {
                 self.signals.workshop.set(workshop::view(d));
-            } else if me.as_ref().and_then(|m| m.reflection_doc) == Some(doc) {
+            } else if me.as_ref().and_then(|m| m.documents.reflection) == Some(doc) {
                 self.signals.reflection.set(reflection::notes(d));
             } else {
                 match inner.extras.get(&doc) {
@@ -373,11 +338,11 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
         let me = match http::get_with_token("/api/me", &token).await {
             Ok(v) => {
                 storage::save_me(&token, &v.to_string());
-                Me::parse(&v)
+                parse_me(&v)
             }
             Err(e) if e.is_network() => storage::me(&token)
                 .and_then(|s| serde_json::from_str(&s).ok())
-                .and_then(|v| Me::parse(&v)),
+                .and_then(|v| parse_me(&v)),
             Err(e) => {
                 signals.auth_error.set(Some(e.0));
                 return;
@@ -390,7 +355,7 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
             return;
         };
         let mut repo = ClientRepo::new(PeerId::new(format!("browser-{}", DocumentId::random())));
-        for doc in std::iter::once(me.workshop_doc).chain(me.reflection_doc) {
+        for doc in std::iter::once(me.documents.workshop).chain(me.documents.reflection) {
             let kept = storage::document(&doc.to_string()).and_then(|b| Automerge::load(&b).ok());
             repo.open_with(doc, kept.unwrap_or_default());
         }
@@ -408,7 +373,7 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
             })),
             url: sync_url(&token),
         };
-        for doc in std::iter::once(me.workshop_doc).chain(me.reflection_doc) {
+        for doc in std::iter::once(me.documents.workshop).chain(me.documents.reflection) {
             shared.refresh(doc);
         }
         signals.engine.set_value(Some(shared.clone()));
@@ -540,7 +505,7 @@ fn handle_events(s: &Shared, events: Vec<ClientEvent>) {
                 // (the server refuses it too).
                 let from_server = s.inner.borrow().repo.server() == Some(&from);
                 let on_workshop =
-                    s.signals.me.get_untracked().map(|m| m.workshop_doc) == Some(document_id);
+                    s.signals.me.get_untracked().map(|m| m.documents.workshop) == Some(document_id);
                 let on_table = s.signals.workshop.with_untracked(|w| w.table) == Some(document_id);
                 if from_server && on_workshop {
                     if let Some(p) = Presence::decode(&data) {

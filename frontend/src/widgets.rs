@@ -63,7 +63,7 @@ pub fn ConnectionBanner(
     view! {
         <Show when=move || !session.connected.get()>
             <p class="banner" role="status">{move || match session.me.get() {
-                Some(me) if me.reflection_doc.is_some() => t(lang.get(), Text::OfflineKept),
+                Some(me) if me.documents.reflection.is_some() => t(lang.get(), Text::OfflineKept),
                 Some(_) => t(lang.get(), Text::OfflineBanner),
                 None => t(lang.get(), Text::Connecting),
             }}</p>

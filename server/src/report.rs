@@ -112,11 +112,6 @@ pub async fn download(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
-struct Share {
-    shared: bool,
-}
-
 /// `PUT /api/report/shared` with `{"shared": true|false}`: lets participants fetch the report.
 pub async fn share(
     State(app): State<AppState>,
@@ -124,7 +119,7 @@ pub async fn share(
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     require_facilitator(&who)?;
-    let req: Share = serde_json::from_slice(&body)
+    let req: kring_shared::api::ShareReport = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     let by = who.principal();
     ask(&app, who.workshop_id, |reply| Command::ShareReport {

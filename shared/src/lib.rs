@@ -6,6 +6,7 @@
 //!
 //! Layout:
 //! - [`ids`]: newtype ids (workshop, participant, document, peer).
+//! - [`api`]: the JSON bodies of the HTTP API, shared by the server and the frontend.
 //! - [`forms`]: the work forms as data (000–004), step kinds, 004's building blocks and profile.
 //! - [`step`]: the steps of a workshop. [`method`]: work form 000's content as data.
 //! - [`timer`]: the server-held step timer and the clients' clock-skew estimate.
@@ -22,6 +23,7 @@
 //! - [`engine`]: the sync engine, server side ([`engine::hub`]) and client side ([`engine::client`]).
 
 pub mod access;
+pub mod api;
 pub mod drag;
 pub mod engine;
 pub mod ephemeral;
