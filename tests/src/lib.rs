@@ -84,6 +84,11 @@ impl Driver {
     /// A new headless Chromium session with its own profile, closed when the returned guard is
     /// dropped (also when the test panics) or by [`Session::close`].
     pub async fn session(&self, width: u32, height: u32) -> Session {
+        self.session_with(width, height, &[]).await
+    }
+
+    /// [`Driver::session`] with more Chromium flags (e.g. host resolver rules for a test host).
+    pub async fn session_with(&self, width: u32, height: u32, extra: &[String]) -> Session {
         let profile =
             std::env::temp_dir().join(format!("{}{}", kring_procs::PROFILE_PREFIX, uuid_ish()));
         let args = vec![
@@ -99,6 +104,7 @@ impl Driver {
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.display()),
         ];
+        let args: Vec<String> = args.into_iter().chain(extra.iter().cloned()).collect();
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),

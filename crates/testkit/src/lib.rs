@@ -84,6 +84,16 @@ impl TestServer {
         Self::start_configured(data_dir, frontend_dir, |_| {}).await
     }
 
+    /// A server on an existing data folder, serving the frontend from `frontend_dir`, with a
+    /// config adjusted by `f` (e.g. built-in TLS).
+    pub async fn start_in_with(
+        data_dir: &Path,
+        frontend_dir: &Path,
+        f: impl FnOnce(&mut kring_server::Config),
+    ) -> Self {
+        Self::start_configured(data_dir, frontend_dir, f).await
+    }
+
     async fn start_configured(
         data_dir: &Path,
         frontend_dir: &Path,
