@@ -206,7 +206,7 @@ fn TimerControl(
     let button = move |text: Text, body: TimerAction| {
         view! {
             <button type="button" disabled=move || !steer.get()
-                on:click=move |_| timer_action(session, body.clone())>
+                on:click=move |_| timer_action(session, body)>
                 {move || t(lang.get(), text)}
             </button>
         }
