@@ -238,13 +238,19 @@ fn ActionBlock(
     let used = move || my_voice_view(session).map(|v| v.dots()).unwrap_or(0);
     let name = move || block.block().name.get(code(lang.get()));
     let text = RwSignal::new(String::new());
+    // Viewers see the most-dotted actions first. Those who place dots see a fixed order (by key):
+    // a list that re-sorts while people vote moves a card away under a finger or a pointer.
     let cards = move || {
         let (_, voices) = crate::table::sources(session);
-        blocks::actions(&voices)
+        let mut cards = blocks::actions(&voices)
             .into_iter()
             .find(|(b, _)| *b == block)
             .map(|(_, c)| c)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if writes {
+            cards.sort_by(|x, y| x.key.cmp(&y.key));
+        }
+        cards
     };
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -271,27 +277,21 @@ fn ActionBlock(
             <p class="muted small">{move || ACTION_QUESTION.get(code(lang.get()))}</p>
             {move || cards().is_empty().then(|| view! { <p class="muted">{t(lang.get(), Text::NoActions)}</p> })}
             <ul class="action-cards">
-                {move || {
-                    let mine_dots = my_voice_view(session).map(|v| v.card_dots).unwrap_or_default();
-                    cards().into_iter().map(|c| {
-                        let mine_n = mine_dots.get(&c.key).copied().unwrap_or(0);
-                        let (k1, k2) = (c.key.clone(), c.key.clone());
-                        let label = c.text.clone();
-                        let label2 = c.text.clone();
-                        view! {
-                            <li class="action-card" data-dots=c.dots>
-                                <span class="action-text">{c.text.clone()}</span>
-                                <span class="action-dots">{"●".repeat(c.dots.min(30) as usize)} " " {c.dots}</span>
-                                {writes.then(|| view! {
-                                    <button type="button" aria-label=move || format!("{}: {label}", t(lang.get(), Text::DotOff)) disabled=mine_n == 0
-                                        on:click=move |_| { let k = k1.clone(); change(Box::new(move |tx| voice::set_card_dots(tx, &k, mine_n.saturating_sub(1)))) }>"−"</button>
-                                    <button type="button" aria-label=move || format!("{}: {label2}", t(lang.get(), Text::DotOn)) disabled={move || used() >= dots()}
-                                        on:click=move |_| { let k = k2.clone(); change(Box::new(move |tx| voice::set_card_dots(tx, &k, mine_n + 1))) }>"+"</button>
-                                })}
-                            </li>
-                        }
-                    }).collect_view()
-                }}
+                // Keyed by everything a row shows: a row that changes is a new element, so a
+                // click aimed at one card can never land on another card's buttons.
+                <For
+                    each=move || {
+                        let mine_dots = my_voice_view(session).map(|v| v.card_dots).unwrap_or_default();
+                        cards().into_iter().map(|c| {
+                            let mine_n = mine_dots.get(&c.key).copied().unwrap_or(0);
+                            (c, mine_n)
+                        }).collect::<Vec<_>>()
+                    }
+                    key=|(c, mine_n)| (c.key.clone(), c.dots, *mine_n)
+                    let:row
+                >
+                    <ActionRow card=row.0 mine=row.1 lang writes change=change used dots/>
+                </For>
             </ul>
             {writes.then(|| view! {
                 <form class="row" on:submit=add>
@@ -300,6 +300,44 @@ fn ActionBlock(
                 </form>
             })}
         </section>
+    }
+}
+
+/// One action with its dots and, for those who place dots, a minus and a plus.
+#[component]
+fn ActionRow(
+    /// The action as everyone sees it.
+    card: blocks::ActionCard,
+    /// How many of the viewer's own dots are on it.
+    mine: u32,
+    lang: Signal<Lang>,
+    writes: bool,
+    /// Writes to the viewer's voice document.
+    change: impl Fn(Edit) + Copy + Send + Sync + 'static,
+    /// How many dots the viewer has placed in all.
+    used: impl Fn() -> u32 + Copy + Send + Sync + 'static,
+    /// How many dots each person has.
+    dots: impl Fn() -> u32 + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let blocks::ActionCard {
+        key,
+        text,
+        dots: on_card,
+        ..
+    } = card;
+    let (minus_key, plus_key) = (key.clone(), key);
+    let (minus_label, plus_label) = (text.clone(), text.clone());
+    view! {
+        <li class="action-card" data-dots=on_card>
+            <span class="action-text">{text}</span>
+            <span class="action-dots">{"●".repeat(on_card.min(30) as usize)} " " {on_card}</span>
+            {writes.then(|| view! {
+                <button type="button" aria-label=move || format!("{}: {minus_label}", t(lang.get(), Text::DotOff)) disabled=mine == 0
+                    on:click=move |_| { let k = minus_key.clone(); change(Box::new(move |tx| voice::set_card_dots(tx, &k, mine.saturating_sub(1)))) }>"−"</button>
+                <button type="button" aria-label=move || format!("{}: {plus_label}", t(lang.get(), Text::DotOn)) disabled={move || used() >= dots()}
+                    on:click=move |_| { let k = plus_key.clone(); change(Box::new(move |tx| voice::set_card_dots(tx, &k, mine + 1))) }>"+"</button>
+            })}
+        </li>
     }
 }
 
