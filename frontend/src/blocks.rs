@@ -118,7 +118,7 @@ pub fn ProfileChart(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl Into
                         <RatedCount session lang/>
                     }.into_any(),
                     Some(p) => {
-                        let report = blocks_report::build(&ws, &[], |_| None);
+                        let report = blocks_report::build(&ws, &[], &Default::default(), |_| None);
                         let weakest: Vec<String> = p.weakest_first().into_iter().take(2)
                             .map(|b| b.block().name.get(code(lang.get())).to_owned()).collect();
                         view! {
@@ -175,13 +175,17 @@ fn ProfileBars(report: blocks_report::BlocksReport, lang: Signal<Lang>) -> impl 
 }
 
 /// Step 3: the actions per block, weakest blocks first, with everyone's dots. Participants add
-/// actions and place their dots; the facilitator and the screen only look.
+/// actions and place their dots; a facilitator who steers puts actions that say the same thing
+/// together (kept in the table document, as on 000's flip chart); the screen only looks.
 #[component]
 pub fn ActionsBoard(
     session: UseWorkshopReturn,
     lang: Signal<Lang>,
     /// Whether this viewer writes (a participant in step 3).
     writes: bool,
+    /// Whether this viewer groups the actions (a facilitator who may steer).
+    #[prop(optional, into)]
+    curates: Signal<bool>,
 ) -> impl IntoView {
     let dots = move || session.workshop.get().plan.energy_dots;
     let used = move || my_voice_view(session).map(|v| v.dots()).unwrap_or(0);
@@ -207,9 +211,12 @@ pub fn ActionsBoard(
             {writes.then(|| view! {
                 <p class="muted" role="status">{move || t(lang.get(), Text::ActionDotsLeft)} ": " {move || dots().saturating_sub(used())}</p>
             })}
+            <Show when=move || curates.get()>
+                <p class="muted small">{move || t(lang.get(), Text::GroupActionsHint)}</p>
+            </Show>
             <div class="action-blocks">
                 <For each=move || order.get() key=|b| *b let:block>
-                    <ActionBlock session lang writes block/>
+                    <ActionBlock session lang writes curates block/>
                 </For>
             </div>
         </section>
@@ -221,12 +228,16 @@ fn my_voice_view(session: UseWorkshopReturn) -> Option<voice::VoiceView> {
     session.voices.get().get(&d).cloned()
 }
 
+/// One group as a row list shows it: its actions, each with the viewer's own dots on it.
+type GroupRows = Vec<(blocks::ActionCard, u32)>;
+
 /// One block's actions with their dots and, for participants, the field to add one.
 #[component]
 fn ActionBlock(
     session: UseWorkshopReturn,
     lang: Signal<Lang>,
     writes: bool,
+    curates: Signal<bool>,
     block: BlockId,
 ) -> impl IntoView {
     let change = move |f: Edit| {
@@ -238,20 +249,21 @@ fn ActionBlock(
     let used = move || my_voice_view(session).map(|v| v.dots()).unwrap_or(0);
     let name = move || block.block().name.get(code(lang.get()));
     let text = RwSignal::new(String::new());
-    // Viewers see the most-dotted actions first. Those who place dots see a fixed order (by key):
-    // a list that re-sorts while people vote moves a card away under a finger or a pointer.
-    let cards = move || {
+    // Viewers see the groups with the most dots first. Those who place dots see a fixed order
+    // (by key): a list that re-sorts while people vote moves a card away under a finger.
+    let groups = Memo::new(move |_| {
         let (_, voices) = crate::table::sources(session);
-        let mut cards = blocks::actions(&voices)
+        let table = session.table.get().unwrap_or_default();
+        let mut groups = blocks::grouped_actions(&voices, &table)
             .into_iter()
             .find(|(b, _)| *b == block)
-            .map(|(_, c)| c)
+            .map(|(_, g)| g)
             .unwrap_or_default();
         if writes {
-            cards.sort_by(|x, y| x.key.cmp(&y.key));
+            groups.sort_by(|x, y| x.base().key.cmp(&y.base().key));
         }
-        cards
-    };
+        groups
+    });
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let v: String = text
@@ -271,26 +283,44 @@ fn ActionBlock(
         };
         change(Box::new(move |tx| voice::add_action(tx, &a)));
     };
+    // What the facilitator may put an action with: the bases of the block's other groups.
+    let bases = Signal::derive(move || {
+        groups
+            .get()
+            .iter()
+            .map(|g| (g.base().key.clone(), g.base().text.clone()))
+            .collect::<Vec<_>>()
+    });
+    let group_with = move |card: String, with: Option<String>| {
+        let ws = session.workshop.get_untracked();
+        let Some(doc) = ws.table else { return };
+        let table = session.table.get_untracked().unwrap_or_default();
+        session.change_document(doc, move |tx| {
+            blocks::group_action(tx, &table, block, &card, with.as_deref())
+        });
+    };
     view! {
         <section class=format!("action-block {}", block.as_str()) aria-label=name>
             <h3>{name}</h3>
             <p class="muted small">{move || ACTION_QUESTION.get(code(lang.get()))}</p>
-            {move || cards().is_empty().then(|| view! { <p class="muted">{t(lang.get(), Text::NoActions)}</p> })}
+            {move || groups.get().is_empty().then(|| view! { <p class="muted">{t(lang.get(), Text::NoActions)}</p> })}
             <ul class="action-cards">
-                // Keyed by everything a row shows: a row that changes is a new element, so a
-                // click aimed at one card can never land on another card's buttons.
+                // Keyed by everything a group shows: a group that changes is a new element, so
+                // a click aimed at one action can never land on another action's buttons.
                 <For
                     each=move || {
                         let mine_dots = my_voice_view(session).map(|v| v.card_dots).unwrap_or_default();
-                        cards().into_iter().map(|c| {
-                            let mine_n = mine_dots.get(&c.key).copied().unwrap_or(0);
-                            (c, mine_n)
+                        groups.get().into_iter().map(|g| {
+                            g.cards.into_iter().map(|c| {
+                                let n = mine_dots.get(&c.key).copied().unwrap_or(0);
+                                (c, n)
+                            }).collect::<GroupRows>()
                         }).collect::<Vec<_>>()
                     }
-                    key=|(c, mine_n)| (c.key.clone(), c.dots, *mine_n)
-                    let:row
+                    key=|rows| rows.clone()
+                    let:rows
                 >
-                    <ActionRow card=row.0 mine=row.1 lang writes change=change used dots/>
+                    <ActionGroupItem rows lang writes curates bases group_with change used dots/>
                 </For>
             </ul>
             {writes.then(|| view! {
@@ -303,15 +333,20 @@ fn ActionBlock(
     }
 }
 
-/// One action with its dots and, for those who place dots, a minus and a plus.
+/// One group of actions (most often one action alone): the base, the actions put with it, the
+/// group's dots; minus and plus for those who place dots, and for the facilitator a choice of
+/// which group each action belongs with.
 #[component]
-fn ActionRow(
-    /// The action as everyone sees it.
-    card: blocks::ActionCard,
-    /// How many of the viewer's own dots are on it.
-    mine: u32,
+fn ActionGroupItem(
+    /// The group's actions, the base first, each with the viewer's own dots on it.
+    rows: GroupRows,
     lang: Signal<Lang>,
     writes: bool,
+    curates: Signal<bool>,
+    /// The block's groups by their base: key and text.
+    bases: Signal<Vec<(String, String)>>,
+    /// Puts an action with another (or, with `None`, on its own).
+    group_with: impl Fn(String, Option<String>) + Copy + Send + Sync + 'static,
     /// Writes to the viewer's voice document.
     change: impl Fn(Edit) + Copy + Send + Sync + 'static,
     /// How many dots the viewer has placed in all.
@@ -319,25 +354,67 @@ fn ActionRow(
     /// How many dots each person has.
     dots: impl Fn() -> u32 + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let blocks::ActionCard {
-        key,
-        text,
-        dots: on_card,
-        ..
-    } = card;
-    let (minus_key, plus_key) = (key.clone(), key);
-    let (minus_label, plus_label) = (text.clone(), text.clone());
+    let total: u32 = rows.iter().map(|(c, _)| c.dots).sum();
+    let grouped = rows.len() > 1;
+    let base_key = rows[0].0.key.clone();
     view! {
-        <li class="action-card" data-dots=on_card>
-            <span class="action-text">{text}</span>
-            <span class="action-dots">{"●".repeat(on_card.min(30) as usize)} " " {on_card}</span>
-            {writes.then(|| view! {
-                <button type="button" aria-label=move || format!("{}: {minus_label}", t(lang.get(), Text::DotOff)) disabled=mine == 0
-                    on:click=move |_| { let k = minus_key.clone(); change(Box::new(move |tx| voice::set_card_dots(tx, &k, mine.saturating_sub(1)))) }>"−"</button>
-                <button type="button" aria-label=move || format!("{}: {plus_label}", t(lang.get(), Text::DotOn)) disabled={move || used() >= dots()}
-                    on:click=move |_| { let k = plus_key.clone(); change(Box::new(move |tx| voice::set_card_dots(tx, &k, mine + 1))) }>"+"</button>
+        <li class="action-group" class:grouped=grouped data-dots=total>
+            {rows.into_iter().enumerate().map(|(i, (card, mine))| {
+                let blocks::ActionCard { key, text, dots: on_card, .. } = card;
+                let (minus_key, plus_key, pick_key) = (key.clone(), key.clone(), key.clone());
+                let (minus_label, plus_label, pick_label) = (text.clone(), text.clone(), text.clone());
+                let own_base = base_key.clone();
+                view! {
+                    <div class="action-card" class:with-base={i > 0}>
+                        <span class="action-text">{text}</span>
+                        <span class="action-dots">{"●".repeat(on_card.min(30) as usize)} " " {on_card}</span>
+                        {writes.then(|| view! {
+                            <button type="button" aria-label=move || format!("{}: {minus_label}", t(lang.get(), Text::DotOff)) disabled=mine == 0
+                                on:click=move |_| { let k = minus_key.clone(); change(Box::new(move |tx| voice::set_card_dots(tx, &k, mine.saturating_sub(1)))) }>"−"</button>
+                            <button type="button" aria-label=move || format!("{}: {plus_label}", t(lang.get(), Text::DotOn)) disabled={move || used() >= dots()}
+                                on:click=move |_| { let k = plus_key.clone(); change(Box::new(move |tx| voice::set_card_dots(tx, &k, mine + 1))) }>"+"</button>
+                        })}
+                        <Show when=move || curates.get()>
+                            <GroupPicker lang card=pick_key.clone() text=pick_label.clone() base=(i > 0).then(|| own_base.clone()) bases group_with/>
+                        </Show>
+                    </div>
+                }
+            }).collect_view()}
+            {grouped.then(|| view! {
+                <p class="action-total">{move || t(lang.get(), Text::GroupTotal)} ": " {total}</p>
             })}
         </li>
+    }
+}
+
+/// The facilitator's choice of the group an action belongs with: on its own, or with another
+/// group's base.
+#[component]
+fn GroupPicker(
+    lang: Signal<Lang>,
+    /// The action's key.
+    card: String,
+    /// The action's text (its accessible name).
+    text: String,
+    /// The base it is put with now, if any.
+    base: Option<String>,
+    bases: Signal<Vec<(String, String)>>,
+    group_with: impl Fn(String, Option<String>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let current = base.clone().unwrap_or_default();
+    let own = card.clone();
+    view! {
+        <select class="group-picker" aria-label=move || format!("{}: {text}", t(lang.get(), Text::SameAs))
+            on:change=move |ev| {
+                let v = event_target_value(&ev);
+                group_with(own.clone(), (!v.is_empty()).then_some(v));
+            }>
+            <option value="" selected=base.is_none()>{move || t(lang.get(), Text::OnItsOwn)}</option>
+            {move || bases.get().into_iter().filter(|(k, _)| *k != card).map(|(k, label)| {
+                let selected = k == current;
+                view! { <option value=k selected=selected>{label}</option> }
+            }).collect_view()}
+        </select>
     }
 }
 
@@ -475,7 +552,10 @@ pub fn BlocksReportBody(
                         } else {
                             view! { <ul>{blk.actions.into_iter().map(|a| view! {
                                 <li>{a.text} " " <span class="report-dots">{"●".repeat(a.dots.min(40) as usize)}</span> " " {a.dots}
-                                    {a.by.map(|by| format!(" — {by}"))}</li>
+                                    {a.by.map(|by| format!(" — {by}"))}
+                                    {(!a.also.is_empty()).then(|| view! {
+                                        <ul class="also">{a.also.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
+                                    })}</li>
                             }).collect_view()}</ul> }.into_any()
                         }}
                     </section>

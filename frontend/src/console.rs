@@ -125,7 +125,7 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                 <div class="blocks-plenary">
                     <ProfileChart session lang/>
                     <Show when=move || matches!(step(), Step::Plenary | Step::Closed)>
-                        <ActionsBoard session lang writes=false/>
+                        <ActionsBoard session lang writes=false curates=steer/>
                     </Show>
                 </div>
             </Show>

@@ -224,6 +224,10 @@ texts! {
     ActionDotsLeft => "Stippen over", "Dots left";
     HaveRated => "deelnemers hebben gescoord", "participants have rated";
     NoActions => "Nog geen acties.", "No actions yet.";
+    GroupActionsHint => "Zeggen twee acties hetzelfde? Kies bij een actie met welke ze samengaat: hun stippen tellen samen.", "Do two actions say the same thing? Choose for an action which one it goes with: their dots count together.";
+    SameAs => "Gaat samen met", "Goes with";
+    OnItsOwn => "(apart)", "(on its own)";
+    GroupTotal => "Samen", "Together";
     WeakestFirst => "De zwakste bouwstenen eerst.", "The weakest building blocks first.";
     // Work form 003 (roles.rs).
     PerspectivesHeading => "Jouw evenwicht tussen de drie perspectieven", "Your balance between the three perspectives";

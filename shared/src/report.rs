@@ -411,7 +411,7 @@ pub fn build(src: &Sources, opts: Options) -> Report {
         step1: src.step1,
         form: ws.form,
         blocks: (ws.form.id == FormId::BuildingBlocks)
-            .then(|| blocks_report::build(ws, &src.voices, |p| person_by(ws, p, opts))),
+            .then(|| blocks_report::build(ws, &src.voices, &src.table, |p| person_by(ws, p, opts))),
         roles: (ws.form.id == FormId::Roles)
             .then(|| roles_report::build(ws, |p| person_by(ws, p, opts))),
     }
@@ -1228,11 +1228,13 @@ mod tests {
                     id: d1,
                     members: vec![an.id, bert.id],
                     doc: None,
+                    number: None,
                 },
                 DuoEntry {
                     id: d2,
                     members: vec![cis.id, dirk.id],
                     doc: None,
+                    number: None,
                 },
             ],
             roster: vec![an.clone(), bert.clone(), cis.clone(), dirk.clone()],

@@ -1,8 +1,9 @@
 //! Work form 004, the building-blocks self-test, played end to end in headless Chromium: the
 //! facilitator picks the form in the home page's gallery, a projector follows, four participants
 //! (one on a phone) rate the six blocks privately, the group profile appears on every screen only
-//! once k of them answered, they write actions per block and place dots, and the report holds the
-//! profile chart and the actions. Screenshots land in `target/screenshots/blocks-*.png`.
+//! once k of them answered, they write actions per block and place dots, the facilitator puts
+//! actions that say the same thing together, and the report holds the profile chart and the
+//! grouped actions. Screenshots land in `target/screenshots/blocks-*.png`.
 
 use fantoccini::{Client, Locator};
 use kring_e2e::{
@@ -260,8 +261,34 @@ async fn the_building_blocks_self_test_is_played_end_to_end() {
         "Eén gedeeld doel op papier",
     )
     .await;
-    screenshot(&screen, "blocks-7-screen-actions").await;
     screenshot(&phone, "blocks-8-phone-actions").await;
+
+    // The facilitator puts the two trust actions together: one group on every screen, its dots
+    // counted together.
+    fac.wait()
+        .for_element(Locator::XPath(
+            "//select[@aria-label=\"Gaat samen met: Open agenda's delen\"]",
+        ))
+        .await
+        .unwrap()
+        .select_by_label("Elke maand samen lunchen")
+        .await
+        .unwrap();
+    let group = wait_for_text(
+        &screen,
+        Locator::Css(".action-block.trusting li.grouped[data-dots='3']"),
+        "Open agenda's delen",
+    )
+    .await;
+    assert!(group.contains("Elke maand samen lunchen"), "{group}");
+    wait_for_text(
+        &phone,
+        Locator::Css(".action-block.trusting li.grouped"),
+        "Open agenda's delen",
+    )
+    .await;
+    screenshot(&screen, "blocks-7-screen-actions").await;
+    screenshot(&fac, "blocks-7b-console-grouping").await;
 
     // Close, then the report: the profile chart and the actions, never a note.
     click(&fac, Locator::XPath(&button("Afgesloten"))).await;
@@ -279,6 +306,12 @@ async fn the_building_blocks_self_test_is_played_end_to_end() {
     )
     .await;
     assert!(report.contains("Vertrouwen"), "{report}");
+    wait_for_text(
+        &fac,
+        Locator::Css(".report-block.trusting .also"),
+        "Open agenda's delen",
+    )
+    .await;
     fac.wait()
         .for_element(Locator::Css(".flip-chart img"))
         .await

@@ -205,7 +205,7 @@ impl Profile {
 }
 
 /// One action of step 3 as every screen shows it: its text, the block and its dots.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ActionCard {
     /// `<participant id>.<action id>`: what dots name.
     pub key: String,
@@ -249,6 +249,103 @@ pub fn actions(
             Some((b, cards))
         })
         .collect()
+}
+
+/// Actions that say the same thing, as the facilitator grouped them: the base (the action the
+/// others were put with) first, then the others in the order they were put there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ActionGroup {
+    /// Never empty.
+    pub cards: Vec<ActionCard>,
+}
+
+impl ActionGroup {
+    /// The action the others were put with.
+    pub fn base(&self) -> &ActionCard {
+        &self.cards[0]
+    }
+
+    /// The dots on all its actions together.
+    pub fn dots(&self) -> u32 {
+        self.cards.iter().map(|c| c.dots).sum()
+    }
+}
+
+/// Every block's actions as the facilitator grouped them on the table document, per block in
+/// the seed's order. The grouping is the plenary table's own (`TableView::layout`: stacks one
+/// deep, only within one block, placements of deleted actions ignored); an action the
+/// facilitator never touched is a group of its own. Groups with the most dots come first (then
+/// by the base's key, so every screen shows the same order).
+pub fn grouped_actions(
+    voices: &[(crate::ids::ParticipantId, crate::schema::voice::VoiceView)],
+    table: &crate::schema::table::TableView,
+) -> Vec<(BlockId, Vec<ActionGroup>)> {
+    actions(voices)
+        .into_iter()
+        .map(|(block, cards)| {
+            let layout = table.layout(cards.iter().map(|c| c.key.as_str()));
+            let card = |k: &str| cards.iter().find(|c| c.key == k).cloned();
+            let mut groups: Vec<ActionGroup> = layout
+                .clusters
+                .iter()
+                .flat_map(|(_, stacks)| stacks)
+                .chain(&layout.unsorted)
+                .map(|stack| ActionGroup {
+                    cards: stack.keys().filter_map(card).collect(),
+                })
+                .filter(|g| !g.cards.is_empty())
+                .collect();
+            groups.sort_by(|x, y| {
+                y.dots()
+                    .cmp(&x.dots())
+                    .then_with(|| x.base().key.cmp(&y.base().key))
+            });
+            (block, groups)
+        })
+        .collect()
+}
+
+/// The facilitator puts action `card` with action `with` (they say the same thing), and the
+/// actions already put with `card` go along; `None` takes `card` out of its group again. Both
+/// are keys of actions of `block`. Groups are one deep: when `with` is itself in a group, `card`
+/// joins that group's base.
+pub fn group_action(
+    tx: &mut impl automerge::transaction::Transactable,
+    table: &crate::schema::table::TableView,
+    block: BlockId,
+    card: &str,
+    with: Option<&str>,
+) -> Result<(), automerge::AutomergeError> {
+    use crate::schema::table::place_card;
+    let cluster = block.as_str();
+    let order = table.next_order(cluster);
+    let Some(with) = with else {
+        return place_card(tx, card, cluster, order, None);
+    };
+    let base = table
+        .cards
+        .get(with)
+        .and_then(|p| p.stack.as_deref())
+        .filter(|b| *b != card)
+        .unwrap_or(with);
+    if base == card {
+        return Ok(());
+    }
+    if table.cards.get(with).and_then(|p| p.stack.as_deref()) == Some(card) {
+        // `with` was in `card`'s group: it becomes the base, so it lies on its own now.
+        place_card(tx, with, cluster, order, None)?;
+    }
+    place_card(tx, card, cluster, order, Some(base))?;
+    let along: Vec<&str> = table
+        .cards
+        .iter()
+        .filter(|(k, p)| p.stack.as_deref() == Some(card) && k.as_str() != base)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    for (i, k) in along.into_iter().enumerate() {
+        place_card(tx, k, cluster, order + 1.0 + i as f64, Some(base))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -344,6 +441,114 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn grouped_actions_follow_the_facilitators_stacks_within_a_block() {
+        use crate::ids::ParticipantId;
+        use crate::schema::table::{self, TableView};
+        use crate::schema::voice::{Action, VoiceView};
+        use automerge::{Automerge, AutomergeError};
+        let (a, b) = (ParticipantId::random(), ParticipantId::random());
+        let act = |id: &str, block, text: &str| Action {
+            id: id.into(),
+            block,
+            text: text.into(),
+        };
+        let va = VoiceView {
+            actions: vec![
+                act("1", BlockId::Trusting, "Samen lunchen"),
+                act("2", BlockId::Trusting, "Open agenda"),
+                act("3", BlockId::Knowing, "Wie-is-wie"),
+            ],
+            card_dots: [(format!("{b}.1"), 1)].into_iter().collect(),
+            ..VoiceView::default()
+        };
+        let vb = VoiceView {
+            actions: vec![
+                act("1", BlockId::Trusting, "Elke maand lunchen"),
+                act("2", BlockId::Trusting, "Agenda's delen"),
+            ],
+            card_dots: [(format!("{a}.2"), 2), (format!("{b}.2"), 1)]
+                .into_iter()
+                .collect(),
+            ..VoiceView::default()
+        };
+        let voices = [(a, va), (b, vb)];
+        let mut doc = Automerge::new();
+        doc.transact::<_, _, AutomergeError>(|tx| table::init(tx))
+            .unwrap();
+        let group = |doc: &mut Automerge, card: String, with: Option<String>| {
+            let view = table::view(doc);
+            doc.transact::<_, _, AutomergeError>(|tx| {
+                group_action(tx, &view, BlockId::Trusting, &card, with.as_deref())
+            })
+            .unwrap();
+        };
+        let summary = |doc: &Automerge| -> Vec<(BlockId, Vec<(Vec<String>, u32)>)> {
+            grouped_actions(&voices, &table::view(doc))
+                .into_iter()
+                .map(|(blk, groups)| {
+                    let g = groups
+                        .iter()
+                        .map(|g| (g.cards.iter().map(|c| c.text.clone()).collect(), g.dots()))
+                        .collect();
+                    (blk, g)
+                })
+                .collect()
+        };
+        let s = |v: &[&str]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        // Untouched: every action is a group of its own, most dots first.
+        assert_eq!(summary(&doc)[1].1[0], (s(&["Open agenda"]), 2));
+        assert_eq!(summary(&doc)[1].1.len(), 4);
+        // The lunches go together, and so do the agendas.
+        group(&mut doc, format!("{b}.1"), Some(format!("{a}.1")));
+        group(&mut doc, format!("{b}.2"), Some(format!("{a}.2")));
+        assert_eq!(
+            summary(&doc),
+            vec![
+                (BlockId::Knowing, vec![(s(&["Wie-is-wie"]), 0)]),
+                (
+                    BlockId::Trusting,
+                    vec![
+                        (s(&["Open agenda", "Agenda's delen"]), 3),
+                        (s(&["Samen lunchen", "Elke maand lunchen"]), 1),
+                    ]
+                ),
+            ]
+        );
+        // Putting the lunch group with an agenda card that is itself in a group: one deep, the
+        // lunches join the agenda base and take their partner along.
+        group(&mut doc, format!("{a}.1"), Some(format!("{b}.2")));
+        assert_eq!(
+            summary(&doc)[1].1,
+            vec![(
+                s(&[
+                    "Open agenda",
+                    "Agenda's delen",
+                    "Samen lunchen",
+                    "Elke maand lunchen"
+                ]),
+                4
+            )]
+        );
+        // And out again: on its own.
+        group(&mut doc, format!("{a}.1"), None);
+        let trusting = &summary(&doc)[1].1;
+        assert_eq!(trusting.len(), 2);
+        assert!(
+            trusting.contains(&(s(&["Samen lunchen"]), 0)),
+            "{trusting:?}"
+        );
+        // A card is never put with itself.
+        group(&mut doc, format!("{a}.1"), Some(format!("{a}.1")));
+        assert_eq!(summary(&doc)[1].1.len(), 2);
+        // A base put with a card of its own group swaps places with it.
+        group(&mut doc, format!("{a}.2"), Some(format!("{b}.2")));
+        let trusting = &summary(&doc)[1].1;
+        assert_eq!(trusting.len(), 2, "{trusting:?}");
+        assert_eq!(trusting[0].0[0], "Agenda's delen", "{trusting:?}");
+        assert_eq!(trusting[0].1, 4, "{trusting:?}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::blocks::{self, BlockId};
 use crate::ids::ParticipantId;
 use crate::method::Localized;
+use crate::schema::table::TableView;
 use crate::schema::voice::VoiceView;
 use crate::schema::workshop::WorkshopView;
 
@@ -36,23 +37,31 @@ pub struct BlockReport {
     pub actions: Vec<ActionReport>,
 }
 
+/// One action, or a group of actions the facilitator put together (they say the same thing).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionReport {
+    /// The group's base: the action the others were put with.
     pub text: String,
+    /// The dots on the whole group.
     pub dots: u32,
-    /// Who wrote it, when the report names people.
+    /// Who wrote the base, when the report names people.
     pub by: Option<String>,
+    /// The other actions of the group, in the order they were put there.
+    #[serde(default)]
+    pub also: Vec<String>,
 }
 
-/// Builds 004's part from the workshop (its published profile) and the voices (the actions).
+/// Builds 004's part from the workshop (its published profile), the voices (the actions) and the
+/// table (how the facilitator grouped them).
 pub fn build(
     ws: &WorkshopView,
     voices: &[(ParticipantId, VoiceView)],
+    table: &TableView,
     by: impl Fn(ParticipantId) -> Option<String>,
 ) -> BlocksReport {
     let lang = ws.language.as_str();
     let profile = ws.profile.clone().unwrap_or_default();
-    let actions = blocks::actions(voices);
+    let actions = blocks::grouped_actions(voices, table);
     let owner_of = |key: &str| -> Option<ParticipantId> { key.split('.').next()?.parse().ok() };
     BlocksReport {
         k: ws.plan.k,
@@ -67,13 +76,17 @@ pub fn build(
                 actions: actions
                     .iter()
                     .find(|(blk, _)| *blk == b)
-                    .map(|(_, cards)| {
-                        cards
+                    .map(|(_, groups)| {
+                        groups
                             .iter()
-                            .map(|c| ActionReport {
-                                text: c.text.trim().to_owned(),
-                                dots: c.dots,
-                                by: owner_of(&c.key).and_then(&by),
+                            .map(|g| ActionReport {
+                                text: g.base().text.trim().to_owned(),
+                                dots: g.dots(),
+                                by: owner_of(&g.base().key).and_then(&by),
+                                also: g.cards[1..]
+                                    .iter()
+                                    .map(|c| c.text.trim().to_owned())
+                                    .collect(),
                             })
                             .collect()
                     })
@@ -106,6 +119,10 @@ const ACTIONS: Localized = Localized {
 const DOTS: Localized = Localized {
     nl: "stippen",
     en: "dots",
+};
+const ALSO: Localized = Localized {
+    nl: "ook",
+    en: "also",
 };
 const NONE: Localized = Localized {
     nl: "(geen)",
@@ -158,6 +175,10 @@ pub fn markdown(r: &BlocksReport, lang: &str, out: &mut String) {
                     .map(|b| format!(" — {}", md(b)))
                     .unwrap_or_default();
             writeln!(out, "- {} ({} {}){by}", md(&a.text), a.dots, DOTS.get(lang)).ok();
+            if !a.also.is_empty() {
+                let also: Vec<String> = a.also.iter().map(|t| md(t)).collect();
+                writeln!(out, "  - {}: {}", ALSO.get(lang), also.join("; ")).ok();
+            }
         }
         out.push('\n');
     }
@@ -295,21 +316,39 @@ mod tests {
             ),
             ..WorkshopView::default()
         };
+        let action = |id: &str, text: &str| Action {
+            id: id.into(),
+            block: BlockId::Trusting,
+            text: text.into(),
+        };
         let voice = VoiceView {
-            actions: vec![Action {
-                id: "a".into(),
-                block: BlockId::Trusting,
-                text: "Samen lunchen".into(),
-            }],
-            card_dots: [(format!("{an}.a"), 2)].into_iter().collect(),
+            actions: vec![
+                action("a", "Samen lunchen"),
+                action("b", "Elke maand lunchen"),
+            ],
+            card_dots: [(format!("{an}.a"), 1), (format!("{an}.b"), 1)]
+                .into_iter()
+                .collect(),
             ..VoiceView::default()
         };
-        let r = build(&ws, &[(an, voice)], |_| Some("An".into()));
+        // The facilitator put the second lunch with the first.
+        let mut table = crate::schema::table::TableView::default();
+        table.cards.insert(
+            format!("{an}.b"),
+            crate::schema::table::Placement {
+                cluster: "trusting".into(),
+                order: 1.0,
+                stack: Some(format!("{an}.a")),
+            },
+        );
+        let r = build(&ws, &[(an, voice)], &table, |_| Some("An".into()));
         assert_eq!(r.answered, Some(3));
         let trusting = &r.blocks[BlockId::Trusting as usize];
         assert_eq!(trusting.name, "Vertrouwen");
         assert_eq!(trusting.counts, Some([0, 2, 0, 0, 1]));
+        assert_eq!(trusting.actions.len(), 1, "one group");
         assert_eq!(trusting.actions[0].dots, 2);
+        assert_eq!(trusting.actions[0].also, vec!["Elke maand lunchen"]);
         assert_eq!(r.blocks[0].counts, None);
         let mut md = String::new();
         markdown(&r, "nl", &mut md);
@@ -318,6 +357,7 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("- Samen lunchen (2 stippen) — An"), "{md}");
+        assert!(md.contains("  - ook: Elke maand lunchen"), "{md}");
         let report = crate::report::Report {
             blocks: Some(r.clone()),
             ..crate::report::build(
@@ -343,7 +383,9 @@ mod tests {
         assert_eq!(pic.matches("data-score=").count(), 2);
         assert!(pic.contains("Vertrouwen"));
         // Below k there is nothing to draw.
-        let few = build(&WorkshopView::default(), &[], |_| None);
+        let few = build(&WorkshopView::default(), &[], &TableView::default(), |_| {
+            None
+        });
         assert_eq!(few.answered, None);
         assert_eq!(svg(&few, "x", "en").matches("data-score=").count(), 0);
     }
