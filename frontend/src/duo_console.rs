@@ -49,6 +49,7 @@ fn propose(session: UseWorkshopReturn) {
             id: DuoId::random(),
             members,
             doc: None,
+            number: None,
         })
         .collect();
     session.change_workshop(|tx| workshop::set_duos(tx, &entries));
@@ -82,7 +83,17 @@ pub fn DuoPanel(
             }
         }
     });
-    let duos = move || session.workshop.get().duos;
+    // Each duo with the number people know it by, in that order.
+    let duos = move || {
+        let ws = session.workshop.get();
+        let mut duos: Vec<(u32, DuoEntry)> = ws
+            .duos
+            .iter()
+            .map(|d| (ws.duo_number(d.id).unwrap_or(0), d.clone()))
+            .collect();
+        duos.sort_by_key(|(n, _)| *n);
+        duos
+    };
     let unassigned = move || {
         let v = session.workshop.get();
         v.roster
@@ -109,7 +120,7 @@ pub fn DuoPanel(
                 <button type="button" disabled=move || !steer.get() || duos().is_empty() on:click=one_minute>{move || t(lang.get(), Text::SendOneMinute)}</button>
             </div>
             <ol class="duo-list">
-                {move || duos().into_iter().enumerate().map(|(i, d)| view! { <DuoCard session lang steer index=i duo=d/> }).collect_view()}
+                {move || duos().into_iter().map(|(n, d)| view! { <DuoCard session lang steer number=n duo=d/> }).collect_view()}
             </ol>
             <Show when=move || !unassigned().is_empty()>
                 <h3>{move || t(lang.get(), Text::NotInDuo)}</h3>
@@ -120,7 +131,7 @@ pub fn DuoPanel(
                             <select aria-label=move || format!("{} {}", t(lang.get(), Text::AddTo), who(session, p)) disabled=move || !steer.get()
                                 on:change=move |ev| if let Ok(id) = event_target_value(&ev).parse() { move_person(session, p, Some(id)) }>
                                 <option value="">{move || t(lang.get(), Text::AddTo)} "…"</option>
-                                {duos().into_iter().enumerate().map(|(i, d)| view! { <option value=d.id.to_string()>{move || t(lang.get(), Text::Duo)} " " {i + 1}</option> }).collect_view()}
+                                {duos().into_iter().map(|(n, d)| view! { <option value=d.id.to_string()>{move || t(lang.get(), Text::Duo)} " " {n}</option> }).collect_view()}
                             </select>
                         </li>
                     }).collect_view()}
@@ -136,7 +147,8 @@ fn DuoCard(
     session: UseWorkshopReturn,
     lang: Signal<Lang>,
     steer: Signal<bool>,
-    index: usize,
+    /// The number people know the duo by.
+    number: u32,
     duo: DuoEntry,
 ) -> impl IntoView {
     let look = RwSignal::new(false);
@@ -181,18 +193,19 @@ fn DuoCard(
         .enumerate()
         .any(|(i, a)| !a.is_empty() && orgs.iter().skip(i + 1).any(|b| a == b));
     let others = move || {
-        session
-            .workshop
-            .get()
+        let ws = session.workshop.get();
+        let mut others: Vec<(u32, DuoEntry)> = ws
             .duos
-            .into_iter()
-            .enumerate()
-            .filter(|(_, d)| d.id != duo.id)
-            .collect::<Vec<_>>()
+            .iter()
+            .filter(|d| d.id != duo.id)
+            .map(|d| (ws.duo_number(d.id).unwrap_or(0), d.clone()))
+            .collect();
+        others.sort_by_key(|(n, _)| *n);
+        others
     };
     view! {
         <li class="duo-card" class:same-org=same_org>
-            <h3>{move || t(lang.get(), Text::Duo)} " " {index + 1}
+            <h3>{move || t(lang.get(), Text::Duo)} " " {number}
                 {same_org.then(|| view! { <span class="warn">" · " {move || t(lang.get(), Text::SameOrg)}</span> })}
             </h3>
             <ul class="members">
@@ -209,7 +222,7 @@ fn DuoCard(
                                     if v == "out" { move_person(session, p, None) } else if let Ok(id) = v.parse() { move_person(session, p, Some(id)) }
                                 }>
                                 <option value="">{move || t(lang.get(), Text::MoveTo)} "…"</option>
-                                {move || others().into_iter().map(|(i, d)| view! { <option value=d.id.to_string()>{move || t(lang.get(), Text::Duo)} " " {i + 1}</option> }).collect_view()}
+                                {move || others().into_iter().map(|(n, d)| view! { <option value=d.id.to_string()>{move || t(lang.get(), Text::Duo)} " " {n}</option> }).collect_view()}
                                 <option value="out">{move || t(lang.get(), Text::Remove)}</option>
                             </select>
                         </li>

@@ -332,6 +332,7 @@ async fn a_client_that_never_reads_is_disconnected() {
                 id: kring_shared::ids::DuoId::random(),
                 members: vec![pid(&slow_p.id), pid(&p.id)],
                 doc: None,
+                number: None,
             }],
         )
         .await

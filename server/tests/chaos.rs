@@ -375,6 +375,7 @@ async fn workshop_in_duos(base: &str, ws: &str, n: usize) -> (World, Vec<Actor>)
             id: DuoId::random(),
             members: pair.iter().map(|p| p.id.parse().unwrap()).collect(),
             doc: None,
+            number: None,
         })
         .collect();
     let view = fac.form_duos(w.document, &duos).await.unwrap();

@@ -58,11 +58,13 @@ async fn duo_partners_read_each_others_sheets_and_share_a_room() {
                     id: ab,
                     members: vec![ids(&a), ids(&b)],
                     doc: None,
+                    number: None,
                 },
                 DuoEntry {
                     id: solo,
                     members: vec![ids(&c)],
                     doc: None,
+                    number: None,
                 },
             ],
         )?;

@@ -425,6 +425,7 @@ async fn nobody_may_speak_as_the_server() {
                 id: kring_shared::ids::DuoId::random(),
                 members: vec![pid(&p.id), pid(&q.id)],
                 doc: None,
+                number: None,
             }],
         )
         .await

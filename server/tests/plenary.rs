@@ -48,6 +48,7 @@ async fn facilitators_cluster_cards_participants_read_and_react_outside_the_roun
                 id: duo_id,
                 members: vec![id(&a), id(&b)],
                 doc: None,
+                number: None,
             }],
         )
         .await

@@ -116,11 +116,13 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
                     id: d1,
                     members: vec![pid(&a), pid(&b)],
                     doc: None,
+                    number: None,
                 },
                 DuoEntry {
                     id: d2,
                     members: vec![pid(&c), pid(&d)],
                     doc: None,
+                    number: None,
                 },
             ],
         )

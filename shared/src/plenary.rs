@@ -105,7 +105,7 @@ pub fn duo_label(ws: &WorkshopView, duo: &DuoEntry, labels: &str) -> Option<Stri
 /// organisations often make up several duos, and only the number tells those apart — then the
 /// label the facilitator chose. `word` is the interface's word for a duo.
 pub fn duo_title(ws: &WorkshopView, duo: DuoId, labels: &str, word: &str) -> String {
-    let n = ws.duos.iter().position(|d| d.id == duo).map(|i| i + 1);
+    let n = ws.duo_number(duo);
     let label = ws
         .duos
         .iter()
@@ -265,6 +265,7 @@ mod tests {
             id: DuoId::random(),
             members: vec![a, b],
             doc: None,
+            number: None,
         };
         assert_eq!(duo_label(&ws, &duo, "names").as_deref(), Some("An & Bert"));
         assert_eq!(
@@ -288,6 +289,7 @@ mod tests {
             id: DuoId::random(),
             members: m,
             doc: None,
+            number: None,
         };
         let entry = |id, org: &str| crate::schema::workshop::RosterEntry {
             id,

@@ -114,11 +114,13 @@ async fn the_room_clusters_cards_runs_the_round_and_shows_energy() {
                         id: d1,
                         members: vec![id(&an), id(&bert)],
                         doc: None,
+                        number: None,
                     },
                     DuoEntry {
                         id: d2,
                         members: vec![id(&chris), id(&dana)],
                         doc: None,
+                        number: None,
                     },
                 ],
             )?;

@@ -66,6 +66,7 @@ async fn a_table_of_300_cards_follows_a_drag_at_60_fps() {
             id: DuoId::random(),
             members: pair.iter().map(|p| p.id.parse().unwrap()).collect(),
             doc: None,
+            number: None,
         })
         .collect();
     let v = fac.form_duos(w.document, &duos).await.unwrap();

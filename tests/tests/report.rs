@@ -138,11 +138,13 @@ async fn play(server: &TestServer) -> Played {
                     id: d1,
                     members: vec![pid(0), pid(1)],
                     doc: None,
+                    number: None,
                 },
                 DuoEntry {
                     id: d2,
                     members: vec![pid(2), pid(3)],
                     doc: None,
+                    number: None,
                 },
             ],
         )?;

@@ -121,6 +121,7 @@ async fn kring_duo_workshop(
                 .map(|p| p.id.parse::<ParticipantId>().expect("participant id"))
                 .collect(),
             doc: None,
+            number: None,
         })
         .collect();
     fac.change(w.document, |tx| {

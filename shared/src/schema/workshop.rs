@@ -13,7 +13,8 @@
 //!   timer: { duration_ms, ends_at?, remaining_ms },           // server clock; written by the server
 //!   broadcast?: { id, text, at },
 //!   lock?: <facilitator id>,                                  // only this facilitator steers
-//!   duos: { <duo id>: { members: [participant id], doc?: <room document> } },
+//!   duos: { <duo id>: { members: [participant id], doc?: <room document>,
+//!                       number?: int } },                     // 1–500, kept while the duo stays
 //!   table?: <document id>,                                    // the plenary table; server writes
 //!   round?: { order: [duo id], at: int, running: bool },      // step 3's round of insights
 //!   report_shared?: bool,                                     // participants may fetch the report
@@ -228,6 +229,11 @@ pub struct DuoEntry {
     pub id: DuoId,
     pub members: Vec<ParticipantId>,
     pub doc: Option<DocumentId>,
+    /// The number people know the duo by ("Duo 3"), given when the duo is made and kept while
+    /// it stays, so a latecomers' duo never renumbers the others. `None` in workshops from
+    /// before numbers were stored: [`WorkshopView::duo_number`] then counts in the plan's order.
+    #[serde(default)]
+    pub number: Option<u32>,
 }
 
 /// Most people in one group (a trio, plus a latecomer the facilitator adds).
@@ -426,6 +432,13 @@ impl Step1Counts {
 }
 
 impl WorkshopView {
+    /// The number people know duo `duo` by: the one stored with it, else (workshops from
+    /// before numbers were stored) its place in the plan's order.
+    pub fn duo_number(&self, duo: DuoId) -> Option<u32> {
+        let i = self.duos.iter().position(|d| d.id == duo)?;
+        Some(self.duos[i].number.unwrap_or(i as u32 + 1))
+    }
+
     /// The organisations on the roster, each once, as first written.
     pub fn organisations(&self) -> Vec<String> {
         let mut seen = std::collections::BTreeSet::new();
@@ -791,6 +804,12 @@ fn read_duos<D: ReadDoc>(root: &MapReader<'_, D>) -> Vec<DuoEntry> {
                     .ok()
                     .flatten()
                     .and_then(|s| DocumentId::from_url(&s).ok()),
+                number: d
+                    .number("number")
+                    .ok()
+                    .flatten()
+                    .filter(|n| n.fract() == 0.0 && (1.0..=MAX_ROSTER as f64).contains(n))
+                    .map(|n| n as u32),
             })
         })
         .collect()
@@ -804,7 +823,15 @@ fn validate_duos<D: ReadDoc>(duos: &MapReader<'_, D>) -> Result<(), SchemaError>
         if key.parse::<DuoId>().is_err() {
             return Err(SchemaError::new(path, "is not a duo id"));
         }
-        d.only_keys(&["members", "doc"])?;
+        d.only_keys(&["members", "doc", "number"])?;
+        if let Some(n) = d.number("number")?
+            && (n.fract() != 0.0 || !(1.0..=MAX_ROSTER as f64).contains(&n))
+        {
+            return Err(SchemaError::new(
+                format!("{path}/number"),
+                format!("must be a whole number from 1 to {MAX_ROSTER}"),
+            ));
+        }
         let members = d
             .string_list("members", MAX_DUO_MEMBERS, 64)?
             .ok_or_else(|| SchemaError::new(format!("{path}/members"), "is missing"))?;
@@ -828,8 +855,9 @@ fn validate_duos<D: ReadDoc>(duos: &MapReader<'_, D>) -> Result<(), SchemaError>
     Ok(())
 }
 
-/// Sets the groups of step 2, in place: groups that stay keep their room (`doc`), groups that
-/// are gone are removed, new groups get their room from the server.
+/// Sets the groups of step 2, in place: groups that stay keep their room (`doc`) and their
+/// number, groups that are gone are removed, new groups get the lowest free number and their
+/// room from the server.
 pub fn set_duos(
     tx: &mut impl Transactable,
     duos: &[DuoEntry],
@@ -841,8 +869,29 @@ pub fn set_duos(
             tx.delete(&map, key.as_str())?;
         }
     }
-    for d in duos {
+    // Numbers stay with the duos that stay (as stored, else as given); new duos take the lowest
+    // free ones, in the order given.
+    let mut numbers: Vec<Option<u32>> = duos
+        .iter()
+        .map(|d| stored_number(tx, &map, &d.id.to_string()).or(d.number))
+        .collect();
+    let mut taken = std::collections::BTreeSet::new();
+    for n in numbers.iter_mut() {
+        // A number twice (two facilitators made duos at once) goes to the first only.
+        if let Some(v) = *n
+            && !taken.insert(v)
+        {
+            *n = None;
+        }
+    }
+    let mut free = (1..).filter(|n| !taken.contains(n));
+    let numbers: Vec<u32> = numbers
+        .into_iter()
+        .map(|n| n.unwrap_or_else(|| free.next().unwrap_or(1)))
+        .collect();
+    for (d, number) in duos.iter().zip(numbers) {
         let e = ensure_map(tx, &map, &d.id.to_string())?;
+        tx.put(&e, "number", ScalarValue::Int(number.into()))?;
         let members = tx.put_object(&e, "members", ObjType::List)?;
         for (i, m) in d.members.iter().enumerate() {
             tx.insert(&members, i, m.to_string())?;
@@ -852,6 +901,20 @@ pub fn set_duos(
         }
     }
     Ok(())
+}
+
+/// The number stored for duo `id` in the `duos` map, if any.
+fn stored_number(tx: &impl Transactable, duos: &automerge::ObjId, id: &str) -> Option<u32> {
+    let (_, e) = tx.get(duos, id).ok()??;
+    match tx.get(&e, "number").ok()?? {
+        (automerge::Value::Scalar(v), _) => match v.as_ref() {
+            ScalarValue::Int(n) => u32::try_from(*n).ok(),
+            ScalarValue::Uint(n) => u32::try_from(*n).ok(),
+            ScalarValue::F64(n) if n.fract() == 0.0 && *n >= 1.0 => Some(*n as u32),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Records the document of a duo's room (the server does, when it creates the room).
@@ -1521,6 +1584,7 @@ mod tests {
             id: DuoId::random(),
             members: vec![ParticipantId::random(), ParticipantId::random()],
             doc: Some(DocumentId::random()),
+            number: None,
         };
         let doc = edited(|tx| {
             set_step(tx, Step::Duos).unwrap();
@@ -1546,7 +1610,14 @@ mod tests {
         assert_eq!(parts.duos, v.duos);
         assert_eq!(parts.round_running, v.round.running);
         assert_eq!(parts.energy_dots, v.plan.energy_dots);
-        assert_eq!(parts.duos, vec![duo]);
+        // The duo reads back as written, with the number it was given.
+        assert_eq!(
+            parts.duos,
+            vec![DuoEntry {
+                number: Some(1),
+                ..duo
+            }]
+        );
         assert_eq!(parts.lock, Some(fac));
     }
 
@@ -1726,6 +1797,7 @@ mod tests {
             id: DuoId::random(),
             members: m,
             doc: Some(DocumentId::random()),
+            number: None,
         };
         let good = vec![duo(vec![a, b]), duo(vec![c])];
         let doc = edited(|tx| set_duos(tx, &good).unwrap());
@@ -1740,6 +1812,46 @@ mod tests {
             err.path.ends_with("/members") && err.problem.contains("another duo"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_duo_keeps_its_number_while_others_come_and_go() {
+        let people: Vec<ParticipantId> = (0..8).map(|_| ParticipantId::random()).collect();
+        let duo = |i: usize| DuoEntry {
+            id: DuoId::random(),
+            members: vec![people[2 * i], people[2 * i + 1]],
+            doc: None,
+            number: None,
+        };
+        let (a, b, c, d) = (duo(0), duo(1), duo(2), duo(3));
+        let mut doc = fresh();
+        let set = |doc: &mut Automerge, duos: Vec<DuoEntry>| {
+            doc.transact::<_, _, automerge::AutomergeError>(|tx| set_duos(tx, &duos))
+                .unwrap();
+            validate(doc).unwrap();
+            let v = view(doc);
+            move |x: &DuoEntry| v.duo_number(x.id)
+        };
+        let n = set(&mut doc, vec![a.clone(), b.clone()]);
+        assert_eq!((n(&a), n(&b)), (Some(1), Some(2)));
+        // A latecomers' duo gets the next number, whatever its id; the others keep theirs.
+        let n = set(&mut doc, vec![a.clone(), b.clone(), c.clone()]);
+        assert_eq!((n(&a), n(&b), n(&c)), (Some(1), Some(2), Some(3)));
+        // Duo 1 dissolves: 2 and 3 stay 2 and 3, and a new duo takes the free 1.
+        let n = set(&mut doc, vec![b.clone(), c.clone(), d.clone()]);
+        assert_eq!((n(&b), n(&c), n(&d)), (Some(2), Some(3), Some(1)));
+        // A number that is no whole number from 1 to the roster's size is refused.
+        for bad in [0.0, 1.5, 501.0] {
+            let mut doc = doc.clone();
+            doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+                let (_, duos) = tx.get(automerge::ROOT, "duos")?.unwrap();
+                let (_, e) = tx.get(&duos, b.id.to_string())?.unwrap();
+                tx.put(&e, "number", ScalarValue::F64(bad))
+            })
+            .unwrap();
+            let err = validate(&doc).unwrap_err();
+            assert!(err.path.ends_with("/number"), "{bad}: {err}");
+        }
     }
 
     /// A workshop document as today's `main` wrote it (no `form`, no `k`) reads as form 000.
