@@ -404,7 +404,9 @@ fn GroupPicker(
     let current = base.clone().unwrap_or_default();
     let own = card.clone();
     view! {
-        <select class="group-picker" aria-label=move || format!("{}: {text}", t(lang.get(), Text::SameAs))
+        <label class="group-picker">
+        <span class="small muted">{move || t(lang.get(), Text::SameAs)}</span>
+        <select aria-label=move || format!("{}: {text}", t(lang.get(), Text::SameAs))
             on:change=move |ev| {
                 let v = event_target_value(&ev);
                 group_with(own.clone(), (!v.is_empty()).then_some(v));
@@ -415,6 +417,7 @@ fn GroupPicker(
                 view! { <option value=k selected=selected>{label}</option> }
             }).collect_view()}
         </select>
+        </label>
     }
 }
 

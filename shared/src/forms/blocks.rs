@@ -446,7 +446,7 @@ mod tests {
     #[test]
     fn grouped_actions_follow_the_facilitators_stacks_within_a_block() {
         use crate::ids::ParticipantId;
-        use crate::schema::table::{self, TableView};
+        use crate::schema::table;
         use crate::schema::voice::{Action, VoiceView};
         use automerge::{Automerge, AutomergeError};
         let (a, b) = (ParticipantId::random(), ParticipantId::random());
