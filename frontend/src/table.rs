@@ -7,7 +7,8 @@ use kring_shared::drag::{Drag, HOLD_MS, Holds, Throttle};
 use kring_shared::ids::DocumentId;
 use kring_shared::method::LevelId;
 use kring_shared::plenary::{self, Card, Source};
-use kring_shared::schema::table::{self, COLORS, Cluster, TableView};
+use kring_shared::schema::table::{self, COLORS, Cluster, Labels, TableView};
+use kring_shared::schema::voice::CardKind;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -51,9 +52,12 @@ fn card_origin(session: UseWorkshopReturn, table: &TableView, card: &Card, lang:
     match &card.source {
         Source::Insight { duo } => {
             let ws = session.workshop.get();
-            plenary::duo_title(&ws, *duo, &table.labels, t(lang, Text::Duo))
+            plenary::duo_title(&ws, *duo, table.labels, t(lang, Text::Duo))
         }
-        Source::Voice { kind, .. } if kind == "needed" => t(lang, Text::NeededShort).to_owned(),
+        Source::Voice {
+            kind: CardKind::Needed,
+            ..
+        } => t(lang, Text::NeededShort).to_owned(),
         Source::Voice { .. } => t(lang, Text::ChanceShort).to_owned(),
     }
 }
@@ -410,15 +414,15 @@ pub fn TableBoard(
                     <div class="table-tools">
                         <button type="button" on:click=sort>{move || t(lang.get(), Text::SortByLevel)}</button>
                         <label>{move || t(lang.get(), Text::CardsShow)} " "
-                            <select prop:value=move || tbl().labels on:change=move |ev| {
-                                let v = event_target_value(&ev);
+                            <select prop:value=move || tbl().labels.as_str() on:change=move |ev| {
+                                let Some(v) = Labels::parse(&event_target_value(&ev)) else { return };
                                 if let Some(doc) = table_doc() {
-                                    session.change_document(doc, move |tx| table::set_labels(tx, &v));
+                                    session.change_document(doc, move |tx| table::set_labels(tx, v));
                                 }
                             }>
-                                <option value="organisations">{move || t(lang.get(), Text::LabelOrganisations)}</option>
-                                <option value="names">{move || t(lang.get(), Text::LabelNames)}</option>
-                                <option value="anonymous">{move || t(lang.get(), Text::LabelAnonymous)}</option>
+                                <option value=Labels::Organisations.as_str()>{move || t(lang.get(), Text::LabelOrganisations)}</option>
+                                <option value=Labels::Names.as_str()>{move || t(lang.get(), Text::LabelNames)}</option>
+                                <option value=Labels::Anonymous.as_str()>{move || t(lang.get(), Text::LabelAnonymous)}</option>
                             </select>
                         </label>
                     </div>
