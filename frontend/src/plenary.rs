@@ -6,7 +6,7 @@
 use kring_shared::ids::{DuoId, ParticipantId};
 use kring_shared::method::{self, LevelId};
 use kring_shared::plenary;
-use kring_shared::schema::voice::{self, SmallChange, VoiceCard, VoiceView};
+use kring_shared::schema::voice::{self, CardKind, SmallChange, VoiceCard, VoiceView};
 use kring_shared::schema::workshop::{self, Round};
 use kring_shared::step::Step;
 use leptos::prelude::*;
@@ -84,12 +84,8 @@ pub fn Spotlight(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoVie
             let id = r.share.clone()?;
             r.insights.into_iter().find(|i| i.id == id)
         });
-        let labels = session
-            .table
-            .get()
-            .map(|t| t.labels)
-            .unwrap_or_else(|| "organisations".into());
-        let name = plenary::duo_title(&ws, duo, &labels, t(lang.get(), Text::Duo));
+        let labels = session.table.get().map(|t| t.labels).unwrap_or_default();
+        let name = plenary::duo_title(&ws, duo, labels, t(lang.get(), Text::Duo));
         Some(view! {
             <section class="spotlight" aria-live="polite" aria-labelledby="spotlight-heading">
                 <p class="round-progress">
@@ -208,16 +204,12 @@ pub fn Voices(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
     move || {
         let ws = session.workshop.get();
         let (_, voices) = sources(session);
-        let labels = session
-            .table
-            .get()
-            .map(|t| t.labels)
-            .unwrap_or_else(|| "organisations".into());
-        let duo_name = |d: DuoId| plenary::duo_title(&ws, d, &labels, t(lang.get(), Text::Duo));
+        let labels = session.table.get().map(|t| t.labels).unwrap_or_default();
+        let duo_name = |d: DuoId| plenary::duo_title(&ws, d, labels, t(lang.get(), Text::Duo));
         let questions: Vec<(String, String)> = voices
             .iter()
             .flat_map(|(_, v)| v.cards.iter())
-            .filter(|c| c.kind == "question")
+            .filter(|c| c.kind == CardKind::Question)
             .filter_map(|c| Some((duo_name(c.duo?), c.text.clone())))
             .collect();
         let changes: Vec<SmallChange> = voices
@@ -264,14 +256,14 @@ pub fn VoicePanel(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoVi
             session.change_document(doc, f);
         }
     };
-    let add_card = move |kind: &'static str, text: String, duo: Option<DuoId>| {
+    let add_card = move |kind: CardKind, text: String, duo: Option<DuoId>| {
         let text = text.trim().to_owned();
         if text.is_empty() {
             return;
         }
         let card = VoiceCard {
             id: kring_shared::ids::DocumentId::random().to_string(),
-            kind: kind.into(),
+            kind,
             text: text.chars().take(voice::MAX_CARD_TEXT).collect(),
             duo,
         };
@@ -303,7 +295,7 @@ pub fn VoicePanel(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoVi
     let chance = RwSignal::new(String::new());
     let small = RwSignal::new(String::new());
     let small_level = RwSignal::new(String::new());
-    let cards_of = move |kind: &'static str| {
+    let cards_of = move |kind: CardKind| {
         mine()
             .map(|v: VoiceView| {
                 v.cards
@@ -313,7 +305,7 @@ pub fn VoicePanel(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoVi
             })
             .unwrap_or_default()
     };
-    let card_list = move |kind: &'static str| {
+    let card_list = move |kind: CardKind| {
         move || {
             cards_of(kind)
                 .into_iter()
@@ -333,15 +325,11 @@ pub fn VoicePanel(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoVi
     };
     let duo_options = move || {
         let ws = session.workshop.get();
-        let labels = session
-            .table
-            .get()
-            .map(|t| t.labels)
-            .unwrap_or_else(|| "organisations".into());
+        let labels = session.table.get().map(|t| t.labels).unwrap_or_default();
         ws.duos
             .iter()
             .map(|d| {
-                let name = plenary::duo_title(&ws, d.id, &labels, t(lang.get(), Text::Duo));
+                let name = plenary::duo_title(&ws, d.id, labels, t(lang.get(), Text::Duo));
                 view! { <option value=d.id.to_string()>{name}</option> }
             })
             .collect_view()
@@ -359,11 +347,11 @@ pub fn VoicePanel(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoVi
             </fieldset>
             <fieldset disabled=locked>
                 <legend>{move || method::AFTER_ROUND.clarify.get(code(lang.get()))}</legend>
-                <ul class="my-cards">{card_list("question")}</ul>
+                <ul class="my-cards">{card_list(CardKind::Question)}</ul>
                 <form class="row" on:submit=move |ev| {
                     ev.prevent_default();
                     if let Ok(d) = question_duo.get_untracked().parse::<DuoId>() {
-                        add_card("question", question.get_untracked(), Some(d));
+                        add_card(CardKind::Question, question.get_untracked(), Some(d));
                         question.set(String::new());
                     }
                 }>
@@ -377,16 +365,16 @@ pub fn VoicePanel(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoVi
             </fieldset>
             <fieldset disabled=locked>
                 <legend>{move || method::AFTER_ROUND.needed.get(code(lang.get()))}</legend>
-                <ul class="my-cards">{card_list("needed")}</ul>
-                <form class="row" on:submit=move |ev| { ev.prevent_default(); add_card("needed", needed.get_untracked(), None); needed.set(String::new()); }>
+                <ul class="my-cards">{card_list(CardKind::Needed)}</ul>
+                <form class="row" on:submit=move |ev| { ev.prevent_default(); add_card(CardKind::Needed, needed.get_untracked(), None); needed.set(String::new()); }>
                     <input aria-label=move || method::AFTER_ROUND.needed.get(code(lang.get())) maxlength=voice::MAX_CARD_TEXT bind:value=needed/>
                     <button type="submit">{move || t(lang.get(), Text::Add)}</button>
                 </form>
             </fieldset>
             <fieldset disabled=locked>
                 <legend>{move || method::AFTER_ROUND.chances.get(code(lang.get()))}</legend>
-                <ul class="my-cards">{card_list("chance")}</ul>
-                <form class="row" on:submit=move |ev| { ev.prevent_default(); add_card("chance", chance.get_untracked(), None); chance.set(String::new()); }>
+                <ul class="my-cards">{card_list(CardKind::Chance)}</ul>
+                <form class="row" on:submit=move |ev| { ev.prevent_default(); add_card(CardKind::Chance, chance.get_untracked(), None); chance.set(String::new()); }>
                     <input aria-label=move || method::AFTER_ROUND.chances.get(code(lang.get())) maxlength=voice::MAX_CARD_TEXT bind:value=chance/>
                     <button type="submit">{move || t(lang.get(), Text::Add)}</button>
                 </form>

@@ -7,7 +7,7 @@
 //! changed once, on drop.
 
 use kring_shared::method::{self, LevelId};
-use kring_shared::schema::reflection::{self, Note};
+use kring_shared::schema::reflection::{self, Mark, Note};
 use leptos::prelude::*;
 
 use crate::i18n::{Lang, Text, t};
@@ -62,18 +62,16 @@ fn spot_in(level: LevelId, n: usize) -> (f64, f64) {
     (CENTRE + r * angle.cos(), CENTRE + r * angle.sin())
 }
 
-fn level_name(level: &str, lang: Lang) -> &'static str {
+fn level_name(level: LevelId, lang: Lang) -> &'static str {
     let code = if lang == Lang::En { "en" } else { "nl" };
-    LevelId::parse(level)
-        .map(|l| method::level(l).name.get(code))
-        .unwrap_or_default()
+    method::level(level).name.get(code)
 }
 
-fn mark_text(mark: &str, lang: Lang) -> &'static str {
+fn mark_text(mark: Mark, lang: Lang) -> &'static str {
     match mark {
-        "green" => t(lang, Text::MarkGreen),
-        "red" => t(lang, Text::MarkRed),
-        _ => t(lang, Text::MarkNone),
+        Mark::Green => t(lang, Text::MarkGreen),
+        Mark::Red => t(lang, Text::MarkRed),
+        Mark::None => t(lang, Text::MarkNone),
     }
 }
 
@@ -111,9 +109,9 @@ pub fn ReflectionBoard(
     let add = move |ring: LevelId, x: f64, y: f64| {
         let note = Note {
             id: new_note_id(),
-            ring: ring.as_str().into(),
+            ring,
             text: String::new(),
-            mark: "none".into(),
+            mark: Mark::None,
             x,
             y,
             question: None,
@@ -129,7 +127,7 @@ pub fn ReflectionBoard(
         let n = notes
             .get_untracked()
             .iter()
-            .filter(|n| n.ring == level.as_str())
+            .filter(|n| n.ring == level)
             .count();
         let (x, y) = spot_in(level, n);
         add(level, x, y);
@@ -137,7 +135,7 @@ pub fn ReflectionBoard(
     let move_to = move |id: String, x: f64, y: f64| {
         let (x, y) = clamp_to_board(x, y);
         let ring = ring_at(x, y);
-        session.change_reflection(|tx| reflection::move_note(tx, &id, ring.as_str(), x, y));
+        session.change_reflection(|tx| reflection::move_note(tx, &id, ring, x, y));
     };
     let on_board_click = move |ev: leptos::ev::MouseEvent| {
         // Clicks on notes are theirs; only a click on the rings themselves adds a note.
@@ -231,17 +229,17 @@ fn NoteChip(
         } else {
             n.text.clone()
         };
-        let mark = if marks_on.get() && n.mark != "none" {
-            format!(", {}", mark_text(&n.mark, lang.get()))
+        let mark = if marks_on.get() && n.mark != Mark::None {
+            format!(", {}", mark_text(n.mark, lang.get()))
         } else {
             String::new()
         };
-        format!("{text} — {}{mark}", level_name(&n.ring, lang.get()))
+        format!("{text} — {}{mark}", level_name(n.ring, lang.get()))
     };
     view! {
         <button type="button" class="note-chip" style=style
-            class:green=move || marks_on.get() && note.get().is_some_and(|n| n.mark == "green")
-            class:red=move || marks_on.get() && note.get().is_some_and(|n| n.mark == "red")
+            class:green=move || marks_on.get() && note.get().is_some_and(|n| n.mark == Mark::Green)
+            class:red=move || marks_on.get() && note.get().is_some_and(|n| n.mark == Mark::Red)
             class:dragging={let id = id.clone(); move || dragging.get().is_some_and(|(d, _, _)| d == id)}
             aria-label=label
             on:pointerdown=move |ev: leptos::ev::PointerEvent| {
@@ -269,8 +267,8 @@ fn NoteChip(
                 move_to(id_key.clone(), n.x + dx, n.y + dy);
             }>
             <span class="mark-icon" aria-hidden="true">{move || match note.get().map(|n| n.mark) {
-                Some(m) if marks_on.get() && m == "green" => "+",
-                Some(m) if marks_on.get() && m == "red" => "!",
+                Some(Mark::Green) if marks_on.get() => "+",
+                Some(Mark::Red) if marks_on.get() => "!",
                 _ => "",
             }}</span>
             <span class="chip-text">{move || note.get().map(|n| n.text).filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "…".into())}</span>
@@ -295,7 +293,7 @@ fn RingList(
         notes
             .get()
             .into_iter()
-            .filter(|n| n.ring == level.as_str())
+            .filter(|n| n.ring == level)
             .map(|n| n.id)
             .collect::<Vec<_>>()
     };
@@ -340,10 +338,11 @@ fn NoteEditor(
             focus_note.set(None);
         }
     });
-    let ring = move || note.get().map(|n| n.ring).unwrap_or_default();
+    // `None` only in the moment the note is gone (deleted elsewhere) and before its editor is.
+    let ring = move || note.get().map(|n| n.ring);
     let questions = move || {
         let plan = session.workshop.get().plan;
-        LevelId::parse(&ring())
+        ring()
             .map(|l| plan.questions.get(&l).cloned().unwrap_or_default())
             .unwrap_or_default()
             .into_iter()
@@ -354,11 +353,11 @@ fn NoteEditor(
     let field_id = format!("text-{id}");
     let mark_name = format!("mark-{id}");
     view! {
-        <article class="note-editor" class:green=move || marks_on.get() && note.get().is_some_and(|n| n.mark == "green")
-            class:red=move || marks_on.get() && note.get().is_some_and(|n| n.mark == "red")>
+        <article class="note-editor" class:green=move || marks_on.get() && note.get().is_some_and(|n| n.mark == Mark::Green)
+            class:red=move || marks_on.get() && note.get().is_some_and(|n| n.mark == Mark::Red)>
             <label for=field_id.clone() class="sr-only">{move || t(lang.get(), Text::NoteField)}</label>
             <textarea id=field_id node_ref=text_ref rows="2" maxlength=reflection::MAX_NOTE_TEXT
-                aria-label=move || format!("{} ({})", t(lang.get(), Text::NoteField), level_name(&ring(), lang.get()))
+                aria-label=move || format!("{} ({})", t(lang.get(), Text::NoteField), ring().map_or("", |l| level_name(l, lang.get())))
                 prop:value=move || note.get().map(|n| n.text).unwrap_or_default()
                 on:input=move |ev| {
                     let text = event_target_value(&ev);
@@ -368,12 +367,12 @@ fn NoteEditor(
                 <label>{move || t(lang.get(), Text::Ring)}
                     <select on:change=move |ev| {
                         let Some(level) = LevelId::parse(&event_target_value(&ev)) else { return };
-                        let n = notes.get_untracked().iter().filter(|n| n.ring == level.as_str()).count();
+                        let n = notes.get_untracked().iter().filter(|n| n.ring == level).count();
                         let (x, y) = spot_in(level, n);
-                        session.change_reflection(|tx| reflection::move_note(tx, &id_ring, level.as_str(), x, y));
+                        session.change_reflection(|tx| reflection::move_note(tx, &id_ring, level, x, y));
                     }>
                         {LevelId::ALL.into_iter().map(|l| view! {
-                            <option value=l.as_str() selected=move || ring() == l.as_str()>{move || level_name(l.as_str(), lang.get())}</option>
+                            <option value=l.as_str() selected=move || ring() == Some(l)>{move || level_name(l, lang.get())}</option>
                         }).collect_view()}
                     </select>
                 </label>
@@ -395,11 +394,11 @@ fn NoteEditor(
                 <Show when=move || marks_on.get()>
                     <fieldset class="marks">
                         <legend>{move || t(lang.get(), Text::Mark)}</legend>
-                        {["none", "green", "red"].into_iter().map(|m| {
+                        {Mark::ALL.into_iter().map(|m| {
                             let id_m = id.clone();
                             view! {
                                 <label class=format!("mark-option {m}")>
-                                    <input type="radio" name=mark_name.clone() value=m
+                                    <input type="radio" name=mark_name.clone() value=m.as_str()
                                         prop:checked=move || note.get().is_some_and(|n| n.mark == m)
                                         on:change=move |_| session.change_reflection(|tx| reflection::set_mark(tx, &id_m, m))/>
                                     {move || mark_text(m, lang.get())}
@@ -437,9 +436,9 @@ fn RingsBackdrop(lang: Signal<Lang>) -> impl IntoView {
             <circle cx="500" cy="500" r="490" class="zone collective"/>
             <circle cx="500" cy="500" r="340" class="zone collegial"/>
             <circle cx="500" cy="500" r="180" class="zone individual"/>
-            <text x="500" y="45" class="ring-label">{move || level_name("collective", lang.get())}</text>
-            <text x="500" y="195" class="ring-label">{move || level_name("collegial", lang.get())}</text>
-            <text x="500" y="355" class="ring-label">{move || level_name("individual", lang.get())}</text>
+            <text x="500" y="45" class="ring-label">{move || level_name(LevelId::Collective, lang.get())}</text>
+            <text x="500" y="195" class="ring-label">{move || level_name(LevelId::Collegial, lang.get())}</text>
+            <text x="500" y="355" class="ring-label">{move || level_name(LevelId::Individual, lang.get())}</text>
         </svg>
     }
 }
@@ -461,9 +460,9 @@ pub fn ReadOnlySheet(
         <div class="reflection read-only">
             <div class="board">
                 <RingsBackdrop lang/>
-                <For each=move || notes.get() key=|n| (n.id.clone(), n.text.clone(), n.ring.clone(), n.mark.clone(), n.x as i64, n.y as i64) let:n>
-                    <span class="note-chip" class:green={let g = n.mark == "green"; move || marks_on.get() && g}
-                        class:red={let r = n.mark == "red"; move || marks_on.get() && r}
+                <For each=move || notes.get() key=|n| (n.id.clone(), n.text.clone(), n.ring, n.mark, n.x as i64, n.y as i64) let:n>
+                    <span class="note-chip" class:green={let g = n.mark == Mark::Green; move || marks_on.get() && g}
+                        class:red={let r = n.mark == Mark::Red; move || marks_on.get() && r}
                         style=format!("left:{}%;top:{}%", n.x / 10.0, n.y / 10.0)>
                         <span class="chip-text">{n.text.clone()}</span>
                     </span>
@@ -471,13 +470,13 @@ pub fn ReadOnlySheet(
             </div>
             <div class="note-lists">
                 {LevelId::ALL.into_iter().map(|level| {
-                    let in_ring = move || notes.get().into_iter().filter(|n| n.ring == level.as_str()).collect::<Vec<_>>();
+                    let in_ring = move || notes.get().into_iter().filter(|n| n.ring == level).collect::<Vec<_>>();
                     view! {
                         <section class=format!("ring-list {}", level.as_str())>
-                            <h3>{move || level_name(level.as_str(), lang.get())}</h3>
+                            <h3>{move || level_name(level, lang.get())}</h3>
                             <ul>
                                 {move || in_ring().into_iter().map(|n| {
-                                    let mark = (marks_on.get() && n.mark != "none").then(|| format!(" ({})", mark_text(&n.mark, lang.get())));
+                                    let mark = (marks_on.get() && n.mark != Mark::None).then(|| format!(" ({})", mark_text(n.mark, lang.get())));
                                     view! { <li>{n.text.clone()}{mark}</li> }
                                 }).collect_view()}
                             </ul>

@@ -8,7 +8,7 @@
 use kring_shared::automerge::AutomergeError;
 use kring_shared::automerge::transaction::Transaction;
 use kring_shared::forms::roles::{
-    self, BALANCE_QUESTION, CORE_ROLES, Claim, Cluster, MAP_QUESTION, POINTS, Perspective,
+    self, BALANCE_QUESTION, CORE_ROLES, Claim, Cluster, MAP_QUESTION, POINTS, Perspective, RoleId,
     SHARED_OWNERSHIP,
 };
 use kring_shared::forms::roles_report;
@@ -102,7 +102,7 @@ pub fn RoleClaimsSheet(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl I
                     <div class="roles">
                         {cluster.roles().map(|r| {
                             let id = r.id;
-                            let now = move || session.role_sheet.get().claims.get(id).copied();
+                            let now = move || session.role_sheet.get().claims.get(&id).copied();
                             let name = move || r.name.get(code(lang.get()));
                             view! {
                                 <fieldset class=format!("role {id}") disabled=closed>
@@ -229,7 +229,7 @@ pub fn RoleMapBoard(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl Into
                 let l = code(lang.get());
                 let report = roles_report::build(&ws, |p| ws.roster.iter().find(|r| r.id == p).map(|r| r.name.clone()));
                 let people: Vec<String> = report.people.iter().map(|p| p.label.clone()).collect();
-                let claim_of = |who: usize, role: &str| report.people[who].claims.iter().find(|(r, _)| r == role).map(|(_, c)| *c);
+                let claim_of = |who: usize, role: RoleId| report.people[who].claims.iter().find(|(r, _)| *r == role).map(|(_, c)| *c);
                 let advice = report.advice.clone().map(|a| (report.core_piled_on.join(", "), a));
                 let uncovered: Vec<String> = report.roles.iter().filter(|r| r.uncovered).map(|r| r.name.clone()).collect();
                 let crowded: Vec<String> = report.roles.iter().filter(|r| r.crowded).map(|r| r.name.clone()).collect();
@@ -292,7 +292,7 @@ pub fn AgreementsBoard(
     /// Whether this viewer writes (a facilitator who may steer).
     writes: Signal<bool>,
 ) -> impl IntoView {
-    let role = RwSignal::new(roles::ROLES[0].id.to_owned());
+    let role = RwSignal::new(roles::ROLES[0].id);
     let who = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
@@ -323,7 +323,7 @@ pub fn AgreementsBoard(
                 {move || {
                     let l = code(lang.get());
                     session.workshop.get().agreements.into_iter().map(|a| {
-                        let role_name = roles::role(&a.role).map_or(a.role.clone(), |r| r.name.get(l).to_owned());
+                        let role_name = a.role.role().name.get(l).to_owned();
                         let label = format!("{role_name} – {}", a.who);
                         let id = a.id.clone();
                         view! {
@@ -345,8 +345,8 @@ pub fn AgreementsBoard(
             <Show when=move || writes.get()>
                 <form class="agreement-form" on:submit=add>
                     <label>{move || t(lang.get(), Text::Role)}
-                        <select prop:value=move || role.get() on:change=move |ev| role.set(event_target_value(&ev))>
-                            {move || roles::ROLES.iter().map(|r| view! { <option value=r.id>{r.name.get(code(lang.get()))}</option> }).collect_view()}
+                        <select prop:value=move || role.get().as_str() on:change=move |ev| if let Some(r) = RoleId::parse(&event_target_value(&ev)) { role.set(r) }>
+                            {move || roles::ROLES.iter().map(|r| view! { <option value=r.id.as_str()>{r.name.get(code(lang.get()))}</option> }).collect_view()}
                         </select>
                     </label>
                     <label>{move || t(lang.get(), Text::Who)}

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::process::Command;
 
 use kring_shared::engine::client::DocStatus;
-use kring_shared::schema::reflection::{self, Note};
+use kring_shared::method::LevelId;
+use kring_shared::schema::reflection::{self, Mark, Note};
 use kring_testkit::{SyncClient, TestServer, create_workshop, join, me};
 
 fn kring(args: &[&str], data: &Path) -> (bool, String) {
@@ -27,9 +28,9 @@ fn kring(args: &[&str], data: &Path) -> (bool, String) {
 fn note(i: usize) -> Note {
     Note {
         id: format!("n{i}"),
-        ring: "individual".into(),
+        ring: LevelId::Individual,
         text: format!("notitie {i}"),
-        mark: "none".into(),
+        mark: Mark::None,
         x: 0.0,
         y: 0.0,
         question: None,

@@ -150,8 +150,8 @@ impl Actor {
             if roll < 45 {
                 let op = rng.random_range(0..5);
                 let (ring, mark) = (
-                    reflection::RINGS[rng.random_range(0..3)],
-                    reflection::MARKS[rng.random_range(0..3)],
+                    LevelId::ALL[rng.random_range(0..3)],
+                    reflection::Mark::ALL[rng.random_range(0..3)],
                 );
                 let (x, y) = (rng.random_range(0.0..1000.0), rng.random_range(0.0..600.0));
                 let _ = self.repo().change(&sheet, |tx| match (op, &pick) {
@@ -163,9 +163,9 @@ impl Actor {
                         tx,
                         &Note {
                             id: format!("n{tag}"),
-                            ring: ring.into(),
+                            ring,
                             text: text.clone(),
-                            mark: mark.into(),
+                            mark,
                             x,
                             y,
                             question: None,

@@ -6,7 +6,7 @@ use kring_shared::engine::client::DocStatus;
 use kring_shared::ids::{DocumentId, DuoId};
 use kring_shared::method::LevelId;
 use kring_shared::schema::duo::{self, Insight};
-use kring_shared::schema::reflection::{self, Note};
+use kring_shared::schema::reflection::{self, Mark, Note};
 use kring_shared::schema::workshop::{self, DuoEntry};
 use kring_shared::step::Step;
 use kring_testkit::{SyncClient, TestServer, create_workshop, join};
@@ -14,9 +14,9 @@ use kring_testkit::{SyncClient, TestServer, create_workshop, join};
 fn note(text: &str) -> Note {
     Note {
         id: format!("n-{text}"),
-        ring: "collegial".into(),
+        ring: LevelId::Collegial,
         text: text.into(),
-        mark: "none".into(),
+        mark: Mark::None,
         x: 500.0,
         y: 260.0,
         question: None,

@@ -11,9 +11,9 @@ use kring_shared::ids::{DocumentId, DuoId, ParticipantId};
 use kring_shared::method::LevelId;
 use kring_shared::report::{self, Report, Step1Counts};
 use kring_shared::schema::duo::{self, Insight};
-use kring_shared::schema::reflection::{self, Note};
+use kring_shared::schema::reflection::{self, Mark, Note};
 use kring_shared::schema::table::{self, Cluster};
-use kring_shared::schema::voice::{self, SmallChange, VoiceCard};
+use kring_shared::schema::voice::{self, CardKind, SmallChange, VoiceCard};
 use kring_shared::schema::workshop::{self, DuoEntry};
 use kring_shared::step::Step;
 use kring_testkit::{
@@ -39,7 +39,7 @@ type RoomPlan<'a> = (
 type VoicePlan<'a> = (
     &'a Participant,
     &'a [(LevelId, u32)],
-    Option<(&'a str, &'a str)>,
+    Option<(CardKind, &'a str)>,
     Option<(&'a str, LevelId)>,
 );
 
@@ -52,7 +52,7 @@ async fn report_of(server: &TestServer, token: &str, query: &str) -> (u16, Strin
     (status, body)
 }
 
-async fn write_note(server: &TestServer, p: &Participant, note: &str, ring: &str, mark: &str) {
+async fn write_note(server: &TestServer, p: &Participant, note: &str, ring: LevelId, mark: Mark) {
     let mut c = SyncClient::connect(&server.ws(), &p.token).await.unwrap();
     assert_eq!(c.open(p.reflection).await.unwrap(), DocStatus::Ready);
     c.change(p.reflection, |tx| {
@@ -60,9 +60,9 @@ async fn write_note(server: &TestServer, p: &Participant, note: &str, ring: &str
             tx,
             &Note {
                 id: "n1".into(),
-                ring: ring.into(),
+                ring,
                 text: note.into(),
-                mark: mark.into(),
+                mark,
                 x: 0.1,
                 y: 0.2,
                 question: None,
@@ -98,10 +98,10 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
         .await
         .unwrap();
     for ((p, note), (ring, mark)) in people.iter().zip(NOTES).zip([
-        ("individual", "green"),
-        ("collegial", "red"),
-        ("individual", "none"),
-        ("collective", "red"),
+        (LevelId::Individual, Mark::Green),
+        (LevelId::Collegial, Mark::Red),
+        (LevelId::Individual, Mark::None),
+        (LevelId::Collective, Mark::Red),
     ]) {
         write_note(&server, p, note, ring, mark).await;
     }
@@ -202,13 +202,13 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
         (
             &a,
             &[(LevelId::Collegial, 2), (LevelId::Collective, 1)],
-            Some(("needed", "Tijd om te overleggen")),
+            Some((CardKind::Needed, "Tijd om te overleggen")),
             Some(("Elke week een collega bellen", LevelId::Collegial)),
         ),
         (
             &b,
             &[(LevelId::Collegial, 3)],
-            Some(("chance", "Een gedeelde agenda")),
+            Some((CardKind::Chance, "Een gedeelde agenda")),
             None,
         ),
         (
@@ -220,7 +220,7 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
         (
             &d,
             &[(LevelId::Individual, 1)],
-            Some(("chance", "Intervisie over organisaties heen")),
+            Some((CardKind::Chance, "Intervisie over organisaties heen")),
             None,
         ),
     ];
@@ -243,7 +243,7 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
                     tx,
                     &VoiceCard {
                         id: "v1".into(),
-                        kind: kind.into(),
+                        kind,
                         text: text.into(),
                         duo: None,
                     },

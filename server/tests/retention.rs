@@ -6,7 +6,8 @@
 use std::time::{Duration, Instant};
 
 use kring_shared::engine::client::DocStatus;
-use kring_shared::schema::reflection::{self, Note};
+use kring_shared::method::LevelId;
+use kring_shared::schema::reflection::{self, Mark, Note};
 use kring_shared::schema::workshop;
 use kring_shared::step::Step;
 use kring_testkit::hostile::eventually;
@@ -33,9 +34,9 @@ async fn write_note(server: &TestServer, p: &Participant, text: &str) {
             tx,
             &Note {
                 id: "n1".into(),
-                ring: "collegial".into(),
+                ring: LevelId::Collegial,
                 text: text.into(),
-                mark: "none".into(),
+                mark: Mark::None,
                 x: 0.0,
                 y: 0.0,
                 question: None,

@@ -8,7 +8,7 @@
 
 use kring_shared::engine::client::DocStatus;
 use kring_shared::forms::FormId;
-use kring_shared::forms::roles::{Balance, Claim, Perspective};
+use kring_shared::forms::roles::{Balance, Claim, Perspective, RoleId};
 use kring_shared::forms::roles_report;
 use kring_shared::ids::{DocumentId, ParticipantId};
 use kring_shared::report::Report;
@@ -151,14 +151,14 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     write(&mut bert, bert_doc, divide([4, 4, 2])).await;
     // An claims roles but does not publish them; Bert publishes his.
     write(&mut an, an_doc, |tx| {
-        role_sheet::set_claim(tx, "fundraiser", Some(Claim::HoldNow))?;
-        role_sheet::set_claim(tx, "initiator", Some(Claim::HoldNow))
+        role_sheet::set_claim(tx, RoleId::Fundraiser, Some(Claim::HoldNow))?;
+        role_sheet::set_claim(tx, RoleId::Initiator, Some(Claim::HoldNow))
     })
     .await;
     write(&mut bert, bert_doc, |tx| {
-        role_sheet::set_claim(tx, "leader", Some(Claim::HoldNow))?;
-        role_sheet::set_claim(tx, "driver", Some(Claim::HoldNow))?;
-        role_sheet::set_claim(tx, "critic", Some(Claim::Want))?;
+        role_sheet::set_claim(tx, RoleId::Leader, Some(Claim::HoldNow))?;
+        role_sheet::set_claim(tx, RoleId::Driver, Some(Claim::HoldNow))?;
+        role_sheet::set_claim(tx, RoleId::Critic, Some(Claim::Want))?;
         role_sheet::set_published(tx, true)
     })
     .await;
@@ -169,7 +169,7 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     .unwrap();
     let map = view(&f, w.document).role_map;
     assert_eq!(map.len(), 1, "An did not publish: {map:?}");
-    assert_eq!(map[&pid(&people[1])]["leader"], Claim::HoldNow);
+    assert_eq!(map[&pid(&people[1])][&RoleId::Leader], Claim::HoldNow);
     screen
         .wait_for("Bert's claims on the screen", |c| {
             view(c, w.document).role_map.contains_key(&pid(&people[1]))
@@ -185,11 +185,11 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     // Two core roles on Bert: the role map flags him.
     let rm = roles_report::role_map(&view(&f, w.document));
     assert_eq!(rm.core_piled_on, vec![pid(&people[1])]);
-    assert!(rm.uncovered.contains(&"fundraiser"));
+    assert!(rm.uncovered.contains(&RoleId::Fundraiser));
 
     // A role map someone else writes is put right by the server: Chris published nothing.
     f.change(w.document, |tx| {
-        let claims = [("doer".to_owned(), Claim::HoldNow)].into_iter().collect();
+        let claims = [(RoleId::Doer, Claim::HoldNow)].into_iter().collect();
         workshop::set_published_claims(tx, pid(&people[2]), Some(&claims))
     })
     .await
@@ -269,7 +269,7 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
             view(c, w.document)
                 .role_map
                 .get(&pid(&people[0]))
-                .is_some_and(|m| m.get("fundraiser") == Some(&Claim::HoldNow))
+                .is_some_and(|m| m.get(&RoleId::Fundraiser) == Some(&Claim::HoldNow))
         })
         .await
         .unwrap();
@@ -311,7 +311,7 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
             tx,
             &Agreement {
                 id: "a1".into(),
-                role: "leader".into(),
+                role: RoleId::Leader,
                 who: "Chris".into(),
                 from: "1 maart".into(),
                 note: "Bert blijft trekker".into(),

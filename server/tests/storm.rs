@@ -12,16 +12,17 @@ use std::time::{Duration, Instant};
 
 use kring_shared::automerge::transaction::Transactable;
 use kring_shared::engine::client::DocStatus;
-use kring_shared::schema::reflection::{self, Note};
+use kring_shared::method::LevelId;
+use kring_shared::schema::reflection::{self, Mark, Note};
 use kring_shared::schema::workshop;
 use kring_testkit::{ServerProcess, SyncClient, create_workshop, join};
 
 fn note(id: String) -> Note {
     Note {
         id,
-        ring: "individual".into(),
+        ring: LevelId::Individual,
         text: "storm".into(),
-        mark: "none".into(),
+        mark: Mark::None,
         x: 10.0,
         y: 10.0,
         question: None,

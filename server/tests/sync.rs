@@ -208,8 +208,9 @@ async fn an_acknowledged_change_survives_a_restart() {
 #[tokio::test]
 async fn facilitators_get_counts_of_notes_never_their_text() {
     use kring_shared::engine::client::ClientEvent;
+    use kring_shared::method::LevelId;
     use kring_shared::progress::Progress;
-    use kring_shared::schema::reflection::{Note, put_note};
+    use kring_shared::schema::reflection::{Mark, Note, put_note};
     let server = TestServer::start().await;
     let w = create_workshop(&server.http(), "W").await.unwrap();
     let p = join(&server.http(), &w.join_code, "An", "OCMW")
@@ -222,18 +223,18 @@ async fn facilitators_get_counts_of_notes_never_their_text() {
     let mut part = SyncClient::connect(&server.ws(), &p.token).await.unwrap();
     part.open(p.reflection).await.unwrap();
     for (i, (ring, mark)) in [
-        ("individual", "green"),
-        ("collective", "red"),
-        ("collective", "none"),
+        (LevelId::Individual, Mark::Green),
+        (LevelId::Collective, Mark::Red),
+        (LevelId::Collective, Mark::None),
     ]
     .into_iter()
     .enumerate()
     {
         let note = Note {
             id: format!("n{i}"),
-            ring: ring.into(),
+            ring,
             text: "geheime tekst".into(),
-            mark: mark.into(),
+            mark,
             x: 500.0,
             y: 500.0,
             question: None,

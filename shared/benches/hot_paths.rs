@@ -217,9 +217,9 @@ fn reflection_doc(owner: ParticipantId, notes: usize) -> Automerge {
                 tx,
                 &reflection::Note {
                     id: format!("n{k}"),
-                    ring: reflection::RINGS[k % 3].into(),
+                    ring: LevelId::ALL[k % 3],
                     text: "we hold each other to account when the work is shared".into(),
-                    mark: "none".into(),
+                    mark: reflection::Mark::None,
                     x: 0.5,
                     y: 0.5,
                     question: None,

@@ -6,6 +6,7 @@
 //!
 //! Layout:
 //! - [`ids`]: newtype ids (workshop, participant, document, peer).
+//! - [`closed`]: `closed_set!`, enums for values documents store as strings (marks, kinds, roles).
 //! - [`api`]: the JSON bodies of the HTTP API, shared by the server and the frontend.
 //! - [`forms`]: the work forms as data (000–004), step kinds, 004's building blocks and profile.
 //! - [`step`]: the steps of a workshop. [`method`]: work form 000's content as data.
@@ -24,6 +25,7 @@
 
 pub mod access;
 pub mod api;
+pub mod closed;
 pub mod drag;
 pub mod engine;
 pub mod ephemeral;

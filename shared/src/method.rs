@@ -3,8 +3,6 @@
 //! durations, and the two extra questions. Views and the set-up read from here; nothing about
 //! the method is hard-coded in components, so other work forms can be added as data later.
 
-use serde::{Deserialize, Serialize};
-
 /// A text in both interface languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Localized {
@@ -19,28 +17,12 @@ impl Localized {
     }
 }
 
-/// The three levels, inner to outer ring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LevelId {
-    Individual,
-    Collegial,
-    Collective,
-}
-
-impl LevelId {
-    pub const ALL: [LevelId; 3] = [LevelId::Individual, LevelId::Collegial, LevelId::Collective];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LevelId::Individual => "individual",
-            LevelId::Collegial => "collegial",
-            LevelId::Collective => "collective",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<LevelId> {
-        LevelId::ALL.into_iter().find(|l| l.as_str() == s)
+crate::closed_set! {
+    /// The three levels, inner to outer ring (a reflection note's ring is its level).
+    pub enum LevelId {
+        Individual => "individual",
+        Collegial => "collegial",
+        Collective => "collective",
     }
 }
 

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use crate::ids::{DuoId, ParticipantId};
 use crate::method::LevelId;
 use crate::schema::duo::DuoView;
-use crate::schema::table::TableView;
-use crate::schema::voice::VoiceView;
+use crate::schema::table::{Labels, TableView};
+use crate::schema::voice::{CardKind, VoiceView};
 use crate::schema::workshop::{DuoEntry, WorkshopView};
 
 /// The duo rooms of a workshop, by duo.
@@ -22,7 +22,10 @@ pub enum Source {
     /// A key insight of a duo room.
     Insight { duo: DuoId },
     /// A participant's "what is needed" or "where are chances" card.
-    Voice { owner: ParticipantId, kind: String },
+    Voice {
+        owner: ParticipantId,
+        kind: CardKind,
+    },
 }
 
 /// One card on the table.
@@ -66,7 +69,7 @@ pub fn cards(duos: &[(DuoId, DuoView)], voices: &[(ParticipantId, VoiceView)]) -
     }
     for (owner, v) in voices {
         for c in &v.cards {
-            if c.kind == "question" || c.text.trim().is_empty() {
+            if c.kind == CardKind::Question || c.text.trim().is_empty() {
                 continue;
             }
             out.push(Card {
@@ -75,7 +78,7 @@ pub fn cards(duos: &[(DuoId, DuoView)], voices: &[(ParticipantId, VoiceView)]) -
                 level: None,
                 source: Source::Voice {
                     owner: *owner,
-                    kind: c.kind.clone(),
+                    kind: c.kind,
                 },
                 shared: false,
             });
@@ -84,15 +87,15 @@ pub fn cards(duos: &[(DuoId, DuoView)], voices: &[(ParticipantId, VoiceView)]) -
     out
 }
 
-/// How a card names its duo, as the facilitator chose: "names", "organisations" or "anonymous"
-/// (`None`).
-pub fn duo_label(ws: &WorkshopView, duo: &DuoEntry, labels: &str) -> Option<String> {
+/// How a card names its duo, as the facilitator chose: names, organisations or, anonymous,
+/// nothing (`None`).
+pub fn duo_label(ws: &WorkshopView, duo: &DuoEntry, labels: Labels) -> Option<String> {
     let field = |p: &ParticipantId| {
         let r = ws.roster.iter().find(|r| r.id == *p)?;
         let s = match labels {
-            "names" => r.name.trim(),
-            "organisations" => r.organisation.trim(),
-            _ => return None,
+            Labels::Names => r.name.trim(),
+            Labels::Organisations => r.organisation.trim(),
+            Labels::Anonymous => return None,
         };
         (!s.is_empty()).then(|| s.to_owned())
     };
@@ -104,7 +107,7 @@ pub fn duo_label(ws: &WorkshopView, duo: &DuoEntry, labels: &str) -> Option<Stri
 /// the dashboard, the report): its number in the plan first — people from the same two
 /// organisations often make up several duos, and only the number tells those apart — then the
 /// label the facilitator chose. `word` is the interface's word for a duo.
-pub fn duo_title(ws: &WorkshopView, duo: DuoId, labels: &str, word: &str) -> String {
+pub fn duo_title(ws: &WorkshopView, duo: DuoId, labels: Labels, word: &str) -> String {
     let n = ws.duo_number(duo);
     let label = ws
         .duos
@@ -209,13 +212,13 @@ mod tests {
             cards: vec![
                 VoiceCard {
                     id: "n".into(),
-                    kind: "needed".into(),
+                    kind: CardKind::Needed,
                     text: "Tijd".into(),
                     duo: None,
                 },
                 VoiceCard {
                     id: "q".into(),
-                    kind: "question".into(),
+                    kind: CardKind::Question,
                     text: "Hoe?".into(),
                     duo: Some(d1),
                 },
@@ -267,12 +270,15 @@ mod tests {
             doc: None,
             number: None,
         };
-        assert_eq!(duo_label(&ws, &duo, "names").as_deref(), Some("An & Bert"));
         assert_eq!(
-            duo_label(&ws, &duo, "organisations").as_deref(),
+            duo_label(&ws, &duo, Labels::Names).as_deref(),
+            Some("An & Bert")
+        );
+        assert_eq!(
+            duo_label(&ws, &duo, Labels::Organisations).as_deref(),
             Some("OCMW")
         );
-        assert_eq!(duo_label(&ws, &duo, "anonymous"), None);
+        assert_eq!(duo_label(&ws, &duo, Labels::Anonymous), None);
     }
 
     #[test]
@@ -311,15 +317,15 @@ mod tests {
         };
         let (a, b) = (ws.duos[0].id, ws.duos[1].id);
         assert_eq!(
-            duo_title(&ws, a, "organisations", "Duo"),
+            duo_title(&ws, a, Labels::Organisations, "Duo"),
             "Duo 1 · CAW & OCMW Gent"
         );
         assert_eq!(
-            duo_title(&ws, b, "organisations", "Duo"),
+            duo_title(&ws, b, Labels::Organisations, "Duo"),
             "Duo 2 · CAW & OCMW Gent"
         );
-        assert_eq!(duo_title(&ws, b, "anonymous", "Duo"), "Duo 2");
-        assert_eq!(duo_title(&ws, DuoId::random(), "names", "Duo"), "Duo");
+        assert_eq!(duo_title(&ws, b, Labels::Anonymous, "Duo"), "Duo 2");
+        assert_eq!(duo_title(&ws, DuoId::random(), Labels::Names, "Duo"), "Duo");
     }
 
     #[test]

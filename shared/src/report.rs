@@ -20,8 +20,8 @@ use crate::ids::{DuoId, ParticipantId};
 use crate::method::{self, LevelId, Localized};
 use crate::plenary::{self, Card, Source};
 use crate::schema::duo::DuoView;
-use crate::schema::table::{Stack, TableView};
-use crate::schema::voice::VoiceView;
+use crate::schema::table::{Labels, Stack, TableView};
+use crate::schema::voice::{CardKind, VoiceView};
 use crate::schema::workshop::{DuoEntry, WorkshopView};
 
 pub use crate::schema::workshop::Step1Counts;
@@ -189,7 +189,11 @@ pub fn date_of(ms: i64) -> String {
 /// A duo as the report names it: its number (duos of the same two organisations differ only by
 /// it), then names or organisations.
 fn duo_by(ws: &WorkshopView, duo: &DuoEntry, opts: Options) -> Option<String> {
-    let labels = if opts.names { "names" } else { "organisations" };
+    let labels = if opts.names {
+        Labels::Names
+    } else {
+        Labels::Organisations
+    };
     Some(plenary::duo_title(ws, duo.id, labels, "Duo"))
 }
 
@@ -221,7 +225,7 @@ pub fn build(src: &Sources, opts: Options) -> Report {
         text: c.text.trim().to_owned(),
         kind: match &c.source {
             Source::Insight { .. } => "insight".to_owned(),
-            Source::Voice { kind, .. } => kind.clone(),
+            Source::Voice { kind, .. } => kind.as_str().to_owned(),
         },
         level: c.level,
         by: by_of(c),
@@ -289,7 +293,7 @@ pub fn build(src: &Sources, opts: Options) -> Report {
         .collect();
 
     let energy = plenary::energy(&src.voices);
-    let voice_answers = |kind: &str| -> Vec<Answer> {
+    let voice_answers = |kind: CardKind| -> Vec<Answer> {
         src.voices
             .iter()
             .flat_map(|(owner, v)| {
@@ -404,8 +408,8 @@ pub fn build(src: &Sources, opts: Options) -> Report {
             .map(cluster_report)
             .collect(),
         unsorted,
-        needed: voice_answers("needed"),
-        chances: voice_answers("chance"),
+        needed: voice_answers(CardKind::Needed),
+        chances: voice_answers(CardKind::Chance),
         energy_dots_per_person: ws.plan.energy_dots,
         most_energy,
         step1: src.step1,
@@ -1278,7 +1282,7 @@ mod tests {
                     energy: [(LevelId::Collegial, 2), (LevelId::Collective, 1)].into(),
                     cards: vec![VoiceCard {
                         id: "n1".into(),
-                        kind: "needed".into(),
+                        kind: CardKind::Needed,
                         text: "Tijd voor overleg".into(),
                         duo: None,
                     }],
@@ -1295,7 +1299,7 @@ mod tests {
                     energy: [(LevelId::Collegial, 3)].into(),
                     cards: vec![VoiceCard {
                         id: "k1".into(),
-                        kind: "chance".into(),
+                        kind: CardKind::Chance,
                         text: "=Gedeelde agenda".into(),
                         duo: None,
                     }],

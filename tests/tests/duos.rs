@@ -10,7 +10,8 @@ use kring_e2e::{
     Driver, button, click, frontend_dir, open_as_participant, screenshot, wait_for_text,
 };
 use kring_shared::ids::ParticipantId;
-use kring_shared::schema::reflection::{Note, put_note};
+use kring_shared::method::LevelId;
+use kring_shared::schema::reflection::{Mark, Note, put_note};
 use kring_shared::schema::workshop;
 use kring_testkit::{Participant, SyncClient, TestServer, create_workshop, join};
 
@@ -47,9 +48,9 @@ async fn duos_mix_organisations_share_a_room_and_keep_both_texts() {
         c.open(p.reflection).await.unwrap();
         let note = Note {
             id: "n1".into(),
-            ring: "collegial".into(),
+            ring: LevelId::Collegial,
             text: format!("notitie van {name}"),
-            mark: "none".into(),
+            mark: Mark::None,
             x: 500.0,
             y: 260.0,
             question: None,

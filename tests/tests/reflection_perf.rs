@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use kring_e2e::{Driver, frontend_dir, print_stats};
-use kring_shared::schema::reflection::{Note, put_note};
+use kring_shared::method::LevelId;
+use kring_shared::schema::reflection::{Mark, Note, put_note};
 use kring_shared::schema::workshop;
 use kring_shared::step::Step;
 use kring_testkit::{SyncClient, TestServer, create_workshop, join};
@@ -67,18 +68,18 @@ async fn a_sheet_with_100_notes_drags_and_types() {
     part.change(p.reflection, |tx| {
         for i in 0..100 {
             let (ring, r) = [
-                ("individual", 90.0),
-                ("collegial", 260.0),
-                ("collective", 415.0),
+                (LevelId::Individual, 90.0),
+                (LevelId::Collegial, 260.0),
+                (LevelId::Collective, 415.0),
             ][i % 3];
             let a = i as f64 * 2.4;
             put_note(
                 tx,
                 &Note {
                     id: format!("n{i:03}"),
-                    ring: ring.into(),
+                    ring,
                     text: format!("notitie {i} over verantwoordelijkheid"),
-                    mark: ["none", "green", "red"][i % 3].into(),
+                    mark: Mark::ALL[i % 3],
                     x: 500.0 + r * a.cos(),
                     y: 500.0 + r * a.sin(),
                     question: None,

@@ -17,9 +17,9 @@ use kring_shared::engine::client::DocStatus;
 use kring_shared::ids::{DocumentId, DuoId};
 use kring_shared::method::LevelId;
 use kring_shared::schema::duo::{self, Insight};
-use kring_shared::schema::reflection::{self, Note};
+use kring_shared::schema::reflection::{self, Mark, Note};
 use kring_shared::schema::table::{self, Cluster};
-use kring_shared::schema::voice::{self, SmallChange, VoiceCard};
+use kring_shared::schema::voice::{self, CardKind, SmallChange, VoiceCard};
 use kring_shared::schema::workshop::{self, DuoEntry};
 use kring_shared::step::Step;
 use kring_testkit::{Participant, SyncClient, TestServer, create_workshop, get_text, join};
@@ -113,9 +113,9 @@ async fn play(server: &TestServer) -> Played {
             tx,
             &Note {
                 id: "n".into(),
-                ring: "collegial".into(),
+                ring: LevelId::Collegial,
                 text: NOTE.into(),
-                mark: "green".into(),
+                mark: Mark::Green,
                 x: 0.0,
                 y: 0.0,
                 question: None,
@@ -223,11 +223,26 @@ async fn play(server: &TestServer) -> Played {
         .await
         .unwrap();
     let answers = [
-        ("needed", "Tijd om te overleggen", LevelId::Collegial, 2),
-        ("chance", "Een gedeelde agenda", LevelId::Collective, 3),
-        ("needed", "Duidelijke afspraken", LevelId::Individual, 1),
         (
-            "chance",
+            CardKind::Needed,
+            "Tijd om te overleggen",
+            LevelId::Collegial,
+            2,
+        ),
+        (
+            CardKind::Chance,
+            "Een gedeelde agenda",
+            LevelId::Collective,
+            3,
+        ),
+        (
+            CardKind::Needed,
+            "Duidelijke afspraken",
+            LevelId::Individual,
+            1,
+        ),
+        (
+            CardKind::Chance,
             "Intervisie over organisaties heen",
             LevelId::Collegial,
             2,
@@ -244,7 +259,7 @@ async fn play(server: &TestServer) -> Played {
                 tx,
                 &VoiceCard {
                     id: "v".into(),
-                    kind: kind.into(),
+                    kind,
                     text: text.into(),
                     duo: None,
                 },

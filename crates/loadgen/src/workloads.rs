@@ -202,9 +202,9 @@ async fn node_duo_workshop(server: &Server, people: usize) -> Result<Vec<DuoMemb
 fn note(id: &str, k: usize) -> reflection::Note {
     reflection::Note {
         id: id.to_owned(),
-        ring: reflection::RINGS[k % 3].to_owned(),
+        ring: LevelId::ALL[k % 3],
         text: String::new(),
-        mark: "none".into(),
+        mark: reflection::Mark::None,
         x: 0.1 + (k % 7) as f64 * 0.1,
         y: 0.2 + (k % 5) as f64 * 0.1,
         question: None,

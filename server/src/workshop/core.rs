@@ -790,9 +790,9 @@ mod tests {
         let anna = join(&mut w, "Anna", T0);
         let note = reflection::Note {
             id: "n1".into(),
-            ring: "collegial".into(),
+            ring: kring_shared::method::LevelId::Collegial,
             text: "Ik bel eerst de school".into(),
-            mark: "green".into(),
+            mark: reflection::Mark::Green,
             x: 0.5,
             y: 0.5,
             question: None,

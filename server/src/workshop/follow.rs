@@ -74,7 +74,7 @@ impl Workshop {
             let notes = reflection::notes(doc);
             s.people += u32::from(!notes.is_empty());
             for note in &notes {
-                s.count_note(&note.ring, &note.mark);
+                s.count_note(note.ring, note.mark);
             }
         }
         s

@@ -8,43 +8,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::method::Localized;
 
-/// The six building blocks, in the seed's order (the foundation first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BlockId {
-    Knowing,
-    Understanding,
-    Appreciating,
-    Trusting,
-    Collaborating,
-    RealisingGoals,
+crate::closed_set! {
+    /// The six building blocks, in the seed's order (the foundation first).
+    pub enum BlockId {
+        Knowing => "knowing",
+        Understanding => "understanding",
+        Appreciating => "appreciating",
+        Trusting => "trusting",
+        Collaborating => "collaborating",
+        RealisingGoals => "realising_goals",
+    }
 }
 
 impl BlockId {
-    pub const ALL: [BlockId; 6] = [
-        BlockId::Knowing,
-        BlockId::Understanding,
-        BlockId::Appreciating,
-        BlockId::Trusting,
-        BlockId::Collaborating,
-        BlockId::RealisingGoals,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BlockId::Knowing => "knowing",
-            BlockId::Understanding => "understanding",
-            BlockId::Appreciating => "appreciating",
-            BlockId::Trusting => "trusting",
-            BlockId::Collaborating => "collaborating",
-            BlockId::RealisingGoals => "realising_goals",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<BlockId> {
-        BlockId::ALL.into_iter().find(|b| b.as_str() == s)
-    }
-
     pub fn block(self) -> &'static Block {
         &BLOCKS[self as usize]
     }

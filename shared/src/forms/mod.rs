@@ -487,10 +487,10 @@ mod tests {
         complete("context", blocks::CONTEXT_QUESTION);
         for r in roles::ROLES {
             // "Supporter" is the same word in both languages.
-            if r.id != "supporter" {
-                complete(r.id, r.name);
+            if r.id != roles::RoleId::Supporter {
+                complete(r.id.as_str(), r.name);
             }
-            complete(r.id, r.description);
+            complete(r.id.as_str(), r.description);
         }
         for p in roles::Perspective::ALL {
             complete(p.as_str(), p.name());

@@ -20,22 +20,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::method::Localized;
 
-/// The three perspectives of the seed's balance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Perspective {
-    Organisation,
-    Individual,
-    Network,
+crate::closed_set! {
+    /// The three perspectives of the seed's balance.
+    pub enum Perspective {
+        Organisation => "organisation",
+        Individual => "individual",
+        Network => "network",
+    }
 }
 
 impl Perspective {
-    pub const ALL: [Perspective; 3] = [
-        Perspective::Organisation,
-        Perspective::Individual,
-        Perspective::Network,
-    ];
-
     pub fn name(self) -> Localized {
         match self {
             Perspective::Organisation => Localized {
@@ -58,19 +52,6 @@ impl Perspective {
 pub const POINTS: u32 = 10;
 
 impl Perspective {
-    /// The id stored in documents.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Perspective::Organisation => "organisation",
-            Perspective::Individual => "individual",
-            Perspective::Network => "network",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Perspective> {
-        Perspective::ALL.into_iter().find(|p| p.as_str() == s)
-    }
-
     /// The seed's words on each perspective.
     pub fn explanation(self) -> Localized {
         match self {
@@ -145,18 +126,46 @@ pub enum Cluster {
     Network,
 }
 
+crate::closed_set! {
+    /// The 15 roles' ids, in the seed's order (the order of [`ROLES`], so `Ord` is that order).
+    pub enum RoleId {
+        Initiator => "initiator",
+        Driver => "driver",
+        Leader => "leader",
+        Innovator => "innovator",
+        Diplomat => "diplomat",
+        MoodMaker => "mood_maker",
+        Spokesperson => "spokesperson",
+        Doer => "doer",
+        Adviser => "adviser",
+        Fundraiser => "fundraiser",
+        ResultsGuardian => "results_guardian",
+        Negotiator => "negotiator",
+        SupportBuilder => "support_builder",
+        Critic => "critic",
+        Supporter => "supporter",
+    }
+}
+
+impl RoleId {
+    /// The role's names, description and cluster.
+    pub fn role(self) -> &'static Role {
+        &ROLES[self as usize]
+    }
+}
+
 /// One of the 15 roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Role {
-    /// Stable id, stored in claims.
-    pub id: &'static str,
+    /// Stable id, stored in claims and agreements.
+    pub id: RoleId,
     pub name: Localized,
     pub description: Localized,
     pub cluster: Cluster,
 }
 
 const fn entry(
-    id: &'static str,
+    id: RoleId,
     nl: &'static str,
     en: &'static str,
     desc_nl: &'static str,
@@ -177,7 +186,7 @@ const fn entry(
 /// The 15 active roles, in the seed's order.
 pub const ROLES: [Role; 15] = [
     entry(
-        "initiator",
+        RoleId::Initiator,
         "Initiatiefnemer",
         "Initiator",
         "Neemt het initiatief om het netwerk op te starten door de juiste organisaties bijeen te brengen die samen voor een gemeenschappelijk doel willen gaan.",
@@ -185,7 +194,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Core,
     ),
     entry(
-        "driver",
+        RoleId::Driver,
         "Trekker",
         "Driver",
         "Coördineert, bewaakt en stimuleert het verloop van het netwerk in functie van de doelstellingen.",
@@ -193,7 +202,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Core,
     ),
     entry(
-        "leader",
+        RoleId::Leader,
         "Leider",
         "Leader",
         "Stuurt het netwerk aan door samen de doelstellingen en de realisatie te bepalen en creëert hierbij een klimaat van samenwerken.",
@@ -201,7 +210,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Core,
     ),
     entry(
-        "innovator",
+        RoleId::Innovator,
         "Vernieuwer",
         "Innovator",
         "Brengt nieuwe initiatieven, concepten, … binnen in het netwerk en zoekt naar mogelijkheden om deze te realiseren.",
@@ -209,7 +218,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Strategic,
     ),
     entry(
-        "diplomat",
+        RoleId::Diplomat,
         "Diplomaat",
         "Diplomat",
         "Bouwt bruggen en bemiddelt in functie van constructieve samenwerking en relatievorming.",
@@ -217,7 +226,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Process,
     ),
     entry(
-        "mood_maker",
+        RoleId::MoodMaker,
         "Sfeermaker",
         "Mood maker",
         "Heeft aandacht voor de goede sfeer in het netwerk.",
@@ -225,7 +234,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Process,
     ),
     entry(
-        "spokesperson",
+        RoleId::Spokesperson,
         "Woordvoerder",
         "Spokesperson",
         "Verzorgt de schriftelijke en mondelinge communicatie vanuit het netwerk.",
@@ -233,7 +242,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Task,
     ),
     entry(
-        "doer",
+        RoleId::Doer,
         "Uitvoerder",
         "Doer",
         "Onderneemt acties en initiatieven.",
@@ -241,7 +250,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Task,
     ),
     entry(
-        "adviser",
+        RoleId::Adviser,
         "Raadgever",
         "Adviser",
         "Adviseert het netwerk op basis van de eigen domein-specifieke kennis.",
@@ -249,7 +258,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Task,
     ),
     entry(
-        "fundraiser",
+        RoleId::Fundraiser,
         "Fondsenwerver",
         "Fundraiser",
         "Zoekt middelen en financiële ondersteuning om de doelstellingen te realiseren.",
@@ -257,7 +266,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Strategic,
     ),
     entry(
-        "results_guardian",
+        RoleId::ResultsGuardian,
         "Resultaatsbewaker",
         "Results guardian",
         "Waakt erover dat het gemeenschappelijke doel bereikt wordt.",
@@ -265,7 +274,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Task,
     ),
     entry(
-        "negotiator",
+        RoleId::Negotiator,
         "Onderhandelaar",
         "Negotiator",
         "Onderhandelt in het belang van het netwerk met externen.",
@@ -273,7 +282,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Strategic,
     ),
     entry(
-        "support_builder",
+        RoleId::SupportBuilder,
         "Draagvlak-creëerder",
         "Support builder",
         "Creëert een draagvlak voor het netwerk.",
@@ -281,7 +290,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Process,
     ),
     entry(
-        "critic",
+        RoleId::Critic,
         "Criticus",
         "Critic",
         "Kijkt kritisch naar het werk binnen het netwerk, herinnert de leden aan de gemaakte afspraken en doelstellingen.",
@@ -289,7 +298,7 @@ pub const ROLES: [Role; 15] = [
         Cluster::Network,
     ),
     entry(
-        "supporter",
+        RoleId::Supporter,
         "Supporter",
         "Supporter",
         "Is enthousiast over en betrokken bij het netwerk, ongeacht zijn functie of positie en draagt deze positieve houding over aan anderen.",
@@ -299,7 +308,7 @@ pub const ROLES: [Role; 15] = [
 ];
 
 /// The three core roles, "the cockpit of the collaboration".
-pub const CORE_ROLES: [&str; 3] = ["initiator", "leader", "driver"];
+pub const CORE_ROLES: [RoleId; 3] = [RoleId::Initiator, RoleId::Leader, RoleId::Driver];
 
 /// The seed's advice when the core roles pile up on one person.
 pub const SHARED_OWNERSHIP: Localized = Localized {
@@ -307,31 +316,17 @@ pub const SHARED_OWNERSHIP: Localized = Localized {
     en: "Separate the tasks and roles of driver, leader and initiator. This avoids piling too much on one person and makes room for driver and leader.",
 };
 
-/// What a person says about a role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Claim {
-    /// "neem ik nu op"
-    HoldNow,
-    /// "wil ik opnemen"
-    Want,
+crate::closed_set! {
+    /// What a person says about a role.
+    pub enum Claim {
+        /// "neem ik nu op"
+        HoldNow => "hold_now",
+        /// "wil ik opnemen"
+        Want => "want",
+    }
 }
 
 impl Claim {
-    pub const ALL: [Claim; 2] = [Claim::HoldNow, Claim::Want];
-
-    /// The value stored in documents.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Claim::HoldNow => "hold_now",
-            Claim::Want => "want",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Claim> {
-        Claim::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
     /// The seed's words for it.
     pub fn label(self) -> Localized {
         match self {
@@ -403,27 +398,23 @@ pub const BALANCE_QUESTION: Localized = Localized {
     en: "How can you balance the 3 perspectives? Approaching the collaboration too one-sidedly from one perspective makes it difficult.",
 };
 
-pub fn role(id: &str) -> Option<&'static Role> {
-    ROLES.iter().find(|r| r.id == id)
-}
-
 /// The role map of the published claims: per role who holds it now and who wants it, and the
 /// seed's warnings.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RoleMap<P: Ord> {
-    pub holders: BTreeMap<&'static str, BTreeSet<P>>,
-    pub wanted_by: BTreeMap<&'static str, BTreeSet<P>>,
+    pub holders: BTreeMap<RoleId, BTreeSet<P>>,
+    pub wanted_by: BTreeMap<RoleId, BTreeSet<P>>,
     /// Roles nobody holds now (in the seed's order).
-    pub uncovered: Vec<&'static str>,
+    pub uncovered: Vec<RoleId>,
     /// Roles held now by more than `crowded_from − 1` people.
-    pub crowded: Vec<&'static str>,
+    pub crowded: Vec<RoleId>,
     /// People who hold two or more of the three core roles now.
     pub core_piled_on: Vec<P>,
 }
 
 impl<P: Ord + Clone> RoleMap<P> {
     /// The map of everyone's published claims; a role is crowded from `crowded_from` holders on.
-    pub fn of(claims: &[(P, BTreeMap<String, Claim>)], crowded_from: usize) -> RoleMap<P> {
+    pub fn of(claims: &[(P, BTreeMap<RoleId, Claim>)], crowded_from: usize) -> RoleMap<P> {
         let mut map = RoleMap {
             holders: BTreeMap::new(),
             wanted_by: BTreeMap::new(),
@@ -433,23 +424,22 @@ impl<P: Ord + Clone> RoleMap<P> {
         };
         for (person, theirs) in claims {
             for (id, claim) in theirs {
-                let Some(r) = role(id) else { continue };
                 let into = match claim {
                     Claim::HoldNow => &mut map.holders,
                     Claim::Want => &mut map.wanted_by,
                 };
-                into.entry(r.id).or_default().insert(person.clone());
+                into.entry(*id).or_default().insert(person.clone());
             }
             let core = CORE_ROLES
                 .iter()
-                .filter(|c| theirs.get(**c) == Some(&Claim::HoldNow))
+                .filter(|c| theirs.get(*c) == Some(&Claim::HoldNow))
                 .count();
             if core >= 2 {
                 map.core_piled_on.push(person.clone());
             }
         }
         for r in ROLES {
-            match map.holders.get(r.id).map_or(0, BTreeSet::len) {
+            match map.holders.get(&r.id).map_or(0, BTreeSet::len) {
                 0 => map.uncovered.push(r.id),
                 n if n >= crowded_from.max(2) => map.crowded.push(r.id),
                 _ => {}
@@ -463,8 +453,8 @@ impl<P: Ord + Clone> RoleMap<P> {
 mod tests {
     use super::*;
 
-    fn claims(list: &[(&str, Claim)]) -> BTreeMap<String, Claim> {
-        list.iter().map(|(r, c)| ((*r).to_owned(), *c)).collect()
+    fn claims(list: &[(RoleId, Claim)]) -> BTreeMap<RoleId, Claim> {
+        list.iter().copied().collect()
     }
 
     #[test]
@@ -474,13 +464,13 @@ mod tests {
             for t in [r.name, r.description] {
                 assert!(!t.nl.is_empty() && !t.en.is_empty(), "{}", r.id);
             }
-            assert_eq!(role(r.id), Some(&r));
+            assert_eq!(r.id.role(), &r);
         }
         for id in CORE_ROLES {
-            assert_eq!(role(id).unwrap().cluster, Cluster::Core);
+            assert_eq!(id.role().cluster, Cluster::Core);
         }
-        for id in ["critic", "supporter"] {
-            assert_eq!(role(id).unwrap().cluster, Cluster::Network);
+        for id in [RoleId::Critic, RoleId::Supporter] {
+            assert_eq!(id.role().cluster, Cluster::Network);
         }
         for p in Perspective::ALL {
             assert_ne!(p.name().nl, p.name().en);
@@ -494,28 +484,28 @@ mod tests {
                 (
                     "an",
                     claims(&[
-                        ("initiator", Claim::HoldNow),
-                        ("leader", Claim::HoldNow),
-                        ("doer", Claim::HoldNow),
+                        (RoleId::Initiator, Claim::HoldNow),
+                        (RoleId::Leader, Claim::HoldNow),
+                        (RoleId::Doer, Claim::HoldNow),
                     ]),
                 ),
                 (
                     "bert",
-                    claims(&[("doer", Claim::HoldNow), ("driver", Claim::Want)]),
+                    claims(&[
+                        (RoleId::Doer, Claim::HoldNow),
+                        (RoleId::Driver, Claim::Want),
+                    ]),
                 ),
-                (
-                    "chris",
-                    claims(&[("doer", Claim::HoldNow), ("no_such_role", Claim::HoldNow)]),
-                ),
+                ("chris", claims(&[(RoleId::Doer, Claim::HoldNow)])),
             ],
             3,
         );
         assert_eq!(map.core_piled_on, vec!["an"]);
-        assert_eq!(map.crowded, vec!["doer"]);
-        assert!(map.uncovered.contains(&"driver"));
-        assert!(!map.uncovered.contains(&"leader"));
+        assert_eq!(map.crowded, vec![RoleId::Doer]);
+        assert!(map.uncovered.contains(&RoleId::Driver));
+        assert!(!map.uncovered.contains(&RoleId::Leader));
         assert_eq!(map.uncovered.len(), 15 - 3);
-        assert_eq!(map.wanted_by["driver"].len(), 1);
+        assert_eq!(map.wanted_by[&RoleId::Driver].len(), 1);
     }
 
     #[test]
@@ -543,16 +533,14 @@ mod tests {
         assert_eq!(n, 15);
         assert_eq!(
             Cluster::Core.roles().map(|r| r.id).collect::<Vec<_>>(),
-            vec!["initiator", "driver", "leader"]
+            vec![RoleId::Initiator, RoleId::Driver, RoleId::Leader]
         );
         for c in [Cluster::Task, Cluster::Process, Cluster::Strategic] {
             assert!(c.roles().count() >= 3, "{c:?}");
         }
-        for c in Claim::ALL {
-            assert_eq!(Claim::parse(c.as_str()), Some(c));
-        }
-        for p in Perspective::ALL {
-            assert_eq!(Perspective::parse(p.as_str()), Some(p));
+        // `RoleId::role` indexes `ROLES` by the enum's order: the two orders must agree.
+        for (id, r) in RoleId::ALL.iter().zip(ROLES) {
+            assert_eq!(*id, r.id);
         }
         // The seed's advice, word for word.
         assert!(
@@ -568,18 +556,24 @@ mod tests {
             &[
                 (
                     "an",
-                    claims(&[("initiator", Claim::HoldNow), ("leader", Claim::Want)]),
+                    claims(&[
+                        (RoleId::Initiator, Claim::HoldNow),
+                        (RoleId::Leader, Claim::Want),
+                    ]),
                 ),
                 (
                     "bert",
-                    claims(&[("leader", Claim::HoldNow), ("driver", Claim::HoldNow)]),
+                    claims(&[
+                        (RoleId::Leader, Claim::HoldNow),
+                        (RoleId::Driver, Claim::HoldNow),
+                    ]),
                 ),
             ],
             CROWDED_FROM,
         );
         assert_eq!(map.core_piled_on, vec!["bert"]);
         assert!(map.crowded.is_empty());
-        assert_eq!(map.wanted_by["leader"].len(), 1);
-        assert_eq!(map.holders["leader"].len(), 1);
+        assert_eq!(map.wanted_by[&RoleId::Leader].len(), 1);
+        assert_eq!(map.holders[&RoleId::Leader].len(), 1);
     }
 }

@@ -11,8 +11,8 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use super::roles::{
-    self, BALANCE_QUESTION, CORE_ROLES, CROWDED_FROM, Claim, Cluster, Perspective, ROLES, RoleMap,
-    SHARED_OWNERSHIP,
+    BALANCE_QUESTION, CORE_ROLES, CROWDED_FROM, Claim, Cluster, Perspective, ROLES, RoleId,
+    RoleMap, SHARED_OWNERSHIP,
 };
 use crate::ids::ParticipantId;
 use crate::method::Localized;
@@ -46,13 +46,13 @@ pub struct BalanceReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonRoles {
     pub label: String,
-    /// Role id → claim.
-    pub claims: Vec<(String, Claim)>,
+    /// Role → claim, in the seed's order of the roles.
+    pub claims: Vec<(RoleId, Claim)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleReport {
-    pub id: String,
+    pub id: RoleId,
     pub name: String,
     pub cluster: Cluster,
     pub holders: Vec<String>,
@@ -63,7 +63,7 @@ pub struct RoleReport {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgreementReport {
-    pub role: String,
+    pub role: RoleId,
     pub role_name: String,
     pub who: String,
     pub from: String,
@@ -72,7 +72,7 @@ pub struct AgreementReport {
 
 /// The role map of a workshop's published claims (as every screen computes it).
 pub fn role_map(ws: &WorkshopView) -> RoleMap<ParticipantId> {
-    let claims: Vec<(ParticipantId, std::collections::BTreeMap<String, Claim>)> =
+    let claims: Vec<(ParticipantId, std::collections::BTreeMap<RoleId, Claim>)> =
         ws.role_map.iter().map(|(p, c)| (*p, c.clone())).collect();
     RoleMap::of(&claims, CROWDED_FROM)
 }
@@ -121,18 +121,18 @@ pub fn build(ws: &WorkshopView, label: impl Fn(ParticipantId) -> Option<String>)
                 label: label_of(*p, &label),
                 claims: ROLES
                     .iter()
-                    .filter_map(|r| Some((r.id.to_owned(), *ws.role_map[p].get(r.id)?)))
+                    .filter_map(|r| Some((r.id, *ws.role_map[p].get(&r.id)?)))
                     .collect(),
             })
             .collect(),
         roles: ROLES
             .iter()
             .map(|r| RoleReport {
-                id: r.id.to_owned(),
+                id: r.id,
                 name: r.name.get(lang).to_owned(),
                 cluster: r.cluster,
-                holders: labels(map.holders.get(r.id)),
-                wanted_by: labels(map.wanted_by.get(r.id)),
+                holders: labels(map.holders.get(&r.id)),
+                wanted_by: labels(map.wanted_by.get(&r.id)),
                 uncovered: map.uncovered.contains(&r.id),
                 crowded: map.crowded.contains(&r.id),
             })
@@ -147,10 +147,8 @@ pub fn build(ws: &WorkshopView, label: impl Fn(ParticipantId) -> Option<String>)
             .agreements
             .iter()
             .map(|a| AgreementReport {
-                role: a.role.clone(),
-                role_name: roles::role(&a.role)
-                    .map_or(a.role.as_str(), |r| r.name.get(lang))
-                    .to_owned(),
+                role: a.role,
+                role_name: a.role.role().name.get(lang).to_owned(),
                 who: a.who.trim().to_owned(),
                 from: a.from.trim().to_owned(),
                 note: a.note.trim().to_owned(),
@@ -327,15 +325,33 @@ pub fn csv_rows(r: &RolesReport, row: &mut impl FnMut([&str; 8])) {
             (Claim::Want, &role.wanted_by),
         ] {
             for who in people {
-                row(["role", &role.id, "", claim.as_str(), "", who, "", ""]);
+                row([
+                    "role",
+                    role.id.as_str(),
+                    "",
+                    claim.as_str(),
+                    "",
+                    who,
+                    "",
+                    "",
+                ]);
             }
         }
         if role.uncovered {
-            row(["role", &role.id, "", "uncovered", "", "", "", ""]);
+            row(["role", role.id.as_str(), "", "uncovered", "", "", "", ""]);
         }
     }
     for a in &r.agreements {
-        row(["agreement", &a.role, "", &a.from, &a.note, &a.who, "", ""]);
+        row([
+            "agreement",
+            a.role.as_str(),
+            "",
+            &a.from,
+            &a.note,
+            &a.who,
+            "",
+            "",
+        ]);
     }
 }
 
@@ -394,7 +410,7 @@ pub fn svg(r: &RolesReport, title: &str, lang: &str) -> String {
             "#fbe3e0"
         } else if role.crowded {
             "#fdebd0"
-        } else if CORE_ROLES.contains(&role.id.as_str()) {
+        } else if CORE_ROLES.contains(&role.id) {
             "#eaf2f8"
         } else {
             "#ffffff"
@@ -428,9 +444,7 @@ pub fn svg(r: &RolesReport, title: &str, lang: &str) -> String {
         )
         .ok();
         for (id, claim) in &person.claims {
-            let Some(i) = ROLES.iter().position(|r| r.id == id) else {
-                continue;
-            };
+            let i = *id as usize;
             let cx = left + i as u32 * col + col / 2;
             let (fill, stroke) = match claim {
                 Claim::HoldNow => ("#2e86ab", "#2e86ab"),
@@ -496,6 +510,7 @@ pub fn svg(r: &RolesReport, title: &str, lang: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::forms::roles::Balance;
     use crate::schema::workshop::{Agreement, RosterEntry};
     use std::collections::BTreeMap;
 
@@ -515,25 +530,28 @@ mod tests {
     #[test]
     fn the_report_holds_the_role_map_the_advice_and_the_agreements() {
         let (an, bert, chris) = (person("An"), person("Bert"), person("Chris"));
-        let claims = |list: &[(&str, Claim)]| -> BTreeMap<String, Claim> {
-            list.iter().map(|(r, c)| ((*r).to_owned(), *c)).collect()
+        let claims = |list: &[(RoleId, Claim)]| -> BTreeMap<RoleId, Claim> {
+            list.iter().copied().collect()
         };
         let ws = WorkshopView {
             language: "nl".into(),
             roster: vec![an.clone(), bert.clone(), chris.clone()],
-            balance: roles::Balance::of(&[[5, 2, 3], [4, 4, 2], [6, 0, 4]], 3),
+            balance: Balance::of(&[[5, 2, 3], [4, 4, 2], [6, 0, 4]], 3),
             role_map: [
                 (
                     an.id,
-                    claims(&[("initiator", Claim::HoldNow), ("leader", Claim::HoldNow)]),
+                    claims(&[
+                        (RoleId::Initiator, Claim::HoldNow),
+                        (RoleId::Leader, Claim::HoldNow),
+                    ]),
                 ),
-                (bert.id, claims(&[("critic", Claim::Want)])),
+                (bert.id, claims(&[(RoleId::Critic, Claim::Want)])),
             ]
             .into_iter()
             .collect(),
             agreements: vec![Agreement {
                 id: "a1".into(),
-                role: "leader".into(),
+                role: RoleId::Leader,
                 who: "Bert".into(),
                 from: "januari".into(),
                 note: "An blijft initiatiefnemer".into(),
@@ -546,10 +564,10 @@ mod tests {
         assert_eq!(r.people[0].label, "An");
         assert_eq!(r.core_piled_on, vec!["An"]);
         assert!(r.advice.as_deref().unwrap().starts_with("Haal taken"));
-        let leader = r.roles.iter().find(|x| x.id == "leader").unwrap();
+        let leader = r.roles.iter().find(|x| x.id == RoleId::Leader).unwrap();
         assert_eq!(leader.holders, vec!["An"]);
         assert!(!leader.uncovered);
-        let critic = r.roles.iter().find(|x| x.id == "critic").unwrap();
+        let critic = r.roles.iter().find(|x| x.id == RoleId::Critic).unwrap();
         assert!(critic.uncovered);
         assert_eq!(critic.wanted_by, vec!["Bert"]);
         assert_eq!(r.balance.as_ref().unwrap().answered, 3);

@@ -13,11 +13,26 @@ use serde::{Deserialize, Serialize};
 
 use super::{MapReader, SchemaError};
 use crate::ids::ParticipantId;
+use crate::method::LevelId;
 
 pub const MAX_NOTES: usize = 300;
 pub const MAX_NOTE_TEXT: usize = 2000;
-pub const RINGS: [&str; 3] = ["individual", "collegial", "collective"];
-pub const MARKS: [&str; 3] = ["none", "green", "red"];
+/// The rings a note may sit in: the levels' ids, inner to outer.
+pub const RINGS: [&str; 3] = LevelId::NAMES;
+/// The marks a note may carry.
+pub const MARKS: [&str; 3] = Mark::NAMES;
+
+crate::closed_set! {
+    /// How its owner marked a note (only shown when the plan asks for marks): nothing, green
+    /// (goes well) or red (needs attention).
+    #[derive(Default)]
+    pub enum Mark {
+        #[default]
+        None => "none",
+        Green => "green",
+        Red => "red",
+    }
+}
 
 pub fn validate(doc: &impl ReadDoc, owner: ParticipantId) -> Result<(), SchemaError> {
     let root = MapReader::root(doc);
@@ -51,9 +66,10 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId) -> Result<(), SchemaEr
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Note {
     pub id: String,
-    pub ring: String,
+    /// The ring it sits in, which is its level.
+    pub ring: LevelId,
     pub text: String,
-    pub mark: String,
+    pub mark: Mark,
     pub x: f64,
     pub y: f64,
     pub question: Option<String>,
@@ -71,7 +87,8 @@ pub fn notes(doc: &impl ReadDoc) -> Vec<Note> {
         .filter_map(|id| {
             let n = notes.map(&id).ok()??;
             Some(Note {
-                ring: n.string("ring", 32).ok()??,
+                // A note in no known ring has no place on the sheet (the schema refuses it).
+                ring: LevelId::parse(&n.string("ring", 32).ok()??)?,
                 text: n
                     .string("text", usize::MAX)
                     .ok()
@@ -81,7 +98,8 @@ pub fn notes(doc: &impl ReadDoc) -> Vec<Note> {
                     .string("mark", 16)
                     .ok()
                     .flatten()
-                    .unwrap_or_else(|| "none".into()),
+                    .and_then(|m| Mark::parse(&m))
+                    .unwrap_or_default(),
                 x: n.number("x").ok().flatten().unwrap_or(0.0),
                 y: n.number("y").ok().flatten().unwrap_or(0.0),
                 question: n
@@ -152,28 +170,28 @@ pub fn set_text(
 pub fn move_note(
     tx: &mut impl Transactable,
     id: &str,
-    ring: &str,
+    ring: LevelId,
     x: f64,
     y: f64,
 ) -> Result<(), automerge::AutomergeError> {
     let Some(n) = note_obj(tx, id)? else {
         return Ok(());
     };
-    tx.put(&n, "ring", ring)?;
+    tx.put(&n, "ring", ring.as_str())?;
     tx.put(&n, "x", ScalarValue::F64(x))?;
     tx.put(&n, "y", ScalarValue::F64(y))
 }
 
-/// Sets a note's mark: "none", "green" or "red".
+/// Sets a note's mark.
 pub fn set_mark(
     tx: &mut impl Transactable,
     id: &str,
-    mark: &str,
+    mark: Mark,
 ) -> Result<(), automerge::AutomergeError> {
     let Some(n) = note_obj(tx, id)? else {
         return Ok(());
     };
-    tx.put(&n, "mark", mark)
+    tx.put(&n, "mark", mark.as_str())
 }
 
 /// Links a note to one of its ring's questions, or unlinks it.
@@ -270,9 +288,9 @@ mod tests {
         };
         let note = Note {
             id: "a".into(),
-            ring: "individual".into(),
+            ring: LevelId::Individual,
             text: "ik plan".into(),
-            mark: "none".into(),
+            mark: Mark::None,
             x: 500.0,
             y: 500.0,
             question: None,
@@ -282,9 +300,9 @@ mod tests {
             set_text(tx, "a", "ik plan mijn week").unwrap()
         });
         edit(&mut doc, &|tx| {
-            move_note(tx, "a", "collective", 100.0, 500.0).unwrap()
+            move_note(tx, "a", LevelId::Collective, 100.0, 500.0).unwrap()
         });
-        edit(&mut doc, &|tx| set_mark(tx, "a", "red").unwrap());
+        edit(&mut doc, &|tx| set_mark(tx, "a", Mark::Red).unwrap());
         edit(&mut doc, &|tx| {
             set_question(tx, "a", Some("collective-1")).unwrap()
         });
@@ -294,14 +312,14 @@ mod tests {
         assert_eq!(
             (
                 read[0].text.as_str(),
-                read[0].ring.as_str(),
-                read[0].mark.as_str(),
+                read[0].ring,
+                read[0].mark,
                 read[0].question.as_deref()
             ),
             (
                 "ik plan mijn week",
-                "collective",
-                "red",
+                LevelId::Collective,
+                Mark::Red,
                 Some("collective-1")
             )
         );
@@ -317,9 +335,9 @@ mod tests {
                 tx,
                 &Note {
                     id: "n".into(),
-                    ring: "collegial".into(),
+                    ring: LevelId::Collegial,
                     text: "samen".into(),
-                    mark: "none".into(),
+                    mark: Mark::None,
                     x: 0.0,
                     y: 0.0,
                     question: None,

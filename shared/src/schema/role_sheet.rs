@@ -19,7 +19,7 @@ use automerge::{ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
 use super::{MapReader, SchemaError, ensure_map};
-use crate::forms::roles::{self, Claim, POINTS, Perspective};
+use crate::forms::roles::{self, Claim, POINTS, Perspective, RoleId};
 use crate::ids::ParticipantId;
 
 /// What the owner's page (and the server) reads.
@@ -27,8 +27,8 @@ use crate::ids::ParticipantId;
 pub struct RoleSheetView {
     /// Points per perspective, in the order of [`Perspective::ALL`].
     pub points: [u32; 3],
-    /// Per role id, what the owner says; roles they say nothing about are absent.
-    pub claims: BTreeMap<String, Claim>,
+    /// Per role, what the owner says; roles they say nothing about are absent.
+    pub claims: BTreeMap<RoleId, Claim>,
     pub published: bool,
 }
 
@@ -72,12 +72,12 @@ pub fn view(doc: &impl ReadDoc) -> RoleSheetView {
     if let Some(claims) = root.map("claims").ok().flatten() {
         for r in roles::ROLES {
             if let Some(c) = claims
-                .string(r.id, 16)
+                .string(r.id.as_str(), 16)
                 .ok()
                 .flatten()
                 .and_then(|s| Claim::parse(&s))
             {
-                out.claims.insert(r.id.to_owned(), c);
+                out.claims.insert(r.id, c);
             }
         }
     }
@@ -114,7 +114,7 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId) -> Result<(), SchemaEr
         }
     }
     if let Some(claims) = root.map("claims")? {
-        let ids: Vec<&str> = roles::ROLES.iter().map(|r| r.id).collect();
+        let ids = RoleId::NAMES;
         claims.only_keys(&ids)?;
         let values: Vec<&str> = Claim::ALL.iter().map(|c| c.as_str()).collect();
         for id in ids {
@@ -149,10 +149,11 @@ pub fn set_points(
 /// Says something about a role, or nothing (`None`).
 pub fn set_claim(
     tx: &mut impl Transactable,
-    role: &str,
+    role: RoleId,
     claim: Option<Claim>,
 ) -> Result<(), automerge::AutomergeError> {
     let claims = ensure_map(tx, &automerge::ROOT, "claims")?;
+    let role = role.as_str();
     match claim {
         Some(c) => tx.put(&claims, role, c.as_str()),
         None => match tx.get(&claims, role)? {
@@ -195,10 +196,10 @@ mod tests {
         let doc = sheet(me, |tx| {
             set_points(tx, Perspective::Organisation, 5).unwrap();
             set_points(tx, Perspective::Network, 3).unwrap();
-            set_claim(tx, "driver", Some(Claim::HoldNow)).unwrap();
-            set_claim(tx, "critic", Some(Claim::Want)).unwrap();
-            set_claim(tx, "doer", Some(Claim::Want)).unwrap();
-            set_claim(tx, "doer", None).unwrap();
+            set_claim(tx, RoleId::Driver, Some(Claim::HoldNow)).unwrap();
+            set_claim(tx, RoleId::Critic, Some(Claim::Want)).unwrap();
+            set_claim(tx, RoleId::Doer, Some(Claim::Want)).unwrap();
+            set_claim(tx, RoleId::Doer, None).unwrap();
             set_published(tx, true).unwrap();
         });
         validate(&doc, me).unwrap();
@@ -209,8 +210,8 @@ mod tests {
         assert_eq!(
             v.claims,
             [
-                ("critic".to_owned(), Claim::Want),
-                ("driver".to_owned(), Claim::HoldNow)
+                (RoleId::Critic, Claim::Want),
+                (RoleId::Driver, Claim::HoldNow)
             ]
             .into_iter()
             .collect()
@@ -252,7 +253,11 @@ mod tests {
             "/points/family",
         );
         check(
-            &|tx| set_claim(tx, "king", Some(Claim::HoldNow)).unwrap(),
+            // The typed writer cannot name an unknown role; a hostile peer writes the string.
+            &|tx| {
+                let c = ensure_map(tx, &automerge::ROOT, "claims").unwrap();
+                tx.put(&c, "king", Claim::HoldNow.as_str()).unwrap();
+            },
             "/claims/king",
         );
         check(

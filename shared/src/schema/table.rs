@@ -27,7 +27,21 @@ pub const MAX_CLUSTER_TITLE: usize = 80;
 pub const MAX_KEY: usize = 101;
 
 /// How a card names the duo that wrote it.
-pub const LABELS: [&str; 3] = ["names", "organisations", "anonymous"];
+pub const LABELS: [&str; 3] = Labels::NAMES;
+
+crate::closed_set! {
+    /// How a card names the duo that wrote it, as the facilitator chose.
+    #[derive(Default)]
+    pub enum Labels {
+        /// The members' names.
+        Names => "names",
+        /// The members' organisations (what a table shows until someone chooses).
+        #[default]
+        Organisations => "organisations",
+        /// Only the duo's number.
+        Anonymous => "anonymous",
+    }
+}
 
 /// The colours a cluster can take (the three level colours first).
 pub const COLORS: [&str; 8] = [
@@ -99,7 +113,7 @@ impl Layout {
 /// What views read from the table document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableView {
-    pub labels: String,
+    pub labels: Labels,
     /// Sorted by `order`, then id.
     pub clusters: Vec<Cluster>,
     pub cards: std::collections::BTreeMap<String, Placement>,
@@ -108,7 +122,7 @@ pub struct TableView {
 impl Default for TableView {
     fn default() -> Self {
         TableView {
-            labels: "organisations".into(),
+            labels: Labels::default(),
             clusters: LevelId::ALL
                 .into_iter()
                 .enumerate()
@@ -208,7 +222,8 @@ pub fn view(doc: &impl ReadDoc) -> TableView {
             .one_of("labels", &LABELS)
             .ok()
             .flatten()
-            .unwrap_or_else(|| "organisations".into()),
+            .and_then(|l| Labels::parse(&l))
+            .unwrap_or_default(),
         clusters: vec![],
         cards: Default::default(),
     };
@@ -299,7 +314,7 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
 
 /// Writes the initial table: the three level clusters, cards named by organisation.
 pub fn init(tx: &mut impl Transactable) -> Result<(), automerge::AutomergeError> {
-    tx.put(automerge::ROOT, "labels", "organisations")?;
+    tx.put(automerge::ROOT, "labels", Labels::default().as_str())?;
     let clusters = tx.put_object(automerge::ROOT, "clusters", ObjType::Map)?;
     for (i, level) in LevelId::ALL.into_iter().enumerate() {
         put_cluster(tx, &clusters, &level_cluster(level, i as f64))?;
@@ -395,9 +410,9 @@ pub fn unplace_card(
 /// How cards name their duo.
 pub fn set_labels(
     tx: &mut impl Transactable,
-    labels: &str,
+    labels: Labels,
 ) -> Result<(), automerge::AutomergeError> {
-    tx.put(automerge::ROOT, "labels", labels)
+    tx.put(automerge::ROOT, "labels", labels.as_str())
 }
 
 #[cfg(test)]

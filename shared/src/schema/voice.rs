@@ -27,14 +27,25 @@ pub const MAX_CARDS: usize = 30;
 pub const MAX_CARD_TEXT: usize = 300;
 /// The most energy dots a plan can give one person.
 pub const MAX_ENERGY_DOTS: u32 = 10;
-pub const CARD_KINDS: [&str; 3] = ["needed", "chance", "question"];
+pub const CARD_KINDS: [&str; 3] = CardKind::NAMES;
+
+crate::closed_set! {
+    /// What a short card of a participant is.
+    pub enum CardKind {
+        /// "Wat is er nodig?": goes on the table.
+        Needed => "needed",
+        /// "Waar liggen kansen?": goes on the table.
+        Chance => "chance",
+        /// A question for one duo: asked in the round, never on the table.
+        Question => "question",
+    }
+}
 
 /// A short card of a participant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoiceCard {
     pub id: String,
-    /// "needed", "chance" or "question".
-    pub kind: String,
+    pub kind: CardKind,
     pub text: String,
     /// For a question: the duo it is for.
     pub duo: Option<DuoId>,
@@ -95,7 +106,10 @@ pub fn view(doc: &impl ReadDoc) -> VoiceView {
                 continue;
             };
             let (Some(kind), Some(text)) = (
-                c.one_of("kind", &CARD_KINDS).ok().flatten(),
+                c.one_of("kind", &CARD_KINDS)
+                    .ok()
+                    .flatten()
+                    .and_then(|k| CardKind::parse(&k)),
                 c.string("text", usize::MAX).ok().flatten(),
             ) else {
                 continue;
@@ -213,7 +227,7 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId, dots: u32) -> Result<(
             c.required_string("text", MAX_CARD_TEXT)?;
             let duo = c.string("duo", 64)?;
             if duo.as_deref().is_some_and(|d| d.parse::<DuoId>().is_err())
-                || (kind == "question") != duo.is_some()
+                || (kind == CardKind::Question.as_str()) != duo.is_some()
             {
                 return Err(SchemaError::new(
                     format!("/cards/{id}/duo"),
@@ -385,7 +399,7 @@ mod tests {
                 tx,
                 &VoiceCard {
                     id: "q".into(),
-                    kind: "question".into(),
+                    kind: CardKind::Question,
                     text: "Hoe deden jullie dat?".into(),
                     duo: Some(duo),
                 },
@@ -395,7 +409,7 @@ mod tests {
                 tx,
                 &VoiceCard {
                     id: "n".into(),
-                    kind: "needed".into(),
+                    kind: CardKind::Needed,
                     text: "Tijd om elkaar te kennen".into(),
                     duo: None,
                 },
@@ -476,7 +490,7 @@ mod tests {
                 tx,
                 &VoiceCard {
                     id: "q".into(),
-                    kind: "question".into(),
+                    kind: CardKind::Question,
                     text: "?".into(),
                     duo: None,
                 },

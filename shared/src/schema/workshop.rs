@@ -39,9 +39,10 @@ use automerge::transaction::Transactable;
 use automerge::{ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
+use super::reflection::Mark;
 use super::{MapReader, SchemaError, ensure_map};
 use crate::forms::blocks::{self, BlockId, Profile};
-use crate::forms::roles::{self, Balance, Claim, Perspective};
+use crate::forms::roles::{self, Balance, Claim, Perspective, RoleId};
 use crate::forms::{FormId, FormRef};
 use crate::ids::{DocumentId, DuoId, FacilitatorId, ParticipantId};
 use crate::method::{self, LevelId};
@@ -82,8 +83,7 @@ pub struct RosterEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agreement {
     pub id: String,
-    /// A role id of `forms::roles::ROLES`.
-    pub role: String,
+    pub role: RoleId,
     /// Who takes it up (a name as the group says it).
     pub who: String,
     /// From when ("vanaf januari", a date).
@@ -298,7 +298,7 @@ pub struct WorkshopView {
     pub balance: Option<Balance>,
     /// 003's published claims per person (the server copies them from the role sheets whose
     /// owner published them; never an unpublished claim).
-    pub role_map: BTreeMap<ParticipantId, BTreeMap<String, Claim>>,
+    pub role_map: BTreeMap<ParticipantId, BTreeMap<RoleId, Claim>>,
     /// 003's role agreements, in the seed's order of the roles, then by who.
     pub agreements: Vec<Agreement>,
 }
@@ -396,37 +396,36 @@ impl Step1Counts {
         }
     }
 
-    /// Adds one note in `ring` ("individual", …) with `mark` ("green", "red", "none").
-    pub fn count_note(&mut self, ring: &str, mark: &str) {
+    /// Adds one note in `ring` with `mark`.
+    pub fn count_note(&mut self, ring: LevelId, mark: Mark) {
         let (n, g, r) = match ring {
-            "individual" => (
+            LevelId::Individual => (
                 &mut self.individual,
                 &mut self.individual_green,
                 &mut self.individual_red,
             ),
-            "collegial" => (
+            LevelId::Collegial => (
                 &mut self.collegial,
                 &mut self.collegial_green,
                 &mut self.collegial_red,
             ),
-            "collective" => (
+            LevelId::Collective => (
                 &mut self.collective,
                 &mut self.collective_green,
                 &mut self.collective_red,
             ),
-            _ => return,
         };
         *n += 1;
         match mark {
-            "green" => {
+            Mark::Green => {
                 *g += 1;
                 self.green += 1;
             }
-            "red" => {
+            Mark::Red => {
                 *r += 1;
                 self.red += 1;
             }
-            _ => {}
+            Mark::None => {}
         }
     }
 }
@@ -697,7 +696,7 @@ fn read_balance<D: ReadDoc>(root: &MapReader<'_, D>) -> Option<Balance> {
 
 fn read_role_map<D: ReadDoc>(
     root: &MapReader<'_, D>,
-) -> BTreeMap<ParticipantId, BTreeMap<String, Claim>> {
+) -> BTreeMap<ParticipantId, BTreeMap<RoleId, Claim>> {
     let Some(m) = root.map("role_map").ok().flatten() else {
         return BTreeMap::new();
     };
@@ -709,8 +708,8 @@ fn read_role_map<D: ReadDoc>(
             let claims = roles::ROLES
                 .iter()
                 .filter_map(|r| {
-                    let c = claims.string(r.id, 16).ok()??;
-                    Some((r.id.to_owned(), Claim::parse(&c)?))
+                    let c = claims.string(r.id.as_str(), 16).ok()??;
+                    Some((r.id, Claim::parse(&c)?))
                 })
                 .collect();
             Some((person, claims))
@@ -729,7 +728,8 @@ fn read_agreements<D: ReadDoc>(root: &MapReader<'_, D>) -> Vec<Agreement> {
             let a = m.map(&id).ok()??;
             let s = |k: &str| a.string(k, usize::MAX).ok().flatten().unwrap_or_default();
             Some(Agreement {
-                role: a.string("role", 64).ok()??,
+                // An agreement on no known role is dropped (the schema refuses it).
+                role: RoleId::parse(&a.string("role", 64).ok()??)?,
                 who: s("who"),
                 from: s("from"),
                 note: s("note"),
@@ -737,9 +737,9 @@ fn read_agreements<D: ReadDoc>(root: &MapReader<'_, D>) -> Vec<Agreement> {
             })
         })
         .collect();
-    // In the seed's order of the roles, then by who: the same list on every screen.
-    let rank = |role: &str| roles::ROLES.iter().position(|r| r.id == role);
-    out.sort_by(|a, b| (rank(&a.role), &a.who, &a.id).cmp(&(rank(&b.role), &b.who, &b.id)));
+    // In the seed's order of the roles (`RoleId`'s order), then by who: the same list on every
+    // screen.
+    out.sort_by(|a, b| (a.role, &a.who, &a.id).cmp(&(b.role, &b.who, &b.id)));
     out
 }
 
@@ -1128,7 +1128,7 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
 
 /// Form 003's parts: the balance, the published role map and the role agreements.
 fn validate_roles<D: ReadDoc>(root: &MapReader<'_, D>) -> Result<(), SchemaError> {
-    let role_ids: Vec<&str> = roles::ROLES.iter().map(|r| r.id).collect();
+    let role_ids = RoleId::NAMES;
     if let Some(b) = root.map("balance")? {
         let mut keys = vec!["answered"];
         keys.extend(Perspective::ALL.iter().map(|p| p.as_str()));
@@ -1346,7 +1346,7 @@ pub fn set_balance(
 pub fn set_published_claims(
     tx: &mut impl Transactable,
     person: ParticipantId,
-    claims: Option<&BTreeMap<String, Claim>>,
+    claims: Option<&BTreeMap<RoleId, Claim>>,
 ) -> Result<(), automerge::AutomergeError> {
     let m = ensure_map(tx, &automerge::ROOT, "role_map")?;
     let key = person.to_string();
@@ -1875,16 +1875,15 @@ mod tests {
     #[test]
     fn a_roles_workshop_records_balance_role_map_and_agreements_and_refuses_unknown_roles() {
         let p = ParticipantId::random();
-        let claims: BTreeMap<String, Claim> = [("leader".to_owned(), Claim::HoldNow)]
-            .into_iter()
-            .collect();
+        let claims: BTreeMap<RoleId, Claim> =
+            [(RoleId::Leader, Claim::HoldNow)].into_iter().collect();
         let balance = Balance {
             answered: 3,
             points: [15, 6, 9],
         };
-        let agreement = |id: &str, role: &str, who: &str| Agreement {
+        let agreement = |id: &str, role: RoleId, who: &str| Agreement {
             id: id.into(),
-            role: role.into(),
+            role,
             who: who.into(),
             from: "maart".into(),
             note: String::new(),
@@ -1892,30 +1891,36 @@ mod tests {
         let doc = edited(|tx| {
             set_balance(tx, Some(&balance)).unwrap();
             set_published_claims(tx, p, Some(&claims)).unwrap();
-            put_agreement(tx, &agreement("z", "initiator", "An")).unwrap();
-            put_agreement(tx, &agreement("a", "supporter", "Bert")).unwrap();
+            put_agreement(tx, &agreement("z", RoleId::Initiator, "An")).unwrap();
+            put_agreement(tx, &agreement("a", RoleId::Supporter, "Bert")).unwrap();
         });
         validate(&doc).unwrap();
         let v = view(&doc);
         assert_eq!(v.balance, Some(balance));
         assert_eq!(v.role_map[&p], claims);
         // In the seed's order of the roles, whatever their ids.
-        let roles: Vec<&str> = v.agreements.iter().map(|a| a.role.as_str()).collect();
-        assert_eq!(roles, vec!["initiator", "supporter"]);
+        let roles: Vec<RoleId> = v.agreements.iter().map(|a| a.role).collect();
+        assert_eq!(roles, vec![RoleId::Initiator, RoleId::Supporter]);
         let refused = |f: &dyn Fn(&mut automerge::transaction::Transaction<'_>), path: &str| {
             let err = validate(&edited(|tx| f(tx))).unwrap_err();
             assert_eq!(err.path, path, "{err}");
         };
+        // The typed writers cannot name an unknown role; a hostile peer writes the strings itself.
         refused(
             &|tx| {
-                let bad: BTreeMap<String, Claim> =
-                    [("king".to_owned(), Claim::Want)].into_iter().collect();
-                set_published_claims(tx, p, Some(&bad)).unwrap();
+                let m = ensure_map(tx, &automerge::ROOT, "role_map").unwrap();
+                let e = tx.put_object(&m, p.to_string(), ObjType::Map).unwrap();
+                tx.put(&e, "king", Claim::Want.as_str()).unwrap();
             },
             &format!("/role_map/{p}/king"),
         );
         refused(
-            &|tx| put_agreement(tx, &agreement("x", "king", "An")).unwrap(),
+            &|tx| {
+                put_agreement(tx, &agreement("x", RoleId::Leader, "An")).unwrap();
+                let m = ensure_map(tx, &automerge::ROOT, "agreements").unwrap();
+                let (_, e) = tx.get(&m, "x").unwrap().unwrap();
+                tx.put(&e, "role", "king").unwrap();
+            },
             "/agreements/x/role",
         );
         refused(
