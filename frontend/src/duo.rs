@@ -280,7 +280,7 @@ pub fn InsightCards(
         let i = Insight {
             id: format!("k-{}", kring_shared::ids::DocumentId::random()),
             text: String::new(),
-            level: LevelId::Individual,
+            zone: LevelId::Individual.into(),
         };
         session.change_document(doc, |tx| duo::put_insight(tx, &i));
         focus.set(Some(i.id));
@@ -333,7 +333,11 @@ fn InsightCard(
         }
     });
     let (id_text, id_level, id_pick, id_del) = (id.clone(), id.clone(), id.clone(), id.clone());
-    let level = move || card.get().map(|c| c.level).unwrap_or(LevelId::Individual);
+    let level = move || {
+        card.get()
+            .and_then(|c| c.zone.level())
+            .unwrap_or(LevelId::Individual)
+    };
     let shared2 = shared.clone();
     view! {
         <article class=move || format!("insight-card {}", level().as_str()) class:shared=shared>

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use crate::duo::who;
 use crate::i18n::{Lang, Text, t};
 use crate::session::{Extra, UseWorkshopReturn};
-use crate::widgets::level_name;
+use crate::widgets::{level_name, zone_name};
 
 fn org_of(session: UseWorkshopReturn, id: ParticipantId) -> String {
     session
@@ -182,7 +182,9 @@ fn DuoCard(
     let counts = move || {
         let mut c: BTreeMap<LevelId, usize> = BTreeMap::new();
         for i in room().map(|r| r.insights).unwrap_or_default() {
-            *c.entry(i.level).or_default() += 1;
+            if let Some(l) = i.zone.level() {
+                *c.entry(l).or_default() += 1;
+            }
         }
         LevelId::ALL.map(|l| c.get(&l).copied().unwrap_or(0))
     };
@@ -249,7 +251,7 @@ fn DuoCard(
                         <ul>
                             {r.insights.iter().map(|i| {
                                 let shared = r.share.as_deref() == Some(i.id.as_str());
-                                view! { <li class:shared=shared>"[" {level_name(i.level, lang.get())} "] " {i.text.clone()} {shared.then_some(" ✓")}</li> }
+                                view! { <li class:shared=shared>"[" {zone_name(i.zone, lang.get())} "] " {i.text.clone()} {shared.then_some(" ✓")}</li> }
                             }).collect_view()}
                         </ul>
                         {r.call_link.map(|l| view! { <p class="small">{l}</p> })}

@@ -279,7 +279,7 @@ pub fn build(src: &Sources, opts: Options) -> Report {
                 .find(|e| e.id == *d)
                 .and_then(|e| duo_by(ws, e, opts));
             Some((
-                i.level,
+                i.zone.level()?,
                 Answer {
                     text: i.text.trim().to_owned(),
                     by,
@@ -1246,7 +1246,7 @@ mod tests {
                 .map(|(id, text, level)| Insight {
                     id: (*id).into(),
                     text: (*text).into(),
-                    level: *level,
+                    zone: (*level).into(),
                 })
                 .collect(),
             share: Some(share.into()),
