@@ -410,8 +410,21 @@ pub fn build(src: &Sources, opts: Options) -> Report {
         most_energy,
         step1: src.step1,
         form: ws.form,
-        blocks: (ws.form.id == FormId::BuildingBlocks)
-            .then(|| blocks_report::build(ws, &src.voices, &src.table, |p| person_by(ws, p, opts))),
+        blocks: (ws.form.id == FormId::BuildingBlocks).then(|| {
+            blocks_report::build(
+                ws,
+                &src.duos,
+                &src.voices,
+                &src.table,
+                |p| person_by(ws, p, opts),
+                |d| {
+                    ws.duos
+                        .iter()
+                        .find(|e| e.id == d)
+                        .and_then(|e| duo_by(ws, e, opts))
+                },
+            )
+        }),
         roles: (ws.form.id == FormId::Roles)
             .then(|| roles_report::build(ws, |p| person_by(ws, p, opts))),
     }
@@ -776,7 +789,8 @@ pub fn csv(r: &Report) -> String {
     };
     row(CSV_HEADER);
     if let Some(b) = &r.blocks {
-        // Form 004: the profile as counts per block and score, then the actions with their dots.
+        // Form 004: the profile as counts per block and score, the actions with their dots, then
+        // the duos' key insights on the block.
         for blk in &b.blocks {
             let id = blk.block.as_str();
             for (i, n) in blk.counts.iter().flat_map(|c| c.iter().enumerate()) {
@@ -794,6 +808,18 @@ pub fn csv(r: &Report) -> String {
                     a.by.as_deref().unwrap_or(""),
                     "",
                     &dots,
+                ]);
+            }
+            for c in &blk.duo_cards {
+                row([
+                    "duo_card",
+                    id,
+                    "",
+                    "",
+                    &c.text,
+                    c.by.as_deref().unwrap_or(""),
+                    "",
+                    "",
                 ]);
             }
         }
