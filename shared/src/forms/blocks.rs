@@ -538,7 +538,9 @@ mod tests {
             })
             .unwrap();
         };
-        let summary = |doc: &Automerge| -> Vec<(BlockId, Vec<(Vec<String>, u32)>)> {
+        /// Per block, each group's action texts and its dots.
+        type Summary = Vec<(BlockId, Vec<(Vec<String>, u32)>)>;
+        let summary = |doc: &Automerge| -> Summary {
             grouped_actions(&voices, &table::view(doc))
                 .into_iter()
                 .map(|(blk, groups)| {
