@@ -534,6 +534,25 @@ mod tests {
             md.contains("### Vertrouwen\n\nKerninzichten uit de duo's:\n\n- Zeggen wat je doet — Duo 1\n- Doen wat je zegt — Duo 2\n"),
             "{md}"
         );
+        let report = crate::report::Report {
+            blocks: Some(r.clone()),
+            ..crate::report::build(
+                &crate::report::Sources {
+                    workshop: ws.clone(),
+                    created_at_ms: 0,
+                    duos: vec![],
+                    table: Default::default(),
+                    voices: vec![],
+                    step1: Default::default(),
+                },
+                Default::default(),
+            )
+        };
+        let csv = crate::report::csv(&report);
+        assert!(
+            csv.contains("duo_card,trusting,,,Doen wat je zegt,Duo 2,,\r\n"),
+            "{csv}"
+        );
         // A report written before duo cards existed still reads.
         let mut json = serde_json::to_value(&r).unwrap();
         for b in json["blocks"].as_array_mut().unwrap() {
