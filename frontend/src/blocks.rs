@@ -2,13 +2,15 @@
 //! blocks with the seed's explanation, a 1–5 scale, an optional note, one line on context and
 //! preconditions), the group profile (bars that fit a phone and a projector, from the profile
 //! the server publishes once k people answered; the report draws the same numbers as SVG), the
-//! actions per block with dots, the facilitator's set-up of the form's plan, and its report body.
+//! actions per block with dots (and, read-only beside them, the key insights the optional duos of
+//! step 2 tied to the block), the facilitator's set-up of the form's plan, and its report body.
 
 use kring_shared::automerge::AutomergeError;
 use kring_shared::automerge::transaction::Transaction;
 use kring_shared::forms::blocks::{self, ACTION_QUESTION, BLOCKS, BlockId, CONTEXT_QUESTION};
 use kring_shared::forms::blocks_report;
 use kring_shared::ids::{DocumentId, ParticipantId};
+use kring_shared::plenary;
 use kring_shared::schema::{rating, voice, workshop};
 use kring_shared::step::Step;
 use leptos::prelude::*;
@@ -118,7 +120,7 @@ pub fn ProfileChart(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl Into
                         <RatedCount session lang/>
                     }.into_any(),
                     Some(p) => {
-                        let report = blocks_report::build(&ws, &[], &Default::default(), |_| None);
+                        let report = blocks_report::build(&ws, &[], &[], &Default::default(), |_| None, |_| None);
                         let weakest: Vec<String> = p.weakest_first().into_iter().take(2)
                             .map(|b| b.block().name.get(code(lang.get())).to_owned()).collect();
                         view! {
@@ -190,21 +192,7 @@ pub fn ActionsBoard(
     let dots = move || session.workshop.get().plan.energy_dots;
     let used = move || my_voice_view(session).map(|v| v.dots()).unwrap_or(0);
     // The order changes only with the profile; each block tracks the voices on its own.
-    let order = Memo::new(move |_| {
-        let mut order = session
-            .workshop
-            .get()
-            .profile
-            .as_ref()
-            .map(|p| p.weakest_first())
-            .unwrap_or_default();
-        let rest: Vec<BlockId> = BlockId::ALL
-            .into_iter()
-            .filter(|b| !order.contains(b))
-            .collect();
-        order.extend(rest);
-        order
-    });
+    let order = Memo::new(move |_| blocks::zone_order(session.workshop.get().profile.as_ref()));
     view! {
         <section class="card actions" aria-labelledby="actions-heading">
             <h2 id="actions-heading">{move || t(lang.get(), Text::ActionsHeading)}</h2>
@@ -264,6 +252,26 @@ fn ActionBlock(
         }
         groups
     });
+    // The duos' cards on this block (step 2), each with the name of its duo as the table names
+    // duos: something to turn into actions, not to dot.
+    let duo_cards = Memo::new(move |_| {
+        let (rooms, _) = crate::table::sources(session);
+        let ws = session.workshop.get();
+        let labels = session.table.get().unwrap_or_default().labels;
+        blocks::duo_cards(&rooms)
+            .into_iter()
+            .find(|(b, _)| *b == block)
+            .map(|(_, cards)| {
+                cards
+                    .into_iter()
+                    .map(|c| {
+                        let by = plenary::duo_title(&ws, c.duo, &labels, t(lang.get(), Text::Duo));
+                        (c.key, c.text, by)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let v: String = text
@@ -303,6 +311,13 @@ fn ActionBlock(
         <section class=format!("action-block {}", block.as_str()) aria-label=name>
             <h3>{name}</h3>
             <p class="muted small">{move || ACTION_QUESTION.get(code(lang.get()))}</p>
+            <Show when=move || !duo_cards.get().is_empty()>
+                <ul class="duo-cards" aria-label=move || format!("{}: {}", t(lang.get(), Text::FromTheDuos), name())>
+                    <For each=move || duo_cards.get() key=|c| c.clone() let:c>
+                        <li class="duo-card-ro"><span>{c.1}</span> <span class="by">{c.2}</span></li>
+                    </For>
+                </ul>
+            </Show>
             {move || groups.get().is_empty().then(|| view! { <p class="muted">{t(lang.get(), Text::NoActions)}</p> })}
             <ul class="action-cards">
                 // Keyed by everything a group shows: a group that changes is a new element, so
@@ -550,6 +565,12 @@ pub fn BlocksReportBody(
                 {b.blocks.into_iter().map(|blk| view! {
                     <section class=format!("report-block {}", blk.block.as_str())>
                         <h3>{blk.name.clone()} {blk.mean.map(|m| format!(" · {m:.1}"))}</h3>
+                        {(!blk.duo_cards.is_empty()).then(|| view! {
+                            <h4>{t(lang, Text::FromTheDuos)}</h4>
+                            <ul class="report-duo-cards">{blk.duo_cards.into_iter().map(|c| view! {
+                                <li>{c.text} {c.by.map(|by| format!(" — {by}"))}</li>
+                            }).collect_view()}</ul>
+                        })}
                         {if blk.actions.is_empty() {
                             view! { <p class="muted">{t(lang, Text::NoActions)}</p> }.into_any()
                         } else {

@@ -4,7 +4,7 @@
 
 use kring_shared::access::Role;
 use kring_shared::api;
-use kring_shared::forms::FormId;
+use kring_shared::forms::{FormId, StepKind};
 use kring_shared::method::{self, LevelId, QUESTIONS_PER_LEVEL};
 use kring_shared::schema::voice;
 use kring_shared::schema::workshop::{self, Broadcast, CustomQuestion};
@@ -77,6 +77,14 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
     // Work form 004 has its own set-up and plenary; everything else is 000's, as before.
     let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
     let roles = move || session.workshop.get().form.id == FormId::Roles;
+    let duo_rooms = move || {
+        session
+            .workshop
+            .get()
+            .form
+            .form()
+            .step_has(Step::Duos, StepKind::DuoRooms)
+    };
     view! {
         <main class="page console">
             <ConnectionBanner session lang/>
@@ -99,7 +107,9 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                     <Roster workshop=session.workshop presence=session.presence lang progress=session.progress/>
                 </div>
                 <div class="column">
-                    <Show when=move || !blocks() && !roles() && matches!(session.workshop.get().step, Some(Step::Reflect | Step::Duos))>
+                    // Forms whose step 2 has duo rooms: 000 (formed in step 1 or 2) and 004
+                    // (optional, in step 2, on the profile's weakest blocks).
+                    <Show when=move || duo_rooms() && (step() == Step::Duos || (step() == Step::Reflect && !blocks()))>
                         <DuoPanel session lang steer/>
                     </Show>
                     <Show when=move || roles() && step() == Step::Reflect>

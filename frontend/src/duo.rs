@@ -2,10 +2,15 @@
 //! clock (person A, person B, then joint reflection; three turns for a trio), the seed's prompts,
 //! key-insight cards that both can edit at once, the insight to share, the call link for remote
 //! duos, and both sheets: the partner's read-only, one's own still editable.
+//!
+//! Work form 004 reuses the room (clock, cards, call link) for its optional duos on the weakest
+//! building blocks ([`BlocksDuoRoom`]): there a card names a block instead of a level, and there
+//! are no sheets to read.
 
+use kring_shared::forms::blocks;
 use kring_shared::ids::ParticipantId;
 use kring_shared::method::LevelId;
-use kring_shared::schema::duo::{self, Insight, Turn, TurnClock};
+use kring_shared::schema::duo::{self, Insight, Turn, TurnClock, Zone};
 use kring_shared::schema::workshop::DuoEntry;
 use kring_shared::step::Step;
 use kring_shared::timer::format_remaining;
@@ -14,7 +19,7 @@ use leptos::prelude::*;
 use crate::i18n::{Lang, Text, t};
 use crate::reflection::{ReadOnlySheet, ReflectionBoard};
 use crate::session::{Extra, UseWorkshopReturn};
-use crate::widgets::level_name;
+use crate::widgets::zone_name;
 
 /// The participant's own duo, if the facilitator has formed it.
 fn my_duo(session: UseWorkshopReturn) -> Option<DuoEntry> {
@@ -70,6 +75,7 @@ pub fn DuoStep(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView 
         }
     });
     let marks_on = Signal::derive(move || session.workshop.get().plan.extra_marks);
+    let zones = Signal::derive(|| LevelId::ALL.map(Zone::Level).to_vec());
     move || {
         match my_duo(session) {
         None => view! {
@@ -91,7 +97,7 @@ pub fn DuoStep(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView 
                         <CallLink session lang doc/>
                     })}
                 </section>
-                {room.map(|doc| view! { <InsightCards session lang doc/> })}
+                {room.map(|doc| view! { <InsightCards session lang doc zones/> })}
                 <div class="sheets">
                     {partners.into_iter().map(|p| {
                         let sheet_doc = session.workshop.get().roster.into_iter().find(|r| r.id == p).and_then(|r| r.reflection);
@@ -112,6 +118,82 @@ pub fn DuoStep(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView 
             .into_any()
         }
     }
+    }
+}
+
+/// 004's step 2 for a participant in a duo, under the group profile: the room with its clock,
+/// a prompt naming the weakest blocks, the call link and cards tied to a block (weakest first in
+/// the picker). Nothing for a participant in no duo: duos are optional in 004.
+#[component]
+pub fn BlocksDuoRoom(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
+    // Re-rendered only when the own duo changes, not with every change of the workshop document
+    // (a card being typed in keeps its focus).
+    let duo = Memo::new(move |_| my_duo(session));
+    Effect::new(move |_| {
+        if let Some(doc) = duo.get().and_then(|d| d.doc) {
+            session.open_document(doc, Extra::Room);
+        }
+    });
+    let zones = Signal::derive(move || {
+        blocks::zone_order(session.workshop.get().profile.as_ref())
+            .into_iter()
+            .map(Zone::Block)
+            .collect::<Vec<_>>()
+    });
+    move || {
+        duo.get().map(|duo| {
+            let me = session.me.get_untracked().and_then(|m| m.participant_id);
+            let names = duo
+                .members
+                .iter()
+                .filter(|p| Some(**p) != me)
+                .map(|p| who(session, *p))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let room = duo.doc;
+            view! {
+                <section class="card duo-head blocks-duo" aria-label=move || t(lang.get(), Text::YourDuo)>
+                    <h2>{move || t(lang.get(), Text::YourDuo)} ": " {names}</h2>
+                    {room.map(|doc| view! {
+                        <TurnPanel session lang doc members=duo.members.clone()/>
+                        <BlocksPrompt session lang/>
+                        <CallLink session lang doc/>
+                    })}
+                </section>
+                {room.map(|doc| view! { <InsightCards session lang doc zones/> })}
+            }
+        })
+    }
+}
+
+/// What a 004 duo talks about: the weakest blocks of the profile.
+#[component]
+fn BlocksPrompt(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
+    let weakest = move || {
+        let code = if lang.get() == Lang::En { "en" } else { "nl" };
+        session
+            .workshop
+            .get()
+            .profile
+            .map(|p| p.weakest_first())
+            .unwrap_or_default()
+            .into_iter()
+            .take(2)
+            .map(|b| b.block().name.get(code))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    view! {
+        <div class="prompts">
+            <h3>{move || t(lang.get(), Text::Prompts)}</h3>
+            <ul>
+                <li>{move || t(lang.get(), Text::DuoBlocksPrompt)}</li>
+                {move || (!weakest().is_empty()).then(|| view! {
+                    <li>{t(lang.get(), Text::SuggestedTopics)} " " {weakest()}</li>
+                })}
+                <li>{move || t(lang.get(), Text::PromptTakeAway)}</li>
+            </ul>
+        </div>
     }
 }
 
@@ -266,6 +348,9 @@ pub fn InsightCards(
     session: UseWorkshopReturn,
     lang: Signal<Lang>,
     doc: kring_shared::ids::DocumentId,
+    /// The zones a card may be tied to, in the picker's order; a new card takes the first
+    /// (000: the three levels; 004: the blocks, weakest first).
+    zones: Signal<Vec<Zone>>,
 ) -> impl IntoView {
     let view_of = move || session.rooms.get().get(&doc).cloned().unwrap_or_default();
     let ids = move || {
@@ -277,10 +362,15 @@ pub fn InsightCards(
     };
     let focus = RwSignal::new(None::<String>);
     let add = move |_| {
+        let zone = zones
+            .get_untracked()
+            .first()
+            .copied()
+            .unwrap_or(Zone::Level(LevelId::Individual));
         let i = Insight {
             id: format!("k-{}", kring_shared::ids::DocumentId::random()),
             text: String::new(),
-            level: LevelId::Individual,
+            zone,
         };
         session.change_document(doc, |tx| duo::put_insight(tx, &i));
         focus.set(Some(i.id));
@@ -289,7 +379,7 @@ pub fn InsightCards(
         <section class="card insights" aria-labelledby="insights-heading">
             <h2 id="insights-heading">{move || t(lang.get(), Text::Insights)}</h2>
             <For each=ids key=|id| id.clone() let:id>
-                <InsightCard session lang doc id focus/>
+                <InsightCard session lang doc id focus zones/>
             </For>
             <button type="button" class="add-note" on:click=add>{move || t(lang.get(), Text::NewInsight)}</button>
         </section>
@@ -303,6 +393,7 @@ fn InsightCard(
     doc: kring_shared::ids::DocumentId,
     id: String,
     focus: RwSignal<Option<String>>,
+    zones: Signal<Vec<Zone>>,
 ) -> impl IntoView {
     let id_card = id.clone();
     let card = Memo::new(move |_| {
@@ -333,34 +424,50 @@ fn InsightCard(
         }
     });
     let (id_text, id_level, id_pick, id_del) = (id.clone(), id.clone(), id.clone(), id.clone());
-    let level = move || card.get().map(|c| c.level).unwrap_or(LevelId::Individual);
+    let fallback = move || {
+        zones
+            .get()
+            .first()
+            .copied()
+            .unwrap_or(Zone::Level(LevelId::Individual))
+    };
+    let zone = move || card.get().map(|c| c.zone).unwrap_or_else(fallback);
+    // 000's cards name a level and one of them is shared in the round; 004's name a block and
+    // have no round to be shared in.
+    let by_level = move || fallback().level().is_some();
     let shared2 = shared.clone();
     view! {
-        <article class=move || format!("insight-card {}", level().as_str()) class:shared=shared>
+        <article class=move || format!("insight-card {}", zone().as_str()) class:shared=shared>
             <textarea node_ref=text_ref rows="2" maxlength=duo::MAX_INSIGHT_TEXT
-                aria-label=move || format!("{} ({})", t(lang.get(), Text::InsightField), level_name(level(), lang.get()))
+                aria-label=move || format!("{} ({})", t(lang.get(), Text::InsightField), zone_name(zone(), lang.get()))
                 prop:value=move || card.get().map(|c| c.text).unwrap_or_default()
                 on:input=move |ev| {
                     let text = event_target_value(&ev);
                     session.change_document(doc, |tx| duo::set_insight_text(tx, &id_text, &text));
                 }></textarea>
             <div class="note-tools">
-                <label>{move || t(lang.get(), Text::Level)}
+                <label>{move || t(lang.get(), if by_level() { Text::Level } else { Text::Block })}
                     <select on:change=move |ev| {
-                        if let Some(l) = LevelId::parse(&event_target_value(&ev)) {
-                            session.change_document(doc, |tx| duo::set_insight_level(tx, &id_level, l));
+                        let v = event_target_value(&ev);
+                        if let Some(z) = zones.get_untracked().into_iter().find(|z| z.as_str() == v) {
+                            session.change_document(doc, |tx| duo::set_insight_zone(tx, &id_level, z));
                         }
                     }>
-                        {LevelId::ALL.into_iter().map(|l| view! {
-                            <option value=l.as_str() selected=move || level() == l>{move || level_name(l, lang.get())}</option>
+                        {move || zones.get().into_iter().map(|z| view! {
+                            <option value=z.as_str() selected=move || zone() == z>{move || zone_name(z, lang.get())}</option>
                         }).collect_view()}
                     </select>
                 </label>
-                <label class="check share">
-                    <input type="radio" name=format!("share-{doc}") prop:checked=shared2
-                        on:change=move |_| session.change_document(doc, |tx| duo::set_share(tx, Some(&id_pick)))/>
-                    {move || t(lang.get(), Text::ShareThis)}
-                </label>
+                <Show when=by_level>
+                    <label class="check share">
+                        <input type="radio" name=format!("share-{doc}") prop:checked=shared2.clone()
+                            on:change={
+                                let id_pick = id_pick.clone();
+                                move |_| session.change_document(doc, |tx| duo::set_share(tx, Some(&id_pick)))
+                            }/>
+                        {move || t(lang.get(), Text::ShareThis)}
+                    </label>
+                </Show>
                 <button type="button" class="delete" on:click=move |_| session.change_document(doc, |tx| duo::delete_insight(tx, &id_del))>
                     {move || t(lang.get(), Text::Delete)}
                 </button>

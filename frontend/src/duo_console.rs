@@ -1,10 +1,12 @@
 //! Step 2 for the facilitator: forming duos (a proposal that maximises cross-organisation pairs,
 //! reshuffle, move people, add latecomers) and a dashboard of every duo at a glance — members,
 //! online, turn stage, insight cards per level, whether the insight to share is picked — with a
-//! read-only look into each room and a "1 minute left" message to all duos.
+//! read-only look into each room and a "1 minute left" message to all duos. In work form 004 the
+//! same panel forms the optional duos of step 2 and names the weakest blocks as their topics.
 
 use std::collections::BTreeMap;
 
+use kring_shared::forms::FormId;
 use kring_shared::ids::{DuoId, ParticipantId};
 use kring_shared::method::LevelId;
 use kring_shared::pairing::{self, Person};
@@ -15,7 +17,7 @@ use leptos::prelude::*;
 use crate::duo::who;
 use crate::i18n::{Lang, Text, t};
 use crate::session::{Extra, UseWorkshopReturn};
-use crate::widgets::level_name;
+use crate::widgets::{level_name, zone_name};
 
 fn org_of(session: UseWorkshopReturn, id: ParticipantId) -> String {
     session
@@ -110,9 +112,31 @@ pub fn DuoPanel(
         };
         session.change_workshop(|tx| workshop::set_broadcast(tx, &b));
     };
+    let by_block = move || session.workshop.get().form.id == FormId::BuildingBlocks;
+    // 004's duos talk about the weakest blocks of the published profile.
+    let topics = move || {
+        let code = if lang.get() == Lang::En { "en" } else { "nl" };
+        session
+            .workshop
+            .get()
+            .profile
+            .map(|p| p.weakest_first())
+            .unwrap_or_default()
+            .into_iter()
+            .take(2)
+            .map(|b| b.block().name.get(code))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     view! {
         <section class="card duo-panel" aria-labelledby="duos-heading">
             <h2 id="duos-heading">{move || t(lang.get(), Text::Duos)} " " <span class="count">{move || duos().len()}</span></h2>
+            <Show when=by_block>
+                <p class="muted small">{move || t(lang.get(), Text::DuoBlocksOptional)}</p>
+                <Show when=move || !topics().is_empty()>
+                    <p class="topics">{move || t(lang.get(), Text::SuggestedTopics)} " " <strong>{topics}</strong></p>
+                </Show>
+            </Show>
             <div class="buttons">
                 <button type="button" class="primary" disabled=move || !steer.get() on:click=move |_| propose(session)>
                     {move || if duos().is_empty() { t(lang.get(), Text::ProposeDuos) } else { t(lang.get(), Text::Reshuffle) }}
@@ -139,6 +163,20 @@ pub fn DuoPanel(
             </Show>
         </section>
     }
+}
+
+/// The zones a room's cards name, each once, in the order they first appear (004's dashboard).
+fn zones_named(insights: Vec<kring_shared::schema::duo::Insight>, lang: Lang) -> String {
+    let mut seen = Vec::new();
+    for i in insights {
+        if !seen.contains(&i.zone) {
+            seen.push(i.zone);
+        }
+    }
+    seen.into_iter()
+        .map(|z| zone_name(z, lang))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One duo on the dashboard.
@@ -182,7 +220,9 @@ fn DuoCard(
     let counts = move || {
         let mut c: BTreeMap<LevelId, usize> = BTreeMap::new();
         for i in room().map(|r| r.insights).unwrap_or_default() {
-            *c.entry(i.level).or_default() += 1;
+            if let Some(l) = i.zone.level() {
+                *c.entry(l).or_default() += 1;
+            }
         }
         LevelId::ALL.map(|l| c.get(&l).copied().unwrap_or(0))
     };
@@ -230,7 +270,11 @@ fn DuoCard(
                 }).collect_view()}
             </ul>
             <p class="stage">{stage}</p>
-            <p class="insight-counts" aria-label=move || {
+            <Show when=move || session.workshop.get().form.id == FormId::BuildingBlocks>
+                <p class="insight-counts">{move || t(lang.get(), Text::Insights)} ": " {move || room().map(|r| r.insights.len()).unwrap_or(0)}
+                    " · " <span class="zones">{move || zones_named(room().map(|r| r.insights).unwrap_or_default(), lang.get())}</span></p>
+            </Show>
+            <p class="insight-counts" hidden=move || session.workshop.get().form.id == FormId::BuildingBlocks aria-label=move || {
                 let c = counts();
                 format!("{}: {} {}, {} {}, {} {}", t(lang.get(), Text::Insights),
                     level_name(LevelId::Individual, lang.get()), c[0],
@@ -249,7 +293,7 @@ fn DuoCard(
                         <ul>
                             {r.insights.iter().map(|i| {
                                 let shared = r.share.as_deref() == Some(i.id.as_str());
-                                view! { <li class:shared=shared>"[" {level_name(i.level, lang.get())} "] " {i.text.clone()} {shared.then_some(" ✓")}</li> }
+                                view! { <li class:shared=shared>"[" {zone_name(i.zone, lang.get())} "] " {i.text.clone()} {shared.then_some(" ✓")}</li> }
                             }).collect_view()}
                         </ul>
                         {r.call_link.map(|l| view! { <p class="small">{l}</p> })}

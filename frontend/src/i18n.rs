@@ -132,6 +132,11 @@ texts! {
     NewInsight => "Nieuw kerninzicht", "New key insight";
     InsightField => "Kerninzicht", "Key insight";
     Level => "Niveau", "Level";
+    Block => "Bouwsteen", "Building block";
+    DuoBlocksPrompt => "Wat zie je gebeuren bij de zwakste bouwstenen, en wat zou helpen? Leg elk inzicht vast bij een bouwsteen.", "What do you see happening in the weakest building blocks, and what would help? Tie each insight to a building block.";
+    SuggestedTopics => "Voorgestelde onderwerpen, de zwakste bouwstenen:", "Suggested topics, the weakest building blocks:";
+    DuoBlocksOptional => "Duo's zijn hier een keuze: vorm ze als de groep in tweetallen verder wil praten over de zwakste bouwstenen.", "Duos are optional here: form them if the group wants to talk on in pairs about the weakest building blocks.";
+    FromTheDuos => "Uit de duo's", "From the duos";
     ShareThis => "Dit delen we in de plenaire ronde", "We share this in the plenary round";
     Duos => "Duo's", "Duos";
     ProposeDuos => "Duo's voorstellen", "Propose duos";

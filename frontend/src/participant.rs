@@ -10,7 +10,7 @@ use kring_shared::step::Step;
 use leptos::prelude::*;
 
 use crate::blocks::{ActionsBoard, ProfileChart, RatingSheet};
-use crate::duo::DuoStep;
+use crate::duo::{BlocksDuoRoom, DuoStep};
 use crate::http;
 use crate::i18n::{Lang, Text, t};
 use crate::plenary::{EnergyHeat, Spotlight, VoicePanel, open_plenary};
@@ -165,6 +165,10 @@ fn ParticipantPage(
             </Show>
             <Show when=move || blocks() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
                 <ProfileChart session lang/>
+            </Show>
+            // 004's optional duos: the room under the profile, for those in a duo.
+            <Show when=move || blocks() && step() == Step::Duos>
+                <BlocksDuoRoom session lang/>
             </Show>
             <Show when=move || blocks() && step() == Step::Plenary>
                 <ActionsBoard session lang writes=true/>

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use crate::i18n::{Lang, Text, t};
 use crate::session::{Extra, UseWorkshopReturn};
 use crate::table::sources;
-use crate::widgets::level_name;
+use crate::widgets::{level_name, zone_name};
 
 /// One edit of the participant's voice document.
 type Edit = Box<
@@ -94,9 +94,9 @@ pub fn Spotlight(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoVie
                 <h2 id="spotlight-heading">{name}</h2>
                 {match insight {
                     Some(i) => view! {
-                        <blockquote class=format!("spot-insight {}", i.level.as_str())>
+                        <blockquote class=format!("spot-insight {}", i.zone.as_str())>
                             <p>{i.text}</p>
-                            <footer><span class=format!("tag {}", i.level.as_str())>{level_name(i.level, lang.get())}</span></footer>
+                            <footer><span class=format!("tag {}", i.zone.as_str())>{zone_name(i.zone, lang.get())}</span></footer>
                         </blockquote>
                     }.into_any(),
                     None => view! { <p class="muted">{t(lang.get(), Text::NotPicked)}</p> }.into_any(),

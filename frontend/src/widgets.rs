@@ -21,6 +21,18 @@ pub fn level_name(level: kring_shared::method::LevelId, lang: Lang) -> &'static 
         .get(if lang == Lang::En { "en" } else { "nl" })
 }
 
+/// A duo card's zone (a level in 000, a building block in 004) in the interface language.
+pub fn zone_name(zone: kring_shared::schema::duo::Zone, lang: Lang) -> &'static str {
+    use kring_shared::schema::duo::Zone;
+    match zone {
+        Zone::Level(l) => level_name(l, lang),
+        Zone::Block(b) => b
+            .block()
+            .name
+            .get(if lang == Lang::En { "en" } else { "nl" }),
+    }
+}
+
 /// A step's name in the interface language, as the workshop's work form names it.
 pub fn step_name(form: FormRef, step: Step, lang: Lang) -> &'static str {
     let code = if lang == Lang::En { "en" } else { "nl" };

@@ -3,7 +3,8 @@
 //! another participant receive), the group profile appears only once k people answered (and only
 //! from the profile step on, so it does not tick along while people rate), closing
 //! purges the ratings while the profile stays for the report; and a workshop written before forms
-//! were data still opens as form 000.
+//! were data still opens as form 000; and the optional duos of step 2 write their cards on a
+//! building block in a room only they open.
 
 use automerge::transaction::Transactable;
 use automerge::{Automerge, AutomergeError, ReadDoc};
@@ -369,4 +370,132 @@ async fn a_workshop_written_before_forms_opens_as_form_000() {
     assert!(r.blocks.is_none());
     assert_eq!(r.levels.len(), 3);
     server.stop().await;
+}
+
+/// 004's optional duos (step 2) against a real server: the facilitator forms a duo, the server
+/// opens its room, a member's card tied to a block is accepted and reaches the partner, a card
+/// tied to a block and a level at once is refused, and someone outside the duo cannot open the
+/// room while the duos talk.
+#[tokio::test]
+async fn a_004_duo_writes_a_card_on_a_block_in_its_own_room() {
+    use kring_shared::schema::duo::{self, Insight, Zone};
+    use kring_shared::schema::workshop::DuoEntry;
+
+    let server = TestServer::start().await;
+    let base = server.http();
+    let w = create_workshop_of(&base, "Bouwstenen in duo's", "004")
+        .await
+        .unwrap();
+    let an = join(&base, &w.join_code, "An", "OCMW").await.unwrap();
+    let bert = join(&base, &w.join_code, "Bert", "CAW").await.unwrap();
+    let chris = join(&base, &w.join_code, "Chris", "CLB").await.unwrap();
+    let mut f = SyncClient::connect(&server.ws(), &w.facilitator_token)
+        .await
+        .unwrap();
+    assert_eq!(f.open(w.document).await.unwrap(), DocStatus::Ready);
+    f.wait_for("everyone on the roster", |c| {
+        workshop::view(c.doc(w.document)).roster.len() == 3
+    })
+    .await
+    .unwrap();
+
+    // Step 2, the profile step, where 004's duos are formed.
+    f.change(w.document, |tx| workshop::set_step(tx, Step::Duos))
+        .await
+        .unwrap();
+    let duo = kring_shared::ids::DuoId::random();
+    let id = |p: &Participant| p.id.parse().unwrap();
+    f.change(w.document, |tx| {
+        workshop::set_duos(
+            tx,
+            &[DuoEntry {
+                id: duo,
+                members: vec![id(&an), id(&bert)],
+                doc: None,
+                number: None,
+            }],
+        )
+    })
+    .await
+    .unwrap();
+    f.wait_for("the duo's room", |c| {
+        workshop::view(c.doc(w.document))
+            .duos
+            .iter()
+            .any(|d| d.id == duo && d.doc.is_some())
+    })
+    .await
+    .unwrap();
+    // Acknowledged: the server has the step and the duo, so connections opened now see both.
+    f.wait_for("step 2 and the duo acknowledged", |c| {
+        c.repo.is_acknowledged(&w.document)
+    })
+    .await
+    .unwrap();
+    let room = workshop::view(f.doc(w.document))
+        .duos
+        .iter()
+        .find(|d| d.id == duo)
+        .and_then(|d| d.doc)
+        .expect("the server named the room");
+
+    // An writes a card on "Vertrouwen"; the server accepts it.
+    let mut ca = SyncClient::connect(&server.ws(), &an.token).await.unwrap();
+    assert_eq!(ca.open(room).await.unwrap(), DocStatus::Ready);
+    let card = Insight {
+        id: "k1".into(),
+        text: "Zeggen wat je doet, doen wat je zegt".into(),
+        zone: Zone::Block(BlockId::Trusting),
+    };
+    ca.change(room, |tx| duo::put_insight(tx, &card))
+        .await
+        .unwrap();
+    ca.wait_for("card stored", |c| c.repo.is_acknowledged(&room))
+        .await
+        .unwrap();
+    assert!(ca.errors().is_empty(), "refused: {:?}", ca.errors());
+
+    // It reaches Bert, tied to the block.
+    let mut cb = SyncClient::connect(&server.ws(), &bert.token)
+        .await
+        .unwrap();
+    assert_eq!(cb.open(room).await.unwrap(), DocStatus::Ready);
+    cb.wait_for("An's card", |c| {
+        duo::view(c.doc(room)).insights == [card.clone()]
+    })
+    .await
+    .unwrap();
+
+    // Chris is in no duo: the room stays closed to him in step 2.
+    let mut cc = SyncClient::connect(&server.ws(), &chris.token)
+        .await
+        .unwrap();
+    assert_eq!(cc.open(room).await.unwrap(), DocStatus::Unavailable);
+
+    // A card that names a block and a level at once breaks the schema and is refused.
+    cb.change(room, |tx| {
+        let cards = tx.get(automerge::ROOT, "insights")?.expect("insights").1;
+        let k1 = tx.get(&cards, "k1")?.expect("the card").1;
+        tx.put(&k1, "level", "collective")
+    })
+    .await
+    .unwrap();
+    cb.wait_for("refusal", |c| !c.errors().is_empty())
+        .await
+        .unwrap();
+    // The refusal left the room as it was: An still writes in it, and the card keeps one zone.
+    ca.change(room, |tx| {
+        duo::set_insight_text(tx, "k1", "Zeggen wat je doet")
+    })
+    .await
+    .unwrap();
+    ca.wait_for("edit stored", |c| c.repo.is_acknowledged(&room))
+        .await
+        .unwrap();
+    assert!(ca.errors().is_empty(), "refused: {:?}", ca.errors());
+    duo::validate(ca.doc(room), duo).unwrap();
+    assert_eq!(
+        duo::view(ca.doc(room)).insights[0].zone,
+        Zone::Block(BlockId::Trusting)
+    );
 }

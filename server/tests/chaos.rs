@@ -196,7 +196,7 @@ impl Actor {
                         &Insight {
                             id: format!("k{tag}"),
                             text: text.clone(),
-                            level,
+                            zone: level.into(),
                         },
                     )
                 } else {

@@ -137,7 +137,7 @@ async fn duo_partners_read_each_others_sheets_and_share_a_room() {
             &Insight {
                 id: "k1".into(),
                 text: "samen".into(),
-                level: LevelId::Collective,
+                zone: LevelId::Collective.into(),
             },
         )
     })

@@ -76,7 +76,7 @@ async fn facilitators_cluster_cards_participants_read_and_react_outside_the_roun
             &Insight {
                 id: "k1".into(),
                 text: "Samen verantwoordelijk".into(),
-                level: LevelId::Collective,
+                zone: LevelId::Collective.into(),
             },
         )?;
         duo::set_share(tx, Some("k1"))

@@ -178,7 +178,7 @@ async fn the_report_holds_the_table_and_closing_purges_every_reflection_byte() {
                     &Insight {
                         id: (*id).into(),
                         text: (*text).into(),
-                        level: *level,
+                        zone: (*level).into(),
                     },
                 )?;
             }

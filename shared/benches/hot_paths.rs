@@ -242,7 +242,7 @@ fn duo_doc(id: DuoId, cards: usize) -> Automerge {
                 &duo::Insight {
                     id: format!("c{k}"),
                     text: "what we saw together, in a sentence or two".into(),
-                    level: LevelId::Collective,
+                    zone: LevelId::Collective.into(),
                 },
             )?;
         }

@@ -61,7 +61,7 @@ pub fn cards(duos: &[(DuoId, DuoView)], voices: &[(ParticipantId, VoiceView)]) -
             out.push(Card {
                 key: insight_key(*duo, &i.id),
                 text: i.text.clone(),
-                level: Some(i.level),
+                level: i.zone.level(),
                 source: Source::Insight { duo: *duo },
                 shared: room.share.as_deref() == Some(i.id.as_str()),
             });
@@ -180,7 +180,7 @@ mod tests {
                 .map(|(id, text, level)| Insight {
                     id: (*id).into(),
                     text: (*text).into(),
-                    level: *level,
+                    zone: (*level).into(),
                 })
                 .collect(),
             share: share.map(Into::into),

@@ -283,7 +283,7 @@ pub fn build(src: &Sources, opts: Options) -> Report {
                 .find(|e| e.id == *d)
                 .and_then(|e| duo_by(ws, e, opts));
             Some((
-                i.level,
+                i.zone.level()?,
                 Answer {
                     text: i.text.trim().to_owned(),
                     by,
@@ -414,8 +414,21 @@ pub fn build(src: &Sources, opts: Options) -> Report {
         most_energy,
         step1: src.step1,
         form: ws.form,
-        blocks: (ws.form.id == FormId::BuildingBlocks)
-            .then(|| blocks_report::build(ws, &src.voices, &src.table, |p| person_by(ws, p, opts))),
+        blocks: (ws.form.id == FormId::BuildingBlocks).then(|| {
+            blocks_report::build(
+                ws,
+                &src.duos,
+                &src.voices,
+                &src.table,
+                |p| person_by(ws, p, opts),
+                |d| {
+                    ws.duos
+                        .iter()
+                        .find(|e| e.id == d)
+                        .and_then(|e| duo_by(ws, e, opts))
+                },
+            )
+        }),
         roles: (ws.form.id == FormId::Roles)
             .then(|| roles_report::build(ws, |p| person_by(ws, p, opts))),
     }
@@ -780,7 +793,8 @@ pub fn csv(r: &Report) -> String {
     };
     row(CSV_HEADER);
     if let Some(b) = &r.blocks {
-        // Form 004: the profile as counts per block and score, then the actions with their dots.
+        // Form 004: the profile as counts per block and score, the actions with their dots, then
+        // the duos' key insights on the block.
         for blk in &b.blocks {
             let id = blk.block.as_str();
             for (i, n) in blk.counts.iter().flat_map(|c| c.iter().enumerate()) {
@@ -798,6 +812,18 @@ pub fn csv(r: &Report) -> String {
                     a.by.as_deref().unwrap_or(""),
                     "",
                     &dots,
+                ]);
+            }
+            for c in &blk.duo_cards {
+                row([
+                    "duo_card",
+                    id,
+                    "",
+                    "",
+                    &c.text,
+                    c.by.as_deref().unwrap_or(""),
+                    "",
+                    "",
                 ]);
             }
         }
@@ -1250,7 +1276,7 @@ mod tests {
                 .map(|(id, text, level)| Insight {
                     id: (*id).into(),
                     text: (*text).into(),
-                    level: *level,
+                    zone: (*level).into(),
                 })
                 .collect(),
             share: Some(share.into()),

@@ -1,9 +1,10 @@
 //! Work form 004, the building-blocks self-test, played end to end in headless Chromium: the
 //! facilitator picks the form in the home page's gallery, a projector follows, four participants
 //! (one on a phone) rate the six blocks privately, the group profile appears on every screen only
-//! once k of them answered, they write actions per block and place dots, the facilitator puts
-//! actions that say the same thing together, and the report holds the profile chart and the
-//! grouped actions. Screenshots land in `target/screenshots/blocks-*.png`.
+//! once k of them answered, the facilitator forms the optional duos and one writes a key insight
+//! on a block, which step 3 shows under that block, they write actions per block and place dots,
+//! the facilitator puts actions that say the same thing together, and the report holds the
+//! profile chart, the duo card and the grouped actions. Screenshots land in `target/screenshots/blocks-*.png`.
 
 use fantoccini::{Client, Locator};
 use kring_e2e::{
@@ -220,6 +221,39 @@ async fn the_building_blocks_self_test_is_played_end_to_end() {
     screenshot(&screen, "blocks-5-screen-profile").await;
     screenshot(&phone, "blocks-6-phone-profile").await;
 
+    // Optional duos on the weakest blocks, with 000's panel: the console names the topics, the
+    // facilitator proposes duos, An writes a key insight on "Vertrouwen" in her room.
+    wait_for_text(&fac, Locator::Css(".duo-panel .topics"), "Vertrouwen").await;
+    click(&fac, Locator::XPath(&button("Duo's voorstellen"))).await;
+    wait_for_text(&phone, Locator::Css(".blocks-duo h2"), "Jouw duo").await;
+    click(&phone, Locator::XPath(&button("Nieuw kerninzicht"))).await;
+    phone
+        .wait()
+        .for_element(Locator::Css(
+            ".blocks-duo ~ .insights .insight-card textarea",
+        ))
+        .await
+        .unwrap()
+        .send_keys("Beloftes samen nakomen")
+        .await
+        .unwrap();
+    phone
+        .find(Locator::Css(".insight-card select"))
+        .await
+        .unwrap()
+        .select_by_value("trusting")
+        .await
+        .unwrap();
+    // The dashboard of An's duo (whichever number it got) counts the card on its block.
+    wait_for_text(
+        &fac,
+        Locator::Css(".duo-panel .duo-list"),
+        "Kerninzichten: 1 · Vertrouwen",
+    )
+    .await;
+    screenshot(&phone, "blocks-6b-phone-duo").await;
+    screenshot(&fac, "blocks-6c-console-duos").await;
+
     // Step 3: actions per block, with dots.
     click(
         &fac,
@@ -261,6 +295,14 @@ async fn the_building_blocks_self_test_is_played_end_to_end() {
         "Eén gedeeld doel op papier",
     )
     .await;
+    // The duo's card lies under its block, read-only, named by its duo.
+    let from_duos = wait_for_text(
+        &screen,
+        Locator::Css(".action-block.trusting .duo-cards"),
+        "Beloftes samen nakomen",
+    )
+    .await;
+    assert!(from_duos.contains("Duo"), "{from_duos}");
     screenshot(&phone, "blocks-8-phone-actions").await;
 
     // The facilitator puts the two trust actions together: one group on every screen, its dots
@@ -306,6 +348,12 @@ async fn the_building_blocks_self_test_is_played_end_to_end() {
     )
     .await;
     assert!(report.contains("Vertrouwen"), "{report}");
+    wait_for_text(
+        &fac,
+        Locator::Css(".report-block.trusting .report-duo-cards"),
+        "Beloftes samen nakomen",
+    )
+    .await;
     wait_for_text(
         &fac,
         Locator::Css(".report-block.trusting .also"),

@@ -71,7 +71,7 @@ async fn write_insight(
     let insight = Insight {
         id: id.into(),
         text: text.into(),
-        level,
+        zone: level.into(),
     };
     c.change(room, |tx| {
         duo::put_insight(tx, &insight)?;
@@ -164,7 +164,7 @@ async fn the_room_clusters_cards_runs_the_round_and_shows_energy() {
         let third = Insight {
             id: "k3".into(),
             text: "Samen de telefoon nemen".into(),
-            level: LevelId::Collegial,
+            zone: LevelId::Collegial.into(),
         };
         c.change(room(d2), |tx| duo::put_insight(tx, &third))
             .await

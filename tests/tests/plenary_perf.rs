@@ -89,7 +89,7 @@ async fn a_table_of_300_cards_follows_a_drag_at_60_fps() {
                     &Insight {
                         id: format!("i{i:02}"),
                         text: format!("Inzicht {i} over samen verantwoordelijkheid nemen"),
-                        level: LevelId::ALL[i % 3],
+                        zone: LevelId::ALL[i % 3].into(),
                     },
                 )?;
             }

@@ -204,7 +204,7 @@ async fn play(server: &TestServer) -> Played {
                     &Insight {
                         id: (*id).into(),
                         text: (*text).into(),
-                        level: *level,
+                        zone: (*level).into(),
                     },
                 )?;
             }

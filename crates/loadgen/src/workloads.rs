@@ -215,7 +215,7 @@ fn card(id: &str) -> duo::Insight {
     duo::Insight {
         id: id.to_owned(),
         text: String::new(),
-        level: LevelId::Collegial,
+        zone: LevelId::Collegial.into(),
     }
 }
 

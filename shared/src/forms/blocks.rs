@@ -324,6 +324,59 @@ pub fn group_action(
     Ok(())
 }
 
+/// One key-insight card a 004 duo tied to a block in step 2 (optional duos on the weakest
+/// blocks). Step 3 shows it read-only under its block, labelled by its duo, so the group can
+/// turn it into actions; the report lists it there too.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DuoCard {
+    /// `<duo id>.<insight id>`, as the plenary names insight cards.
+    pub key: String,
+    pub duo: crate::ids::DuoId,
+    pub block: BlockId,
+    pub text: String,
+}
+
+/// Every duo card with text that names a block, per block in the seed's order; within a block
+/// in the order of `rooms` (the workshop's duos), then by card id. Cards tied to a level (000's
+/// zone) are not 004's and are left out.
+pub fn duo_cards(
+    rooms: &[(crate::ids::DuoId, crate::schema::duo::DuoView)],
+) -> Vec<(BlockId, Vec<DuoCard>)> {
+    let mut by_block: BTreeMap<BlockId, Vec<DuoCard>> = BTreeMap::new();
+    for (duo, room) in rooms {
+        for i in &room.insights {
+            let Some(block) = i.zone.block() else {
+                continue;
+            };
+            if i.text.trim().is_empty() {
+                continue;
+            }
+            by_block.entry(block).or_default().push(DuoCard {
+                key: crate::plenary::insight_key(*duo, &i.id),
+                duo: *duo,
+                block,
+                text: i.text.trim().to_owned(),
+            });
+        }
+    }
+    BlockId::ALL
+        .into_iter()
+        .filter_map(|b| Some((b, by_block.remove(&b)?)))
+        .collect()
+}
+
+/// The blocks a 004 duo card may name, weakest first by the published profile, then the blocks
+/// the profile does not show in the seed's order; all six in the seed's order without a profile.
+pub fn zone_order(profile: Option<&Profile>) -> Vec<BlockId> {
+    let mut order = profile.map(Profile::weakest_first).unwrap_or_default();
+    for b in BlockId::ALL {
+        if !order.contains(&b) {
+            order.push(b);
+        }
+    }
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,7 +514,9 @@ mod tests {
             })
             .unwrap();
         };
-        let summary = |doc: &Automerge| -> Vec<(BlockId, Vec<(Vec<String>, u32)>)> {
+        /// Per block, each group's action texts and its dots.
+        type Summary = Vec<(BlockId, Vec<(Vec<String>, u32)>)>;
+        let summary = |doc: &Automerge| -> Summary {
             grouped_actions(&voices, &table::view(doc))
                 .into_iter()
                 .map(|(blk, groups)| {
@@ -534,5 +589,101 @@ mod tests {
             assert_eq!(BlockId::parse(b.id.as_str()), Some(b.id));
             assert_eq!(b.id.block().id, b.id);
         }
+    }
+
+    #[test]
+    fn duo_cards_come_per_block_and_level_cards_are_left_out() {
+        use crate::ids::DuoId;
+        use crate::method::LevelId;
+        use crate::schema::duo::{DuoView, Insight, Zone};
+        let card = |id: &str, text: &str, zone: Zone| Insight {
+            id: id.into(),
+            text: text.into(),
+            zone,
+        };
+        let (d1, d2) = (DuoId::random(), DuoId::random());
+        let rooms = vec![
+            (
+                d1,
+                DuoView {
+                    insights: vec![
+                        card("a", "Afspraken nakomen", Zone::Block(BlockId::Trusting)),
+                        card("b", "  ", Zone::Block(BlockId::Knowing)),
+                        card("c", "Een 000-kaart", Zone::Level(LevelId::Collective)),
+                    ],
+                    ..DuoView::default()
+                },
+            ),
+            (
+                d2,
+                DuoView {
+                    insights: vec![
+                        card("a", "Wie doet wat", Zone::Block(BlockId::Knowing)),
+                        card("b", "Open zijn", Zone::Block(BlockId::Trusting)),
+                    ],
+                    ..DuoView::default()
+                },
+            ),
+        ];
+        let got: Vec<(BlockId, Vec<(DuoId, &str)>)> = duo_cards(&rooms)
+            .iter()
+            .map(|(b, cards)| {
+                (
+                    *b,
+                    cards
+                        .iter()
+                        .map(|c| (c.duo, rooms_text(&rooms, &c.key)))
+                        .collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (BlockId::Knowing, vec![(d2, "Wie doet wat")]),
+                (
+                    BlockId::Trusting,
+                    vec![(d1, "Afspraken nakomen"), (d2, "Open zijn")]
+                ),
+            ]
+        );
+    }
+
+    /// The text of the card a key names, looked up in the rooms (checks the key too).
+    fn rooms_text<'a>(
+        rooms: &'a [(crate::ids::DuoId, crate::schema::duo::DuoView)],
+        key: &str,
+    ) -> &'a str {
+        rooms
+            .iter()
+            .flat_map(|(d, r)| r.insights.iter().map(move |i| (*d, i)))
+            .find(|(d, i)| crate::plenary::insight_key(*d, &i.id) == key)
+            .map(|(_, i)| i.text.as_str())
+            .unwrap_or("?")
+    }
+
+    #[test]
+    fn the_zone_picker_lists_the_weakest_blocks_first_and_all_six() {
+        assert_eq!(zone_order(None), BlockId::ALL.to_vec());
+        let profile = Profile::of(
+            &[
+                rating(&[(BlockId::Trusting, 1), (BlockId::Knowing, 4)]),
+                rating(&[(BlockId::Trusting, 2), (BlockId::Knowing, 5)]),
+                rating(&[(BlockId::Trusting, 1), (BlockId::Knowing, 3)]),
+            ],
+            3,
+        )
+        .unwrap();
+        assert_eq!(
+            zone_order(Some(&profile)),
+            vec![
+                BlockId::Trusting,
+                BlockId::Knowing,
+                BlockId::Understanding,
+                BlockId::Appreciating,
+                BlockId::Collaborating,
+                BlockId::RealisingGoals,
+            ]
+        );
     }
 }

@@ -1,14 +1,16 @@
 //! Work form 004's part of the report: the group profile (per block the distribution of ratings,
 //! only as the server published it, so never below k answers) and the actions per block with
-//! their dots; rendered as Markdown and as an SVG chart of the profile.
+//! their dots, and the key insights duos tied to each block in step 2 (duos are optional in 004);
+//! rendered as Markdown and as an SVG chart of the profile.
 
 use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
 use super::blocks::{self, BlockId};
-use crate::ids::ParticipantId;
+use crate::ids::{DuoId, ParticipantId};
 use crate::method::Localized;
+use crate::schema::duo::DuoView;
 use crate::schema::table::TableView;
 use crate::schema::voice::VoiceView;
 use crate::schema::workshop::WorkshopView;
@@ -35,6 +37,17 @@ pub struct BlockReport {
     pub mean: Option<f64>,
     /// Most dots first.
     pub actions: Vec<ActionReport>,
+    /// The key insights duos tied to this block in step 2, in the order of the duos.
+    #[serde(default)]
+    pub duo_cards: Vec<DuoCardReport>,
+}
+
+/// A key insight a duo tied to a block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuoCardReport {
+    pub text: String,
+    /// The duo, as the report names duos (`Duo 2 · …`).
+    pub by: Option<String>,
 }
 
 /// One action, or a group of actions the facilitator put together (they say the same thing).
@@ -51,17 +64,21 @@ pub struct ActionReport {
     pub also: Vec<String>,
 }
 
-/// Builds 004's part from the workshop (its published profile), the voices (the actions) and the
-/// table (how the facilitator grouped them).
+/// Builds 004's part from the workshop (its published profile), the duo rooms (their cards per
+/// block), the voices (the actions) and the table (how the facilitator grouped them). `by` names
+/// an action's writer, `duo_by` a duo card's duo.
 pub fn build(
     ws: &WorkshopView,
+    rooms: &[(DuoId, DuoView)],
     voices: &[(ParticipantId, VoiceView)],
     table: &TableView,
     by: impl Fn(ParticipantId) -> Option<String>,
+    duo_by: impl Fn(DuoId) -> Option<String>,
 ) -> BlocksReport {
     let lang = ws.language.as_str();
     let profile = ws.profile.clone().unwrap_or_default();
     let actions = blocks::grouped_actions(voices, table);
+    let duo_cards = blocks::duo_cards(rooms);
     let owner_of = |key: &str| -> Option<ParticipantId> { key.split('.').next()?.parse().ok() };
     BlocksReport {
         k: ws.plan.k,
@@ -87,6 +104,19 @@ pub fn build(
                                     .iter()
                                     .map(|c| c.text.trim().to_owned())
                                     .collect(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                duo_cards: duo_cards
+                    .iter()
+                    .find(|(blk, _)| *blk == b)
+                    .map(|(_, cards)| {
+                        cards
+                            .iter()
+                            .map(|c| DuoCardReport {
+                                text: c.text.clone(),
+                                by: duo_by(c.duo),
                             })
                             .collect()
                     })
@@ -123,6 +153,10 @@ const DOTS: Localized = Localized {
 const ALSO: Localized = Localized {
     nl: "ook",
     en: "also",
+};
+const DUO_CARDS: Localized = Localized {
+    nl: "Kerninzichten uit de duo's",
+    en: "Key insights from the duos",
 };
 const NONE: Localized = Localized {
     nl: "(geen)",
@@ -165,6 +199,17 @@ pub fn markdown(r: &BlocksReport, lang: &str, out: &mut String) {
     writeln!(out, "## {}\n", ACTIONS.get(lang)).ok();
     for b in &r.blocks {
         writeln!(out, "### {}\n", md(&b.name)).ok();
+        if !b.duo_cards.is_empty() {
+            writeln!(out, "{}:\n", DUO_CARDS.get(lang)).ok();
+            for c in &b.duo_cards {
+                let by =
+                    c.by.as_ref()
+                        .map(|b| format!(" — {}", md(b)))
+                        .unwrap_or_default();
+                writeln!(out, "- {}{by}", md(&c.text)).ok();
+            }
+            out.push('\n');
+        }
         if b.actions.is_empty() {
             writeln!(out, "{}\n", NONE.get(lang)).ok();
             continue;
@@ -341,7 +386,14 @@ mod tests {
                 stack: Some(format!("{an}.a")),
             },
         );
-        let r = build(&ws, &[(an, voice)], &table, |_| Some("An".into()));
+        let r = build(
+            &ws,
+            &[],
+            &[(an, voice)],
+            &table,
+            |_| Some("An".into()),
+            |_| None,
+        );
         assert_eq!(r.answered, Some(3));
         let trusting = &r.blocks[BlockId::Trusting as usize];
         assert_eq!(trusting.name, "Vertrouwen");
@@ -383,10 +435,130 @@ mod tests {
         assert_eq!(pic.matches("data-score=").count(), 2);
         assert!(pic.contains("Vertrouwen"));
         // Below k there is nothing to draw.
-        let few = build(&WorkshopView::default(), &[], &TableView::default(), |_| {
-            None
-        });
+        let few = build(
+            &WorkshopView::default(),
+            &[],
+            &[],
+            &TableView::default(),
+            |_| None,
+            |_| None,
+        );
         assert_eq!(few.answered, None);
         assert_eq!(svg(&few, "x", "en").matches("data-score=").count(), 0);
+    }
+
+    #[test]
+    fn the_report_lists_the_duo_cards_per_block() {
+        use crate::method::LevelId;
+        use crate::schema::duo::{Insight, Zone};
+        use crate::schema::workshop::DuoEntry;
+        let (d1, d2) = (DuoId::random(), DuoId::random());
+        let ws = WorkshopView {
+            language: "nl".into(),
+            duos: vec![
+                DuoEntry {
+                    id: d1,
+                    members: vec![],
+                    doc: None,
+                    number: Some(1),
+                },
+                DuoEntry {
+                    id: d2,
+                    members: vec![],
+                    doc: None,
+                    number: Some(2),
+                },
+            ],
+            ..WorkshopView::default()
+        };
+        let card = |id: &str, text: &str, zone: Zone| Insight {
+            id: id.into(),
+            text: text.into(),
+            zone,
+        };
+        let rooms = vec![
+            (
+                d1,
+                DuoView {
+                    insights: vec![
+                        card("a", "Zeggen wat je doet", Zone::Block(BlockId::Trusting)),
+                        card("b", "Een niveau", Zone::Level(LevelId::Collegial)),
+                    ],
+                    ..DuoView::default()
+                },
+            ),
+            (
+                d2,
+                DuoView {
+                    insights: vec![card(
+                        "a",
+                        "Doen wat je zegt",
+                        Zone::Block(BlockId::Trusting),
+                    )],
+                    ..DuoView::default()
+                },
+            ),
+        ];
+        let r = build(
+            &ws,
+            &rooms,
+            &[],
+            &TableView::default(),
+            |_| None,
+            |d| Some(crate::plenary::duo_title(&ws, d, "anonymous", "Duo")),
+        );
+        let trusting = &r.blocks[BlockId::Trusting as usize];
+        assert_eq!(
+            trusting.duo_cards,
+            vec![
+                DuoCardReport {
+                    text: "Zeggen wat je doet".into(),
+                    by: Some("Duo 1".into())
+                },
+                DuoCardReport {
+                    text: "Doen wat je zegt".into(),
+                    by: Some("Duo 2".into())
+                },
+            ]
+        );
+        assert!(
+            r.blocks
+                .iter()
+                .filter(|b| b.block != BlockId::Trusting)
+                .all(|b| b.duo_cards.is_empty()),
+            "a level card is no block's"
+        );
+        let mut md = String::new();
+        markdown(&r, "nl", &mut md);
+        assert!(
+            md.contains("### Vertrouwen\n\nKerninzichten uit de duo's:\n\n- Zeggen wat je doet — Duo 1\n- Doen wat je zegt — Duo 2\n"),
+            "{md}"
+        );
+        let report = crate::report::Report {
+            blocks: Some(r.clone()),
+            ..crate::report::build(
+                &crate::report::Sources {
+                    workshop: ws.clone(),
+                    created_at_ms: 0,
+                    duos: vec![],
+                    table: Default::default(),
+                    voices: vec![],
+                    step1: Default::default(),
+                },
+                Default::default(),
+            )
+        };
+        let csv = crate::report::csv(&report);
+        assert!(
+            csv.contains("duo_card,trusting,,,Doen wat je zegt,Duo 2,,\r\n"),
+            "{csv}"
+        );
+        // A report written before duo cards existed still reads.
+        let mut json = serde_json::to_value(&r).unwrap();
+        for b in json["blocks"].as_array_mut().unwrap() {
+            b.as_object_mut().unwrap().remove("duo_cards");
+        }
+        let old: BlocksReport = serde_json::from_value(json).unwrap();
+        assert!(old.blocks.iter().all(|b| b.duo_cards.is_empty()));
     }
 }

@@ -407,7 +407,8 @@ pub const FORMS: [Form; 5] = [
                     "Look at the profile together: where do we stand firm, which building blocks are weakest?",
                 ),
                 default_minutes: 15,
-                kinds: &[StepKind::GroupProfile],
+                // Duos are optional here: the facilitator may form them on the weakest blocks.
+                kinds: &[StepKind::GroupProfile, StepKind::DuoRooms],
             },
             FormStep {
                 name: l(
@@ -536,7 +537,12 @@ mod tests {
         assert!(roles.step_has(Step::Reflect, StepKind::RoleClaims));
         assert!(roles.step_has(Step::Duos, StepKind::GroupProfile));
         assert!(roles.step_has(Step::Plenary, StepKind::Agreements));
-        assert!(form(FormId::BuildingBlocks).step_has(Step::Reflect, StepKind::RatingScale));
+        let blocks = form(FormId::BuildingBlocks);
+        assert!(blocks.step_has(Step::Reflect, StepKind::RatingScale));
+        // 004's step 2: the profile, and optional duos on the weakest blocks.
+        assert!(blocks.step_has(Step::Duos, StepKind::GroupProfile));
+        assert!(blocks.step_has(Step::Duos, StepKind::DuoRooms));
+        assert!(!blocks.step_has(Step::Plenary, StepKind::DuoRooms));
         assert_eq!("005".parse::<FormId>(), Err(UnknownForm("005".into())));
     }
 }

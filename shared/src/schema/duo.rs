@@ -4,17 +4,25 @@
 //! ```text
 //! { duo: <duo id>,
 //!   clock: { started_at?: int, paused_at?: int, paused_ms: int },   // server ms
-//!   insights: { <id>: { text: Text, level: "individual"|"collegial"|"collective" } },
+//!   insights: { <id>: { text: Text,
+//!                       level: "individual"|"collegial"|"collective"   // 000: exactly one of
+//!                     | block: "knowing"|"understanding"|…          // 004: level or block
+//!                     } },
 //!   share?: <insight id>,
 //!   call_link?: "https://…" }
 //! ```
 //! The duo's members (and facilitators) write it; everyone reads it from step 3 on.
+//!
+//! A card is tied to one *zone* of its work form: a level in 000, a building block in 004. The
+//! two are separate keys (not one `zone` key) so a 000 room is stored exactly as before zones
+//! existed; [`Zone`] is the one place that knows which key a zone lives under.
 
 use automerge::transaction::Transactable;
 use automerge::{ObjId, ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
 use super::{MapReader, SchemaError};
+use crate::forms::blocks::BlockId;
 use crate::ids::DuoId;
 use crate::method::LevelId;
 
@@ -22,12 +30,70 @@ pub const MAX_INSIGHTS: usize = 40;
 pub const MAX_INSIGHT_TEXT: usize = 500;
 pub const MAX_LINK: usize = 500;
 
+/// What a card is tied to: a level of responsibility (000) or a building block (004). In JSON
+/// (and in the document) it is one key beside the card's text: `"level": "collective"` or
+/// `"block": "trusting"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Zone {
+    Level(LevelId),
+    Block(BlockId),
+}
+
+impl Zone {
+    /// The document key the zone is stored under.
+    pub fn key(self) -> &'static str {
+        match self {
+            Zone::Level(_) => "level",
+            Zone::Block(_) => "block",
+        }
+    }
+
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Zone::Level(l) => l.as_str(),
+            Zone::Block(b) => b.as_str(),
+        }
+    }
+
+    pub fn level(self) -> Option<LevelId> {
+        match self {
+            Zone::Level(l) => Some(l),
+            Zone::Block(_) => None,
+        }
+    }
+
+    pub fn block(self) -> Option<BlockId> {
+        match self {
+            Zone::Block(b) => Some(b),
+            Zone::Level(_) => None,
+        }
+    }
+}
+
+impl From<LevelId> for Zone {
+    fn from(l: LevelId) -> Zone {
+        Zone::Level(l)
+    }
+}
+
+impl From<BlockId> for Zone {
+    fn from(b: BlockId) -> Zone {
+        Zone::Block(b)
+    }
+}
+
+/// The keys a zone may be stored under; a card carries exactly one of them.
+const ZONE_KEYS: [&str; 2] = ["level", "block"];
+
 /// One key-insight card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Insight {
     pub id: String,
     pub text: String,
-    pub level: LevelId,
+    #[serde(flatten)]
+    pub zone: Zone,
 }
 
 /// The duo's own speaking-turn clock: running time since it was started, minus pauses.
@@ -166,13 +232,21 @@ pub fn view(doc: &impl ReadDoc) -> DuoView {
                 .into_iter()
                 .filter_map(|id| {
                     let i = m.map(&id).ok()??;
+                    let level = i.string("level", 32).ok().flatten();
+                    let block = i.string("block", 32).ok().flatten();
+                    // A card that names no known zone is not shown (validation refuses it).
+                    let zone = match (level, block) {
+                        (Some(l), None) => Zone::Level(LevelId::parse(&l)?),
+                        (None, Some(b)) => Zone::Block(BlockId::parse(&b)?),
+                        _ => return None,
+                    };
                     Some(Insight {
                         text: i
                             .string("text", usize::MAX)
                             .ok()
                             .flatten()
                             .unwrap_or_default(),
-                        level: LevelId::parse(&i.string("level", 32).ok()??)?,
+                        zone,
                         id,
                     })
                 })
@@ -207,6 +281,7 @@ pub fn validate(doc: &impl ReadDoc, duo: DuoId) -> Result<(), SchemaError> {
     if let Some(m) = root.map("insights")? {
         m.at_most(MAX_INSIGHTS)?;
         let levels: Vec<&str> = LevelId::ALL.iter().map(|l| l.as_str()).collect();
+        let blocks: Vec<&str> = BlockId::ALL.iter().map(|b| b.as_str()).collect();
         for (id, i) in m.map_entries()? {
             if id.chars().count() > 64 {
                 return Err(SchemaError::new(
@@ -214,9 +289,25 @@ pub fn validate(doc: &impl ReadDoc, duo: DuoId) -> Result<(), SchemaError> {
                     "insight ids are at most 64 characters",
                 ));
             }
-            i.only_keys(&["text", "level"])?;
+            i.only_keys(&["text", "level", "block"])?;
             i.string("text", MAX_INSIGHT_TEXT)?;
-            i.one_of("level", &levels)?;
+            let level = i.one_of("level", &levels)?;
+            let block = i.one_of("block", &blocks)?;
+            match (level, block) {
+                (Some(_), None) | (None, Some(_)) => {}
+                (Some(_), Some(_)) => {
+                    return Err(SchemaError::new(
+                        &i.path,
+                        "a card is tied to one zone: a level or a block, not both",
+                    ));
+                }
+                (None, None) => {
+                    return Err(SchemaError::new(
+                        &i.path,
+                        "a card needs its zone: a level or a block",
+                    ));
+                }
+            }
         }
     }
     root.string("share", 64)?;
@@ -252,7 +343,7 @@ pub fn put_insight(
     let card = tx.put_object(&m, i.id.as_str(), ObjType::Map)?;
     let t = tx.put_object(&card, "text", ObjType::Text)?;
     tx.splice_text(&t, 0, 0, &i.text)?;
-    tx.put(&card, "level", i.level.as_str())?;
+    tx.put(&card, i.zone.key(), i.zone.as_str())?;
     Ok(())
 }
 
@@ -285,10 +376,24 @@ pub fn set_insight_level(
     id: &str,
     level: LevelId,
 ) -> Result<(), automerge::AutomergeError> {
+    set_insight_zone(tx, id, Zone::Level(level))
+}
+
+/// Ties a card to another zone; the other zone key is removed, so the card keeps exactly one.
+pub fn set_insight_zone(
+    tx: &mut impl Transactable,
+    id: &str,
+    zone: Zone,
+) -> Result<(), automerge::AutomergeError> {
     let Some(c) = card(tx, id)? else {
         return Ok(());
     };
-    tx.put(&c, "level", level.as_str())
+    for key in ZONE_KEYS {
+        if key != zone.key() && tx.get(&c, key)?.is_some() {
+            tx.delete(&c, key)?;
+        }
+    }
+    tx.put(&c, zone.key(), zone.as_str())
 }
 
 pub fn delete_insight(
@@ -412,7 +517,7 @@ mod tests {
                 &Insight {
                     id: "k1".into(),
                     text: "samen".into(),
-                    level: LevelId::Collective,
+                    zone: Zone::Level(LevelId::Collective),
                 },
             )
         })
@@ -450,7 +555,7 @@ mod tests {
                 &Insight {
                     id: "k".into(),
                     text: "x".into(),
-                    level: LevelId::Collegial,
+                    zone: Zone::Level(LevelId::Collegial),
                 },
             )?;
             let m = tx.get(automerge::ROOT, "insights")?.expect("insights").1;
@@ -459,5 +564,104 @@ mod tests {
         })
         .unwrap();
         assert_eq!(validate(&doc, duo).unwrap_err().path, "/insights/k/level");
+    }
+
+    /// A room with one card `k` whose zone fields are written raw (as any client could).
+    fn card_with(fields: &[(&str, &str)]) -> (Automerge, DuoId) {
+        let duo = DuoId::random();
+        let mut doc = Automerge::new();
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            init(tx, duo)?;
+            let m = tx.get(automerge::ROOT, "insights")?.expect("insights").1;
+            let k = tx.put_object(&m, "k", ObjType::Map)?;
+            let t = tx.put_object(&k, "text", ObjType::Text)?;
+            tx.splice_text(&t, 0, 0, "samen")?;
+            for (key, value) in fields {
+                tx.put(&k, *key, *value)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        (doc, duo)
+    }
+
+    /// A table test: which zones a card may carry, and where a refusal points.
+    #[test]
+    fn a_card_carries_exactly_one_known_zone() {
+        let check = |fields: &[(&str, &str)], expected: Result<Zone, &str>| {
+            let (doc, duo) = card_with(fields);
+            match (validate(&doc, duo), expected) {
+                (Ok(()), Ok(zone)) => assert_eq!(view(&doc).insights[0].zone, zone, "{fields:?}"),
+                (Err(e), Err(path)) => {
+                    assert_eq!(e.path, path, "{fields:?}: {e}");
+                    assert!(view(&doc).insights.is_empty(), "{fields:?} shown");
+                }
+                (got, want) => panic!("{fields:?}: got {got:?}, want {want:?}"),
+            }
+        };
+        // A 000 card, written as every room wrote it before zones existed.
+        check(
+            &[("level", "collective")],
+            Ok(Zone::Level(LevelId::Collective)),
+        );
+        check(&[("block", "trusting")], Ok(Zone::Block(BlockId::Trusting)));
+        check(
+            &[("level", "individual"), ("block", "knowing")],
+            Err("/insights/k"),
+        );
+        check(&[], Err("/insights/k"));
+        check(&[("block", "cosmic")], Err("/insights/k/block"));
+        check(&[("block", "individual")], Err("/insights/k/block"));
+        check(&[("level", "trusting")], Err("/insights/k/level"));
+        check(&[("zone", "trusting")], Err("/insights/k/zone"));
+    }
+
+    #[test]
+    fn a_card_moved_to_another_zone_keeps_one_zone_and_reads_back() {
+        let duo = DuoId::random();
+        let mut doc = Automerge::new();
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            init(tx, duo)?;
+            put_insight(
+                tx,
+                &Insight {
+                    id: "k".into(),
+                    text: "elkaar vertrouwen".into(),
+                    zone: Zone::Block(BlockId::Knowing),
+                },
+            )?;
+            set_insight_zone(tx, "k", Zone::Block(BlockId::Trusting))
+        })
+        .unwrap();
+        validate(&doc, duo).unwrap();
+        assert_eq!(view(&doc).insights[0].zone, Zone::Block(BlockId::Trusting));
+        // Even across kinds, the old key goes, so the card never carries both.
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            set_insight_level(tx, "k", LevelId::Collegial)
+        })
+        .unwrap();
+        validate(&doc, duo).unwrap();
+        assert_eq!(view(&doc).insights[0].zone, Zone::Level(LevelId::Collegial));
+    }
+
+    /// The JSON shape of a card is unchanged for 000: the zone is one key beside the text.
+    #[test]
+    fn a_cards_zone_is_one_key_in_json() {
+        let level = Insight {
+            id: "k".into(),
+            text: "x".into(),
+            zone: Zone::Level(LevelId::Collective),
+        };
+        let json = serde_json::to_value(&level).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"id": "k", "text": "x", "level": "collective"})
+        );
+        assert_eq!(serde_json::from_value::<Insight>(json).unwrap(), level);
+        let block = serde_json::json!({"id": "k", "text": "x", "block": "realising_goals"});
+        assert_eq!(
+            serde_json::from_value::<Insight>(block).unwrap().zone,
+            Zone::Block(BlockId::RealisingGoals)
+        );
     }
 }
