@@ -265,7 +265,7 @@ fn ActionBlock(
                 cards
                     .into_iter()
                     .map(|c| {
-                        let by = plenary::duo_title(&ws, c.duo, &labels, t(lang.get(), Text::Duo));
+                        let by = plenary::duo_title(&ws, c.duo, labels, t(lang.get(), Text::Duo));
                         (c.key, c.text, by)
                     })
                     .collect::<Vec<_>>()

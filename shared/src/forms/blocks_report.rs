@@ -505,7 +505,14 @@ mod tests {
             &[],
             &TableView::default(),
             |_| None,
-            |d| Some(crate::plenary::duo_title(&ws, d, "anonymous", "Duo")),
+            |d| {
+                Some(crate::plenary::duo_title(
+                    &ws,
+                    d,
+                    crate::schema::table::Labels::Anonymous,
+                    "Duo",
+                ))
+            },
         );
         let trusting = &r.blocks[BlockId::Trusting as usize];
         assert_eq!(
