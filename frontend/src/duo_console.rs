@@ -85,16 +85,13 @@ pub fn DuoPanel(
             }
         }
     });
-    // Each duo with the number people know it by, in that order.
+    // Each duo with the number people know it by, in the plan's order (which is by number).
     let duos = move || {
         let ws = session.workshop.get();
-        let mut duos: Vec<(u32, DuoEntry)> = ws
-            .duos
+        ws.duos
             .iter()
             .map(|d| (ws.duo_number(d.id).unwrap_or(0), d.clone()))
-            .collect();
-        duos.sort_by_key(|(n, _)| *n);
-        duos
+            .collect::<Vec<(u32, DuoEntry)>>()
     };
     let unassigned = move || {
         let v = session.workshop.get();
@@ -234,14 +231,11 @@ fn DuoCard(
         .any(|(i, a)| !a.is_empty() && orgs.iter().skip(i + 1).any(|b| a == b));
     let others = move || {
         let ws = session.workshop.get();
-        let mut others: Vec<(u32, DuoEntry)> = ws
-            .duos
+        ws.duos
             .iter()
             .filter(|d| d.id != duo.id)
             .map(|d| (ws.duo_number(d.id).unwrap_or(0), d.clone()))
-            .collect();
-        others.sort_by_key(|(n, _)| *n);
-        others
+            .collect::<Vec<(u32, DuoEntry)>>()
     };
     view! {
         <li class="duo-card" class:same-org=same_org>
@@ -271,7 +265,7 @@ fn DuoCard(
             </ul>
             <p class="stage">{stage}</p>
             <Show when=move || session.workshop.get().form.id == FormId::BuildingBlocks>
-                <p class="insight-counts">{move || t(lang.get(), Text::Insights)} ": " {move || room().map(|r| r.insights.len()).unwrap_or(0)}
+                <p class="insight-zones">{move || t(lang.get(), Text::Insights)} ": " {move || room().map(|r| r.insights.len()).unwrap_or(0)}
                     " · " <span class="zones">{move || zones_named(room().map(|r| r.insights).unwrap_or_default(), lang.get())}</span></p>
             </Show>
             <p class="insight-counts" hidden=move || session.workshop.get().form.id == FormId::BuildingBlocks aria-label=move || {

@@ -432,7 +432,7 @@ impl Step1Counts {
 
 impl WorkshopView {
     /// The number people know duo `duo` by: the one stored with it, else (workshops from
-    /// before numbers were stored) its place in the plan's order.
+    /// before numbers were stored) its place in the plan's order (`duos` is sorted by number).
     pub fn duo_number(&self, duo: DuoId) -> Option<u32> {
         let i = self.duos.iter().position(|d| d.id == duo)?;
         Some(self.duos[i].number.unwrap_or(i as u32 + 1))
@@ -783,11 +783,13 @@ pub fn access_parts(doc: &impl ReadDoc) -> AccessParts {
     }
 }
 
+/// The duos in the plan's order: by their number, and (workshops from before numbers were
+/// stored) by id.
 fn read_duos<D: ReadDoc>(root: &MapReader<'_, D>) -> Vec<DuoEntry> {
     let Some(duos) = root.map("duos").ok().flatten() else {
         return vec![];
     };
-    duos.keys()
+    let mut duos: Vec<DuoEntry> = duos.keys()
         .into_iter()
         .filter_map(|key| {
             let d = duos.map(&key).ok()??;
@@ -812,7 +814,10 @@ fn read_duos<D: ReadDoc>(root: &MapReader<'_, D>) -> Vec<DuoEntry> {
                     .map(|n| n as u32),
             })
         })
-        .collect()
+        .collect();
+    // A stable sort: duos without a number keep the map's (id) order, after the numbered ones.
+    duos.sort_by_key(|d| d.number.unwrap_or(u32::MAX));
+    duos
 }
 
 fn validate_duos<D: ReadDoc>(duos: &MapReader<'_, D>) -> Result<(), SchemaError> {
