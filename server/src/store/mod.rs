@@ -187,18 +187,35 @@ impl std::str::FromStr for Database {
     }
 }
 
-/// A URL without its password, for messages and logs.
+/// A URL without its password (in the user part or as `password=` in the query), for messages
+/// and logs.
 fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match (base.find("://"), base.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => match base[scheme + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &base[..scheme + 3], &base[at..]),
+            None => base.to_owned(),
+        },
+        _ => base.to_owned(),
+    };
+    if let Some(query) = query {
+        let params: Vec<&str> = query
+            .split('&')
+            .map(|p| {
+                if p.starts_with("password=") {
+                    "password=***"
+                } else {
+                    p
+                }
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
     }
+    out
 }
 
 /// An error with its sources, outermost first, as one line.
@@ -561,6 +578,52 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn the_postgres_store_reconnects_after_its_connections_were_killed() {
+        let schema = TestSchema::create().await;
+        // A name of its own, so that only this test's sessions are killed.
+        let app = format!("kring_{}", uuid::Uuid::new_v4().simple());
+        let store = PgStore::open(&format!("{}&application_name={app}", schema.url()))
+            .await
+            .unwrap();
+        let w = workshop("ABC23C");
+        store.write(new_workshop(&w)).await.unwrap();
+        let (admin, connection) = tokio_postgres::connect(
+            &crate::store::postgres::test_schema::server_url(),
+            tokio_postgres::NoTls,
+        )
+        .await
+        .unwrap();
+        tokio::spawn(connection);
+        let killed = admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &[&app],
+            )
+            .await
+            .unwrap();
+        assert_eq!(killed.len(), 2, "the writer's and the readers' connection");
+        // A job that meets a connection before it noticed it was closed fails (its workshop
+        // then unloads and clients resync); the ones after it must work again.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let wrote = store
+                .write(WriteBatch::chunks(vec![(w.workshop_doc, vec![7])]))
+                .await;
+            let read = store.documents(w.id).await;
+            match (wrote, read) {
+                (Ok(()), Ok(docs)) => {
+                    assert_eq!(docs[0].chunks.last(), Some(&vec![7]));
+                    break;
+                }
+                (wrote, read) if std::time::Instant::now() > deadline => {
+                    panic!("no reconnect within 20 s: {wrote:?} {read:?}")
+                }
+                _ => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            }
+        }
+    }
+
     #[test]
     fn database_urls_other_than_postgres_are_refused_with_the_reason() {
         assert_eq!(
@@ -574,5 +637,9 @@ mod tests {
             .to_string();
         assert!(err.contains("PostgreSQL URL"), "{err}");
         assert!(!err.contains("secret"), "the password leaked: {err}");
+        assert_eq!(
+            redact("postgres://u:pw@h/db?sslmode=disable&password=pw2"),
+            "postgres://u:***@h/db?sslmode=disable&password=***"
+        );
     }
 }

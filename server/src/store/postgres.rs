@@ -153,6 +153,10 @@ impl PgStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        // So an operator can tell Kring's sessions apart in pg_stat_activity.
+        if config.get_application_name().is_none() {
+            config.application_name("kring-server");
+        }
         let mut writer = connect(&config, &name).await?;
         migrate(&mut writer).await?;
         let reads = Arc::new(Connection::open(config.clone(), name.clone()).await?);
@@ -623,7 +627,7 @@ pub(super) mod test_schema {
     /// Where the tests find PostgreSQL when `KRING_TEST_DATABASE` is not set.
     pub const DEFAULT_TEST_DATABASE: &str = "postgres://postgres@127.0.0.1:5432/test";
 
-    fn server_url() -> String {
+    pub fn server_url() -> String {
         std::env::var("KRING_TEST_DATABASE").unwrap_or_else(|_| DEFAULT_TEST_DATABASE.to_owned())
     }
 
