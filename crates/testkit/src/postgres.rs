@@ -60,6 +60,15 @@ impl TestSchema {
         )
     }
 
+    /// A connection to this schema, for tests that look at the rows themselves.
+    pub async fn connect(&self) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(&self.url(), NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {}: {}", self.url(), chain(&e)));
+        tokio::spawn(connection);
+        client
+    }
+
     /// The `Database` a `kring_server::Config` takes for this schema.
     pub fn database(&self) -> kring_server::store::Database {
         kring_server::store::Database::Postgres(self.url())
