@@ -5,8 +5,9 @@
 //! resolves only after `COMMIT` returned with `synchronous_commit = on`, so a change is durable
 //! (and, with synchronous replication, on the standby) before any peer hears of it. Reads share a
 //! second connection (tokio-postgres pipelines concurrent queries on it), so loading a workshop
-//! never waits behind a commit. Both connections come back by themselves after the server
-//! restarts: a closed one is replaced before the next job.
+//! never waits behind a commit. Every statement is prepared once per connection, so a read is
+//! one round trip. Both connections come back by themselves after the server restarts: a
+//! closed one is replaced before the next job.
 //!
 //! The schema is created and upgraded by numbered migrations at start, recorded in
 //! `schema_migrations`, under an advisory lock so that two servers starting at once do not race.
@@ -87,36 +88,106 @@ enum Job {
 #[derive(Clone)]
 pub struct PgStore {
     jobs: mpsc::Sender<Job>,
-    reads: Arc<Connection>,
+    reads: Arc<Reads>,
 }
 
-/// A connection that replaces itself when the server closed it.
-struct Connection {
+/// The read connection with its statements; replaced whole when the server closed it.
+struct Reader {
+    client: Client,
+    statements: ReadStatements,
+}
+
+/// The reads' statements, prepared once per connection: each read is then one round trip.
+struct ReadStatements {
+    workshop_by_code: Statement,
+    workshop: Statement,
+    token: Statement,
+    document_rows: Statement,
+    documents: Statement,
+    activity: Statement,
+    idle_workshops: Statement,
+    closed_with_reflections: Statement,
+}
+
+impl ReadStatements {
+    async fn prepare(client: &Client) -> StoreResult<Self> {
+        Ok(Self {
+            workshop_by_code: client
+                .prepare("SELECT id, join_code, workshop_doc, created_at FROM workshops WHERE join_code = $1")
+                .await?,
+            workshop: client
+                .prepare("SELECT id, join_code, workshop_doc, created_at FROM workshops WHERE id = $1")
+                .await?,
+            token: client
+                .prepare("SELECT workshop_id, role, participant_id, facilitator_id FROM tokens WHERE hash = $1")
+                .await?,
+            document_rows: client
+                .prepare("SELECT id, kind, owner FROM documents WHERE workshop_id = $1 ORDER BY seq")
+                .await?,
+            // One statement, so the documents and their chunks are one consistent snapshot even
+            // while a compaction replaces chunks.
+            documents: client
+                .prepare(
+                    "SELECT d.id, d.kind, d.owner, c.data FROM documents d
+                     LEFT JOIN chunks c ON c.doc_id = d.id
+                     WHERE d.workshop_id = $1 ORDER BY d.seq, c.seq",
+                )
+                .await?,
+            activity: client
+                .prepare("SELECT active_at, closed_at FROM activity WHERE workshop_id = $1")
+                .await?,
+            idle_workshops: client
+                .prepare(
+                    "SELECT w.id FROM workshops w LEFT JOIN activity a ON a.workshop_id = w.id
+                     WHERE COALESCE(a.active_at, w.created_at) < $1",
+                )
+                .await?,
+            closed_with_reflections: client
+                .prepare(
+                    "SELECT a.workshop_id FROM activity a
+                     WHERE a.closed_at IS NOT NULL AND a.closed_at <= $1
+                     AND EXISTS (SELECT 1 FROM documents d
+                                 WHERE d.workshop_id = a.workshop_id
+                                 AND d.kind IN ('reflection', 'rating', 'role_sheet'))",
+                )
+                .await?,
+        })
+    }
+}
+
+/// The shared read connection, replaced when the server closed it.
+struct Reads {
     config: tokio_postgres::Config,
     /// What the messages call the database: the URL without its password.
     name: String,
     /// A std mutex is enough: it is held only to clone or swap the `Arc`, never across an await.
-    client: Mutex<Arc<Client>>,
+    current: Mutex<Arc<Reader>>,
 }
 
-impl Connection {
+impl Reads {
     async fn open(config: tokio_postgres::Config, name: String) -> StoreResult<Self> {
-        let client = connect(&config, &name).await?;
+        let reader = Self::connect(&config, &name).await?;
         Ok(Self {
             config,
             name,
-            client: Mutex::new(Arc::new(client)),
+            current: Mutex::new(Arc::new(reader)),
         })
     }
 
-    /// The client, reconnected first if the old connection was closed.
-    async fn get(&self) -> StoreResult<Arc<Client>> {
-        let current = Arc::clone(&*self.client.lock().map_err(|_| StoreError::Stopped)?);
-        if !current.is_closed() {
+    async fn connect(config: &tokio_postgres::Config, name: &str) -> StoreResult<Reader> {
+        let client = connect(config, name).await?;
+        let statements = ReadStatements::prepare(&client).await?;
+        Ok(Reader { client, statements })
+    }
+
+    /// The reader, reconnected first if the old connection was closed.
+    async fn get(&self) -> StoreResult<Arc<Reader>> {
+        let current = Arc::clone(&*self.current.lock().map_err(|_| StoreError::Stopped)?);
+        if !current.client.is_closed() {
             return Ok(current);
         }
-        let fresh = Arc::new(connect(&self.config, &self.name).await?);
-        *self.client.lock().map_err(|_| StoreError::Stopped)? = Arc::clone(&fresh);
+        let fresh = Arc::new(Self::connect(&self.config, &self.name).await?);
+        *self.current.lock().map_err(|_| StoreError::Stopped)? = Arc::clone(&fresh);
         Ok(fresh)
     }
 }
@@ -159,7 +230,7 @@ impl PgStore {
         }
         let mut writer = connect(&config, &name).await?;
         migrate(&mut writer).await?;
-        let reads = Arc::new(Connection::open(config.clone(), name.clone()).await?);
+        let reads = Arc::new(Reads::open(config.clone(), name.clone()).await?);
         let statements = WriteStatements::prepare(&writer).await?;
         let (tx, rx) = mpsc::channel(JOB_QUEUE);
         tokio::spawn(writer_task(
@@ -440,12 +511,10 @@ impl Store for PgStore {
 
     fn workshop_by_code(&self, code: String) -> BoxFuture<'_, StoreResult<Option<WorkshopRow>>> {
         Box::pin(async move {
-            let client = self.reads.get().await?;
-            let row = client
-                .query_opt(
-                    "SELECT id, join_code, workshop_doc, created_at FROM workshops WHERE join_code = $1",
-                    &[&code],
-                )
+            let r = self.reads.get().await?;
+            let row = r
+                .client
+                .query_opt(&r.statements.workshop_by_code, &[&code])
                 .await?;
             row.map(|r| workshop_row(&r)).transpose()
         })
@@ -453,12 +522,10 @@ impl Store for PgStore {
 
     fn workshop(&self, id: WorkshopId) -> BoxFuture<'_, StoreResult<Option<WorkshopRow>>> {
         Box::pin(async move {
-            let client = self.reads.get().await?;
-            let row = client
-                .query_opt(
-                    "SELECT id, join_code, workshop_doc, created_at FROM workshops WHERE id = $1",
-                    &[&id.to_string()],
-                )
+            let r = self.reads.get().await?;
+            let row = r
+                .client
+                .query_opt(&r.statements.workshop, &[&id.to_string()])
                 .await?;
             row.map(|r| workshop_row(&r)).transpose()
         })
@@ -466,12 +533,10 @@ impl Store for PgStore {
 
     fn token(&self, hash: Vec<u8>) -> BoxFuture<'_, StoreResult<Option<TokenRow>>> {
         Box::pin(async move {
-            let client = self.reads.get().await?;
-            let Some(r) = client
-                .query_opt(
-                    "SELECT workshop_id, role, participant_id, facilitator_id FROM tokens WHERE hash = $1",
-                    &[&hash],
-                )
+            let reader = self.reads.get().await?;
+            let Some(r) = reader
+                .client
+                .query_opt(&reader.statements.token, &[&hash])
                 .await?
             else {
                 return Ok(None);
@@ -491,12 +556,10 @@ impl Store for PgStore {
 
     fn document_rows(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<Vec<DocumentRow>>> {
         Box::pin(async move {
-            let client = self.reads.get().await?;
-            let rows = client
-                .query(
-                    "SELECT id, kind, owner FROM documents WHERE workshop_id = $1 ORDER BY seq",
-                    &[&workshop.to_string()],
-                )
+            let r = self.reads.get().await?;
+            let rows = r
+                .client
+                .query(&r.statements.document_rows, &[&workshop.to_string()])
                 .await?;
             rows.iter().map(|r| document_row(r, workshop)).collect()
         })
@@ -504,16 +567,10 @@ impl Store for PgStore {
 
     fn documents(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<Vec<StoredDocument>>> {
         Box::pin(async move {
-            let client = self.reads.get().await?;
-            // One statement, so the documents and their chunks are one consistent snapshot even
-            // while a compaction replaces chunks.
-            let rows = client
-                .query(
-                    "SELECT d.id, d.kind, d.owner, c.data FROM documents d
-                     LEFT JOIN chunks c ON c.doc_id = d.id
-                     WHERE d.workshop_id = $1 ORDER BY d.seq, c.seq",
-                    &[&workshop.to_string()],
-                )
+            let r = self.reads.get().await?;
+            let rows = r
+                .client
+                .query(&r.statements.documents, &[&workshop.to_string()])
                 .await?;
             let mut out: Vec<StoredDocument> = Vec::new();
             let mut last_id: Option<String> = None;
@@ -537,12 +594,10 @@ impl Store for PgStore {
 
     fn activity(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<Option<Activity>>> {
         Box::pin(async move {
-            let client = self.reads.get().await?;
-            let row = client
-                .query_opt(
-                    "SELECT active_at, closed_at FROM activity WHERE workshop_id = $1",
-                    &[&workshop.to_string()],
-                )
+            let r = self.reads.get().await?;
+            let row = r
+                .client
+                .query_opt(&r.statements.activity, &[&workshop.to_string()])
                 .await?;
             row.map(|r| {
                 Ok(Activity {
@@ -556,13 +611,10 @@ impl Store for PgStore {
 
     fn idle_workshops(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<WorkshopId>>> {
         Box::pin(async move {
-            let client = self.reads.get().await?;
-            let rows = client
-                .query(
-                    "SELECT w.id FROM workshops w LEFT JOIN activity a ON a.workshop_id = w.id
-                     WHERE COALESCE(a.active_at, w.created_at) < $1",
-                    &[&cutoff],
-                )
+            let r = self.reads.get().await?;
+            let rows = r
+                .client
+                .query(&r.statements.idle_workshops, &[&cutoff])
                 .await?;
             ids(&rows)
         })
@@ -570,16 +622,10 @@ impl Store for PgStore {
 
     fn closed_with_reflections(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<WorkshopId>>> {
         Box::pin(async move {
-            let client = self.reads.get().await?;
-            let rows = client
-                .query(
-                    "SELECT a.workshop_id FROM activity a
-                     WHERE a.closed_at IS NOT NULL AND a.closed_at <= $1
-                     AND EXISTS (SELECT 1 FROM documents d
-                                 WHERE d.workshop_id = a.workshop_id
-                                 AND d.kind IN ('reflection', 'rating', 'role_sheet'))",
-                    &[&cutoff],
-                )
+            let r = self.reads.get().await?;
+            let rows = r
+                .client
+                .query(&r.statements.closed_with_reflections, &[&cutoff])
                 .await?;
             ids(&rows)
         })
