@@ -1,5 +1,6 @@
 //! kring-server: the HTTP API, the automerge-repo WebSocket sync endpoint, one task per active
-//! workshop, SQLite storage, and the built frontend as static files — in one process.
+//! workshop, storage (SQLite, or PostgreSQL with `--database`), and the built frontend as static
+//! files — in one process.
 //!
 //! Layout:
 //! - [`assets`]: the built frontend, embedded in the binary or read from `--frontend`.
@@ -15,7 +16,8 @@
 //! - [`reach`]: the addresses phones can reach the server at (`--public-url`, LAN addresses).
 //! - [`registry`]: finds or loads workshop tasks.
 //! - [`tls`]: built-in HTTPS from PEM files (rustls).
-//! - [`store`]: the `Store` trait and its SQLite implementation (group commit, snapshots).
+//! - [`store`]: the `Store` trait and its SQLite and PostgreSQL implementations (group commit,
+//!   snapshots, migrations).
 //! - [`abuse`]: per-address and per-connection limits (rates, counts, slow consumers).
 //! - [`auth`]: tokens and join codes. [`metrics`]: Prometheus counters. [`error`]: HTTP errors.
 //!
@@ -54,7 +56,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::metrics::Metrics;
 use crate::registry::Registry;
-use crate::store::{SqliteStore, Store};
+use crate::store::Store;
 use crate::workshop::TaskContext;
 
 /// How the server runs; `main` fills it from flags and the environment.
@@ -62,6 +64,8 @@ use crate::workshop::TaskContext;
 pub struct Config {
     /// Folder of the SQLite database.
     pub data_dir: PathBuf,
+    /// Which database holds the workshops: SQLite in `data_dir` (the default) or PostgreSQL.
+    pub database: store::Database,
     /// The built frontend (`index.html`, the WASM and its JS glue): embedded or a folder.
     pub frontend: assets::Assets,
     /// How long a workshop without connections stays in memory.
@@ -87,6 +91,7 @@ impl Config {
     pub fn new(data_dir: PathBuf, frontend_dir: PathBuf) -> Self {
         Config {
             data_dir,
+            database: store::Database::Sqlite,
             frontend: assets::Assets::Folder(frontend_dir),
             idle_unload: Duration::from_secs(300),
             purge_grace: Duration::ZERO,
@@ -222,7 +227,7 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let store: Arc<dyn Store> = SqliteStore::open(&config.data_dir)?;
+    let store: Arc<dyn Store> = store::open(&config.database, &config.data_dir).await?;
     if config.frontend.has_index().await {
         tracing::info!(frontend = %config.frontend.describe(), "serving the app");
     } else {

@@ -21,6 +21,15 @@ struct Args {
         global = true
     )]
     data: PathBuf,
+    /// A PostgreSQL database instead of SQLite in --data, as a URL
+    /// (postgres://user:password@host:5432/dbname). The schema is created or upgraded at start.
+    #[arg(
+        long,
+        env = "KRING_DATABASE",
+        global = true,
+        value_parser = parse_database
+    )]
+    database: Option<kring_server::store::Database>,
     /// Without a command: serve.
     #[command(subcommand)]
     command: Option<Command>,
@@ -116,9 +125,27 @@ enum Command {
 
 const DAY: u64 = 86_400;
 
+fn parse_database(url: &str) -> Result<kring_server::store::Database, String> {
+    url.parse()
+        .map_err(|e: kring_server::store::StoreError| e.to_string())
+}
+
 /// Runs `backup` or `restore` and prints its one line.
 #[allow(clippy::print_stdout)]
-fn run_command(data: &std::path::Path, command: Command) -> Result<(), Box<dyn std::error::Error>> {
+fn run_command(
+    data: &std::path::Path,
+    database: Option<&kring_server::store::Database>,
+    command: Command,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(kring_server::store::Database::Postgres(_)) = database {
+        // SQLite's online backup copies one file; a PostgreSQL database is backed up with
+        // PostgreSQL's own tools, which know its WAL and its consistency rules.
+        return Err(
+            "backup and restore work on the SQLite database in --data; with --database \
+                    postgres://… use pg_dump and pg_restore (docs/deploy.md, \"Postgres\")"
+                .into(),
+        );
+    }
     let (what, summary) = match command {
         Command::Backup { to } => ("backed up to", kring_server::backup::backup(data, &to)?),
         Command::Restore { from, replace } => (
@@ -136,8 +163,27 @@ fn run_command(data: &std::path::Path, command: Command) -> Result<(), Box<dyn s
     Ok(())
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Runs, and prints a failure as its message (`error: cannot connect to PostgreSQL at …`)
+/// rather than as the Debug form `main` returning an error would print.
+#[allow(clippy::print_stderr)]
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -146,7 +192,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .init();
     let mut args = Args::parse();
     if let Some(command) = args.command.take() {
-        return run_command(&args.data, command);
+        return run_command(&args.data, args.database.as_ref(), command);
     }
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(kring_server::tls::server_config(cert, key)?),
@@ -181,6 +227,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             header_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
         },
         metrics_token: args.metrics_token,
+        database: args
+            .database
+            .unwrap_or(kring_server::store::Database::Sqlite),
         public_url: args.public_url,
         tls,
         frontend: kring_server::assets::Assets::choose(

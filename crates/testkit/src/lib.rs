@@ -2,7 +2,10 @@
 //! a real Kring server on `127.0.0.1:0` with a temporary SQLite folder ([`TestServer`]), HTTP
 //! helpers for the JSON API, and [`SyncClient`], a WebSocket client that speaks the
 //! automerge-repo protocol through the same sans-IO engine the browser uses. [`ServerProcess`]
-//! runs the real `kring-server` binary instead, for tests that kill it.
+//! runs the real `kring-server` binary instead, for tests that kill it. [`postgres`] gives a test
+//! a PostgreSQL schema of its own for `--database`.
+
+pub mod postgres;
 
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, SocketAddr};

@@ -15,7 +15,8 @@
 //! - `cargo xtask dist` — the release binary with the frontend embedded, and its SHA-256, in
 //!   `target/dist/`: one file to copy to a server.
 //! - `cargo xtask test` — install missing Debian packages (as root with apt; otherwise stop with
-//!   the command to run), build, install the interop test's npm packages, `cargo test --workspace
+//!   the command to run), make sure a PostgreSQL answers for the Postgres tests (the same way,
+//!   with `.ci/postgres.sh`), build, install the interop test's npm packages, `cargo test --workspace
 //!   --no-fail-fast`, then fail if any browser a test started is still running.
 //! - `cargo xtask browsers` — only that last check (`.ci/run` ends with it).
 
@@ -139,6 +140,34 @@ fn ensure_test_packages() -> Result<()> {
         .args(["install", "-y", "-qq"])
         .args(&need);
     run(install)
+}
+
+/// The Postgres store tests connect to `KRING_TEST_DATABASE`, by default PostgreSQL on
+/// 127.0.0.1:5432, and fail without it. With the variable set, that database is the developer's
+/// business; without it and with nothing on 5432, root on Debian gets one from
+/// `.ci/postgres.sh` (as the Debian packages above), anyone else the command to run — before a
+/// long run, not as a failure at its end.
+fn ensure_test_postgres() -> Result<()> {
+    if std::env::var_os("KRING_TEST_DATABASE").is_some() {
+        return Ok(());
+    }
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 5432));
+    if std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok() {
+        return Ok(());
+    }
+    let script = root().join(".ci/postgres.sh");
+    if !(is_root() && on_path("apt-get")) {
+        return Err(format!(
+            "the Postgres tests need PostgreSQL on 127.0.0.1:5432 (user postgres, database \
+             test): run `sudo {}`, or set KRING_TEST_DATABASE to a database you may use",
+            script.display()
+        ));
+    }
+    eprintln!(
+        "xtask: starting PostgreSQL for the tests ({})",
+        script.display()
+    );
+    run(Command::new(script))
 }
 
 /// Builds the frontend into `target/frontend` and returns that folder.
@@ -322,6 +351,7 @@ fn main() -> ExitCode {
         }),
         Some("dist") => build_frontend().and_then(dist),
         Some("test") => ensure_test_packages()
+            .and_then(|()| ensure_test_postgres())
             .and_then(|()| build_frontend())
             .and_then(|dir| {
                 let root = root();

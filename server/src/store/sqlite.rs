@@ -1,144 +1,24 @@
-//! Storage: the [`Store`] trait and its embedded SQLite implementation.
-//!
-//! Documents are stored as a snapshot plus appended incremental chunks (both are valid input to
-//! `Automerge::load_incremental`), compacted into one snapshot from time to time. SQLite runs in
-//! WAL mode with `synchronous=FULL` on one dedicated thread; writes that queue up while a commit
-//! is running are committed together in the next transaction (group commit), so a burst of
-//! changes costs one fsync, not one each.
+//! The embedded SQLite store: one thread owns the connection, in WAL mode with
+//! `synchronous=FULL`; writes that queue up while a commit is running are committed together in
+//! the next transaction (group commit), so a burst of changes costs one fsync, not one each.
 //!
 //! Retention: `secure_delete` is on, so deleted rows are overwritten with zeros, and every write
 //! that deletes documents (a purge, a deleted workshop) checkpoints the WAL and truncates it, so
 //! deleted bytes are neither in the database file nor in its `-wal` file afterwards.
-//!
-//! Architecture Invariant: the store knows rows and bytes, never automerge semantics or access
-//! rules. A Postgres implementation is a second `impl Store`.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use kring_shared::access::{DocKind, Role};
-use kring_shared::ids::{DocumentId, FacilitatorId, ParticipantId, WorkshopId};
+use kring_shared::ids::WorkshopId;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("the storage thread has stopped")]
-    Stopped,
-    #[error("corrupt row: {0}")]
-    Corrupt(String),
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
-
-/// A workshop's fixed facts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorkshopRow {
-    pub id: WorkshopId,
-    pub join_code: String,
-    pub workshop_doc: DocumentId,
-    pub created_at: i64,
-}
-
-/// What a token grants.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenRow {
-    pub hash: Vec<u8>,
-    pub workshop_id: WorkshopId,
-    pub role: Role,
-    pub participant: Option<ParticipantId>,
-    pub facilitator: Option<FacilitatorId>,
-}
-
-impl TokenRow {
-    /// Who this token makes its bearer, for access decisions.
-    pub fn principal(&self) -> kring_shared::access::Principal {
-        kring_shared::access::Principal {
-            role: self.role,
-            participant: self.participant,
-            facilitator: self.facilitator,
-        }
-    }
-}
-
-/// A document's identity and permission scope.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocumentRow {
-    pub id: DocumentId,
-    pub workshop_id: WorkshopId,
-    pub kind: DocKind,
-}
-
-/// A document with its stored chunks, oldest first.
-#[derive(Debug, Clone)]
-pub struct StoredDocument {
-    pub row: DocumentRow,
-    pub chunks: Vec<Vec<u8>>,
-}
-
-/// Everything one logical write puts in the database, atomically.
-#[derive(Debug, Default)]
-pub struct WriteBatch {
-    pub workshops: Vec<WorkshopRow>,
-    pub documents: Vec<DocumentRow>,
-    pub tokens: Vec<TokenRow>,
-    /// Incremental chunks appended to documents.
-    pub chunks: Vec<(DocumentId, Vec<u8>)>,
-    /// Snapshots that replace every chunk stored so far for a document.
-    pub snapshots: Vec<(DocumentId, Vec<u8>)>,
-    /// Documents deleted for good: their rows and every chunk (applied after the chunks above).
-    pub purge: Vec<DocumentId>,
-    /// When a workshop was last used, and since when it is closed (`None`: open).
-    pub activity: Vec<(WorkshopId, Activity)>,
-}
-
-/// When a workshop was last used and since when it is closed, for retention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Activity {
-    pub active_at: i64,
-    pub closed_at: Option<i64>,
-}
-
-impl WriteBatch {
-    pub fn chunks(chunks: Vec<(DocumentId, Vec<u8>)>) -> Self {
-        Self {
-            chunks,
-            ..Self::default()
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.workshops.is_empty()
-            && self.documents.is_empty()
-            && self.tokens.is_empty()
-            && self.chunks.is_empty()
-            && self.snapshots.is_empty()
-            && self.purge.is_empty()
-            && self.activity.is_empty()
-    }
-}
-
-/// Durable storage of workshops, tokens and documents.
-pub trait Store: Send + Sync + 'static {
-    /// Makes a batch durable; resolves once it is on disk.
-    fn write(&self, batch: WriteBatch) -> BoxFuture<'_, StoreResult<()>>;
-    fn workshop_by_code(&self, code: String) -> BoxFuture<'_, StoreResult<Option<WorkshopRow>>>;
-    fn workshop(&self, id: WorkshopId) -> BoxFuture<'_, StoreResult<Option<WorkshopRow>>>;
-    fn token(&self, hash: Vec<u8>) -> BoxFuture<'_, StoreResult<Option<TokenRow>>>;
-    fn document_rows(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<Vec<DocumentRow>>>;
-    fn documents(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<Vec<StoredDocument>>>;
-    /// A workshop's retention facts, if any were written.
-    fn activity(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<Option<Activity>>>;
-    /// Workshops last used before `cutoff` (ms); a workshop never used counts from its creation.
-    fn idle_workshops(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<WorkshopId>>>;
-    /// Workshops closed at or before `cutoff` (ms) that still hold reflection documents.
-    fn closed_with_reflections(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<WorkshopId>>>;
-    /// Deletes a workshop with its tokens, documents and chunks, for good.
-    fn delete_workshop(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<()>>;
-}
+use super::{
+    Activity, DocumentRow, GROUP_COMMIT_MAX, JOB_QUEUE, Store, StoreError, StoreResult,
+    StoredDocument, TokenRow, WorkshopRow, WriteBatch, doc_kind, doc_kind_columns, now_ms, parse,
+    parse_role, role_name, to_workshop,
+};
 
 type Call = Box<dyn FnOnce(&mut Connection) + Send>;
 
@@ -156,10 +36,6 @@ pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
 }
 
-/// Jobs queued for the storage thread. Bounded so that a flood of writes pushes back on the
-/// workshop tasks instead of growing memory.
-const JOB_QUEUE: usize = 1024;
-
 impl SqliteStore {
     /// Opens (or creates) `kring.sqlite3` in `dir` and starts the storage thread.
     pub fn open(dir: &Path) -> StoreResult<Arc<Self>> {
@@ -175,10 +51,7 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA)?;
         // A database from before the `activity` table: its workshops' idle clock starts now, so
         // an upgrade never deletes a workshop that was in use just before it.
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
+        let now = now_ms();
         conn.execute(
             "INSERT INTO activity (workshop_id, active_at)
              SELECT id, ?1 FROM workshops WHERE id NOT IN (SELECT workshop_id FROM activity)",
@@ -257,9 +130,6 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
     })
 }
 
-/// Most writes committed in one transaction.
-const GROUP_COMMIT_MAX: usize = 256;
-
 fn storage_thread(conn: &mut Connection, mut rx: mpsc::Receiver<Job>) {
     let mut pending: Option<Job> = None;
     loop {
@@ -323,22 +193,10 @@ fn write_group<'a>(
             )?;
         }
         for d in &b.documents {
-            let owner = match d.kind {
-                DocKind::Reflection { owner }
-                | DocKind::Voice { owner }
-                | DocKind::Rating { owner }
-                | DocKind::RoleSheet { owner } => Some(owner.to_string()),
-                DocKind::Duo { duo } => Some(duo.to_string()),
-                DocKind::Workshop | DocKind::Table => None,
-            };
+            let (kind, owner) = doc_kind_columns(d.kind);
             tx.execute(
                 "INSERT INTO documents (id, workshop_id, kind, owner) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    d.id.to_string(),
-                    d.workshop_id.to_string(),
-                    d.kind.name(),
-                    owner
-                ],
+                params![d.id.to_string(), d.workshop_id.to_string(), kind, owner],
             )?;
         }
         for t in &b.tokens {
@@ -388,30 +246,8 @@ fn write_group<'a>(
     tx.commit()
 }
 
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Facilitator => "facilitator",
-        Role::Participant => "participant",
-        Role::Screen => "screen",
-    }
-}
-
-fn parse<T: std::str::FromStr>(s: String) -> StoreResult<T> {
-    s.parse()
-        .map_err(|_| StoreError::Corrupt(format!("unparsable id `{s}`")))
-}
-
 fn workshop_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, i64)> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-}
-
-fn to_workshop(r: (String, String, String, i64)) -> StoreResult<WorkshopRow> {
-    Ok(WorkshopRow {
-        id: parse(r.0)?,
-        join_code: r.1,
-        workshop_doc: parse(r.2)?,
-        created_at: r.3,
-    })
 }
 
 fn document_rows(conn: &Connection, workshop: WorkshopId) -> StoreResult<Vec<DocumentRow>> {
@@ -429,16 +265,7 @@ fn document_rows(conn: &Connection, workshop: WorkshopId) -> StoreResult<Vec<Doc
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter()
         .map(|(id, kind, owner)| {
-            let kind = match (kind.as_str(), owner) {
-                ("workshop", _) => DocKind::Workshop,
-                ("reflection", Some(o)) => DocKind::Reflection { owner: parse(o)? },
-                ("duo", Some(o)) => DocKind::Duo { duo: parse(o)? },
-                ("table", _) => DocKind::Table,
-                ("voice", Some(o)) => DocKind::Voice { owner: parse(o)? },
-                ("rating", Some(o)) => DocKind::Rating { owner: parse(o)? },
-                ("role_sheet", Some(o)) => DocKind::RoleSheet { owner: parse(o)? },
-                (other, _) => return Err(StoreError::Corrupt(format!("document kind `{other}`"))),
-            };
+            let kind = doc_kind(&kind, owner)?;
             Ok(DocumentRow {
                 id: parse(id)?,
                 workshop_id: workshop,
@@ -508,12 +335,7 @@ impl Store for SqliteStore {
             let Some((workshop, role, participant, facilitator)) = row else {
                 return Ok(None);
             };
-            let role = match role.as_str() {
-                "facilitator" => Role::Facilitator,
-                "participant" => Role::Participant,
-                "screen" => Role::Screen,
-                other => return Err(StoreError::Corrupt(format!("role `{other}`"))),
-            };
+            let role = parse_role(&role)?;
             Ok(Some(TokenRow {
                 hash,
                 workshop_id: parse(workshop)?,
@@ -600,111 +422,5 @@ impl Store for SqliteStore {
             checkpoint(conn)?;
             Ok(())
         }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_workshop_its_token_and_chunks_survive_reopening() {
-        let dir = tempfile::tempdir().unwrap();
-        let w = WorkshopRow {
-            id: WorkshopId::random(),
-            join_code: "ABC234".into(),
-            workshop_doc: DocumentId::random(),
-            created_at: 1,
-        };
-        {
-            let store = SqliteStore::open(dir.path()).unwrap();
-            store
-                .write(WriteBatch {
-                    workshops: vec![w.clone()],
-                    documents: vec![DocumentRow {
-                        id: w.workshop_doc,
-                        workshop_id: w.id,
-                        kind: DocKind::Workshop,
-                    }],
-                    tokens: vec![TokenRow {
-                        hash: vec![1, 2, 3],
-                        workshop_id: w.id,
-                        role: Role::Facilitator,
-                        participant: None,
-                        facilitator: Some(FacilitatorId::random()),
-                    }],
-                    chunks: vec![(w.workshop_doc, vec![9]), (w.workshop_doc, vec![10])],
-                    ..WriteBatch::default()
-                })
-                .await
-                .unwrap();
-        }
-        let store = SqliteStore::open(dir.path()).unwrap();
-        assert_eq!(
-            store.workshop_by_code("ABC234".into()).await.unwrap(),
-            Some(w.clone())
-        );
-        assert_eq!(
-            store.token(vec![1, 2, 3]).await.unwrap().unwrap().role,
-            Role::Facilitator
-        );
-        let docs = store.documents(w.id).await.unwrap();
-        assert_eq!(docs[0].chunks, vec![vec![9], vec![10]]);
-        store
-            .write(WriteBatch {
-                snapshots: vec![(w.workshop_doc, vec![42])],
-                ..WriteBatch::default()
-            })
-            .await
-            .unwrap();
-        assert_eq!(
-            store.documents(w.id).await.unwrap()[0].chunks,
-            vec![vec![42]]
-        );
-    }
-
-    #[tokio::test]
-    async fn an_upgrade_starts_the_idle_clock_of_workshops_without_activity() {
-        let dir = tempfile::tempdir().unwrap();
-        let w = WorkshopRow {
-            id: WorkshopId::random(),
-            join_code: "ABC235".into(),
-            workshop_doc: DocumentId::random(),
-            created_at: 1,
-        };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
-        {
-            let store = SqliteStore::open(dir.path()).unwrap();
-            store
-                .write(WriteBatch {
-                    workshops: vec![w.clone()],
-                    ..WriteBatch::default()
-                })
-                .await
-                .unwrap();
-            // Created long ago and never used: idle.
-            assert_eq!(store.idle_workshops(now - 1_000).await.unwrap(), vec![w.id]);
-        }
-        let store = SqliteStore::open(dir.path()).unwrap();
-        assert!(store.activity(w.id).await.unwrap().unwrap().active_at >= now);
-        assert!(store.idle_workshops(now - 1_000).await.unwrap().is_empty());
-        store.delete_workshop(w.id).await.unwrap();
-        assert_eq!(store.workshop(w.id).await.unwrap(), None);
-        assert_eq!(store.activity(w.id).await.unwrap(), None);
-    }
-
-    #[tokio::test]
-    async fn a_failed_write_changes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        // A chunk for a document that does not exist violates the foreign key.
-        let err = store
-            .write(WriteBatch::chunks(vec![(DocumentId::random(), vec![1])]))
-            .await;
-        assert!(err.is_err());
-        assert_eq!(store.token(vec![0]).await.unwrap(), None);
     }
 }
