@@ -266,9 +266,14 @@ fn DuoCard(
             <p class="stage">{stage}</p>
             <Show when=move || session.workshop.get().form.id == FormId::BuildingBlocks>
                 <p class="insight-zones">{move || t(lang.get(), Text::Insights)} ": " {move || room().map(|r| r.insights.len()).unwrap_or(0)}
-                    " · " <span class="zones">{move || zones_named(room().map(|r| r.insights).unwrap_or_default(), lang.get())}</span></p>
+                    {move || {
+                        let zones = zones_named(room().map(|r| r.insights).unwrap_or_default(), lang.get());
+                        (!zones.is_empty()).then(|| view! { " · " <span class="zones">{zones}</span> })
+                    }}</p>
             </Show>
-            <p class="insight-counts" hidden=move || session.workshop.get().form.id == FormId::BuildingBlocks aria-label=move || {
+            // 000's chips per level (a `hidden` attribute would lose to the chips' flex layout).
+            <Show when=move || session.workshop.get().form.id != FormId::BuildingBlocks>
+            <p class="insight-counts" aria-label=move || {
                 let c = counts();
                 format!("{}: {} {}, {} {}, {} {}", t(lang.get(), Text::Insights),
                     level_name(LevelId::Individual, lang.get()), c[0],
@@ -280,6 +285,7 @@ fn DuoCard(
                 <span class="p collective">{move || counts()[2]}</span>
                 <span class="picked">{move || if picked() { format!("✓ {}", t(lang.get(), Text::Picked)) } else { t(lang.get(), Text::NotPicked).to_owned() }}</span>
             </p>
+            </Show>
             <button type="button" aria-expanded=move || look.get().to_string() on:click=move |_| look.update(|l| *l = !*l)>{move || t(lang.get(), Text::LookInto)}</button>
             <Show when=move || look.get()>
                 <div class="look-into">

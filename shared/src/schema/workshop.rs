@@ -789,7 +789,8 @@ fn read_duos<D: ReadDoc>(root: &MapReader<'_, D>) -> Vec<DuoEntry> {
     let Some(duos) = root.map("duos").ok().flatten() else {
         return vec![];
     };
-    let mut duos: Vec<DuoEntry> = duos.keys()
+    let mut duos: Vec<DuoEntry> = duos
+        .keys()
         .into_iter()
         .filter_map(|key| {
             let d = duos.map(&key).ok()??;
