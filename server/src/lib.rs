@@ -19,7 +19,8 @@
 //! - [`store`]: the `Store` trait and its SQLite and PostgreSQL implementations (group commit,
 //!   snapshots, migrations).
 //! - [`abuse`]: per-address and per-connection limits (rates, counts, slow consumers).
-//! - [`auth`]: tokens and join codes. [`metrics`]: Prometheus counters. [`error`]: HTTP errors.
+//! - [`auth`]: tokens and join codes. [`error`]: HTTP errors.
+//! - [`metrics`]: Prometheus counters and the receive → persisted → queued → written histograms.
 //!
 //! Architecture Invariant: the server never decides access or validity itself; it asks
 //! `kring_shared` (access rules, schemas, sync engine) and only does the IO around it.
@@ -194,7 +195,7 @@ async fn reject_unservable_paths(
 async fn metrics_handler(
     axum::extract::State(app): axum::extract::State<AppState>,
     headers: axum::http::HeaderMap,
-) -> Result<String, error::ApiError> {
+) -> Result<impl axum::response::IntoResponse, error::ApiError> {
     if let Some(expected) = &app.metrics_token {
         let given = headers
             .get(axum::http::header::AUTHORIZATION)
@@ -208,7 +209,10 @@ async fn metrics_handler(
             ));
         }
     }
-    Ok(app.metrics.render())
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
+        app.metrics.render(),
+    ))
 }
 
 /// Why the server could not start or stopped uncleanly.

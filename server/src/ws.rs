@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
@@ -25,6 +25,7 @@ use crate::AppState;
 use crate::abuse::ConnectionSlot;
 use crate::api::{authenticate, registry_error};
 use crate::error::ApiError;
+use crate::metrics::Stage;
 use crate::store::TokenRow;
 use crate::workshop::{Command, Outgoing, SERVER_PEER_PREFIX, server_peer_id};
 
@@ -295,11 +296,15 @@ async fn serve(
                 return;
             }
             out = outbox.frames.recv() => match out {
-                Some(Outgoing::Frame(bytes)) => {
+                Some(Outgoing::Frame { bytes, stamp }) => {
                     outbox.queued.fetch_sub(bytes.len(), Ordering::Relaxed);
                     let frame = WsMessage::Binary(bytes.as_ref().clone().into());
                     match tokio::time::timeout(limits.send_timeout, socket.send(frame)).await {
-                        Ok(Ok(())) => {}
+                        Ok(Ok(())) => {
+                            if let Some(stamp) = stamp {
+                                app.metrics.observe(Stage::Written, &stamp, Instant::now());
+                            }
+                        }
                         Ok(Err(_)) => return,
                         Err(_) => {
                             // The client stopped reading: its socket buffers are full. Drop it
@@ -320,6 +325,8 @@ async fn serve(
                 }
             },
             incoming = socket.recv() => {
+                // The one clock read per frame: its latency histograms start here.
+                let received = Instant::now();
                 let frame = match incoming {
                     Some(Ok(frame)) => frame,
                     Some(Err(e)) => {
@@ -369,7 +376,7 @@ async fn serve(
                     close_with(socket, close::NORMAL, "bye").await;
                     return;
                 }
-                let cmd = Command::Receive { peer: peer.clone(), message };
+                let cmd = Command::Receive { peer: peer.clone(), message, received };
                 if workshop.commands.send(cmd).await.is_err() {
                     close_with(socket, close::TRY_AGAIN, "workshop unavailable").await;
                     return;

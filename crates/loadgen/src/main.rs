@@ -1,7 +1,9 @@
 //! kring-loadgen: drives a protocol server the way real clients do — WebSocket, CBOR,
 //! automerge sync — and prints what it measured: latency percentiles from a change committed on
 //! one simulated client to it being applied on the others, throughput, errors, and the server
-//! process's CPU time per delivered change and memory.
+//! process's CPU time per delivered change and memory. Beside its own percentiles it prints the
+//! server's: p50/p99 of Kring's `kring_receive_to_*_seconds` histograms over the run, from
+//! `/metrics` scraped before and after ([`server_metrics`]; "n/a" for the Node server).
 //!
 //! It targets Kring (workshops and tokens through the HTTP API) and the reference
 //! automerge-repo sync server under Node (`peer/server.mjs`, no tokens), one after the other in
@@ -23,6 +25,7 @@
 //! The exit code is 1 when any client saw an error or a delivery went missing — never because
 //! of timing, so CI can run a short smoke of it on a noisy machine.
 
+mod server_metrics;
 mod servers;
 mod sim;
 mod workloads;
@@ -52,6 +55,9 @@ struct Args {
     /// The `kring-server` binary to start (default: next to this executable).
     #[arg(long)]
     kring_bin: Option<PathBuf>,
+    /// The token Kring's `/metrics` asks for, if it was started with one.
+    #[arg(long, env = "KRING_METRICS_TOKEN")]
+    metrics_token: Option<String>,
     #[command(subcommand)]
     workload: Workload,
 }
@@ -129,6 +135,8 @@ struct Row {
     own_cpu: Option<Duration>,
     rss: Option<u64>,
     connections: usize,
+    /// The server's own histograms over the run, or why there are none.
+    server_share: std::result::Result<Vec<server_metrics::Summary>, String>,
 }
 
 impl Row {
@@ -189,9 +197,32 @@ fn print_row(name: &str, r: &Row) {
     if let Some(rss) = r.rss {
         println!("  server RSS after the run: {:.1} MB", mb(rss));
     }
+    print_server_share(&r.server_share);
     println!("  errors: {}", o.errors.len());
     for e in o.errors.iter().take(5) {
         println!("    {e}");
+    }
+}
+
+/// The server's share of the latency, per histogram and series, as the server measured it.
+fn print_server_share(share: &std::result::Result<Vec<server_metrics::Summary>, String>) {
+    match share {
+        Err(why) => println!("  server-side latency: n/a ({why})"),
+        Ok(rows) if rows.is_empty() => println!("  server-side latency: no observations"),
+        Ok(rows) => {
+            println!("  server-side latency (its /metrics over the run; kind/class):");
+            let d = |p: Option<Duration>| p.map_or("-".into(), |p| format!("{p:.2?}"));
+            for r in rows {
+                println!(
+                    "    {:<26} {:<20} n={:<8} p50 {:<10} p99 {}",
+                    r.stage,
+                    r.labels,
+                    r.count,
+                    d(r.p50),
+                    d(r.p99)
+                );
+            }
+        }
     }
 }
 
@@ -249,7 +280,7 @@ async fn start(args: &Args, kind: Kind) -> Result<Server> {
 }
 
 /// Runs a streaming workload (plenary, duos) against one server.
-async fn stream(server: &Server, w: &Workload) -> Result<Row> {
+async fn stream(server: &Server, w: &Workload, metrics_token: Option<&str>) -> Result<Row> {
     let (sims, secs) = match *w {
         Workload::Plenary { people, rate, secs } => {
             (workloads::plenary(server, people, rate).await?, secs)
@@ -270,11 +301,22 @@ async fn stream(server: &Server, w: &Workload) -> Result<Row> {
         "{}: {connections} clients connected and synced; running {secs} s",
         server.kind.name()
     );
+    let scrape = || async {
+        match server.kind {
+            Kind::Kring => server_metrics::scrape(&server.url, metrics_token).await,
+            Kind::Node => Err("the reference server has no /metrics".to_owned()),
+        }
+    };
+    let scraped_before = scrape().await;
     let before = server.stats();
     let own_before = servers::proc_stats(std::process::id()).ok();
     let outcome = sim::run_all(sims, Duration::from_secs(secs), DRAIN).await;
     let after = server.stats();
     let own_after = servers::proc_stats(std::process::id()).ok();
+    let server_share = match (scraped_before, scrape().await) {
+        (Ok(b), Ok(a)) => Ok(server_metrics::summarize(&b, &a)),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
     Ok(Row {
         target: server.kind,
         cpu: before.zip(after).map(|(b, a)| a.cpu.saturating_sub(b.cpu)),
@@ -284,6 +326,7 @@ async fn stream(server: &Server, w: &Workload) -> Result<Row> {
         rss: after.map(|a| a.rss_bytes),
         outcome,
         connections,
+        server_share,
     })
 }
 
@@ -414,7 +457,7 @@ async fn run() -> Result<bool> {
         };
         match args.workload.clone() {
             w @ (Workload::Plenary { .. } | Workload::Duos { .. }) => {
-                let row = stream(&server, &w).await?;
+                let row = stream(&server, &w, args.metrics_token.as_deref()).await?;
                 print_row(name, &row);
                 ok &= row.outcome.errors.is_empty() && row.outcome.lost() == 0;
                 rows.push(row);

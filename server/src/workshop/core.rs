@@ -3,11 +3,16 @@
 //! close and the answer to each input. It never waits, reads a clock or touches a socket; the
 //! tokio task in [`super`] drains its channel into turns, writes, then delivers.
 //!
+//! The answer to a received frame says which of the turn's outgoing messages it caused (a
+//! [`Caused`]), so the task can follow the frame's latency to every socket without the workshop
+//! reading a clock.
+//!
 //! Time is the caller's `now` (ms since the epoch) on every call, so throttles, step timers,
 //! retention and the purge run on a virtual clock in tests (see the tests at the end) and on the
 //! wall clock in the server.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use kring_shared::access::{DocKind, Principal, Role, access};
 use kring_shared::engine::hub::{Effects, Hub, Refusal};
@@ -22,6 +27,7 @@ use kring_shared::timer::{Timer, TimerAction};
 
 use super::{CommandError, NewParticipant};
 use crate::auth;
+use crate::metrics::{Class, Labels};
 use crate::store::{Activity, DocumentRow, TokenRow, WriteBatch};
 
 /// Presence and progress go out at most this often (ms): when n peers come and go (or write),
@@ -91,7 +97,8 @@ pub enum Input {
 #[derive(Debug)]
 pub enum Answer {
     Connect(Result<(), String>),
-    Receive,
+    /// What the frame caused, when it changed a document or relayed an ephemeral message.
+    Receive(Option<Caused>),
     Disconnect,
     AddParticipant(Result<NewParticipant, CommandError>),
     UpdateParticipant(Result<(), String>),
@@ -102,6 +109,17 @@ pub enum Answer {
     Maintain,
     /// Whether the workshop retires ([`Turn::retire`] is set then).
     Retire(bool),
+}
+
+/// What one received frame caused in its turn: the messages `sends` (indices into
+/// [`Turn::send`]; those to `origin` itself, such as its own sync answer, are not fan-out).
+/// Only frames that changed a document (sync) or were relayed to someone (ephemeral) have one;
+/// what follows later in the turn (presence, aggregates) is not attributed to a frame.
+#[derive(Debug)]
+pub struct Caused {
+    pub origin: PeerId,
+    pub labels: Labels,
+    pub sends: Range<usize>,
 }
 
 /// What one turn asks of the IO around it: write `write` durably, then answer, then send.
@@ -313,10 +331,34 @@ impl Workshop {
                 Answer::Connect(result)
             }
             Input::Receive { peer, message } => {
-                if self.peers.contains_key(&peer) {
-                    fx.merge(self.hub.receive(&peer, message));
+                if !self.peers.contains_key(&peer) {
+                    return Answer::Receive(None);
                 }
-                Answer::Receive
+                let traced = match &message {
+                    Message::Request(d) | Message::Sync(d) => Some((d.document_id, Class::Sync)),
+                    Message::Ephemeral { document_id, .. } => {
+                        Some((*document_id, Class::Ephemeral))
+                    }
+                    _ => None,
+                };
+                let (sent, persisted) = (fx.send.len(), fx.persist.len());
+                fx.merge(self.hub.receive(&peer, message));
+                let caused = traced.and_then(|(doc, class)| {
+                    let counts = match class {
+                        Class::Sync => fx.persist.len() > persisted,
+                        Class::Ephemeral => fx.send[sent..].iter().any(|(to, _)| *to != peer),
+                    };
+                    let kind = self.hub.document_kind(&doc).filter(|_| counts)?;
+                    Some(Caused {
+                        origin: peer,
+                        labels: Labels {
+                            kind: kind.name(),
+                            class,
+                        },
+                        sends: sent..fx.send.len(),
+                    })
+                });
+                Answer::Receive(caused)
             }
             Input::Disconnect { peer, conn } => {
                 // Only the connection that ends: a newer one with the same peer id stays.

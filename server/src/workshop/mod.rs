@@ -9,6 +9,10 @@
 //! connections' outboxes, their byte budgets (a peer too slow to keep up is cut off), the idle
 //! unload and shutdown.
 //!
+//! It also times each received frame ([`crate::metrics`]): the frame's [`Stamp`] comes with its
+//! command, is observed once the turn's write is committed and once the frames it caused are
+//! queued, and rides in each of those frames' [`Outgoing::Frame`] to the socket.
+//!
 //! Retention lives in the workshop too, because only it writes the workshop's documents: once
 //! the workshop has been closed for the grace period, a turn keeps step 1's anonymous counts in
 //! the workshop document, forgets every private document and has the store delete them in the
@@ -21,7 +25,7 @@ mod follow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use automerge::Automerge;
 use kring_shared::access::{DocKind, Principal};
@@ -37,8 +41,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use self::core::{Answer, Input, Turn, Workshop};
-use crate::metrics::Metrics;
+use self::core::{Answer, Caused, Input, Turn, Workshop};
+use crate::metrics::{Metrics, Stage, Stamp};
 use crate::store::{Activity, Store, StoreError, WriteBatch};
 
 /// Commands queued for one workshop task. Bounded: a flood of messages makes senders wait.
@@ -47,7 +51,12 @@ pub const COMMAND_QUEUE: usize = 1024;
 /// What a connection receives from its workshop.
 #[derive(Debug)]
 pub enum Outgoing {
-    Frame(Arc<Vec<u8>>),
+    /// Encoded bytes; `stamp` when the frame is fan-out of a received frame being timed (the
+    /// socket loop observes it once written).
+    Frame {
+        bytes: Arc<Vec<u8>>,
+        stamp: Option<Stamp>,
+    },
     /// The workshop closes this connection, with a reason for the peer.
     Close(String),
 }
@@ -68,6 +77,8 @@ pub enum Command {
     Receive {
         peer: PeerId,
         message: Message,
+        /// When the socket loop received the frame.
+        received: Instant,
     },
     Disconnect {
         peer: PeerId,
@@ -259,6 +270,9 @@ struct Connection {
 /// Where the answer to one input goes.
 enum Reply {
     None,
+    /// A received frame, with when it was received: nobody waits for its answer, but its
+    /// latency is measured.
+    Received(Instant),
     Connect(oneshot::Sender<Result<(), String>>, PeerId, Connection),
     AddParticipant(oneshot::Sender<Result<NewParticipant, CommandError>>),
     UpdateParticipant(oneshot::Sender<Result<(), String>>),
@@ -296,7 +310,11 @@ fn split(cmd: Command) -> (Input, Reply) {
                 },
             ),
         ),
-        Command::Receive { peer, message } => (Input::Receive { peer, message }, Reply::None),
+        Command::Receive {
+            peer,
+            message,
+            received,
+        } => (Input::Receive { peer, message }, Reply::Received(received)),
         Command::Disconnect { peer, conn } => (Input::Disconnect { peer, conn }, Reply::None),
         Command::AddParticipant {
             name,
@@ -332,6 +350,14 @@ fn split(cmd: Command) -> (Input, Reply) {
             reply,
         } => (Input::Retire { force, idle_before }, Reply::Retire(reply)),
     }
+}
+
+/// A received frame being timed through its turn.
+struct Traced {
+    stamp: Stamp,
+    caused: Caused,
+    /// Whether at least one frame it caused was queued for another peer.
+    queued: bool,
 }
 
 /// The workshop and the IO around it.
@@ -462,7 +488,9 @@ impl WorkshopTask {
                 let _ = c.outbox.try_send(Outgoing::Close(reason));
             }
         }
+        let committed = Instant::now();
         let mut retired = None;
+        let mut traced = Vec::new();
         for (reply, answer) in replies.into_iter().zip(turn.answers) {
             // A caller that gave up waiting is nobody to tell: send errors are ignored.
             match (reply, answer) {
@@ -497,13 +525,25 @@ impl WorkshopTask {
                 (Reply::Retire(reply), Answer::Retire(false)) => {
                     let _ = reply.send(false);
                 }
-                (Reply::None, _) => {}
+                (Reply::Received(received), Answer::Receive(Some(caused))) => {
+                    let stamp = Stamp {
+                        received,
+                        labels: caused.labels,
+                    };
+                    self.metrics.observe(Stage::Persisted, &stamp, committed);
+                    traced.push(Traced {
+                        stamp,
+                        caused,
+                        queued: false,
+                    });
+                }
+                (Reply::None | Reply::Received(_), _) => {}
                 (_, answer) => {
                     tracing::error!(?answer, "an answer that does not fit its command");
                 }
             }
         }
-        self.deliver(turn.send);
+        self.deliver(turn.send, &mut traced);
         Ok(retired)
     }
 
@@ -527,9 +567,19 @@ impl WorkshopTask {
         }
     }
 
-    fn deliver(&mut self, sends: Vec<(PeerId, Message)>) {
+    /// Queues each message in its peer's outbox; the frames a timed frame caused carry its
+    /// stamp, and once all are queued each such frame's queueing latency is observed.
+    fn deliver(&mut self, sends: Vec<(PeerId, Message)>, traced: &mut [Traced]) {
         let mut too_slow = Vec::new();
-        for (peer, msg) in sends {
+        // `traced` is in input order and its ranges are in send order: one cursor walks both.
+        let mut cursor = 0;
+        for (i, (peer, msg)) in sends.into_iter().enumerate() {
+            while traced.get(cursor).is_some_and(|t| t.caused.sends.end <= i) {
+                cursor += 1;
+            }
+            let cause = traced
+                .get_mut(cursor)
+                .filter(|t| t.caused.sends.contains(&i) && t.caused.origin != peer);
             let Some(conn) = self.connections.get(&peer) else {
                 continue;
             };
@@ -558,14 +608,26 @@ impl WorkshopTask {
                 continue;
             }
             self.metrics.messages_out.inc();
-            match conn.outbox.try_send(Outgoing::Frame(Arc::new(bytes))) {
+            let stamp = cause.as_ref().map(|t| t.stamp);
+            let frame = Outgoing::Frame {
+                bytes: Arc::new(bytes),
+                stamp,
+            };
+            match conn.outbox.try_send(frame) {
                 Ok(()) => {
                     conn.queued.fetch_add(len, Ordering::Relaxed);
+                    if let Some(t) = cause {
+                        t.queued = true;
+                    }
                 }
                 Err(mpsc::error::TrySendError::Full(_)) => too_slow.push(peer),
                 // The connection is already gone; its Disconnect command is on its way.
                 Err(mpsc::error::TrySendError::Closed(_)) => {}
             }
+        }
+        let now = Instant::now();
+        for t in traced.iter().filter(|t| t.queued) {
+            self.metrics.observe(Stage::Queued, &t.stamp, now);
         }
         // The workshop's budget: while all its connections together hold too much, the one
         // furthest behind goes first.
