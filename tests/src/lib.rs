@@ -414,6 +414,26 @@ pub async fn click(c: &Client, locator: Locator<'_>) {
     }
 }
 
+/// Rates the six building blocks of work form 004 on the participant's sheet by clicking the
+/// scale's labels, as a person would, and waits until the sheet counts all six.
+pub async fn rate_blocks(c: &Client, scores: [u32; 6]) {
+    let blocks = [
+        "knowing",
+        "understanding",
+        "appreciating",
+        "trusting",
+        "collaborating",
+        "realising_goals",
+    ];
+    for (block, score) in blocks.iter().zip(scores) {
+        let xpath = format!(
+            "//fieldset[contains(@class, '{block}')]//label[span[normalize-space(.)='{score}']]"
+        );
+        click(c, Locator::XPath(&xpath)).await;
+    }
+    wait_for_text(c, Locator::Css(".rating-sheet [role=status]"), "6 / 6").await;
+}
+
 /// Types into the field with this label once it exists.
 pub async fn type_into(c: &Client, label: &str, text: &str) {
     c.wait()

@@ -9,7 +9,7 @@
 use fantoccini::{Client, Locator};
 use kring_e2e::{
     Driver, button, click, field, fill_join_form, frontend_dir, inner_text, open_projector,
-    screenshot, wait_for_text,
+    rate_blocks, screenshot, wait_for_text,
 };
 use kring_testkit::TestServer;
 
@@ -29,20 +29,7 @@ async fn join_with_code(c: &Client, base: &str, code: &str, name: &str, org: &st
 /// Gives every block a rating on the participant's sheet (clicking the scale's labels, as a
 /// person would), with a note on one block.
 async fn rate_all(c: &Client, scores: [u32; 6], note: &str) {
-    let blocks = [
-        "knowing",
-        "understanding",
-        "appreciating",
-        "trusting",
-        "collaborating",
-        "realising_goals",
-    ];
-    for (block, score) in blocks.iter().zip(scores) {
-        let xpath = format!(
-            "//fieldset[contains(@class, '{block}')]//label[span[normalize-space(.)='{score}']]"
-        );
-        click(c, Locator::XPath(&xpath)).await;
-    }
+    rate_blocks(c, scores).await;
     let textarea = c
         .wait()
         .for_element(Locator::XPath(
@@ -51,7 +38,6 @@ async fn rate_all(c: &Client, scores: [u32; 6], note: &str) {
         .await
         .unwrap();
     textarea.send_keys(note).await.unwrap();
-    wait_for_text(c, Locator::Css(".rating-sheet [role=status]"), "6 / 6").await;
 }
 
 async fn add_action(c: &Client, block: &str, text: &str) {

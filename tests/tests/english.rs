@@ -6,7 +6,7 @@
 
 use fantoccini::{Client, Locator};
 use kring_e2e::{
-    Driver, button, click, field, frontend_dir, inner_text, screenshot, wait_for_text,
+    Driver, button, click, field, frontend_dir, inner_text, rate_blocks, screenshot, wait_for_text,
 };
 use kring_testkit::TestServer;
 
@@ -24,28 +24,6 @@ async fn join(c: &Client, base: &str, code: &str, name: &str, org: &str) {
     }
     click(c, Locator::XPath(&button("Join"))).await;
     wait_for_text(c, Locator::Css("main"), &format!("Welcome, {name}")).await;
-}
-
-/// Rates every block on the sheet by clicking the scale's labels.
-async fn rate_all(c: &Client, scores: [u32; 6]) {
-    let blocks = [
-        "knowing",
-        "understanding",
-        "appreciating",
-        "trusting",
-        "collaborating",
-        "realising_goals",
-    ];
-    for (block, score) in blocks.iter().zip(scores) {
-        click(
-            c,
-            Locator::XPath(&format!(
-                "//fieldset[contains(@class, '{block}')]//label[span[normalize-space(.)='{score}']]"
-            )),
-        )
-        .await;
-    }
-    wait_for_text(c, Locator::Css(".rating-sheet [role=status]"), "6 / 6").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -148,7 +126,7 @@ async fn an_english_workshop_is_english_on_every_screen() {
             .iter()
             .zip([[4, 3, 4, 2, 3, 2], [5, 4, 4, 1, 4, 3], [3, 2, 4, 2, 2, 1]])
     {
-        rate_all(c, scores).await;
+        rate_blocks(c, scores).await;
     }
     wait_for_text(
         &fac,
