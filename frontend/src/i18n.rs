@@ -29,7 +29,7 @@ macro_rules! texts {
 }
 
 texts! {
-    Tagline => "Samen werken aan gedeelde verantwoordelijkheid: individueel, collegiaal, collectief.", "Working together on shared responsibility: individual, collegial, collective.";
+    Tagline => "Werkvormen voor professionals uit verschillende organisaties die samen aan hun samenwerking werken.", "Work forms for professionals from different organisations who work on their collaboration together.";
     NewWorkshop => "Nieuwe workshop", "New workshop";
     Title => "Titel", "Title";
     Language => "Taal", "Language";

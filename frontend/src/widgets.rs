@@ -1,7 +1,7 @@
 //! Small components shared by the pages: the rings logo, the connection banner, the roster, the
 //! timer, the broadcast notice and the QR code.
 
-use kring_shared::forms::FormRef;
+use kring_shared::forms::{FormRef, StepKind};
 use kring_shared::method::{self, LevelId};
 use kring_shared::presence::Presence;
 use kring_shared::progress::Progress;
@@ -141,7 +141,14 @@ pub fn Roster(
                                             name(LevelId::Collective), c.collective,
                                             t(lang.get(), Text::MarkGreen), c.green, t(lang.get(), Text::MarkRed), c.red)
                                     };
+                                    // Counts per ring: only forms with a sheet in zones (000) have them.
+                                    let zones = move || {
+                                        workshop.with(|w| {
+                                            w.form.form().steps.iter().any(|s| s.kinds.contains(&StepKind::ZoneSheet))
+                                        })
+                                    };
                                     view! {
+                                        <Show when=zones>
                                         <span class="progress" aria-label=label title=label>
                                             <span class="p individual">{move || counts().individual}</span>
                                             <span class="p collegial">{move || counts().collegial}</span>
@@ -149,6 +156,7 @@ pub fn Roster(
                                             <span class="p green">"+" {move || counts().green}</span>
                                             <span class="p red">"!" {move || counts().red}</span>
                                         </span>
+                                        </Show>
                                     }
                                 })}
                             </li>
