@@ -68,29 +68,10 @@ async fn sigkill_loses_nothing_that_was_acknowledged() {
         .await
         .unwrap();
     fac.open(w.document).await.unwrap();
-    for i in 0..40 {
-        let title = format!("versie {i}");
-        fac.change(w.document, |tx| {
-            tx.put(kring_shared::automerge::ROOT, "title", title.as_str())
-        })
-        .await
-        .unwrap();
-    }
-    fac.wait_for("ack of the last change", |c| {
-        c.repo.is_acknowledged(&w.document)
-    })
-    .await
-    .unwrap();
+    fac.retitle(w.document, 0..40, true).await.unwrap();
     // Fire more changes and kill without waiting: those may or may not survive, but nothing
     // acknowledged before them may be lost, and the file must stay readable.
-    for i in 40..60 {
-        let title = format!("versie {i}");
-        fac.change_nowait(w.document, |tx| {
-            tx.put(kring_shared::automerge::ROOT, "title", title.as_str())
-        })
-        .await
-        .unwrap();
-    }
+    fac.retitle(w.document, 40..60, false).await.unwrap();
     server.kill();
 
     let server = Proc::start(data.path());

@@ -70,29 +70,10 @@ async fn sigkill_of_the_binary_on_postgres_loses_nothing_acknowledged() {
         .await
         .unwrap();
     fac.open(w.document).await.unwrap();
-    for i in 0..20 {
-        let title = format!("versie {i}");
-        fac.change(w.document, |tx| {
-            tx.put(kring_shared::automerge::ROOT, "title", title.as_str())
-        })
-        .await
-        .unwrap();
-    }
-    fac.wait_for("ack of the last change", |c| {
-        c.repo.is_acknowledged(&w.document)
-    })
-    .await
-    .unwrap();
+    fac.retitle(w.document, 0..20, true).await.unwrap();
     // More changes, killed without waiting: they may or may not survive; the acknowledged
     // ones must.
-    for i in 20..30 {
-        let title = format!("versie {i}");
-        fac.change_nowait(w.document, |tx| {
-            tx.put(kring_shared::automerge::ROOT, "title", title.as_str())
-        })
-        .await
-        .unwrap();
-    }
+    fac.retitle(w.document, 20..30, false).await.unwrap();
     server.kill();
 
     let second = tempfile::tempdir().unwrap();

@@ -474,6 +474,35 @@ impl SyncClient {
         self.send_all(out).await
     }
 
+    /// The crash tests' workload: retitles the workshop document `versie {i}` for each `i` of
+    /// `versions`, one change each. `acknowledged` waits for every change's answer and then for
+    /// the last acknowledgement (these must survive a crash); otherwise the changes are fired
+    /// without waiting (they may or may not).
+    pub async fn retitle(
+        &mut self,
+        doc: DocumentId,
+        versions: std::ops::Range<usize>,
+        acknowledged: bool,
+    ) -> KitResult<()> {
+        for i in versions {
+            let title = format!("versie {i}");
+            let edit = |tx: &mut Transaction<'_>| {
+                use kring_shared::automerge::transaction::Transactable;
+                tx.put(kring_shared::automerge::ROOT, "title", title.as_str())
+            };
+            if acknowledged {
+                self.change(doc, edit).await?;
+            } else {
+                self.change_nowait(doc, edit).await?;
+            }
+        }
+        if acknowledged {
+            self.wait_for("ack of the last change", |c| c.repo.is_acknowledged(&doc))
+                .await?;
+        }
+        Ok(())
+    }
+
     /// As a facilitator with the workshop document open: forms these duos, moves to step 2 and
     /// waits until the server has opened every room, the table and every voice.
     pub async fn form_duos(
