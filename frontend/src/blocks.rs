@@ -24,6 +24,23 @@ fn code(lang: Lang) -> &'static str {
 
 type Edit = Box<dyn FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>>;
 
+/// What 004's duos talk about: the two weakest blocks of the published profile, named in the
+/// interface's language (empty while there is no profile). The duo room and the console's duo
+/// panel both show it.
+pub fn weakest_topics(session: UseWorkshopReturn, lang: Lang) -> String {
+    session
+        .workshop
+        .get()
+        .profile
+        .map(|p| p.weakest_first())
+        .unwrap_or_default()
+        .into_iter()
+        .take(2)
+        .map(|b| b.block().name.get(code(lang)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The participant's id and one of their documents named on the roster.
 fn mine(
     session: UseWorkshopReturn,

@@ -169,20 +169,7 @@ pub fn BlocksDuoRoom(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl Int
 /// What a 004 duo talks about: the weakest blocks of the profile.
 #[component]
 fn BlocksPrompt(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
-    let weakest = move || {
-        let code = if lang.get() == Lang::En { "en" } else { "nl" };
-        session
-            .workshop
-            .get()
-            .profile
-            .map(|p| p.weakest_first())
-            .unwrap_or_default()
-            .into_iter()
-            .take(2)
-            .map(|b| b.block().name.get(code))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let weakest = move || crate::blocks::weakest_topics(session, lang.get());
     view! {
         <div class="prompts">
             <h3>{move || t(lang.get(), Text::Prompts)}</h3>

@@ -111,20 +111,7 @@ pub fn DuoPanel(
     };
     let by_block = move || session.workshop.get().form.id == FormId::BuildingBlocks;
     // 004's duos talk about the weakest blocks of the published profile.
-    let topics = move || {
-        let code = if lang.get() == Lang::En { "en" } else { "nl" };
-        session
-            .workshop
-            .get()
-            .profile
-            .map(|p| p.weakest_first())
-            .unwrap_or_default()
-            .into_iter()
-            .take(2)
-            .map(|b| b.block().name.get(code))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let topics = move || crate::blocks::weakest_topics(session, lang.get());
     view! {
         <section class="card duo-panel" aria-labelledby="duos-heading">
             <h2 id="duos-heading">{move || t(lang.get(), Text::Duos)} " " <span class="count">{move || duos().len()}</span></h2>
