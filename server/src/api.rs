@@ -247,6 +247,7 @@ pub async fn me(
         reflection: None,
         rating: None,
         role_sheet: None,
+        answers: None,
     };
     if let Some(p) = who.participant {
         for row in app.store.document_rows(who.workshop_id).await? {
@@ -254,6 +255,7 @@ pub async fn me(
                 DocKind::Reflection { owner } if owner == p => documents.reflection = Some(row.id),
                 DocKind::Rating { owner } if owner == p => documents.rating = Some(row.id),
                 DocKind::RoleSheet { owner } if owner == p => documents.role_sheet = Some(row.id),
+                DocKind::Answers { owner } if owner == p => documents.answers = Some(row.id),
                 _ => {}
             }
         }

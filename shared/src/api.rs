@@ -99,6 +99,9 @@ pub struct MyDocuments {
     pub rating: Option<DocumentId>,
     #[serde(default, skip_serializing_if = "Option::is_none", with = "url_opt")]
     pub role_sheet: Option<DocumentId>,
+    /// The participant's private answers (work form 001).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "url_opt")]
+    pub answers: Option<DocumentId>,
 }
 
 /// `GET /api/time`: the server's clock, for clients to estimate their skew.

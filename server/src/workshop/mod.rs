@@ -19,6 +19,7 @@
 //! same write. A facilitator's deletion and the idle sweep stop the task ([`Command::Retire`])
 //! before the registry deletes the workshop from the store.
 
+mod consensus;
 pub mod core;
 mod follow;
 

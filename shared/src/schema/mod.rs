@@ -5,7 +5,9 @@
 //! anywhere (see `engine::hub`). Checks are strict on shape (known keys, types, enum values,
 //! lengths, counts) so that a client can neither bloat a document nor confuse other clients.
 
+pub mod answers;
 pub mod duo;
+pub mod proposals;
 pub mod rating;
 pub mod reflection;
 pub mod role_sheet;
@@ -45,6 +47,7 @@ pub fn validate(kind: &DocKind, doc: &impl ReadDoc, ctx: &Context) -> Result<(),
         DocKind::Voice { owner } => voice::validate(doc, *owner, ctx.energy_dots),
         DocKind::Rating { owner } => rating::validate(doc, *owner),
         DocKind::RoleSheet { owner } => role_sheet::validate(doc, *owner),
+        DocKind::Answers { owner } => answers::validate(doc, *owner),
     }
 }
 
