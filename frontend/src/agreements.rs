@@ -230,10 +230,14 @@ pub fn Canvas(
                     <button type="submit" class="primary">{move || t(lang.get(), Text::AddCard)}</button>
                 </form>
             </Show>
+            // A field is drawn again only when its cards change (what a curator types elsewhere
+            // stays).
             <div class="canvas-grid">
-                {move || groups.get().into_iter().map(|(f, gs)| view! {
-                    <CanvasField session lang field=f groups=gs curates/>
-                }).collect_view()}
+                <For each=move || groups.get()
+                    key=|(f, gs)| format!("{f}{gs:?}")
+                    let:field>
+                    <CanvasField session lang field=field.0 groups=field.1 curates/>
+                </For>
             </div>
         </section>
     }
@@ -377,8 +381,13 @@ fn CardCuration(
     let k3 = key.clone();
     let propose = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (key, text) = (k3.clone(), cut(&reword.get_untracked(), voice::MAX_CARD_TEXT));
-        change_table(session, move |tx| table::set_rewording(tx, &key, Some(&text)));
+        let (key, text) = (
+            k3.clone(),
+            cut(&reword.get_untracked(), voice::MAX_CARD_TEXT),
+        );
+        change_table(session, move |tx| {
+            table::set_rewording(tx, &key, Some(&text))
+        });
     };
     let others: Vec<(String, String)> = others.into_iter().filter(|(k, _)| *k != key).collect();
     view! {
@@ -585,10 +594,14 @@ pub fn ProposalsBoard(
                     <button type="button" disabled=move || !steer.get() on:click=move |_| session.change_workshop(|tx| proposals::stop_asking(tx))>{t(lang.get(), Text::StopRound)}</button>
                 </div>
             })}
+            // Keyed by everything an item shows, so a tally or someone else's proposal arriving
+            // does not wipe what the facilitator is typing in another one.
             <ul class="proposal-list">
-                {move || session.workshop.get().consensus.proposals.into_iter().map(|p| view! {
+                <For each=move || session.workshop.get().consensus.proposals
+                    key=|p| (p.id.clone(), p.text.clone(), p.status, p.round, p.why.clone(), p.review.clone(), p.earlier.len())
+                    let:p>
                     <ProposalItem session lang steer proposal=p/>
-                }).collect_view()}
+                </For>
             </ul>
             <form class="proposal-add" on:submit=add>
                 <label>{move || t(lang.get(), Text::Field)}
@@ -618,9 +631,14 @@ fn ProposalItem(
     let review = RwSignal::new(proposal.review.clone().unwrap_or_default());
     let l = move || code(lang.get());
     let status = proposal.status;
-    let asking = move || session.workshop.get().consensus.asking.as_deref() == Some(p.get_value().id.as_str());
+    let asking = move || {
+        session.workshop.get().consensus.asking.as_deref() == Some(p.get_value().id.as_str())
+    };
     let amend = move |_| {
-        let (p, t_) = (p.get_value(), cut(&text.get_untracked(), proposals::MAX_PROPOSAL_TEXT));
+        let (p, t_) = (
+            p.get_value(),
+            cut(&text.get_untracked(), proposals::MAX_PROPOSAL_TEXT),
+        );
         if !t_.is_empty() {
             session.change_workshop(move |tx| proposals::amend(tx, &p, &t_));
         }
@@ -651,8 +669,8 @@ fn ProposalItem(
                 {(status == Status::Adopted).then(|| view! { " · " <span class="badge">"TWO"</span> })}
                 {(status == Status::Dropped).then(|| view! { " · " {move || HEADINGS.dropped.get(l())} })}
             </p>
-            <label class="proposal-edit">{move || t(lang.get(), Text::ProposalText)}
-                <textarea maxlength=proposals::MAX_PROPOSAL_TEXT prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            <label class="proposal-edit">{move || t(lang.get(), Text::ProposalWording)}
+                <textarea rows="2" maxlength=proposals::MAX_PROPOSAL_TEXT prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             </label>
             {(proposal.round > 0 && !asking()).then(|| view! { <TallyView session lang id=proposal.id.clone()/> })}
             <div class="proposal-actions">
@@ -663,6 +681,8 @@ fn ProposalItem(
                     _ => view! { <button type="button" disabled=move || !steer.get() on:click=move |_| set(Status::Open)>{move || t(lang.get(), Text::Reopen)}</button> }.into_any(),
                 }}
             </div>
+            // Adopting follows a round in which nobody objected.
+            <Show when=move || status == Status::Open && session.workshop.get().consensus.tally(&p.get_value().id).is_some_and(|t| t.consents())>
             <form class="adopt" on:submit=adopt>
                 <label>{move || HEADINGS.why.get(l())}
                     <input type="text" maxlength=proposals::MAX_WHY prop:value=why on:input=move |ev| why.set(event_target_value(&ev))/>
@@ -670,8 +690,9 @@ fn ProposalItem(
                 <label>{move || HEADINGS.review.get(l())}
                     <input type="date" prop:value=review on:input=move |ev| review.set(event_target_value(&ev))/>
                 </label>
-                <button type="submit" disabled=move || !steer.get()>{move || t(lang.get(), Text::AdoptTwo)}</button>
+                <button type="submit" class="primary" disabled=move || !steer.get()>{move || t(lang.get(), Text::AdoptTwo)}</button>
             </form>
+            </Show>
         </li>
     }
 }

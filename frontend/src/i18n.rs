@@ -292,7 +292,7 @@ texts! {
     StopRound => "Ronde stoppen", "Stop the round";
     NewProposal => "Nieuw voorstel", "New proposal";
     AddProposal => "Voorstel toevoegen", "Add proposal";
-    ProposalText => "Tekst van het voorstel", "Text of the proposal";
+    ProposalWording => "Tekst van het voorstel", "Text of the proposal";
     Amend => "Wijzig", "Amend";
     AskConsent => "Vraag instemming", "Ask for consent";
     Drop => "Laten vallen", "Drop";
