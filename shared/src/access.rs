@@ -510,16 +510,14 @@ mod tests {
             Principal::participant(ParticipantId::random()),
         ];
         for kind in kinds {
-            // Reflections open to a duo partner in step 2; nobody else, ever.
-            let step = Step::Reflect;
-            let others_read = others
-                .iter()
-                .any(|o| access(o, &kind, &Context::at(step)).can_read());
-            assert_eq!(
-                kind.is_private(),
-                !others_read || kind.name() == "reflection",
-                "{kind:?}"
-            );
+            // Without duos (a partner reads a reflection in step 2), nobody else reads a private
+            // kind at any step; every other kind is read by somebody else at some step.
+            let others_read = Step::ALL.iter().any(|step| {
+                others
+                    .iter()
+                    .any(|o| access(o, &kind, &Context::at(*step)).can_read())
+            });
+            assert_eq!(kind.is_private(), !others_read, "{kind:?}");
         }
     }
 

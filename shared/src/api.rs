@@ -29,6 +29,14 @@ fn default_form() -> String {
     crate::forms::FormId::ThreeLevels.as_str().into()
 }
 
+/// `POST /api/next-session`: the next session of the caller's collaboration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextSession {
+    pub title: String,
+    /// The work form, by seed number.
+    pub form: String,
+}
+
 /// The answer to [`CreateWorkshop`]: the secrets only its creator ever sees.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedWorkshop {

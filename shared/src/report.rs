@@ -96,6 +96,10 @@ pub struct Report {
     /// Work form 001: the TWOs, open proposals and objections, the canvas, the phases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreements: Option<AgreementsReport>,
+    /// The collaboration this session belongs to: the earlier sessions, the agreements with
+    /// their history and the backpack, as this session started from them (and its lessons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collaboration: Option<crate::schema::collaboration::CollaborationView>,
 }
 
 /// Who took part.
@@ -438,6 +442,7 @@ pub fn build(src: &Sources, opts: Options) -> Report {
         agreements: (ws.form.id == FormId::RulesOfPlay).then(|| {
             agreements_report::build(ws, &src.voices, &src.table, |p| person_by(ws, p, opts))
         }),
+        collaboration: ws.collaboration.clone(),
     }
 }
 
@@ -688,6 +693,9 @@ pub fn markdown(r: &Report) -> String {
     }
     if let Some(a) = &r.agreements {
         agreements_report::markdown(a, lang, w);
+        if let Some(c) = &r.collaboration {
+            agreements_report::collaboration_markdown(c, lang, w);
+        }
         return out;
     }
     for l in &r.levels {

@@ -92,6 +92,11 @@ pub struct Headings {
     pub answered: Localized,
     pub none_yet: Localized,
     pub version: Localized,
+    pub collaboration: Localized,
+    pub ledger: Localized,
+    pub backpack: Localized,
+    pub due: Localized,
+    pub sessions: Localized,
 }
 
 pub const HEADINGS: Headings = Headings {
@@ -117,6 +122,14 @@ pub const HEADINGS: Headings = Headings {
     answered: l("antwoorden", "answers"),
     none_yet: l("Nog geen", "None yet"),
     version: l("versie", "version"),
+    collaboration: l("De samenwerking", "The collaboration"),
+    ledger: l(
+        "Afspraken over de sessies heen",
+        "Agreements across the sessions",
+    ),
+    backpack: l("Rugzak: lessons learned", "Backpack: lessons learned"),
+    due: l("Op de agenda: herzien", "On the agenda: review"),
+    sessions: l("Eerdere sessies", "Earlier sessions"),
 };
 
 /// Builds 001's part from the workshop view, the participants' voices (the canvas cards) and
@@ -273,6 +286,51 @@ pub fn markdown(r: &AgreementsReport, lang: &str, w: &mut String) {
         }
         w.push('\n');
     }
+}
+
+/// Appends the collaboration's part as Markdown: the sessions so far, every agreement with its
+/// versions, the backpack.
+pub fn collaboration_markdown(
+    c: &crate::schema::collaboration::CollaborationView,
+    lang: &str,
+    w: &mut String,
+) {
+    let h = &HEADINGS;
+    writeln!(w, "## {}\n", h.collaboration.get(lang)).ok();
+    for s in &c.sessions {
+        writeln!(w, "- {} ({})", md(&s.title), s.date).ok();
+    }
+    w.push('\n');
+    writeln!(w, "### {}\n", h.ledger.get(lang)).ok();
+    for a in &c.ledger {
+        let status = if a.status == Status::Dropped {
+            format!(" — {}", h.dropped.get(lang))
+        } else {
+            String::new()
+        };
+        writeln!(
+            w,
+            "- **{}** ({} {}{status}; {})",
+            md(&a.text),
+            h.version.get(lang),
+            a.version(),
+            md(&a.since)
+        )
+        .ok();
+        if let Some(d) = &a.review {
+            writeln!(w, "  - {}: {d}", h.review.get(lang)).ok();
+        }
+        if !a.earlier.is_empty() {
+            let e: Vec<String> = a.earlier.iter().map(|t| md(t)).collect();
+            writeln!(w, "  - {}: {}", h.earlier.get(lang), e.join(" → ")).ok();
+        }
+    }
+    w.push('\n');
+    writeln!(w, "### {}\n", h.backpack.get(lang)).ok();
+    for l in &c.backpack {
+        writeln!(w, "- {}", md(l)).ok();
+    }
+    w.push('\n');
 }
 
 /// Appends 001's rows to the report's CSV (`section, cluster, level, kind, text, by, shared,

@@ -6,6 +6,7 @@
 //! lengths, counts) so that a client can neither bloat a document nor confuse other clients.
 
 pub mod answers;
+pub mod collaboration;
 pub mod duo;
 pub mod proposals;
 pub mod rating;
@@ -75,6 +76,16 @@ pub(crate) struct MapReader<'a, D: ReadDoc> {
 }
 
 impl<'a, D: ReadDoc> MapReader<'a, D> {
+    /// The map `obj` of `doc`, named `path` in errors.
+    pub fn at(doc: &'a D, obj: ObjId, path: String) -> Self {
+        Self {
+            doc,
+            obj,
+            path,
+            entries: None,
+        }
+    }
+
     pub fn root(doc: &'a D) -> Self {
         Self {
             doc,

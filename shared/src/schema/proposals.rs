@@ -10,7 +10,8 @@
 //!                       round: int,                  // 0: never asked; raised by each new round
 //!                       status: "open"|"adopted"|"dropped",
 //!                       earlier?: [str],             // the texts before each amendment
-//!                       why?: Text, review?: "YYYY-MM-DD" } },     // a TWO's reasons and review
+//!                       why?: Text, review?: "YYYY-MM-DD",       // a TWO's reasons and review
+//!                       due?: bool } },              // an earlier session's TWO, up for review
 //! asking?: <proposal id>,                       // the consent round that runs now
 //! tallies?: { <proposal id>: { round, agree, workable, object,
 //!                              objections: [str], concerns: [str] } }   // server writes
@@ -53,6 +54,9 @@ pub struct Proposal {
     pub why: String,
     /// When to review it, `YYYY-MM-DD`.
     pub review: Option<String>,
+    /// A TWO of an earlier session whose review date has come: on this session's agenda.
+    #[serde(default)]
+    pub due: bool,
 }
 
 impl Proposal {
@@ -145,7 +149,9 @@ pub(crate) fn validate<D: ReadDoc>(root: &MapReader<'_, D>) -> Result<(), Schema
             let path = |k: &str| format!("/proposals/{key}/{k}");
             p.only_keys(&[
                 "field", "text", "order", "rule", "round", "status", "earlier", "why", "review",
+                "due",
             ])?;
+            p.boolean("due")?;
             if p.one_of("field", &FieldId::NAMES)?.is_none() {
                 return Err(SchemaError::new(path("field"), "is missing"));
             }
@@ -260,6 +266,7 @@ pub(crate) fn read<D: ReadDoc>(root: &MapReader<'_, D>) -> ConsensusView {
                         .flatten()
                         .unwrap_or_default(),
                     review: p.string("review", 10).ok().flatten(),
+                    due: p.boolean("due").ok().flatten().unwrap_or(false),
                 },
             ));
         }
@@ -330,6 +337,38 @@ fn put_text(
         _ => tx.put_object(obj, key, ObjType::Text)?,
     };
     tx.update_text(&t, text)
+}
+
+/// Replaces the proposals with a collaboration's agenda (a session after the first): each
+/// adopted agreement as a TWO, or open again and `due` when its review date has come.
+pub fn put_agenda(
+    tx: &mut impl Transactable,
+    agenda: &[(super::collaboration::Agreement, bool)],
+) -> Result<(), automerge::AutomergeError> {
+    let props = tx.put_object(automerge::ROOT, "proposals", ObjType::Map)?;
+    for (i, (a, due)) in agenda.iter().enumerate() {
+        let p = tx.put_object(&props, a.id.as_str(), ObjType::Map)?;
+        tx.put(&p, "field", a.field.as_str())?;
+        put_text(tx, &p, "text", &a.text)?;
+        tx.put(&p, "order", ScalarValue::F64(i as f64))?;
+        tx.put(&p, "round", ScalarValue::Int(0))?;
+        let status = if *due { Status::Open } else { Status::Adopted };
+        tx.put(&p, "status", status.as_str())?;
+        if !a.earlier.is_empty() {
+            let l = tx.put_object(&p, "earlier", ObjType::List)?;
+            for (j, t) in a.earlier.iter().enumerate() {
+                tx.insert(&l, j, t.as_str())?;
+            }
+        }
+        put_text(tx, &p, "why", &a.why)?;
+        if let Some(d) = &a.review {
+            tx.put(&p, "review", d.as_str())?;
+        }
+        if *due {
+            tx.put(&p, "due", true)?;
+        }
+    }
+    Ok(())
 }
 
 /// Adds an open proposal to a field.
@@ -421,6 +460,10 @@ pub fn set_status(
         return Ok(());
     };
     tx.put(&obj, "status", status.as_str())?;
+    if tx.get(&obj, "due")?.is_some() {
+        // Decided: no longer up for review.
+        tx.delete(&obj, "due")?;
+    }
     if status == Status::Adopted {
         put_text(tx, &obj, "why", why)?;
         match review {

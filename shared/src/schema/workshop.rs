@@ -27,6 +27,7 @@
 //!                                                             // the server mirrors the sheets
 //!   agreements?: { <id>: { role, who, from, note? } },        // 003: role agreements (facilitator)
 //!   phases_shown?, phases?, proposals?, asking?, tallies?,    // 001: see `schema::proposals`
+//!   collaboration?: { id, sessions, ledger, backpack },       // see `schema::collaboration`
 //!   roster: { <participant id>: { name, organisation, joined_at, reflection?: <doc>,
 //!                                 voice?: <doc>, rating?: <doc>, role_sheet?: <doc>,
 //!                                 answers?: <doc> } } }
@@ -311,6 +312,9 @@ pub struct WorkshopView {
     /// 001's proposals, consent rounds, TWOs and phase distribution.
     #[serde(default)]
     pub consensus: ConsensusView,
+    /// The collaboration this session belongs to, with what earlier sessions left.
+    #[serde(default)]
+    pub collaboration: Option<super::collaboration::CollaborationView>,
 }
 
 /// Step 1 as anonymous aggregates: how many people wrote notes, how many notes sit in each ring
@@ -694,6 +698,7 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
         role_map: read_role_map(&root),
         agreements: read_agreements(&root),
         consensus: proposals::read(&root),
+        collaboration: super::collaboration::read(&root),
     }
 }
 
@@ -1042,10 +1047,12 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
         "proposals",
         "asking",
         "tallies",
+        "collaboration",
     ])?;
     root.number_in("rated", 0.0, MAX_ROSTER as f64)?;
     validate_roles(&root)?;
     proposals::validate(&root)?;
+    super::collaboration::validate(&root)?;
     if let Some(f) = root.map("form")? {
         f.only_keys(&["id", "version"])?;
         let ids: Vec<&str> = FormId::ALL.iter().map(|f| f.as_str()).collect();
