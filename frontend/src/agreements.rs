@@ -15,7 +15,7 @@ use kring_shared::ids::{DocumentId, ParticipantId};
 use kring_shared::schema::proposals::{self, Proposal};
 use kring_shared::schema::table::{self, Labels};
 use kring_shared::schema::voice::{self, CanvasCard, VoiceView};
-use kring_shared::schema::{answers, workshop::WorkshopView};
+use kring_shared::schema::{answers, collaboration, workshop::WorkshopView};
 use kring_shared::step::Step;
 use leptos::prelude::*;
 
@@ -273,6 +273,7 @@ fn CanvasField(
                 {move || props().into_iter().map(|p| view! {
                     <li class="proposal" class:adopted=p.status == Status::Adopted>
                         {(p.status == Status::Adopted).then(|| view! { <span class="badge">"TWO"</span> " " })}
+                        {p.due.then(|| view! { <span class="badge due">{HEADINGS.due.get(code(lang.get_untracked()))}</span> " " })}
                         {p.text.clone()}
                     </li>
                 }).collect_view()}
@@ -598,7 +599,7 @@ pub fn ProposalsBoard(
             // does not wipe what the facilitator is typing in another one.
             <ul class="proposal-list">
                 <For each=move || session.workshop.get().consensus.proposals
-                    key=|p| (p.id.clone(), p.text.clone(), p.status, p.round, p.why.clone(), p.review.clone(), p.earlier.len())
+                    key=|p| (p.id.clone(), p.text.clone(), p.status, p.round, p.why.clone(), p.review.clone(), p.earlier.len(), p.due)
                     let:p>
                     <ProposalItem session lang steer proposal=p/>
                 </For>
@@ -668,6 +669,7 @@ fn ProposalItem(
                 {move || proposal.field.name().get(l())} " · " {move || HEADINGS.version.get(l())} " " {proposal.version()}
                 {(status == Status::Adopted).then(|| view! { " · " <span class="badge">"TWO"</span> })}
                 {(status == Status::Dropped).then(|| view! { " · " {move || HEADINGS.dropped.get(l())} })}
+                {proposal.due.then(|| view! { " · " <span class="badge due">{move || HEADINGS.due.get(l())}</span> })}
             </p>
             <label class="proposal-edit">{move || t(lang.get(), Text::ProposalWording)}
                 <textarea rows="2" maxlength=proposals::MAX_PROPOSAL_TEXT prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
@@ -694,6 +696,114 @@ fn ProposalItem(
             </form>
             </Show>
         </li>
+    }
+}
+
+/// The collaboration this session belongs to, for facilitators: the earlier sessions, every
+/// agreement with its history, the backpack of lessons learned (they add to it), and starting
+/// the next session — of any form — which carries all of it.
+#[component]
+pub fn CollaborationPanel(
+    session: UseWorkshopReturn,
+    lang: Signal<Lang>,
+    steer: Signal<bool>,
+) -> impl IntoView {
+    let lesson = RwSignal::new(String::new());
+    let title = RwSignal::new(String::new());
+    let form = RwSignal::new(kring_shared::forms::FormId::RulesOfPlay);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let pack = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = cut(&lesson.get_untracked(), collaboration::MAX_LESSON);
+        if text.is_empty() {
+            return;
+        }
+        lesson.set(String::new());
+        session.change_workshop(move |tx| collaboration::add_lesson(tx, &text));
+    };
+    let next = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = crate::http::body(&kring_shared::api::NextSession {
+            title: title.get_untracked(),
+            form: form.get_untracked().as_str().to_owned(),
+        });
+        let token = session.token.get_value();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let created = crate::http::with_token("POST", "/api/next-session", &token, body)
+                .await
+                .and_then(crate::http::read::<kring_shared::api::CreatedWorkshop>);
+            match created {
+                Ok(c) => {
+                    // Only the fragment changes: load the page again for the new token.
+                    let loc = web_sys::window().expect("window").location();
+                    let _ = loc.set_href(&format!("/facilitate#{}", c.facilitator_token));
+                    let _ = loc.reload();
+                }
+                Err(e) => {
+                    error.set(Some(e.0));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    let h = &HEADINGS;
+    view! {
+        <section class="card collaboration" aria-labelledby="collaboration-heading">
+            <h2 id="collaboration-heading">{move || h.collaboration.get(code(lang.get()))}</h2>
+            {move || {
+                let l = code(lang.get());
+                let Some(c) = session.workshop.get().collaboration else {
+                    return view! { <p class="muted">{t(lang.get(), Text::NoCollaborationYet)}</p> }.into_any();
+                };
+                view! {
+                    <h3>{h.sessions.get(l)}</h3>
+                    <ol class="sessions">{c.sessions.iter().map(|s| view! { <li>{s.title.clone()} " (" {s.date.clone()} ")"</li> }).collect_view()}</ol>
+                    <h3>{h.ledger.get(l)}</h3>
+                    <ul class="ledger">
+                        {c.ledger.iter().map(|a| view! {
+                            <li class="ledger-item" class:dropped=a.status == Status::Dropped>
+                                <strong>{a.text.clone()}</strong> " "
+                                <span class="muted">"(" {h.version.get(l)} " " {a.version()} "; " {a.since.clone()}
+                                    {a.review.clone().map(|d| format!("; {} {d}", h.review.get(l).to_lowercase()))}
+                                    {(a.status == Status::Dropped).then(|| format!("; {}", h.dropped.get(l).to_lowercase()))}
+                                ")"</span>
+                                {(!a.earlier.is_empty()).then(|| view! {
+                                    <details><summary>{h.earlier.get(l)}</summary>
+                                        <ol>{a.earlier.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}</ol>
+                                    </details>
+                                })}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <h3>{move || h.backpack.get(code(lang.get()))}</h3>
+            <ul class="backpack">
+                {move || session.workshop.get().collaboration.map(|c| c.backpack).unwrap_or_default().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+            </ul>
+            <form class="lesson-add" on:submit=pack>
+                <label>{move || t(lang.get(), Text::Lesson)}
+                    <input type="text" maxlength=collaboration::MAX_LESSON prop:value=lesson on:input=move |ev| lesson.set(event_target_value(&ev))/>
+                </label>
+                <button type="submit" disabled=move || !steer.get()>{move || t(lang.get(), Text::PackLesson)}</button>
+            </form>
+            <form class="next-session" on:submit=next>
+                <h3>{move || t(lang.get(), Text::NextSession)}</h3>
+                <label>{move || t(lang.get(), Text::NextSessionTitle)}
+                    <input type="text" required maxlength=kring_shared::schema::workshop::MAX_TITLE prop:value=title on:input=move |ev| title.set(event_target_value(&ev))/>
+                </label>
+                <label>{move || t(lang.get(), Text::WorkForm)}
+                    <select prop:value=move || form.get().as_str() on:change=move |ev| if let Ok(f) = event_target_value(&ev).parse() { form.set(f) }>
+                        {move || kring_shared::forms::built().map(|f| view! { <option value=f.id.as_str()>{f.name.get(code(lang.get()))}</option> }).collect_view()}
+                    </select>
+                </label>
+                <p class="muted small">{move || t(lang.get(), Text::NextSessionExplain)}</p>
+                <button type="submit" class="primary" disabled=move || !steer.get() || busy.get()>{move || t(lang.get(), Text::StartNextSession)}</button>
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            </form>
+        </section>
     }
 }
 

@@ -12,7 +12,9 @@ use kring_shared::step::Step;
 use kring_shared::timer::TimerAction;
 use leptos::prelude::*;
 
-use crate::agreements::{Canvas, PhasesChart, PhasesControl, ProposalsBoard, RulesSetup, TwoList};
+use crate::agreements::{
+    Canvas, CollaborationPanel, PhasesChart, PhasesControl, ProposalsBoard, RulesSetup, TwoList,
+};
 use crate::blocks::{ActionsBoard, BlocksSetup, ProfileChart, RatedCount};
 use crate::duo_console::DuoPanel;
 use crate::http;
@@ -136,6 +138,7 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                         </Show>
                     </Show>
                     <LinkMaker session lang/>
+                    <CollaborationPanel session lang steer/>
                 </div>
             </div>
             <Show when=move || blocks() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
@@ -155,11 +158,15 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                     </Show>
                 </div>
             </Show>
-            <Show when=move || rules() && step() != Step::Lobby>
+            // 001: the proposals from the lobby on (a later session of a collaboration starts with
+            // its agenda), the phases from step 1, the TWOs and the canvas from step 2.
+            <Show when=rules>
                 <div class="rules-plenary">
-                    <PhasesChart session lang/>
-                    <Show when=move || step() != Step::Reflect>
-                        <ProposalsBoard session lang steer/>
+                    <Show when=move || step() != Step::Lobby>
+                        <PhasesChart session lang/>
+                    </Show>
+                    <ProposalsBoard session lang steer/>
+                    <Show when=move || matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
                         <TwoList session lang/>
                         <Canvas session lang writes=false curates=steer/>
                     </Show>

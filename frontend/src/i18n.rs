@@ -298,5 +298,13 @@ texts! {
     Drop => "Laten vallen", "Drop";
     Reopen => "Heropenen", "Reopen";
     AdoptTwo => "Vastleggen als TWO", "Adopt as a TWO";
+    NoCollaborationYet => "Deze sessie is de eerste van haar samenwerking. Start hieronder de volgende: die neemt de afspraken (TWO's), hun geschiedenis en de rugzak mee.", "This session is the first of its collaboration. Start the next one below: it carries the agreements (TWOs), their history and the backpack.";
+    Lesson => "Een les voor de rugzak", "A lesson for the backpack";
+    PackLesson => "In de rugzak", "Into the backpack";
+    NextSession => "Volgende sessie", "Next session";
+    NextSessionTitle => "Titel van de volgende sessie", "Title of the next session";
+    WorkForm => "Werkvorm", "Work form";
+    NextSessionExplain => "Afspraken waarvan de herzieningsdatum gekomen is, staan in de volgende sessie weer op de agenda: behouden, wijzigen of laten vallen, met dezelfde instemmingsronde.", "Agreements whose review date has come are on the next session's agenda again: keep, amend or drop, with the same consent round.";
+    StartNextSession => "Volgende sessie starten", "Start the next session";
     KPhases => "Minimum aantal antwoorden voor de verdeling (k)", "Least answers before the distribution shows (k)";
 }

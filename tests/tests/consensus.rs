@@ -5,8 +5,11 @@
 //! another field, merges two and proposes a rewording that its author takes over; a consent round
 //! on the seed's rule 5 ends in an objection with its reason on every screen while the console
 //! shows who has not answered; the amended rule is asked again, everyone consents, and it is
-//! adopted as a TWO with why and a review date; the report holds it. Screenshots land in
-//! `target/screenshots/consensus-*.png`.
+//! adopted as a TWO with why and a review date (today); the report holds it. Then the facilitator
+//! packs a lesson and starts the next session of the collaboration: it shows the first session,
+//! the TWO with its history and the backpack, and puts the TWO (its review date has come) on the
+//! agenda, where the group keeps it with a new consent round and a new review date. Screenshots
+//! land in `target/screenshots/consensus-*.png`.
 
 use fantoccini::{Client, Locator};
 use kring_e2e::{
@@ -104,6 +107,29 @@ async fn answer(c: &Client, answer: &str, reason: &str) {
     wait_for_text(c, Locator::Css(".consent [role=status]"), answer).await;
 }
 
+/// Sets a date input as a person's browser ends up with it (typing depends on the locale).
+async fn set_date(c: &Client, input: &fantoccini::elements::Element, date: &str) {
+    c.execute(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![serde_json::to_value(input).unwrap(), serde_json::json!(date)],
+    )
+    .await
+    .unwrap();
+}
+
+/// Types into the first text input of the form with class `form`.
+async fn type_into_form(c: &Client, form: &str, text: &str) {
+    c.wait()
+        .for_element(Locator::XPath(&format!(
+            "//form[contains(@class, '{form}')]//input[@type='text']"
+        )))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
 const RULE_5: &str = "Elke deelnemer spreekt zijn zorgen of bedenkingen uit.";
 const RULE_5_AMENDED: &str = "Elke deelnemer spreekt zijn zorgen uit; ze komen op de agenda.";
 
@@ -114,6 +140,12 @@ async fn rules_of_play_and_a_two_are_played_end_to_end() {
     let base = server.http();
     let driver = Driver::start().await;
     let fac = driver.session(1280, 1000).await;
+    let today = kring_shared::report::date_of(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64,
+    );
 
     // The gallery lists 001 with its steps; the facilitator picks it.
     fac.goto(&base).await.unwrap();
@@ -387,14 +419,7 @@ async fn rules_of_play_and_a_two_are_played_end_to_end() {
         .find(Locator::XPath(&format!("{item}//input[@type='date']")))
         .await
         .unwrap();
-    // A date input takes its value as the browser's locale types it; set it as a person's
-    // browser would end up with it.
-    fac.execute(
-        "arguments[0].value = '2027-03-01'; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
-        vec![serde_json::to_value(&date).unwrap()],
-    )
-    .await
-    .unwrap();
+    set_date(&fac, &date, &today).await;
     click(
         &fac,
         Locator::XPath(&format!(
@@ -404,7 +429,7 @@ async fn rules_of_play_and_a_two_are_played_end_to_end() {
     .await;
     for c in [&screen, &phone] {
         let twos = wait_for_text(c, Locator::Css(".twos"), RULE_5_AMENDED).await;
-        assert!(twos.contains("Herzien op: 2027-03-01"), "{twos}");
+        assert!(twos.contains(&format!("Herzien op: {today}")), "{twos}");
         assert!(twos.contains("versie 2"), "{twos}");
     }
     scroll_to(&screen, ".twos").await;
@@ -419,7 +444,7 @@ async fn rules_of_play_and_a_two_are_played_end_to_end() {
         .await
         .unwrap();
     let report = wait_for_text(&fac, Locator::Css(".report-twos"), RULE_5_AMENDED).await;
-    assert!(report.contains("Herzien op: 2027-03-01"), "{report}");
+    assert!(report.contains(&format!("Herzien op: {today}")), "{report}");
     assert!(
         report.contains("Zorgen die niet op tafel komen"),
         "the why: {report}"
@@ -432,6 +457,97 @@ async fn rules_of_play_and_a_two_are_played_end_to_end() {
     let phases = inner_text(&fac, ".report-phases").await;
     assert!(phases.contains("4 antwoorden"), "{phases}");
     screenshot(&fac, "consensus-10-report").await;
+
+    // The next session of the collaboration, with a lesson in the backpack.
+    fac.goto(&format!("{base}/facilitate#{fac_token}"))
+        .await
+        .unwrap();
+    type_into_form(
+        &fac,
+        "lesson-add",
+        "Zorgen eerst uitspreken maakt het gesprek sneller",
+    )
+    .await;
+    click(&fac, Locator::XPath(&button("In de rugzak"))).await;
+    wait_for_text(&fac, Locator::Css(".backpack"), "Zorgen eerst uitspreken").await;
+    type_into_form(&fac, "next-session", "Samen aan tafel, sessie 2").await;
+    click(&fac, Locator::XPath(&button("Volgende sessie starten"))).await;
+    wait_for_text(&fac, Locator::Css("h1"), "Samen aan tafel, sessie 2").await;
+    let panel = wait_for_text(
+        &fac,
+        Locator::Css(".collaboration"),
+        "Samen aan tafel in de wijk",
+    )
+    .await;
+    assert!(panel.contains(RULE_5_AMENDED), "{panel}");
+    assert!(panel.contains("versie 2"), "{panel}");
+    assert!(
+        panel.contains("Zorgen eerst uitspreken"),
+        "the backpack: {panel}"
+    );
+    let due = wait_for_text(
+        &fac,
+        Locator::XPath(&proposal(RULE_5_AMENDED)),
+        "Op de agenda: herzien",
+    )
+    .await;
+    assert!(due.contains("versie 2"), "{due}");
+    scroll_to(&fac, ".collaboration").await;
+    screenshot(&fac, "consensus-11-console-next-session").await;
+    let code2 = wait_for_text(&fac, Locator::Css(".big-code"), "").await;
+    let code2 = code2.trim().to_owned();
+    assert_ne!(code2, code);
+    join_with_code(&phone, &base, &code2, "An Peeters", "OCMW Gent").await;
+    click(
+        &fac,
+        Locator::XPath(&button("Stap 3: Een tijdelijk werkbare overeenkomst")),
+    )
+    .await;
+    click(
+        &fac,
+        Locator::XPath(&format!(
+            "{}//button[normalize-space(.)='Vraag instemming']",
+            proposal(RULE_5_AMENDED)
+        )),
+    )
+    .await;
+    answer(&phone, "Akkoord", "").await;
+    wait_for_text(&fac, Locator::Css(".running-round"), "Akkoord: 1").await;
+    let item = proposal(RULE_5_AMENDED);
+    // The reasons of the last version stand in the field; the group writes why it keeps it.
+    let why = fac
+        .find(Locator::XPath(&format!(
+            "{item}//form[contains(@class, 'adopt')]//input[@type='text']"
+        )))
+        .await
+        .unwrap();
+    assert_eq!(
+        why.prop("value").await.unwrap().as_deref(),
+        Some("Zorgen die niet op tafel komen, komen later terug")
+    );
+    why.clear().await.unwrap();
+    why.send_keys("Het werkte: we houden het zo").await.unwrap();
+    let date = fac
+        .find(Locator::XPath(&format!("{item}//input[@type='date']")))
+        .await
+        .unwrap();
+    set_date(&fac, &date, "2027-06-01").await;
+    click(
+        &fac,
+        Locator::XPath(&format!(
+            "{item}//button[normalize-space(.)='Vastleggen als TWO']"
+        )),
+    )
+    .await;
+    let twos = wait_for_text(&phone, Locator::Css(".twos"), "Herzien op: 2027-06-01").await;
+    assert!(twos.contains(RULE_5_AMENDED), "kept: {twos}");
+    assert!(
+        twos.contains("Waarom: Het werkte: we houden het zo"),
+        "{twos}"
+    );
+    let kept = wait_for_text(&fac, Locator::XPath(&proposal(RULE_5_AMENDED)), "TWO").await;
+    assert!(!kept.contains("Op de agenda: herzien"), "decided: {kept}");
+    screenshot(&phone, "consensus-12-phone-session-2").await;
 
     for c in [fac, screen, phone] {
         c.close().await.unwrap();
