@@ -255,6 +255,41 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
     let p = progress(&f).unwrap();
     assert_eq!(p.0[&pid(&people[3])].answered, 0, "Dina did not answer");
 
+    // A participant cannot write the workshop document at all: no forged tally, no round.
+    let mut bert_forge = SyncClient::connect(&server.ws(), &people[1].token)
+        .await
+        .unwrap();
+    assert_eq!(bert_forge.open(w.document).await.unwrap(), DocStatus::Ready);
+    bert_forge
+        .change(w.document, |tx| {
+            proposals::set_tally(
+                tx,
+                &rule5.id,
+                &Tally {
+                    round: 1,
+                    agree: 4,
+                    ..Tally::default()
+                },
+            )
+        })
+        .await
+        .unwrap();
+    bert_forge
+        .wait_for("the participant's tally refused", |c| {
+            !c.errors().is_empty()
+        })
+        .await
+        .unwrap();
+    drop(bert_forge);
+    // The bystanders are still served: a barrier reaches Bert's other device.
+    barrier(&mut f, w.document, 40).await;
+    bert_watch
+        .wait_for("served after the refusal", |c| {
+            view(c, w.document).broadcast.is_some_and(|b| b.id == "b40")
+        })
+        .await
+        .unwrap();
+
     // A tally the facilitator forges is put right by the server.
     f.change(w.document, |tx| {
         proposals::set_tally(

@@ -513,6 +513,22 @@ mod tests {
         for c in roles::Claim::ALL {
             complete(c.as_str(), c.label());
         }
+        for p in agreements::Phase::ALL {
+            complete(p.as_str(), p.name());
+            complete(p.as_str(), p.explanation());
+        }
+        for f in agreements::FieldId::ALL {
+            // "Routing" is the seed's own word; English says what it routes.
+            complete(f.as_str(), f.name());
+        }
+        for (i, r) in agreements::RULES.iter().enumerate() {
+            complete(&format!("rule {}", i + 1), *r);
+        }
+        for a in agreements::Answer::ALL {
+            complete(a.as_str(), a.label());
+        }
+        complete("phase question", agreements::PHASE_QUESTION);
+        complete("two", agreements::TWO_QUOTE);
         for t in [
             roles::SHARED_OWNERSHIP,
             roles::MAP_QUESTION,
