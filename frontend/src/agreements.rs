@@ -20,6 +20,7 @@ use kring_shared::step::Step;
 use leptos::prelude::*;
 
 use crate::i18n::{Lang, Text, t};
+use crate::plenary::my_voice;
 use crate::session::{Extra, UseWorkshopReturn};
 
 fn code(lang: Lang) -> &'static str {
@@ -166,19 +167,6 @@ fn author(ws: &WorkshopView, labels: Labels, p: ParticipantId) -> Option<String>
     (!s.is_empty()).then(|| s.to_owned())
 }
 
-/// The participant's own voice document.
-fn my_voice(session: UseWorkshopReturn) -> Option<(ParticipantId, DocumentId)> {
-    let me: ParticipantId = session.me.get()?.participant_id?;
-    let doc = session
-        .workshop
-        .get()
-        .roster
-        .into_iter()
-        .find(|r| r.id == me)?
-        .voice?;
-    Some((me, doc))
-}
-
 /// The consensus canvas: the nine fields with their proposals and cards. Participants add cards
 /// (`writes`); the facilitator curates (`curates`).
 #[component]
@@ -219,11 +207,7 @@ pub fn Canvas(
             <h2 id="canvas-heading">{move || HEADINGS.canvas.get(code(lang.get()))}</h2>
             <Show when=move || writes && !closed(session)>
                 <form class="canvas-add" on:submit=add>
-                    <label>{move || t(lang.get(), Text::Field)}
-                        <select prop:value=move || field.get().as_str() on:change=move |ev| if let Some(f) = FieldId::parse(&event_target_value(&ev)) { field.set(f) }>
-                            {move || FieldId::ALL.iter().map(|f| view! { <option value=f.as_str()>{f.name().get(code(lang.get()))}</option> }).collect_view()}
-                        </select>
-                    </label>
+                    <FieldSelect lang field/>
                     <label>{move || t(lang.get(), Text::CanvasCard)}
                         <input type="text" maxlength=voice::MAX_CARD_TEXT prop:value=text on:input=move |ev| text.set(event_target_value(&ev))/>
                     </label>
@@ -240,6 +224,18 @@ pub fn Canvas(
                 </For>
             </div>
         </section>
+    }
+}
+
+/// A choice of one of the canvas's nine fields.
+#[component]
+fn FieldSelect(lang: Signal<Lang>, field: RwSignal<FieldId>) -> impl IntoView {
+    view! {
+        <label>{move || t(lang.get(), Text::Field)}
+            <select prop:value=move || field.get().as_str() on:change=move |ev| if let Some(f) = FieldId::parse(&event_target_value(&ev)) { field.set(f) }>
+                {move || FieldId::ALL.iter().map(|f| view! { <option value=f.as_str()>{f.name().get(code(lang.get()))}</option> }).collect_view()}
+            </select>
+        </label>
     }
 }
 
@@ -605,11 +601,7 @@ pub fn ProposalsBoard(
                 </For>
             </ul>
             <form class="proposal-add" on:submit=add>
-                <label>{move || t(lang.get(), Text::Field)}
-                    <select prop:value=move || field.get().as_str() on:change=move |ev| if let Some(f) = FieldId::parse(&event_target_value(&ev)) { field.set(f) }>
-                        {move || FieldId::ALL.iter().map(|f| view! { <option value=f.as_str()>{f.name().get(code(lang.get()))}</option> }).collect_view()}
-                    </select>
-                </label>
+                <FieldSelect lang field/>
                 <label>{move || t(lang.get(), Text::NewProposal)}
                     <input type="text" maxlength=proposals::MAX_PROPOSAL_TEXT prop:value=text on:input=move |ev| text.set(event_target_value(&ev))/>
                 </label>

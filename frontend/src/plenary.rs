@@ -64,7 +64,9 @@ pub fn open_plenary(session: UseWorkshopReturn) {
 }
 
 /// The participant's own voice document.
-fn my_voice(session: UseWorkshopReturn) -> Option<(ParticipantId, kring_shared::ids::DocumentId)> {
+pub(crate) fn my_voice(
+    session: UseWorkshopReturn,
+) -> Option<(ParticipantId, kring_shared::ids::DocumentId)> {
     let me: ParticipantId = session.me.get()?.participant_id?;
     let doc = session
         .workshop

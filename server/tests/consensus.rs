@@ -10,68 +10,17 @@
 use kring_shared::engine::client::{ClientEvent, DocStatus};
 use kring_shared::forms::FormId;
 use kring_shared::forms::agreements::{Answer, FieldId, Phase, Status, Tally};
-use kring_shared::ids::{DocumentId, ParticipantId};
+use kring_shared::ids::DocumentId;
 use kring_shared::progress::Progress;
 use kring_shared::report::Report;
 use kring_shared::schema::voice::{self, CanvasCard};
-use kring_shared::schema::workshop::{self, Broadcast};
+use kring_shared::schema::workshop;
 use kring_shared::schema::{answers, proposals};
 use kring_shared::step::Step;
-use kring_testkit::{
-    Participant, SyncClient, TestServer, contains_bytes, create_workshop_of, get_text, join, me,
-};
-
-async fn doc_of(server: &TestServer, p: &Participant, key: &str) -> DocumentId {
-    let me = me(&server.http(), &p.token).await.unwrap();
-    DocumentId::from_url(me["documents"][key].as_str().expect(key)).unwrap()
-}
-
-/// Connects as the participant with their answers open.
-async fn open_answers(server: &TestServer, p: &Participant) -> (SyncClient, DocumentId) {
-    let doc = doc_of(server, p, "answers").await;
-    let mut c = SyncClient::connect(&server.ws(), &p.token).await.unwrap();
-    assert_eq!(c.open(doc).await.unwrap(), DocStatus::Ready);
-    (c, doc)
-}
-
-async fn write(
-    c: &mut SyncClient,
-    doc: DocumentId,
-    f: impl FnOnce(
-        &mut automerge::transaction::Transaction<'_>,
-    ) -> Result<(), automerge::AutomergeError>,
-) {
-    c.change(doc, f).await.unwrap();
-    c.wait_for("stored", |c| c.repo.is_acknowledged(&doc))
-        .await
-        .unwrap();
-}
-
-/// A facilitator's change is acknowledged only after every earlier turn was delivered.
-async fn barrier(f: &mut SyncClient, ws_doc: DocumentId, n: u32) {
-    f.change(ws_doc, |tx| {
-        workshop::set_broadcast(
-            tx,
-            &Broadcast {
-                id: format!("b{n}"),
-                text: "barrier".into(),
-                at: i64::from(n),
-            },
-        )
-    })
-    .await
-    .unwrap();
-    f.wait_for("barrier acknowledged", |c| c.repo.is_acknowledged(&ws_doc))
-        .await
-        .unwrap();
-}
+use kring_testkit::{SyncClient, TestServer, contains_bytes, create_workshop_of, get_text, join};
 
 fn view(c: &SyncClient, ws_doc: DocumentId) -> workshop::WorkshopView {
     workshop::view(c.doc(ws_doc))
-}
-
-fn pid(p: &Participant) -> ParticipantId {
-    p.id.parse().unwrap()
 }
 
 /// The latest progress the facilitator received.
@@ -131,7 +80,7 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
 
     // Nobody but the owner opens someone's answers: not the facilitator, not the screen, not
     // another participant (so nobody can answer for someone else).
-    let an_answers = doc_of(&server, &people[0], "answers").await;
+    let an_answers = people[0].document(&server, "answers").await;
     let mut bert_watch = SyncClient::connect(&server.ws(), &people[1].token)
         .await
         .unwrap();
@@ -141,30 +90,31 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
     }
     assert_eq!(bert_watch.open(w.document).await.unwrap(), DocStatus::Ready);
 
-    let (mut an, an_doc) = open_answers(&server, &people[0]).await;
-    let (mut bert, bert_doc) = open_answers(&server, &people[1]).await;
-    let (mut chris, chris_doc) = open_answers(&server, &people[2]).await;
-    let (mut dina, dina_doc) = open_answers(&server, &people[3]).await;
-    write(&mut an, an_doc, |tx| {
+    let (mut an, an_doc) = people[0].open(&server, "answers").await;
+    let (mut bert, bert_doc) = people[1].open(&server, "answers").await;
+    let (mut chris, chris_doc) = people[2].open(&server, "answers").await;
+    let (mut dina, dina_doc) = people[3].open(&server, "answers").await;
+    an.write(an_doc, |tx| {
         answers::set_phase(tx, Some(Phase::Acknowledge))
     })
     .await;
-    write(&mut bert, bert_doc, |tx| {
+    bert.write(bert_doc, |tx| {
         answers::set_phase(tx, Some(Phase::Transparent))
     })
     .await;
-    barrier(&mut f, w.document, 1).await;
+    f.barrier(w.document, 1).await;
     assert_eq!(view(&f, w.document).rated, 2);
     // Shown with k − 1 answers: nothing yet.
     f.change(w.document, |tx| proposals::set_phases_shown(tx, true))
         .await
         .unwrap();
-    barrier(&mut f, w.document, 2).await;
+    f.barrier(w.document, 2).await;
     assert_eq!(view(&f, w.document).consensus.phases, None);
-    write(&mut chris, chris_doc, |tx| {
-        answers::set_phase(tx, Some(Phase::Acknowledge))
-    })
-    .await;
+    chris
+        .write(chris_doc, |tx| {
+            answers::set_phase(tx, Some(Phase::Acknowledge))
+        })
+        .await;
     screen
         .wait_for("the phases on the screen at k", |c| {
             view(c, w.document).consensus.phases.is_some()
@@ -185,11 +135,11 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
     f.change(w.document, |tx| proposals::ask(tx, &rule5))
         .await
         .unwrap();
-    barrier(&mut f, w.document, 3).await;
+    f.barrier(w.document, 3).await;
     let rule5 = view(&f, w.document).consensus.asked().cloned().unwrap();
     assert_eq!(rule5.round, 1);
     // (Its own connection: a refused change stays in that client's copy.)
-    let (mut dina_bad, _) = open_answers(&server, &people[3]).await;
+    let (mut dina_bad, _) = people[3].open(&server, "answers").await;
     dina_bad
         .change(dina_doc, |tx| {
             answers::answer(tx, &rule5.id, 1, Answer::Object, "")
@@ -208,7 +158,7 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
         dina_bad.errors()
     );
     drop(dina_bad);
-    write(&mut an, an_doc, |tx| {
+    an.write(an_doc, |tx| {
         answers::answer(
             tx,
             &rule5.id,
@@ -218,14 +168,15 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
         )
     })
     .await;
-    write(&mut bert, bert_doc, |tx| {
+    bert.write(bert_doc, |tx| {
         answers::answer(tx, &rule5.id, 1, Answer::Agree, "")
     })
     .await;
-    write(&mut chris, chris_doc, |tx| {
-        answers::answer(tx, &rule5.id, 1, Answer::Workable, "Na drie maanden kijken")
-    })
-    .await;
+    chris
+        .write(chris_doc, |tx| {
+            answers::answer(tx, &rule5.id, 1, Answer::Workable, "Na drie maanden kijken")
+        })
+        .await;
     bert_watch
         .wait_for("the objection shown to everyone", |c| {
             view(c, w.document)
@@ -246,14 +197,14 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
     // The facilitators see who answered, never what: Dina has not.
     f.wait_for("who answered", |c| {
         progress(c).is_some_and(|p| {
-            p.0.get(&pid(&people[0])).is_some_and(|c| c.answered == 1)
-                && p.0.get(&pid(&people[2])).is_some_and(|c| c.answered == 1)
+            p.0.get(&people[0].pid()).is_some_and(|c| c.answered == 1)
+                && p.0.get(&people[2].pid()).is_some_and(|c| c.answered == 1)
         })
     })
     .await
     .unwrap();
     let p = progress(&f).unwrap();
-    assert_eq!(p.0[&pid(&people[3])].answered, 0, "Dina did not answer");
+    assert_eq!(p.0[&people[3].pid()].answered, 0, "Dina did not answer");
 
     // A participant cannot write the workshop document at all: no forged tally, no round.
     let mut bert_forge = SyncClient::connect(&server.ws(), &people[1].token)
@@ -282,7 +233,7 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
         .unwrap();
     drop(bert_forge);
     // The bystanders are still served: a barrier reaches Bert's other device.
-    barrier(&mut f, w.document, 40).await;
+    f.barrier(w.document, 40).await;
     bert_watch
         .wait_for("served after the refusal", |c| {
             view(c, w.document).broadcast.is_some_and(|b| b.id == "b40")
@@ -304,7 +255,7 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
     })
     .await
     .unwrap();
-    barrier(&mut f, w.document, 4).await;
+    f.barrier(w.document, 4).await;
     f.wait_for("the forged tally put right", |c| {
         view(c, w.document)
             .consensus
@@ -315,7 +266,7 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
     .unwrap();
 
     // Nothing of an answers document reached anyone else ("consent" is a key only it holds).
-    barrier(&mut f, w.document, 5).await;
+    f.barrier(w.document, 5).await;
     for c in [&mut bert_watch, &mut screen] {
         c.wait_for("the barrier", |c| {
             view(c, w.document).broadcast.is_some_and(|b| b.id == "b5")
@@ -340,13 +291,13 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
     f.change(w.document, |tx| workshop::set_step(tx, Step::Duos))
         .await
         .unwrap();
-    barrier(&mut f, w.document, 6).await;
+    f.barrier(w.document, 6).await;
     let an_voice = view(&f, w.document).roster[0].voice.unwrap();
     let mut an_v = SyncClient::connect(&server.ws(), &people[0].token)
         .await
         .unwrap();
     assert_eq!(an_v.open(an_voice).await.unwrap(), DocStatus::Ready);
-    write(&mut an_v, an_voice, |tx| {
+    an_v.write(an_voice, |tx| {
         voice::add_canvas_card(
             tx,
             &CanvasCard {
@@ -378,7 +329,7 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
     })
     .await
     .unwrap();
-    barrier(&mut f, w.document, 7).await;
+    f.barrier(w.document, 7).await;
     let amended = view(&f, w.document)
         .consensus
         .proposal(&rule5.id)
@@ -388,7 +339,7 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
     f.change(w.document, |tx| proposals::ask(tx, &amended))
         .await
         .unwrap();
-    barrier(&mut f, w.document, 8).await;
+    f.barrier(w.document, 8).await;
     f.wait_for("round 2 starts empty", |c| {
         view(c, w.document)
             .consensus
@@ -403,7 +354,8 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
         (&mut chris, chris_doc, Answer::Workable),
         (&mut dina, dina_doc, Answer::Agree),
     ] {
-        write(c, d, |tx| answers::answer(tx, &rule5.id, 2, a, "")).await;
+        c.write(d, |tx| answers::answer(tx, &rule5.id, 2, a, ""))
+            .await;
     }
     f.wait_for("consent in round 2", |c| {
         view(c, w.document)
@@ -429,7 +381,7 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
     })
     .await
     .unwrap();
-    barrier(&mut f, w.document, 9).await;
+    f.barrier(w.document, 9).await;
     let v = view(&f, w.document);
     assert_eq!(v.consensus.asking, None, "adopting ends the round");
     let two: Vec<_> = v.consensus.twos().collect();
@@ -470,7 +422,7 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
         }
         assert!(std::time::Instant::now() < end, "answers not purged");
     }
-    barrier(&mut f, w.document, 10).await;
+    f.barrier(w.document, 10).await;
     for (_, bytes) in server.database_files() {
         assert!(
             !contains_bytes(&bytes, b"consent"),

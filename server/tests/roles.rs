@@ -10,10 +10,10 @@ use kring_shared::engine::client::DocStatus;
 use kring_shared::forms::FormId;
 use kring_shared::forms::roles::{Balance, Claim, Perspective, RoleId};
 use kring_shared::forms::roles_report;
-use kring_shared::ids::{DocumentId, ParticipantId};
+use kring_shared::ids::DocumentId;
 use kring_shared::report::Report;
 use kring_shared::schema::role_sheet;
-use kring_shared::schema::workshop::{self, Agreement, Broadcast};
+use kring_shared::schema::workshop::{self, Agreement};
 use kring_shared::step::Step;
 use kring_testkit::{
     Participant, SyncClient, TestServer, contains_bytes, create_workshop_of, get_text, join, me,
@@ -38,20 +38,6 @@ async fn open_sheet(server: &TestServer, p: &Participant) -> (SyncClient, Docume
     (c, doc)
 }
 
-/// Writes on a sheet and waits until the server stored it.
-async fn write(
-    c: &mut SyncClient,
-    doc: DocumentId,
-    f: impl FnOnce(
-        &mut automerge::transaction::Transaction<'_>,
-    ) -> Result<(), automerge::AutomergeError>,
-) {
-    c.change(doc, f).await.unwrap();
-    c.wait_for("sheet stored", |c| c.repo.is_acknowledged(&doc))
-        .await
-        .unwrap();
-}
-
 fn divide(
     points: [u32; 3],
 ) -> impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<(), automerge::AutomergeError>
@@ -64,32 +50,8 @@ fn divide(
     }
 }
 
-/// A barrier: a facilitator's change is acknowledged only after every earlier turn was
-/// delivered, so what an earlier turn wrote has reached this client by then.
-async fn barrier(f: &mut SyncClient, ws_doc: DocumentId, n: u32) {
-    f.change(ws_doc, |tx| {
-        workshop::set_broadcast(
-            tx,
-            &Broadcast {
-                id: format!("b{n}"),
-                text: "barrier".into(),
-                at: i64::from(n),
-            },
-        )
-    })
-    .await
-    .unwrap();
-    f.wait_for("barrier acknowledged", |c| c.repo.is_acknowledged(&ws_doc))
-        .await
-        .unwrap();
-}
-
 fn view(c: &SyncClient, ws_doc: DocumentId) -> workshop::WorkshopView {
     workshop::view(c.doc(ws_doc))
-}
-
-fn pid(p: &Participant) -> ParticipantId {
-    p.id.parse().unwrap()
 }
 
 #[tokio::test]
@@ -147,15 +109,15 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     let (mut bert, bert_doc) = open_sheet(&server, &people[1]).await;
     let (mut chris, chris_doc) = open_sheet(&server, &people[2]).await;
     let (mut dina, dina_doc) = open_sheet(&server, &people[3]).await;
-    write(&mut an, an_doc, divide([5, 2, 3])).await;
-    write(&mut bert, bert_doc, divide([4, 4, 2])).await;
+    an.write(an_doc, divide([5, 2, 3])).await;
+    bert.write(bert_doc, divide([4, 4, 2])).await;
     // An claims roles but does not publish them; Bert publishes his.
-    write(&mut an, an_doc, |tx| {
+    an.write(an_doc, |tx| {
         role_sheet::set_claim(tx, RoleId::Fundraiser, Some(Claim::HoldNow))?;
         role_sheet::set_claim(tx, RoleId::Initiator, Some(Claim::HoldNow))
     })
     .await;
-    write(&mut bert, bert_doc, |tx| {
+    bert.write(bert_doc, |tx| {
         role_sheet::set_claim(tx, RoleId::Leader, Some(Claim::HoldNow))?;
         role_sheet::set_claim(tx, RoleId::Driver, Some(Claim::HoldNow))?;
         role_sheet::set_claim(tx, RoleId::Critic, Some(Claim::Want))?;
@@ -163,40 +125,40 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     })
     .await;
     f.wait_for("Bert's published claims", |c| {
-        view(c, w.document).role_map.contains_key(&pid(&people[1]))
+        view(c, w.document).role_map.contains_key(&people[1].pid())
     })
     .await
     .unwrap();
     let map = view(&f, w.document).role_map;
     assert_eq!(map.len(), 1, "An did not publish: {map:?}");
-    assert_eq!(map[&pid(&people[1])][&RoleId::Leader], Claim::HoldNow);
+    assert_eq!(map[&people[1].pid()][&RoleId::Leader], Claim::HoldNow);
     screen
         .wait_for("Bert's claims on the screen", |c| {
-            view(c, w.document).role_map.contains_key(&pid(&people[1]))
+            view(c, w.document).role_map.contains_key(&people[1].pid())
         })
         .await
         .unwrap();
     bert_watch
         .wait_for("Bert's claims on a device", |c| {
-            view(c, w.document).role_map.contains_key(&pid(&people[1]))
+            view(c, w.document).role_map.contains_key(&people[1].pid())
         })
         .await
         .unwrap();
     // Two core roles on Bert: the role map flags him.
     let rm = roles_report::role_map(&view(&f, w.document));
-    assert_eq!(rm.core_piled_on, vec![pid(&people[1])]);
+    assert_eq!(rm.core_piled_on, vec![people[1].pid()]);
     assert!(rm.uncovered.contains(&RoleId::Fundraiser));
 
     // A role map someone else writes is put right by the server: Chris published nothing.
     f.change(w.document, |tx| {
         let claims = [(RoleId::Doer, Claim::HoldNow)].into_iter().collect();
-        workshop::set_published_claims(tx, pid(&people[2]), Some(&claims))
+        workshop::set_published_claims(tx, people[2].pid(), Some(&claims))
     })
     .await
     .unwrap();
-    barrier(&mut f, w.document, 1).await;
+    f.barrier(w.document, 1).await;
     f.wait_for("the forged claims removed", |c| {
-        !view(c, w.document).role_map.contains_key(&pid(&people[2]))
+        !view(c, w.document).role_map.contains_key(&people[2].pid())
     })
     .await
     .unwrap();
@@ -205,7 +167,7 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     f.change(w.document, |tx| workshop::set_step(tx, Step::Duos))
         .await
         .unwrap();
-    barrier(&mut f, w.document, 2).await;
+    f.barrier(w.document, 2).await;
     assert_eq!(
         view(&f, w.document).balance,
         None,
@@ -221,9 +183,9 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     f.wait_for("step 1 stored", |c| c.repo.is_acknowledged(&w.document))
         .await
         .unwrap();
-    write(&mut chris, chris_doc, divide([6, 0, 4])).await;
-    write(&mut dina, dina_doc, divide([3, 0, 0])).await;
-    barrier(&mut f, w.document, 3).await;
+    chris.write(chris_doc, divide([6, 0, 4])).await;
+    dina.write(dina_doc, divide([3, 0, 0])).await;
+    f.barrier(w.document, 3).await;
     assert_eq!(view(&f, w.document).rated, 3);
     assert_eq!(
         view(&f, w.document).balance,
@@ -232,7 +194,7 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     );
 
     // Before An publishes, nothing of An's sheet reached anyone else.
-    barrier(&mut f, w.document, 4).await;
+    f.barrier(w.document, 4).await;
     bert_watch
         .wait_for("the barrier on a device", |c| {
             view(c, w.document).broadcast.is_some_and(|b| b.id == "b4")
@@ -263,12 +225,13 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
 
     // An publishes: now the group sees An's claims (and the bytes show them: the check above
     // would have seen them).
-    write(&mut an, an_doc, |tx| role_sheet::set_published(tx, true)).await;
+    an.write(an_doc, |tx| role_sheet::set_published(tx, true))
+        .await;
     bert_watch
         .wait_for("An's claims on a device", |c| {
             view(c, w.document)
                 .role_map
-                .get(&pid(&people[0]))
+                .get(&people[0].pid())
                 .is_some_and(|m| m.get(&RoleId::Fundraiser) == Some(&Claim::HoldNow))
         })
         .await
@@ -320,7 +283,7 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     })
     .await
     .unwrap();
-    barrier(&mut f, w.document, 5).await;
+    f.barrier(w.document, 5).await;
     assert!(f.errors().is_empty(), "{:?}", f.errors());
 
     // Close: the sheets are purged (gone from the database file and its WAL); the published
@@ -338,7 +301,7 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
         }
         assert!(std::time::Instant::now() < end, "role sheets not purged");
     }
-    barrier(&mut f, w.document, 6).await;
+    f.barrier(w.document, 6).await;
     for (_, bytes) in server.database_files() {
         assert!(
             !contains_bytes(&bytes, b"published"),

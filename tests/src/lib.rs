@@ -510,3 +510,27 @@ pub fn print_stats(name: &str, mut v: Vec<f64>) {
         p(1.0)
     );
 }
+
+/// Joins from the home page with a code, as a person types it, then name and organisation.
+pub async fn join_with_code(c: &Client, base: &str, code: &str, name: &str, org: &str) {
+    c.goto(base).await.unwrap();
+    c.wait()
+        .for_element(Locator::XPath(&field("Deelnamecode")))
+        .await
+        .unwrap()
+        .send_keys(code)
+        .await
+        .unwrap();
+    click(c, Locator::XPath(&button("Verder"))).await;
+    fill_join_form(c, name, org).await;
+}
+
+/// Scrolls the first element `css` finds to the top of the window, for a screenshot of it.
+pub async fn scroll_to(c: &Client, css: &str) {
+    c.execute(
+        "const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView(true);",
+        vec![serde_json::json!(css)],
+    )
+    .await
+    .unwrap();
+}

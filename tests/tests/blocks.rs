@@ -8,23 +8,10 @@
 
 use fantoccini::{Client, Locator};
 use kring_e2e::{
-    Driver, button, click, field, fill_join_form, frontend_dir, inner_text, open_projector,
+    Driver, button, click, field, frontend_dir, inner_text, join_with_code, open_projector,
     rate_blocks, screenshot, wait_for_text,
 };
 use kring_testkit::TestServer;
-
-async fn join_with_code(c: &Client, base: &str, code: &str, name: &str, org: &str) {
-    c.goto(base).await.unwrap();
-    c.wait()
-        .for_element(Locator::XPath(&field("Deelnamecode")))
-        .await
-        .unwrap()
-        .send_keys(code)
-        .await
-        .unwrap();
-    click(c, Locator::XPath(&button("Verder"))).await;
-    fill_join_form(c, name, org).await;
-}
 
 /// Gives every block a rating on the participant's sheet (clicking the scale's labels, as a
 /// person would), with a note on one block.

@@ -9,23 +9,10 @@
 
 use fantoccini::{Client, Locator};
 use kring_e2e::{
-    Driver, button, click, field, fill_join_form, frontend_dir, inner_text, open_projector,
-    screenshot, wait_for_text,
+    Driver, button, click, field, frontend_dir, inner_text, join_with_code, open_projector,
+    screenshot, scroll_to, wait_for_text,
 };
 use kring_testkit::TestServer;
-
-async fn join_with_code(c: &Client, base: &str, code: &str, name: &str, org: &str) {
-    c.goto(base).await.unwrap();
-    c.wait()
-        .for_element(Locator::XPath(&field("Deelnamecode")))
-        .await
-        .unwrap()
-        .send_keys(code)
-        .await
-        .unwrap();
-    click(c, Locator::XPath(&button("Verder"))).await;
-    fill_join_form(c, name, org).await;
-}
 
 const PERSPECTIVES: [&str; 3] = ["De organisatie", "Het individu", "Het netwerk"];
 
@@ -96,16 +83,6 @@ async fn cell(c: &Client, role: &str, column: usize) -> String {
         .text()
         .await
         .unwrap()
-}
-
-/// Scrolls the first element `css` finds to the top of the window, for a screenshot of it.
-async fn scroll_to(c: &Client, css: &str) {
-    c.execute(
-        "const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView(true);",
-        vec![serde_json::json!(css)],
-    )
-    .await
-    .unwrap();
 }
 
 async fn add_agreement(fac: &Client, role: &str, who: &str, from: &str) {

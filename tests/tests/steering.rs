@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use kring_e2e::{
-    Driver, button, click, field, fill_join_form, frontend_dir, open_projector, screenshot,
-    wait_for_text,
+    Driver, button, click, field, fill_join_form, frontend_dir, join_with_code, open_projector,
+    screenshot, wait_for_text,
 };
 use kring_testkit::TestServer;
 
@@ -30,19 +30,6 @@ async fn seconds_shown(c: &Client) -> i64 {
         .split_once(':')
         .unwrap_or_else(|| panic!("timer shows {t:?}"));
     m.parse::<i64>().unwrap() * 60 + s.parse::<i64>().unwrap()
-}
-
-async fn join_with_code(c: &Client, base: &str, code: &str, name: &str, org: &str) {
-    c.goto(base).await.unwrap();
-    c.wait()
-        .for_element(Locator::XPath(&field("Deelnamecode")))
-        .await
-        .unwrap()
-        .send_keys(code)
-        .await
-        .unwrap();
-    click(c, Locator::XPath(&button("Verder"))).await;
-    fill_join_form(c, name, org).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

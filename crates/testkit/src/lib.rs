@@ -178,6 +178,34 @@ pub struct Participant {
     pub reflection: DocumentId,
 }
 
+impl Participant {
+    pub fn pid(&self) -> kring_shared::ids::ParticipantId {
+        self.id.parse().expect("a participant id")
+    }
+
+    /// One of the participant's own documents, as `/api/me` names it (`"rating"`,
+    /// `"role_sheet"`, `"answers"`, …).
+    pub async fn document(&self, server: &TestServer, key: &str) -> DocumentId {
+        let me = me(&server.http(), &self.token).await.expect("/api/me");
+        DocumentId::from_url(
+            me["documents"][key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {key}")),
+        )
+        .expect("a document url")
+    }
+
+    /// Connects as the participant with their document `key` open.
+    pub async fn open(&self, server: &TestServer, key: &str) -> (SyncClient, DocumentId) {
+        let doc = self.document(server, key).await;
+        let mut c = SyncClient::connect(&server.ws(), &self.token)
+            .await
+            .expect("connect");
+        assert_eq!(c.open(doc).await.expect("open"), DocStatus::Ready);
+        (c, doc)
+    }
+}
+
 fn field(v: &Value, key: &str) -> KitResult<String> {
     v[key]
         .as_str()
@@ -459,6 +487,35 @@ impl SyncClient {
     /// Bloom filter (about 1 in 100), the writer first sends only its heads, and the server asks
     /// for the change it does not know. A writer that never reads again would never answer, and
     /// a reader waiting for the edit would time out — one run in a hundred or so.
+    /// Changes a document and waits until the server stored it.
+    pub async fn write(
+        &mut self,
+        doc: DocumentId,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
+    ) {
+        self.change(doc, f).await.expect("change");
+        self.wait_for("stored", |c| c.repo.is_acknowledged(&doc))
+            .await
+            .expect("acknowledged");
+    }
+
+    /// A barrier: a facilitator's change to the workshop document is acknowledged only after
+    /// every turn before it was delivered, so what an earlier turn wrote has reached this client
+    /// by then. The broadcast it writes has id `b<n>`.
+    pub async fn barrier(&mut self, ws_doc: DocumentId, n: u32) {
+        self.write(ws_doc, |tx| {
+            workshop::set_broadcast(
+                tx,
+                &workshop::Broadcast {
+                    id: format!("b{n}"),
+                    text: "barrier".into(),
+                    at: i64::from(n),
+                },
+            )
+        })
+        .await;
+    }
+
     pub async fn change(
         &mut self,
         doc: DocumentId,
