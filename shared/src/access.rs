@@ -398,10 +398,9 @@ mod tests {
         assert_eq!(access(&co, &DocKind::Table, &ctx), Access::Write);
     }
 
-    #[test]
-    fn no_principal_may_write_what_it_cannot_read() {
-        let me = ParticipantId::random();
-        let docs = [
+    /// One document of every kind, those with an owner owned by `me`.
+    fn every_kind(me: ParticipantId) -> [DocKind; 8] {
+        [
             DocKind::Workshop,
             DocKind::Reflection { owner: me },
             DocKind::Table,
@@ -412,7 +411,13 @@ mod tests {
             DocKind::Duo {
                 duo: DuoId::random(),
             },
-        ];
+        ]
+    }
+
+    #[test]
+    fn no_principal_may_write_what_it_cannot_read() {
+        let me = ParticipantId::random();
+        let docs = every_kind(me);
         let whos = [
             Principal::facilitator(FacilitatorId::random()),
             Principal::screen(),
@@ -492,18 +497,7 @@ mod tests {
     #[test]
     fn private_kinds_are_read_by_their_owner_alone() {
         let me = ParticipantId::random();
-        let kinds = [
-            DocKind::Workshop,
-            DocKind::Reflection { owner: me },
-            DocKind::Table,
-            DocKind::Voice { owner: me },
-            DocKind::Rating { owner: me },
-            DocKind::RoleSheet { owner: me },
-            DocKind::Answers { owner: me },
-            DocKind::Duo {
-                duo: DuoId::random(),
-            },
-        ];
+        let kinds = every_kind(me);
         let others = [
             Principal::facilitator(FacilitatorId::random()),
             Principal::screen(),
