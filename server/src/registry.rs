@@ -27,6 +27,8 @@ pub enum RegistryError {
     Store(#[from] StoreError),
     #[error("the workshop is not answering")]
     Unavailable,
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
 }
 
 impl Registry {

@@ -91,6 +91,32 @@ pub enum Input {
         force: bool,
         idle_before: i64,
     },
+    /// Changes another node of a cluster accepted and stored (or the store's current state, read
+    /// back when in doubt): applied without access or schema checks, never written again.
+    Replica(Replica),
+    /// Ephemeral data a peer on another node sent (checked there), for the readers here.
+    RemoteEphemeral(Relay),
+    /// Whether this node holds the workshop's lease: only the holder does the once-per-workshop
+    /// work (creating documents, aggregates, the purge). A single node always holds it.
+    Lead(bool),
+}
+
+/// What one turn of another node wrote: new documents, changes, purged documents.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Replica {
+    pub documents: Vec<(DocumentId, DocKind)>,
+    pub chunks: Vec<(DocumentId, Vec<u8>)>,
+    pub purge: Vec<DocumentId>,
+}
+
+/// Ephemeral data accepted from a local peer, to relay to the other nodes (and from them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relay {
+    pub sender: PeerId,
+    pub document_id: DocumentId,
+    pub session_id: String,
+    pub count: u64,
+    pub data: Vec<u8>,
 }
 
 /// The answer to one [`Input`], in the same order.
@@ -109,6 +135,11 @@ pub enum Answer {
     Maintain,
     /// Whether the workshop retires ([`Turn::retire`] is set then).
     Retire(bool),
+    /// Whether the replica left a doubt (a change waiting for one never seen, a document of
+    /// unknown kind): the caller should reload the workshop from the store.
+    Replica { doubt: bool },
+    RemoteEphemeral,
+    Lead,
 }
 
 /// What one received frame caused in its turn: the messages `sends` (indices into
@@ -135,6 +166,8 @@ pub struct Turn {
     pub refused: Vec<Refusal>,
     /// The workshop stops after this turn (it is being deleted).
     pub retire: bool,
+    /// Ephemeral messages local peers sent and the workshop accepted, for other nodes.
+    pub relay: Vec<Relay>,
 }
 
 /// Something owed to peers that is sent at most once per interval.
@@ -194,6 +227,10 @@ pub struct Workshop {
     counts: HashMap<DocumentId, Counts>,
     /// The documents that follow the workshop document are checked on the first turn.
     first_turn: bool,
+    /// Whether this node does the once-per-workshop work (see [`Input::Lead`]).
+    leader: bool,
+    /// Documents changed by replicas in the current turn (they are in no `persist`).
+    replicated: Vec<DocumentId>,
 }
 
 impl Workshop {
@@ -218,7 +255,21 @@ impl Workshop {
             progress: Throttle::default(),
             counts: HashMap::new(),
             first_turn: true,
+            leader: true,
+            replicated: Vec::new(),
         }
+    }
+
+    /// The same workshop on a node of a cluster that does not hold its lease (yet): it waits
+    /// for [`Input::Lead`] before doing any once-per-workshop work.
+    pub fn follower(mut self) -> Self {
+        self.leader = false;
+        self
+    }
+
+    /// Whether this node does the once-per-workshop work.
+    pub fn is_leader(&self) -> bool {
+        self.leader
     }
 
     /// How many peers are connected.
@@ -274,24 +325,32 @@ impl Workshop {
         // The documents follow the workshop document (duos, roster, table): look when it
         // changed and on the first turn after loading (reading it is a full view, too dear for
         // every turn of a busy workshop).
+        // Only the lease holder does this work (see `Input::Lead`); a single node always does.
         let ws_doc = self.hub.workshop_document();
-        let ws_changed = fx.persist.iter().any(|(d, _)| *d == ws_doc);
-        let ratings_changed = fx.persist.iter().any(|(d, _)| self.is_rating(d));
-        let sheets_changed = fx.persist.iter().any(|(d, _)| self.is_role_sheet(d));
-        if std::mem::take(&mut self.first_turn) || ws_changed {
-            self.open_documents(&mut fx, &mut turn.write);
-        }
-        if ratings_changed || ws_changed {
-            self.update_profile(&mut fx);
-        }
-        if sheets_changed || ws_changed {
-            self.update_roles(&mut fx);
-        }
-        self.retention(now, &mut fx, &mut turn.write);
-        let changed: Vec<DocumentId> = fx
+        let replicated = std::mem::take(&mut self.replicated);
+        let touched: Vec<DocumentId> = fx
             .persist
             .iter()
             .map(|(d, _)| *d)
+            .chain(replicated)
+            .collect();
+        let ws_changed = touched.contains(&ws_doc);
+        let ratings_changed = touched.iter().any(|d| self.is_rating(d));
+        let sheets_changed = touched.iter().any(|d| self.is_role_sheet(d));
+        if self.leader {
+            if std::mem::take(&mut self.first_turn) || ws_changed {
+                self.open_documents(&mut fx, &mut turn.write);
+            }
+            if ratings_changed || ws_changed {
+                self.update_profile(&mut fx);
+            }
+            if sheets_changed || ws_changed {
+                self.update_roles(&mut fx);
+            }
+        }
+        self.retention(now, &mut fx, &mut turn.write);
+        let changed: Vec<DocumentId> = touched
+            .into_iter()
             .filter(|d| self.is_reflection(d))
             .collect();
         for d in &changed {
@@ -342,7 +401,32 @@ impl Workshop {
                     _ => None,
                 };
                 let (sent, persisted) = (fx.send.len(), fx.persist.len());
+                let refused = fx.refused.len();
+                let relay = match &message {
+                    Message::Ephemeral {
+                        document_id,
+                        session_id,
+                        count,
+                        data,
+                        ..
+                    } => Some(Relay {
+                        sender: peer.clone(),
+                        document_id: *document_id,
+                        session_id: session_id.clone(),
+                        count: *count,
+                        data: data.clone(),
+                    }),
+                    _ => None,
+                };
                 fx.merge(self.hub.receive(&peer, message));
+                if let Some(relay) = relay
+                    && fx.refused.len() == refused
+                    && self.hub.document_kind(&relay.document_id).is_some()
+                {
+                    // Accepted here (a writer's drag, within its schema): other nodes' readers
+                    // get it too.
+                    turn.relay.push(relay);
+                }
                 let caused = traced.and_then(|(doc, class)| {
                     let counts = match class {
                         Class::Sync => fx.persist.len() > persisted,
@@ -403,7 +487,72 @@ impl Workshop {
             Input::AddParticipant { name, organisation } => {
                 Answer::AddParticipant(self.add_participant(name, organisation, now, fx, turn))
             }
+            Input::Replica(replica) => Answer::Replica {
+                doubt: self.apply_replica(replica, fx),
+            },
+            Input::RemoteEphemeral(r) => {
+                fx.merge(self.hub.forward_remote_ephemeral(
+                    r.sender,
+                    r.document_id,
+                    r.session_id,
+                    r.count,
+                    r.data,
+                ));
+                Answer::RemoteEphemeral
+            }
+            Input::Lead(leader) => {
+                if leader && !self.leader {
+                    // Whatever the previous holder left undone is looked at again.
+                    self.first_turn = true;
+                    tracing::info!("this node now holds the workshop's lease");
+                } else if !leader && self.leader {
+                    tracing::info!("this node no longer holds the workshop's lease");
+                }
+                self.leader = leader;
+                Answer::Lead
+            }
         }
+    }
+
+    /// Applies another node's durable writes; answers whether anything left a doubt.
+    fn apply_replica(&mut self, replica: Replica, fx: &mut Effects) -> bool {
+        let mut doubt = false;
+        for (doc_id, bytes) in replica.chunks {
+            let kind = self.hub.document_kind(&doc_id).or_else(|| {
+                replica
+                    .documents
+                    .iter()
+                    .find(|(d, _)| *d == doc_id)
+                    .map(|(_, k)| *k)
+            });
+            let Some(kind) = kind else {
+                // A change to a document this node never heard of: it missed its creation.
+                doubt = true;
+                continue;
+            };
+            if replica.purge.contains(&doc_id) {
+                continue;
+            }
+            match self.hub.apply_durable(doc_id, kind, &bytes) {
+                Ok((changed, waiting)) => {
+                    doubt |= waiting;
+                    if let Some(more) = changed {
+                        self.replicated.push(doc_id);
+                        fx.merge(more);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(document = %doc_id, error = %e, "replicated change not applied");
+                    doubt = true;
+                }
+            }
+        }
+        for doc_id in replica.purge {
+            fx.merge(self.hub.remove_document(&doc_id));
+            self.appended.remove(&doc_id);
+            self.counts.remove(&doc_id);
+        }
+        doubt
     }
 
     fn view(&self) -> workshop_schema::WorkshopView {
@@ -553,6 +702,10 @@ impl Workshop {
         let Some(closed_at) = self.closed_at else {
             return;
         };
+        if !self.leader {
+            // The lease holder purges, once, and the other nodes hear of it as a replica.
+            return;
+        }
         if now < closed_at.saturating_add(self.purge_grace_ms) {
             return;
         }
