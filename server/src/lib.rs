@@ -306,18 +306,16 @@ pub async fn run(
     let store: Arc<dyn Store> = store::open(&config.database, &config.data_dir).await?;
     // After the store: its migrations make the leases table.
     let cluster = match (cluster, &config.nats, &config.database) {
-        (Some(()), Some(nats), store::Database::Postgres(url)) => {
-            Some(
-                cluster::Cluster::connect(cluster::Options {
-                    url: nats.url.clone(),
-                    prefix: nats.prefix.clone(),
-                    node: config.node.clone(),
-                    lease_ttl: nats.lease_ttl,
-                    database: url.clone(),
-                })
-                .await?,
-            )
-        }
+        (Some(()), Some(nats), store::Database::Postgres(url)) => Some(
+            cluster::Cluster::connect(cluster::Options {
+                url: nats.url.clone(),
+                prefix: nats.prefix.clone(),
+                node: config.node.clone(),
+                lease_ttl: nats.lease_ttl,
+                database: url.clone(),
+            })
+            .await?,
+        ),
         _ => None,
     };
     if config.frontend.has_index().await {

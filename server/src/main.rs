@@ -43,6 +43,9 @@ struct Args {
     /// Days after closing a workshop until its private reflections are purged (0: at once).
     #[arg(long, env = "KRING_PURGE_GRACE_DAYS", default_value_t = 0)]
     purge_grace_days: u64,
+    /// Seconds instead of days for --purge-grace-days (for tests and demonstrations).
+    #[arg(long, env = "KRING_PURGE_GRACE_SECS", hide = true)]
+    purge_grace_secs: Option<u64>,
     /// Days without use after which a workshop is deleted entirely (0: never).
     #[arg(long, env = "KRING_IDLE_DELETE_DAYS", default_value_t = 90)]
     idle_delete_days: u64,
@@ -103,7 +106,7 @@ struct Args {
     metrics_token: Option<String>,
     /// Run as one of several nodes behind a load balancer: the NATS server (with JetStream) the
     /// nodes share, as nats://host:4222. Needs --database postgres://… (README, "Scaling").
-    #[arg(long, env = "KRING_NATS")]
+    #[arg(long, env = "KRING_NATS", requires = "database")]
     nats: Option<String>,
     /// Start of every NATS subject (and the stream's name) of this deployment, so several can
     /// share one NATS server.
@@ -223,7 +226,10 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     }
     let config = kring_server::Config {
         idle_unload: Duration::from_secs(args.idle_unload_secs),
-        purge_grace: Duration::from_secs(args.purge_grace_days.saturating_mul(DAY)),
+        purge_grace: Duration::from_secs(
+            args.purge_grace_secs
+                .unwrap_or(args.purge_grace_days.saturating_mul(DAY)),
+        ),
         idle_delete: Duration::from_secs(args.idle_delete_days.saturating_mul(DAY)),
         sweep_every: Duration::from_secs(args.retention_sweep_secs.max(1)),
         limits: Limits {
@@ -247,9 +253,7 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or(kring_server::store::Database::Sqlite),
         public_url: args.public_url,
         tls,
-        node: args
-            .node_id
-            .unwrap_or_else(kring_server::default_node_id),
+        node: args.node_id.unwrap_or_else(kring_server::default_node_id),
         nats: args.nats.map(|url| kring_server::NatsConfig {
             url,
             prefix: args.nats_prefix,

@@ -190,7 +190,7 @@ impl Default for Metrics {
             r.register(name, help, c.clone());
         }
         r.register(
-            "kring_node",
+            "kring_node_info",
             "this node's name (--node-id), as a label",
             m.node_info.clone(),
         );

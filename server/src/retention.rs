@@ -44,7 +44,11 @@ pub async fn sweep(
             _ = tick.tick() => {}
         }
         if let Some(c) = &cluster {
-            match c.leases.hold(SWEEP_LEASE, policy.every.max(c.lease_ttl)).await {
+            match c
+                .leases
+                .hold(SWEEP_LEASE, policy.every.max(c.lease_ttl))
+                .await
+            {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(e) => {

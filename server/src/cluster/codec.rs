@@ -39,7 +39,12 @@ pub fn encode_replica(write: &WriteBatch) -> Option<Vec<u8>> {
     let chunks = write
         .chunks
         .iter()
-        .map(|(d, bytes)| Value::Array(vec![Value::Text(d.to_string()), Value::Bytes(bytes.clone())]))
+        .map(|(d, bytes)| {
+            Value::Array(vec![
+                Value::Text(d.to_string()),
+                Value::Bytes(bytes.clone()),
+            ])
+        })
         .collect();
     let purge = write
         .purge
@@ -180,7 +185,10 @@ mod tests {
                 purge: write.purge.clone(),
             }
         );
-        assert!(encode_replica(&WriteBatch::default()).is_none(), "nothing to tell");
+        assert!(
+            encode_replica(&WriteBatch::default()).is_none(),
+            "nothing to tell"
+        );
     }
 
     #[test]

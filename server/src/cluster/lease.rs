@@ -43,8 +43,8 @@ async fn connect(config: &tokio_postgres::Config) -> Result<Client, LeaseError> 
 
 impl Leases {
     pub async fn open(url: &str, node: &str) -> Result<Self, LeaseError> {
-        let mut config = tokio_postgres::Config::from_str(url)
-            .map_err(|e| LeaseError::Config(e.to_string()))?;
+        let mut config =
+            tokio_postgres::Config::from_str(url).map_err(|e| LeaseError::Config(e.to_string()))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }

@@ -35,6 +35,9 @@ const NODE_HEADER: &str = "Kring-Node";
 /// after a short NATS outage; anything older is read from the store.
 const STREAM_MAX_AGE: Duration = Duration::from_secs(15 * 60);
 
+/// How long a turn waits for JetStream to store its changes before it goes on without.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How `--nats` is set up.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -204,25 +207,27 @@ impl Cluster {
         })
     }
 
-    /// Tells the other nodes what a turn wrote (after it is durable). A failure is logged: the
-    /// change is in the store, and the other nodes read it from there when in doubt.
-    /// `payload` is [`codec::encode_replica`] of the turn's write.
+    /// Tells the other nodes what a turn wrote, once it is durable in the store, and waits until
+    /// JetStream has stored the message too: only then may a peer hear of it (see the
+    /// workshop task), so a change anyone saw acknowledged reaches every other node even when
+    /// this one dies right after. `payload` is [`codec::encode_replica`] of the turn's write.
+    ///
+    /// A failure (NATS away) is logged and the turn goes on: the change is in the store, and
+    /// every node reads the store again when it reconnects to NATS.
     pub async fn publish(&self, workshop: WorkshopId, payload: Vec<u8>) {
-        match self
-            .js
-            .publish_with_headers(self.changes_subject(workshop), self.headers(), payload.into())
-            .await
-        {
-            Ok(ack) => {
-                // Waiting for JetStream's acknowledgement here would add a round trip to every
-                // turn; a lost publish is logged and the others' reload covers it.
-                tokio::spawn(async move {
-                    if let Err(e) = ack.await {
-                        tracing::warn!(%workshop, error = %e, "change not stored by JetStream");
-                    }
-                });
-            }
-            Err(e) => tracing::warn!(%workshop, error = %e, "change not published"),
+        let subject = self.changes_subject(workshop);
+        let sent = async {
+            self.js
+                .publish_with_headers(subject, self.headers(), payload.into())
+                .await
+                .map_err(nats_error)?
+                .await
+                .map_err(nats_error)
+        };
+        match tokio::time::timeout(PUBLISH_TIMEOUT, sent).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(%workshop, error = %e, "change not published"),
+            Err(_) => tracing::warn!(%workshop, "change not published: JetStream did not answer"),
         }
     }
 
@@ -232,7 +237,11 @@ impl Cluster {
             let payload = codec::encode_relay(r);
             if let Err(e) = self
                 .client
-                .publish_with_headers(self.ephemeral_subject(workshop), self.headers(), payload.into())
+                .publish_with_headers(
+                    self.ephemeral_subject(workshop),
+                    self.headers(),
+                    payload.into(),
+                )
                 .await
             {
                 tracing::debug!(%workshop, error = %e, "ephemeral message not relayed");
@@ -268,7 +277,7 @@ pub struct Feed {
 }
 
 impl Feed {
-    fn from_self(&self, headers: Option<&async_nats::HeaderMap>) -> bool {
+    fn sent_by_me(&self, headers: Option<&async_nats::HeaderMap>) -> bool {
         headers
             .and_then(|h| h.get(NODE_HEADER))
             .is_some_and(|n| n.as_str() == self.node.as_ref())
@@ -280,7 +289,7 @@ impl Feed {
             tokio::select! {
                 m = self.changes.next(), if !self.ended[0] => match m {
                     Some(Ok(m)) => {
-                        if self.from_self(m.headers.as_ref()) {
+                        if self.sent_by_me(m.headers.as_ref()) {
                             continue;
                         }
                         return match codec::decode_replica(&m.payload) {
@@ -296,7 +305,7 @@ impl Feed {
                 },
                 m = self.ephemeral.next(), if !self.ended[1] => match m {
                     Some(m) => {
-                        if self.from_self(m.headers.as_ref()) {
+                        if self.sent_by_me(m.headers.as_ref()) {
                             continue;
                         }
                         match codec::decode_relay(&m.payload) {

@@ -402,7 +402,7 @@ mod tests {
     fn changes() -> (Vec<u8>, Vec<u8>, automerge::Automerge) {
         use automerge::transaction::Transactable;
         let mut doc = automerge::Automerge::new();
-        let mut put = |doc: &mut automerge::Automerge, v: &str| {
+        let put = |doc: &mut automerge::Automerge, v: &str| {
             let before = doc.get_heads();
             doc.transact::<_, _, automerge::AutomergeError>(|tx| {
                 tx.put(automerge::ROOT, "title", v)

@@ -37,7 +37,7 @@ use super::{
 const MIGRATIONS: &[(i32, &str)] = &[
     (
         1,
-    "
+        "
 CREATE TABLE workshops (
     id TEXT PRIMARY KEY,
     join_code TEXT NOT NULL UNIQUE,

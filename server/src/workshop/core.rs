@@ -137,7 +137,9 @@ pub enum Answer {
     Retire(bool),
     /// Whether the replica left a doubt (a change waiting for one never seen, a document of
     /// unknown kind): the caller should reload the workshop from the store.
-    Replica { doubt: bool },
+    Replica {
+        doubt: bool,
+    },
     RemoteEphemeral,
     Lead,
 }
@@ -1081,6 +1083,130 @@ mod tests {
             T0 + 7_000,
         );
         assert!(matches!(idle.answers[..], [Answer::Retire(true)]) && idle.retire);
+    }
+
+    fn form_duo(w: &mut Workshop, members: Vec<ParticipantId>) -> kring_shared::ids::DuoId {
+        let duo = kring_shared::ids::DuoId::random();
+        let doc = w.hub.workshop_document();
+        w.hub
+            .change(doc, |tx| {
+                workshop_schema::set_duos(
+                    tx,
+                    &[workshop_schema::DuoEntry {
+                        id: duo,
+                        members,
+                        doc: None,
+                        number: None,
+                    }],
+                )?;
+                workshop_schema::set_step(tx, Step::Duos)
+            })
+            .unwrap();
+        duo
+    }
+
+    fn duo_rooms(write: &WriteBatch) -> usize {
+        write
+            .documents
+            .iter()
+            .filter(|d| matches!(d.kind, DocKind::Duo { .. }))
+            .count()
+    }
+
+    #[test]
+    fn a_node_without_the_lease_opens_no_documents_and_purges_nothing_until_it_gets_it() {
+        let mut w = workshop(FormId::ThreeLevels).follower();
+        let first = w.turn([], T0);
+        assert!(first.write.documents.is_empty(), "not even the table");
+        let anna = join(&mut w, "Anna", T0);
+        let bert = join(&mut w, "Bert", T0);
+        form_duo(&mut w, vec![anna.participant_id, bert.participant_id]);
+        let formed = w.turn([Input::Maintain], T0 + 1);
+        assert_eq!(duo_rooms(&formed.write), 0, "the holder opens the room");
+        set_step(&mut w, Step::Closed);
+        let closed = w.turn([Input::Maintain], T0 + 2);
+        let late = w.turn([Input::Maintain], T0 + 2 + GRACE_MS);
+        assert!(closed.write.purge.is_empty() && late.write.purge.is_empty());
+        assert!(w.hub.document(&anna.reflection_doc).is_some());
+
+        // The lease comes: the room, the table and the purge follow in that turn.
+        let lead = w.turn([Input::Lead(true)], T0 + 3 + GRACE_MS);
+        assert_eq!(duo_rooms(&lead.write), 1);
+        assert!(
+            lead.write
+                .documents
+                .iter()
+                .any(|d| d.kind == DocKind::Table)
+        );
+        assert_eq!(lead.write.purge.len(), 2, "both reflections");
+        // Losing it again stops the work: a reopened and closed workshop is not purged here.
+        w.turn([Input::Lead(false)], T0 + 4 + GRACE_MS);
+        assert!(!w.is_leader());
+    }
+
+    #[test]
+    fn another_nodes_write_reaches_local_peers_and_is_never_written_again() {
+        // Two nodes' copies of one workshop: the same workshop document, loaded twice.
+        let mut origin = workshop(FormId::ThreeLevels);
+        let ws_doc = origin.hub.workshop_document();
+        let bytes = origin.hub.document(&ws_doc).unwrap().save();
+        let hub = Hub::new(
+            super::super::server_peer_id(origin.id),
+            ws_doc,
+            Automerge::load(&bytes).unwrap(),
+        );
+        let mut replica_node = Workshop::new(origin.id, hub, None, GRACE_MS, T0).follower();
+        let facilitator = Principal::facilitator(FacilitatorId::random());
+        let connected = replica_node.turn([connect("fac", 1, facilitator)], T0);
+        assert!(connected.write.chunks.is_empty());
+
+        let turn = origin.turn(
+            [Input::AddParticipant {
+                name: "Anna".into(),
+                organisation: "CAW".into(),
+            }],
+            T0 + 1,
+        );
+        let Some(Answer::AddParticipant(Ok(anna))) = turn.answers.first() else {
+            panic!("{:?}", turn.answers);
+        };
+        let replica = Replica {
+            documents: turn
+                .write
+                .documents
+                .iter()
+                .map(|d| (d.id, d.kind))
+                .collect(),
+            chunks: turn.write.chunks.clone(),
+            purge: vec![],
+        };
+        let applied = replica_node.turn([Input::Replica(replica.clone())], T0 + 2);
+        assert!(matches!(
+            applied.answers[..],
+            [Answer::Replica { doubt: false }]
+        ));
+        assert!(applied.write.chunks.is_empty() && applied.write.documents.is_empty());
+        assert!(replica_node.hub.document(&anna.reflection_doc).is_some());
+        assert_eq!(replica_node.view().roster.len(), 1);
+        // Twice is once: nothing new, nothing to write.
+        let again = replica_node.turn([Input::Replica(replica)], T0 + 3);
+        assert!(matches!(
+            again.answers[..],
+            [Answer::Replica { doubt: false }]
+        ));
+        assert!(again.write.chunks.is_empty());
+        // A change to a document never heard of is a doubt (reload from the store).
+        let unknown = replica_node.turn(
+            [Input::Replica(Replica {
+                chunks: vec![(DocumentId::random(), vec![1, 2, 3])],
+                ..Replica::default()
+            })],
+            T0 + 4,
+        );
+        assert!(matches!(
+            unknown.answers[..],
+            [Answer::Replica { doubt: true }]
+        ));
     }
 
     #[test]

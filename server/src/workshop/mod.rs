@@ -269,8 +269,14 @@ pub async fn start(
     let (idle, shutdown) = (ctx.idle, ctx.shutdown);
     if let Some(cluster) = ctx.cluster {
         ctx.tracker.spawn(
-            lease_loop(cluster, Arc::clone(&task.metrics), id, tx.clone(), shutdown.clone())
-                .instrument(span.clone()),
+            lease_loop(
+                cluster,
+                Arc::clone(&task.metrics),
+                id,
+                tx.clone(),
+                shutdown.clone(),
+            )
+            .instrument(span.clone()),
         );
     }
     ctx.tracker.spawn(
@@ -642,7 +648,9 @@ impl WorkshopTask {
         if purges {
             self.metrics.purges.inc();
         }
-        // Durable: now the other nodes may hear of it.
+        // Durable: now the other nodes hear of it, before any peer here does (a change a peer
+        // saw acknowledged is then in JetStream too, and reaches the other nodes even if this
+        // one dies now).
         if let Some(cluster) = &self.cluster {
             if let Some(replica) = replica {
                 cluster.publish(self.workshop.id, replica).await;
