@@ -557,3 +557,134 @@ async fn sigkill_of_a_node_mid_workload_loses_nothing_acknowledged() {
     drop(b);
     cluster.remove_stream().await;
 }
+
+#[tokio::test]
+async fn a_node_drains_on_sigterm_and_its_clients_carry_on_at_another_node() {
+    let cluster = Cluster::new().await;
+    let (a, b) = (cluster.node("a", 15), cluster.node("b", 15));
+    for node in [&a, &b] {
+        let r = reqwest::get(format!("{}/readyz", node.base)).await.unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    }
+    let w = create_workshop(&a.base, "Onderhoud").await.unwrap();
+    let mut fac = SyncClient::connect(&a.ws(), &w.facilitator_token)
+        .await
+        .unwrap();
+    fac.open(w.document).await.unwrap();
+    fac.retitle(w.document, 0..5, true).await.unwrap();
+
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &a.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Told why, with "going away": a browser reconnects (the load balancer sends it to B).
+    let end = Instant::now() + kring_testkit::DEADLINE;
+    while fac.pump_one(Duration::from_millis(200)).await.unwrap() {
+        assert!(Instant::now() < end, "node A never closed the connection");
+    }
+    assert_eq!(fac.close_code, Some(1001), "{:?}", fac.closed);
+    assert_eq!(fac.closed.as_deref(), Some("server shutting down"));
+
+    let repo = fac.drop_connection();
+    let mut fac = SyncClient::reconnect(&b.ws(), &w.facilitator_token, repo)
+        .await
+        .unwrap();
+    fac.open(w.document).await.unwrap();
+    assert_eq!(workshop::view(fac.doc(w.document)).title, "versie 4");
+    fac.retitle(w.document, 5..6, true).await.unwrap();
+    drop((a, b));
+    cluster.remove_stream().await;
+}
+
+#[tokio::test]
+async fn a_workshop_deleted_through_one_node_is_closed_on_every_node() {
+    let cluster = Cluster::new().await;
+    let (a, b) = (cluster.node("a", 15), cluster.node("b", 15));
+    let w = create_workshop(&a.base, "Weg").await.unwrap();
+    let mut screen = SyncClient::connect(&b.ws(), &w.screen_token).await.unwrap();
+    screen.open(w.document).await.unwrap();
+    let (status, _) = kring_testkit::request(
+        reqwest::Method::DELETE,
+        format!("{}/api/workshop", a.base),
+        Some(&w.facilitator_token),
+        "",
+    )
+    .await;
+    assert!((200..300).contains(&status), "delete answered {status}");
+    let end = Instant::now() + kring_testkit::DEADLINE;
+    while screen.pump_one(Duration::from_millis(200)).await.unwrap() {
+        assert!(
+            Instant::now() < end,
+            "node B kept serving a deleted workshop"
+        );
+    }
+    assert_eq!(
+        screen.closed.as_deref(),
+        Some("this workshop has been deleted")
+    );
+    assert!(
+        SyncClient::connect(&b.ws(), &w.screen_token).await.is_err(),
+        "node B let a token of a deleted workshop in"
+    );
+    drop((a, b));
+    cluster.remove_stream().await;
+}
+
+#[tokio::test]
+async fn nats_without_postgres_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = kring_server::Config::new(dir.path().into(), "/nonexistent".into());
+    config.nats = Some(kring_server::NatsConfig {
+        url: nats_url(),
+        prefix: "unused".into(),
+        lease_ttl: Duration::from_secs(15),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let run = kring_server::run(listener, config, std::future::pending());
+    let err = tokio::time::timeout(kring_testkit::DEADLINE, run)
+        .await
+        .expect("the server started with --nats on SQLite")
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("--nats needs --database postgres://"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_node_unloads_a_workshop_nobody_uses_there_though_others_change_it() {
+    let cluster = Cluster::new().await;
+    let a = cluster.node("a", 2);
+    let b = cluster.node_with("b", 2, &["--idle-unload-secs", "1"]);
+    let w = create_workshop(&a.base, "Elders druk").await.unwrap();
+    // Node B loads the workshop first, so it most likely holds the lease (renewed every
+    // 0.7 s): neither the renewals nor A's changes may keep it loaded on B.
+    let mut screen = SyncClient::connect(&b.ws(), &w.screen_token).await.unwrap();
+    screen.open(w.document).await.unwrap();
+    let mut fac = SyncClient::connect(&a.ws(), &w.facilitator_token)
+        .await
+        .unwrap();
+    fac.open(w.document).await.unwrap();
+    fac.retitle(w.document, 0..1, true).await.unwrap();
+    screen
+        .wait_for("A's change on B", |c| {
+            workshop::view(c.doc(w.document)).title == "versie 0"
+        })
+        .await
+        .unwrap();
+    assert_eq!(metric(&b.base, "kring_workshops_loaded").await, 1);
+    drop(screen);
+    let mut i = 1;
+    let end = Instant::now() + kring_testkit::DEADLINE;
+    while metric(&b.base, "kring_workshops_loaded").await != 0 {
+        assert!(Instant::now() < end, "node B kept the workshop loaded");
+        fac.retitle(w.document, i..i + 1, true).await.unwrap();
+        i += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(i > 5, "A changed it all the while ({i} changes)");
+    drop((a, b));
+    cluster.remove_stream().await;
+}

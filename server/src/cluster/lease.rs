@@ -12,7 +12,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, Statement};
 
 /// Why a lease could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +27,36 @@ pub enum LeaseError {
 pub struct Leases {
     config: tokio_postgres::Config,
     node: String,
-    client: Mutex<Arc<Client>>,
+    conn: Mutex<Arc<Conn>>,
+}
+
+/// The connection with its two statements, prepared once: a renewal is one round trip.
+struct Conn {
+    client: Client,
+    hold: Statement,
+    release: Statement,
+}
+
+async fn open_conn(config: &tokio_postgres::Config) -> Result<Conn, LeaseError> {
+    let client = connect(config).await?;
+    let hold = client
+        .prepare(
+            "INSERT INTO leases (name, holder, expires_at)
+             VALUES ($1, $2, now() + make_interval(secs => $3))
+             ON CONFLICT (name) DO UPDATE
+               SET holder = excluded.holder, expires_at = excluded.expires_at
+               WHERE leases.holder = excluded.holder OR leases.expires_at < now()
+             RETURNING holder",
+        )
+        .await?;
+    let release = client
+        .prepare("DELETE FROM leases WHERE name = $1 AND holder = $2")
+        .await?;
+    Ok(Conn {
+        client,
+        hold,
+        release,
+    })
 }
 
 async fn connect(config: &tokio_postgres::Config) -> Result<Client, LeaseError> {
@@ -49,58 +78,46 @@ impl Leases {
             config.connect_timeout(Duration::from_secs(10));
         }
         config.application_name("kring-server leases");
-        let client = connect(&config).await?;
+        let conn = open_conn(&config).await?;
         Ok(Self {
             config,
             node: node.to_owned(),
-            client: Mutex::new(Arc::new(client)),
+            conn: Mutex::new(Arc::new(conn)),
         })
     }
 
     /// The connection, opened again when the server closed it.
-    async fn client(&self) -> Result<Arc<Client>, LeaseError> {
-        let current = Arc::clone(&self.client.lock().expect("lease lock poisoned"));
-        if !current.is_closed() {
+    async fn conn(&self) -> Result<Arc<Conn>, LeaseError> {
+        let current = Arc::clone(&self.conn.lock().expect("lease lock poisoned"));
+        if !current.client.is_closed() {
             return Ok(current);
         }
-        let fresh = Arc::new(connect(&self.config).await?);
-        *self.client.lock().expect("lease lock poisoned") = Arc::clone(&fresh);
+        let fresh = Arc::new(open_conn(&self.config).await?);
+        *self.conn.lock().expect("lease lock poisoned") = Arc::clone(&fresh);
         Ok(fresh)
     }
 
     /// Takes or renews `name` for `ttl`; answers whether this node holds it now.
     pub async fn hold(&self, name: &str, ttl: Duration) -> Result<bool, LeaseError> {
-        let client = self.client().await?;
-        let row = client
-            .query_opt(
-                "INSERT INTO leases (name, holder, expires_at)
-                 VALUES ($1, $2, now() + make_interval(secs => $3))
-                 ON CONFLICT (name) DO UPDATE
-                   SET holder = excluded.holder, expires_at = excluded.expires_at
-                   WHERE leases.holder = excluded.holder OR leases.expires_at < now()
-                 RETURNING holder",
-                &[&name, &self.node, &ttl.as_secs_f64()],
-            )
+        let c = self.conn().await?;
+        let row = c
+            .client
+            .query_opt(&c.hold, &[&name, &self.node, &ttl.as_secs_f64()])
             .await?;
         Ok(row.is_some())
     }
 
     /// Gives `name` up at once (a workshop unloading, a node draining), if this node holds it.
     pub async fn release(&self, name: &str) -> Result<(), LeaseError> {
-        let client = self.client().await?;
-        client
-            .execute(
-                "DELETE FROM leases WHERE name = $1 AND holder = $2",
-                &[&name, &self.node],
-            )
-            .await?;
+        let c = self.conn().await?;
+        c.client.execute(&c.release, &[&name, &self.node]).await?;
         Ok(())
     }
 
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> bool {
-        match self.client().await {
-            Ok(c) => c.simple_query("SELECT 1").await.is_ok(),
+        match self.conn().await {
+            Ok(c) => c.client.simple_query("SELECT 1").await.is_ok(),
             Err(_) => false,
         }
     }

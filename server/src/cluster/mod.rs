@@ -30,6 +30,8 @@ use crate::workshop::core::{Relay, Replica};
 
 /// The header that names the node a message comes from (a node skips its own).
 const NODE_HEADER: &str = "Kring-Node";
+/// The header of the message that says a workshop was deleted (its payload is empty).
+const DELETED_HEADER: &str = "Kring-Deleted";
 
 /// How long JetStream keeps published changes: long enough for an ordered consumer to resume
 /// after a short NATS outage; anything older is read from the store.
@@ -231,6 +233,26 @@ impl Cluster {
         }
     }
 
+    /// Tells the other nodes a workshop was deleted, so they stop serving it (best effort: a
+    /// node that misses it fails its next write to the workshop and unloads it then).
+    pub async fn publish_deleted(&self, workshop: WorkshopId) {
+        let mut headers = self.headers();
+        headers.insert(DELETED_HEADER, "1");
+        let sent = async {
+            self.js
+                .publish_with_headers(self.changes_subject(workshop), headers, Vec::new().into())
+                .await
+                .map_err(nats_error)?
+                .await
+                .map_err(nats_error)
+        };
+        match tokio::time::timeout(PUBLISH_TIMEOUT, sent).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(%workshop, error = %e, "deletion not published"),
+            Err(_) => tracing::warn!(%workshop, "deletion not published: JetStream did not answer"),
+        }
+    }
+
     /// Relays ephemeral messages local peers sent to the other nodes (core NATS: best effort).
     pub async fn relay(&self, workshop: WorkshopId, relays: &[Relay]) {
         for r in relays {
@@ -262,6 +284,8 @@ impl Cluster {
 pub enum Heard {
     Replica(Replica),
     Ephemeral(Relay),
+    /// Another node deleted the workshop.
+    Deleted,
     /// Something may have been missed: reload from the store.
     Doubt(String),
 }
@@ -291,6 +315,9 @@ impl Feed {
                     Some(Ok(m)) => {
                         if self.sent_by_me(m.headers.as_ref()) {
                             continue;
+                        }
+                        if m.headers.as_ref().is_some_and(|h| h.get(DELETED_HEADER).is_some()) {
+                            return Heard::Deleted;
                         }
                         return match codec::decode_replica(&m.payload) {
                             Ok(r) => Heard::Replica(r),

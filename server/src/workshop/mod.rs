@@ -465,6 +465,14 @@ struct WorkshopTask {
     doubt: bool,
 }
 
+/// Sleeps until `at`, or forever without one.
+async fn sleep_until_instant(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Sleeps until `at` (ms since the epoch), or forever when there is nothing to wait for.
 async fn sleep_until_ms(at: Option<i64>) {
     match at {
@@ -490,12 +498,14 @@ impl WorkshopTask {
             "workshop loaded"
         );
         let mut retired = None;
+        // Since when nobody here used the workshop: no connection, no command from this node.
+        // Another node's changes and this node's lease renewals do not keep it loaded.
+        let mut quiet_since = tokio::time::Instant::now();
         loop {
-            let idle_for = if self.connections.is_empty() {
-                idle
-            } else {
-                Duration::MAX
-            };
+            if !self.connections.is_empty() {
+                quiet_since = tokio::time::Instant::now();
+            }
+            let idle_at = self.connections.is_empty().then(|| quiet_since + idle);
             // Presence or progress that is due later wakes the loop by itself.
             let wake_at = self.workshop.wake_at(now_ms());
             let mut inputs = Vec::new();
@@ -503,7 +513,8 @@ impl WorkshopTask {
             let next = tokio::select! {
                 // Every finished turn is already durable, so stopping here loses nothing.
                 _ = shutdown.cancelled() => break,
-                next = tokio::time::timeout(idle_for, rx.recv()) => Some(next),
+                next = rx.recv() => Some(Some(next)),
+                _ = sleep_until_instant(idle_at) => Some(None),
                 _ = sleep_until_ms(wake_at) => None,
                 heard = heard(&mut feed) => {
                     match heard {
@@ -514,6 +525,13 @@ impl WorkshopTask {
                         Heard::Ephemeral(r) => {
                             inputs.push(Input::RemoteEphemeral(r));
                             replies.push(Reply::None);
+                        }
+                        Heard::Deleted => {
+                            tracing::info!("deleted on another node; stopping");
+                            // Nobody waits for this answer: the receiver is dropped at once.
+                            let (reply, _) = oneshot::channel();
+                            inputs.push(Input::Retire { force: true, idle_before: 0 });
+                            replies.push(Reply::Retire(reply));
                         }
                         Heard::Doubt(why) => {
                             tracing::info!(%why, "reading the workshop from the store again");
@@ -526,9 +544,14 @@ impl WorkshopTask {
             let mut commands = Vec::new();
             match next {
                 None => {}
-                Some(Ok(Some(c))) => commands.push(c),
-                Some(Ok(None)) => break,
-                Some(Err(_)) => {
+                Some(Some(Some(c))) => {
+                    if !matches!(c, Command::Lead(_)) {
+                        quiet_since = tokio::time::Instant::now();
+                    }
+                    commands.push(c);
+                }
+                Some(Some(None)) => break,
+                Some(None) => {
                     // Idle: close the channel, then serve what raced in before unloading.
                     rx.close();
                     match rx.recv().await {
@@ -719,6 +742,11 @@ impl WorkshopTask {
             }
         }
         self.deliver(turn.send, &mut traced);
+        // Outboxes of connections that ended (a `Disconnect` in this turn) go too: without
+        // this a workshop anyone ever connected to stayed loaded for good.
+        let workshop = &self.workshop;
+        self.connections
+            .retain(|peer, c| workshop.is_connected(peer, c.conn));
         Ok(retired)
     }
 
