@@ -11,6 +11,7 @@
 //!   doing anything then. (That only the holder does the once-per-workshop work is shown on a
 //!   virtual clock in `workshop::core`'s tests: here the node that accepts a change also does
 //!   what follows from it in the same turn, so a race would be rare to catch.)
+//! - Who is online, as a facilitator sees it, counts the peers of every node.
 //! - SIGKILL of one node mid-workload: its clients reconnect to another node and find every
 //!   change they saw acknowledged.
 
@@ -685,6 +686,39 @@ async fn a_node_unloads_a_workshop_nobody_uses_there_though_others_change_it() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(i > 5, "A changed it all the while ({i} changes)");
+    drop((a, b));
+    cluster.remove_stream().await;
+}
+
+#[tokio::test]
+async fn a_facilitator_sees_who_is_online_on_every_node() {
+    let cluster = Cluster::new().await;
+    let (a, b) = (cluster.node("a", 15), cluster.node("b", 15));
+    let w = create_workshop(&a.base, "Wie is er").await.unwrap();
+    let an = join(&a.base, &w.join_code, "An", "OCMW").await.unwrap();
+    let mut fac = SyncClient::connect(&a.ws(), &w.facilitator_token)
+        .await
+        .unwrap();
+    fac.open(w.document).await.unwrap();
+    let online = |c: &SyncClient| -> Option<kring_shared::presence::Presence> {
+        c.events.iter().rev().find_map(|e| match e {
+            ClientEvent::Ephemeral { data, .. } => kring_shared::presence::Presence::decode(data),
+            _ => None,
+        })
+    };
+    let mut part = SyncClient::connect(&b.ws(), &an.token).await.unwrap();
+    part.open(w.document).await.unwrap();
+    fac.wait_for("An online, through node B", |c| {
+        online(c).is_some_and(|p| p.online == vec![pid(&an)])
+    })
+    .await
+    .unwrap();
+    drop(part);
+    fac.wait_for("An gone again", |c| {
+        online(c).is_some_and(|p| p.online.is_empty())
+    })
+    .await
+    .unwrap();
     drop((a, b));
     cluster.remove_stream().await;
 }

@@ -24,6 +24,7 @@ use std::time::Duration;
 use async_nats::jetstream;
 use futures_util::StreamExt;
 use kring_shared::ids::WorkshopId;
+use kring_shared::presence::Presence;
 use tokio::sync::watch;
 
 use crate::workshop::core::{Relay, Replica};
@@ -175,6 +176,10 @@ impl Cluster {
         format!("{}.eph.{workshop}", self.prefix)
     }
 
+    fn presence_subject(&self, workshop: WorkshopId) -> String {
+        format!("{}.presence.{workshop}", self.prefix)
+    }
+
     fn headers(&self) -> async_nats::HeaderMap {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(NODE_HEADER, self.node.as_ref());
@@ -200,12 +205,18 @@ impl Cluster {
             .subscribe(self.ephemeral_subject(workshop))
             .await
             .map_err(nats_error)?;
+        let presence = self
+            .client
+            .subscribe(self.presence_subject(workshop))
+            .await
+            .map_err(nats_error)?;
         Ok(Feed {
             changes,
             ephemeral,
+            presence,
             node: Arc::clone(&self.node),
             reconnects: self.reconnects.clone(),
-            ended: [false; 3],
+            ended: [false; 4],
         })
     }
 
@@ -253,6 +264,22 @@ impl Cluster {
         }
     }
 
+    /// Tells the other nodes who is connected to a workshop here (core NATS; repeated by the
+    /// workshop task, so a lost message only delays it).
+    pub async fn publish_presence(&self, workshop: WorkshopId, presence: &Presence) {
+        if let Err(e) = self
+            .client
+            .publish_with_headers(
+                self.presence_subject(workshop),
+                self.headers(),
+                presence.encode().into(),
+            )
+            .await
+        {
+            tracing::debug!(%workshop, error = %e, "presence not published");
+        }
+    }
+
     /// Relays ephemeral messages local peers sent to the other nodes (core NATS: best effort).
     pub async fn relay(&self, workshop: WorkshopId, relays: &[Relay]) {
         for r in relays {
@@ -286,6 +313,11 @@ pub enum Heard {
     Ephemeral(Relay),
     /// Another node deleted the workshop.
     Deleted,
+    /// Who is connected to the workshop on another node.
+    Presence {
+        node: String,
+        presence: Presence,
+    },
     /// Something may have been missed: reload from the store.
     Doubt(String),
 }
@@ -294,10 +326,11 @@ pub enum Heard {
 pub struct Feed {
     changes: jetstream::consumer::push::Ordered,
     ephemeral: async_nats::Subscriber,
+    presence: async_nats::Subscriber,
     node: Arc<str>,
     reconnects: watch::Receiver<u64>,
-    /// Which of changes, ephemeral and reconnects ended (never polled again).
-    ended: [bool; 3],
+    /// Which of changes, ephemeral, reconnects and presence ended (never polled again).
+    ended: [bool; 4],
 }
 
 impl Feed {
@@ -341,6 +374,22 @@ impl Feed {
                         }
                     }
                     None => self.ended[1] = true,
+                },
+                m = self.presence.next(), if !self.ended[3] => match m {
+                    Some(m) => {
+                        if self.sent_by_me(m.headers.as_ref()) {
+                            continue;
+                        }
+                        let node = m
+                            .headers
+                            .as_ref()
+                            .and_then(|h| h.get(NODE_HEADER))
+                            .map(|n| n.as_str().to_owned());
+                        if let (Some(node), Some(presence)) = (node, Presence::decode(&m.payload)) {
+                            return Heard::Presence { node, presence };
+                        }
+                    }
+                    None => self.ended[3] = true,
                 },
                 changed = self.reconnects.changed(), if !self.ended[2] => {
                     if changed.is_err() {

@@ -38,6 +38,11 @@ pub const EPHEMERAL_EVERY_MS: i64 = 250;
 const PRESENCE_PER_PEER_MS: i64 = 5;
 /// Peer ids remembered per workshop (with their owners) before those not connected are forgotten.
 const MAX_PEER_OWNERS: usize = 4_096;
+/// How long another node's presence counts without being repeated (it repeats it every
+/// [`PRESENCE_REPEAT_MS`]): a node that died drops out of the presence after this.
+pub const REMOTE_PRESENCE_TTL_MS: i64 = 15_000;
+/// How often a node repeats its own presence of a workshop to the others.
+pub const PRESENCE_REPEAT_MS: i64 = 5_000;
 /// Appended chunks after which a document is compacted into one snapshot.
 const COMPACT_AFTER: usize = 256;
 
@@ -99,6 +104,12 @@ pub enum Input {
     /// Whether this node holds the workshop's lease: only the holder does the once-per-workshop
     /// work (creating documents, aggregates, the purge). A single node always holds it.
     Lead(bool),
+    /// Who is connected to this workshop on another node (it repeats this every
+    /// [`PRESENCE_REPEAT_MS`]); merged into the presence this node sends.
+    RemotePresence {
+        node: String,
+        presence: Presence,
+    },
 }
 
 /// What one turn of another node wrote: new documents, changes, purged documents.
@@ -142,6 +153,7 @@ pub enum Answer {
     },
     RemoteEphemeral,
     Lead,
+    RemotePresence,
 }
 
 /// What one received frame caused in its turn: the messages `sends` (indices into
@@ -170,6 +182,8 @@ pub struct Turn {
     pub retire: bool,
     /// Ephemeral messages local peers sent and the workshop accepted, for other nodes.
     pub relay: Vec<Relay>,
+    /// Who is connected here, when that changed in this turn: for the other nodes.
+    pub local_presence: Option<Presence>,
 }
 
 /// Something owed to peers that is sent at most once per interval.
@@ -233,6 +247,10 @@ pub struct Workshop {
     leader: bool,
     /// Documents changed by replicas in the current turn (they are in no `persist`).
     replicated: Vec<DocumentId>,
+    /// Who is connected on other nodes, with when each said so (ms).
+    remote_presence: HashMap<String, (Presence, i64)>,
+    /// Peers here came or went since the other nodes were last told.
+    local_presence_changed: bool,
 }
 
 impl Workshop {
@@ -259,6 +277,8 @@ impl Workshop {
             first_turn: true,
             leader: true,
             replicated: Vec::new(),
+            remote_presence: HashMap::new(),
+            local_presence_changed: false,
         }
     }
 
@@ -292,15 +312,37 @@ impl Workshop {
         }
     }
 
-    /// When a turn is due even without input (presence or progress owed), in ms.
+    /// When a turn is due even without input (presence or progress owed, another node's
+    /// presence expiring), in ms.
     pub fn wake_at(&self, now: i64) -> Option<i64> {
+        let expiry = self
+            .remote_presence
+            .values()
+            .map(|(_, at)| at.saturating_add(REMOTE_PRESENCE_TTL_MS))
+            .min();
         [
             self.presence.due_at(self.presence_every(), now),
             self.progress.due_at(EPHEMERAL_EVERY_MS, now),
+            expiry,
         ]
         .into_iter()
         .flatten()
         .min()
+    }
+
+    /// Who is connected on this node only.
+    pub fn local_presence(&self) -> Presence {
+        let mut p = Presence::default();
+        for peer in self.peers.values() {
+            match peer.principal.role {
+                Role::Facilitator => p.facilitators += 1,
+                Role::Screen => p.screens += 1,
+                Role::Participant => p.online.extend(peer.principal.participant),
+            }
+        }
+        p.online.sort();
+        p.online.dedup();
+        p
     }
 
     /// A connection the IO around it ended (too slow to keep up): the peer is gone.
@@ -308,6 +350,7 @@ impl Workshop {
         if self.peers.remove(peer).is_some() {
             self.hub.disconnect(peer);
             self.presence.owed = true;
+            self.local_presence_changed = true;
         }
     }
 
@@ -320,6 +363,16 @@ impl Workshop {
         for input in inputs {
             let answer = self.input(input, now, &mut fx, &mut turn);
             turn.answers.push(answer);
+        }
+        let before = self.remote_presence.len();
+        self.remote_presence
+            .retain(|_, (_, at)| now < at.saturating_add(REMOTE_PRESENCE_TTL_MS));
+        if self.remote_presence.len() != before {
+            // A node stopped repeating its presence (it died): its peers are gone.
+            self.presence.owed = true;
+        }
+        if std::mem::take(&mut self.local_presence_changed) {
+            turn.local_presence = Some(self.local_presence());
         }
         if self.presence.take(now, self.presence_every()) {
             fx.merge(self.presence_message());
@@ -385,6 +438,7 @@ impl Workshop {
                     self.hub.connect(peer.clone(), principal);
                     tracing::info!(%peer, role = ?principal.role, "peer connected");
                     self.presence.owed = true;
+                    self.local_presence_changed = true;
                     if principal.role == Role::Facilitator {
                         fx.merge(self.progress_message());
                     }
@@ -453,6 +507,7 @@ impl Workshop {
                     self.hub.disconnect(&peer);
                     tracing::info!(%peer, "peer disconnected");
                     self.presence.owed = true;
+                    self.local_presence_changed = true;
                 }
                 Answer::Disconnect
             }
@@ -501,6 +556,11 @@ impl Workshop {
                     r.data,
                 ));
                 Answer::RemoteEphemeral
+            }
+            Input::RemotePresence { node, presence } => {
+                self.remote_presence.insert(node, (presence, now));
+                self.presence.owed = true;
+                Answer::RemotePresence
             }
             Input::Lead(leader) => {
                 if leader && !self.leader {
@@ -843,14 +903,13 @@ impl Workshop {
             .broadcast_ephemeral_to(doc, p.encode(), |who| who.role == Role::Facilitator)
     }
 
+    /// Who is connected, on this node and (with several) on the others.
     fn presence_message(&mut self) -> Effects {
-        let mut p = Presence::default();
-        for peer in self.peers.values() {
-            match peer.principal.role {
-                Role::Facilitator => p.facilitators += 1,
-                Role::Screen => p.screens += 1,
-                Role::Participant => p.online.extend(peer.principal.participant),
-            }
+        let mut p = self.local_presence();
+        for (other, _) in self.remote_presence.values() {
+            p.facilitators += other.facilitators;
+            p.screens += other.screens;
+            p.online.extend(other.online.iter().copied());
         }
         p.online.sort();
         p.online.dedup();
@@ -1207,6 +1266,45 @@ mod tests {
             unknown.answers[..],
             [Answer::Replica { doubt: true }]
         ));
+    }
+
+    #[test]
+    fn presence_counts_other_nodes_peers_until_their_node_stops_repeating_them() {
+        let mut w = workshop(FormId::ThreeLevels);
+        let facilitator = Principal::facilitator(FacilitatorId::random());
+        let here = w.turn([connect("fac", 1, facilitator)], T0);
+        assert_eq!(
+            here.local_presence.as_ref().map(|p| p.facilitators),
+            Some(1),
+            "the other nodes are told who is here"
+        );
+        let anna = ParticipantId::random();
+        let elsewhere = Presence {
+            online: vec![anna],
+            facilitators: 0,
+            screens: 1,
+        };
+        let heard = w.turn(
+            [Input::RemotePresence {
+                node: "b".into(),
+                presence: elsewhere.clone(),
+            }],
+            T0 + 1_000,
+        );
+        assert!(heard.local_presence.is_none(), "never echoed back");
+        let merged = presences(&heard);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].1.online, vec![anna]);
+        assert_eq!((merged[0].1.facilitators, merged[0].1.screens), (1, 1));
+
+        // Node b dies: it stops repeating, and once its presence expires Anna is offline.
+        let expiry = T0 + 1_000 + REMOTE_PRESENCE_TTL_MS;
+        assert_eq!(w.wake_at(T0 + 2_000), Some(expiry));
+        assert!(presences(&w.turn([], expiry - 1)).is_empty());
+        let expired = presences(&w.turn([], expiry));
+        assert_eq!(expired.len(), 1);
+        assert!(expired[0].1.online.is_empty());
+        assert_eq!(expired[0].1.screens, 0);
     }
 
     #[test]

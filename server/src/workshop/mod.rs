@@ -263,6 +263,7 @@ pub async fn start(
         connections: HashMap::new(),
         limits: ctx.limits,
         cluster: ctx.cluster.clone(),
+        told_presence: None,
         doubt: false,
     };
     let span = tracing::info_span!("workshop", workshop = %id);
@@ -460,6 +461,8 @@ struct WorkshopTask {
     connections: HashMap<PeerId, Connection>,
     limits: crate::abuse::Limits,
     cluster: Option<Arc<Cluster>>,
+    /// Who is connected here, as last told to the other nodes (repeated while not empty).
+    told_presence: Option<kring_shared::presence::Presence>,
     /// What another node said may have been missed: the store is read again before the next
     /// turn.
     doubt: bool,
@@ -501,6 +504,10 @@ impl WorkshopTask {
         // Since when nobody here used the workshop: no connection, no command from this node.
         // Another node's changes and this node's lease renewals do not keep it loaded.
         let mut quiet_since = tokio::time::Instant::now();
+        let mut repeat = tokio::time::interval(Duration::from_millis(
+            core::PRESENCE_REPEAT_MS.unsigned_abs(),
+        ));
+        repeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             if !self.connections.is_empty() {
                 quiet_since = tokio::time::Instant::now();
@@ -516,6 +523,15 @@ impl WorkshopTask {
                 next = rx.recv() => Some(Some(next)),
                 _ = sleep_until_instant(idle_at) => Some(None),
                 _ = sleep_until_ms(wake_at) => None,
+                _ = repeat.tick(), if self.cluster.is_some() => {
+                    // Who is here, again, so the other nodes keep counting them.
+                    if let Some(cluster) = &self.cluster
+                        && let Some(p) = self.told_presence.as_ref()
+                    {
+                        cluster.publish_presence(self.workshop.id, p).await;
+                    }
+                    continue;
+                }
                 heard = heard(&mut feed) => {
                     match heard {
                         Heard::Replica(r) => {
@@ -524,6 +540,10 @@ impl WorkshopTask {
                         }
                         Heard::Ephemeral(r) => {
                             inputs.push(Input::RemoteEphemeral(r));
+                            replies.push(Reply::None);
+                        }
+                        Heard::Presence { node, presence } => {
+                            inputs.push(Input::RemotePresence { node, presence });
                             replies.push(Reply::None);
                         }
                         Heard::Deleted => {
@@ -657,6 +677,11 @@ impl WorkshopTask {
             .as_ref()
             .and_then(|_| crate::cluster::codec::encode_replica(&turn.write));
         let purges = !turn.write.purge.is_empty();
+        if let Some(p) = &turn.local_presence {
+            // Nobody here: nothing to repeat once the others were told.
+            self.told_presence =
+                (*p != kring_shared::presence::Presence::default()).then(|| p.clone());
+        }
         if let Err(e) = self.store.write(turn.write).await {
             // Nothing of this turn is durable: advertise none of it. Drop every connection and
             // unload, so clients resync from what is on disk (they still hold their edits).
@@ -679,6 +704,9 @@ impl WorkshopTask {
                 cluster.publish(self.workshop.id, replica).await;
             }
             cluster.relay(self.workshop.id, &turn.relay).await;
+            if let Some(p) = &turn.local_presence {
+                cluster.publish_presence(self.workshop.id, p).await;
+            }
         }
         for (peer, reason) in turn.close {
             if let Some(c) = self.connections.remove(&peer) {
