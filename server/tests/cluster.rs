@@ -12,6 +12,8 @@
 //!   virtual clock in `workshop::core`'s tests: here the node that accepts a change also does
 //!   what follows from it in the same turn, so a race would be rare to catch.)
 //! - Who is online, as a facilitator sees it, counts the peers of every node.
+//! - NATS killed and restarted (a server of the test's own): a change acknowledged meanwhile
+//!   reaches the other node from PostgreSQL, `/readyz` says 503 while NATS is away.
 //! - SIGKILL of one node mid-workload: its clients reconnect to another node and find every
 //!   change they saw acknowledged.
 
@@ -44,14 +46,20 @@ struct Cluster {
     db: TestSchema,
     prefix: String,
     dir: tempfile::TempDir,
+    nats: String,
 }
 
 impl Cluster {
     async fn new() -> Self {
+        Self::on_nats(nats_url()).await
+    }
+
+    async fn on_nats(nats: String) -> Self {
         Cluster {
             db: TestSchema::create().await,
             prefix: format!("t{}", uuid::Uuid::new_v4().simple()),
             dir: tempfile::tempdir().unwrap(),
+            nats,
         }
     }
 
@@ -64,7 +72,7 @@ impl Cluster {
         let data = self.dir.path().join(name);
         std::fs::create_dir_all(&data).unwrap();
         let url = self.db.url();
-        let nats = nats_url();
+        let nats = self.nats.clone();
         let lease = lease_secs.to_string();
         let log = std::env::var_os("KRING_TEST_CLUSTER_LOGS")
             .map(|d| Path::new(&d).join(format!("{}-{name}.log", self.prefix)));
@@ -103,7 +111,7 @@ impl Cluster {
 
     /// Deletes this test's JetStream stream (the NATS server is shared).
     async fn remove_stream(&self) {
-        if let Ok(client) = async_nats::connect(nats_url()).await {
+        if let Ok(client) = async_nats::connect(self.nats.as_str()).await {
             let js = async_nats::jetstream::new(client);
             let _ = js
                 .delete_stream(format!("{}_CHANGES", self.prefix.to_uppercase()))
@@ -721,4 +729,133 @@ async fn a_facilitator_sees_who_is_online_on_every_node() {
     .unwrap();
     drop((a, b));
     cluster.remove_stream().await;
+}
+
+/// A NATS server of the test's own (Debian's `nats-server`, as `.ci/nats.sh` installs it), on a
+/// port of its own with JetStream in a folder of its own, so the test can stop and restart it.
+struct OwnNats {
+    child: std::process::Child,
+    port: u16,
+    store: tempfile::TempDir,
+}
+
+impl OwnNats {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let store = tempfile::tempdir().unwrap();
+        let child = Self::spawn(port, store.path());
+        OwnNats { child, port, store }
+    }
+
+    fn spawn(port: u16, store: &Path) -> std::process::Child {
+        let child = std::process::Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(store)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("this test runs its own `nats-server` (sudo .ci/nats.sh installs it)");
+        let end = Instant::now() + kring_testkit::DEADLINE;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < end,
+                "nats-server did not come up on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// SIGKILL, then wait until the port is free.
+    fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    fn restart(&mut self) {
+        self.child = Self::spawn(self.port, self.store.path());
+    }
+}
+
+impl Drop for OwnNats {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn nodes_catch_up_from_postgres_after_nats_went_away_and_came_back() {
+    let mut nats = OwnNats::start();
+    let cluster = Cluster::on_nats(nats.url()).await;
+    let (a, b) = (cluster.node("a", 15), cluster.node("b", 15));
+    let w = create_workshop(&a.base, "Voor").await.unwrap();
+    let mut screen = SyncClient::connect(&b.ws(), &w.screen_token).await.unwrap();
+    screen.open(w.document).await.unwrap();
+    let mut fac = SyncClient::connect(&a.ws(), &w.facilitator_token)
+        .await
+        .unwrap();
+    fac.open(w.document).await.unwrap();
+    let title_is =
+        |t: &'static str| move |c: &SyncClient| workshop::view(c.doc(w.document)).title == t;
+    let retitle = |t: &'static str| {
+        move |tx: &mut kring_shared::automerge::transaction::Transaction<'_>| {
+            use kring_shared::automerge::transaction::Transactable;
+            tx.put(kring_shared::automerge::ROOT, "title", t)
+        }
+    };
+
+    nats.kill();
+    let ready = |base: String| async move {
+        reqwest::get(format!("{base}/readyz"))
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    eventually("node A not ready without NATS", || {
+        let base = a.base.clone();
+        async move { ready(base).await == 503 }
+    })
+    .await;
+    // Accepted, stored and acknowledged while NATS is away: nobody else hears of it now.
+    fac.change(w.document, retitle("Zonder NATS"))
+        .await
+        .unwrap();
+    fac.wait_for("ack", |c| c.repo.is_acknowledged(&w.document))
+        .await
+        .unwrap();
+
+    nats.restart();
+    // Back: every node reads the workshop from PostgreSQL again, and B's screen has it.
+    screen
+        .wait_for(
+            "the change made while NATS was away",
+            title_is("Zonder NATS"),
+        )
+        .await
+        .unwrap();
+    for node in [&a, &b] {
+        let base = node.base.clone();
+        eventually("ready again", || {
+            let base = base.clone();
+            async move { ready(base).await == 200 }
+        })
+        .await;
+    }
+    // And changes flow over NATS again.
+    fac.change(w.document, retitle("Met NATS")).await.unwrap();
+    screen
+        .wait_for("a change after NATS came back", title_is("Met NATS"))
+        .await
+        .unwrap();
+    drop((a, b));
 }

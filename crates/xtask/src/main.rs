@@ -174,18 +174,21 @@ fn ensure_test_postgres() -> Result<()> {
 /// 127.0.0.1:4222, and fail without it: as for PostgreSQL, root on Debian gets one from
 /// `.ci/nats.sh`, anyone else the command to run.
 fn ensure_test_nats() -> Result<()> {
-    if std::env::var_os("KRING_TEST_NATS").is_some() {
+    if std::env::var_os("KRING_TEST_NATS").is_some() && on_path("nats-server") {
         return Ok(());
     }
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 4222));
-    if std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok() {
+    let listening =
+        std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok();
+    // One test runs a NATS server of its own: the binary must be there too.
+    if listening && on_path("nats-server") {
         return Ok(());
     }
     let script = root().join(".ci/nats.sh");
     if !(is_root() && on_path("apt-get")) {
         return Err(format!(
-            "the tests of several nodes need NATS with JetStream on 127.0.0.1:4222: run `sudo \
-             {}`, or set KRING_TEST_NATS to a NATS server you may use",
+            "the tests of several nodes need NATS with JetStream on 127.0.0.1:4222 (or \
+             KRING_TEST_NATS) and the `nats-server` binary: run `sudo {}`",
             script.display()
         ));
     }

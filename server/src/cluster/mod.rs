@@ -33,13 +33,16 @@ use crate::workshop::core::{Relay, Replica};
 const NODE_HEADER: &str = "Kring-Node";
 /// The header of the message that says a workshop was deleted (its payload is empty).
 const DELETED_HEADER: &str = "Kring-Deleted";
+/// The header of the message a node sends when it was cut off from NATS: what it stored
+/// meanwhile reached nobody, so every node reads the workshop from the store again.
+const REREAD_HEADER: &str = "Kring-Reread";
 
 /// How long JetStream keeps published changes: long enough for an ordered consumer to resume
 /// after a short NATS outage; anything older is read from the store.
 const STREAM_MAX_AGE: Duration = Duration::from_secs(15 * 60);
 
 /// How long a turn waits for JetStream to store its changes before it goes on without.
-const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How `--nats` is set up.
 #[derive(Debug, Clone)]
@@ -132,20 +135,32 @@ impl Cluster {
                 reason: e.to_string(),
             })?;
         let js = jetstream::new(client.clone());
+        let config = jetstream::stream::Config {
+            name: format!("{}_CHANGES", options.prefix.to_uppercase()),
+            subjects: vec![format!("{}.changes.>", options.prefix)],
+            // On disk, so a NATS restart keeps the stream and the consumers resume; its
+            // messages only live for `STREAM_MAX_AGE`.
+            storage: jetstream::stream::StorageType::File,
+            max_age: STREAM_MAX_AGE,
+            ..Default::default()
+        };
         let stream = js
-            .get_or_create_stream(jetstream::stream::Config {
-                name: format!("{}_CHANGES", options.prefix.to_uppercase()),
-                subjects: vec![format!("{}.changes.>", options.prefix)],
-                storage: jetstream::stream::StorageType::Memory,
-                max_age: STREAM_MAX_AGE,
-                ..Default::default()
-            })
+            .get_or_create_stream(config.clone())
             .await
             .map_err(nats_error)?;
+        // A NATS server that lost its store (a new machine) lost the stream: make it again
+        // after every reconnect, before the workshops read the store and publish again.
+        let mut watch = reconnects.clone();
+        let again = js.clone();
+        tokio::spawn(async move {
+            while watch.changed().await.is_ok() {
+                if let Err(e) = again.get_or_create_stream(config.clone()).await {
+                    tracing::warn!(error = %e, "changes stream not made again after reconnecting");
+                }
+            }
+        });
         let leases = lease::Leases::open(&options.database, &options.node).await?;
         tracing::info!(node = %options.node, prefix = %options.prefix, "cluster joined");
-        let mut reconnects = reconnects;
-        reconnects.mark_unchanged();
         Ok(Arc::new(Self {
             client,
             js,
@@ -210,12 +225,15 @@ impl Cluster {
             .subscribe(self.presence_subject(workshop))
             .await
             .map_err(nats_error)?;
+        // Only reconnects from now on are a doubt: what came before is in what the caller reads.
+        let mut reconnects = self.reconnects.clone();
+        reconnects.mark_unchanged();
         Ok(Feed {
             changes,
             ephemeral,
             presence,
             node: Arc::clone(&self.node),
-            reconnects: self.reconnects.clone(),
+            reconnects,
             ended: [false; 4],
         })
     }
@@ -228,6 +246,12 @@ impl Cluster {
     /// A failure (NATS away) is logged and the turn goes on: the change is in the store, and
     /// every node reads the store again when it reconnects to NATS.
     pub async fn publish(&self, workshop: WorkshopId, payload: Vec<u8>) {
+        if !self.nats_connected() {
+            // Waiting would stall every turn while NATS is away; this node asks everyone to
+            // read the store again once it is back (see `publish_reread`).
+            tracing::debug!(%workshop, "NATS away: change not published");
+            return;
+        }
         let subject = self.changes_subject(workshop);
         let sent = async {
             self.js
@@ -241,6 +265,20 @@ impl Cluster {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!(%workshop, error = %e, "change not published"),
             Err(_) => tracing::warn!(%workshop, "change not published: JetStream did not answer"),
+        }
+    }
+
+    /// Asks every node with the workshop loaded to read it from the store again (this node was
+    /// cut off from NATS and may have stored changes nobody heard of).
+    pub async fn publish_reread(&self, workshop: WorkshopId) {
+        let mut headers = self.headers();
+        headers.insert(REREAD_HEADER, "1");
+        if let Err(e) = self
+            .js
+            .publish_with_headers(self.changes_subject(workshop), headers, Vec::new().into())
+            .await
+        {
+            tracing::warn!(%workshop, error = %e, "reread request not published");
         }
     }
 
@@ -318,8 +356,19 @@ pub enum Heard {
         node: String,
         presence: Presence,
     },
-    /// Something may have been missed: reload from the store.
-    Doubt(String),
+    /// Something may have been missed: reload from the store; and when this node was cut off
+    /// from NATS (`tell_others`), ask the others to do the same.
+    Doubt {
+        why: String,
+        tell_others: bool,
+    },
+}
+
+fn doubt(why: &str, tell_others: bool) -> Heard {
+    Heard::Doubt {
+        why: why.to_owned(),
+        tell_others,
+    }
 }
 
 /// One workshop's subscriptions.
@@ -349,18 +398,22 @@ impl Feed {
                         if self.sent_by_me(m.headers.as_ref()) {
                             continue;
                         }
-                        if m.headers.as_ref().is_some_and(|h| h.get(DELETED_HEADER).is_some()) {
+                        let header = |name| m.headers.as_ref().is_some_and(|h| h.get(name).is_some());
+                        if header(DELETED_HEADER) {
                             return Heard::Deleted;
+                        }
+                        if header(REREAD_HEADER) {
+                            return doubt("another node was cut off from NATS", false);
                         }
                         return match codec::decode_replica(&m.payload) {
                             Ok(r) => Heard::Replica(r),
-                            Err(e) => Heard::Doubt(format!("undecodable change: {e}")),
+                            Err(e) => doubt(&format!("undecodable change: {e}"), false),
                         };
                     }
-                    Some(Err(e)) => return Heard::Doubt(format!("changes feed: {e}")),
+                    Some(Err(e)) => return doubt(&format!("changes feed: {e}"), false),
                     None => {
                         self.ended[0] = true;
-                        return Heard::Doubt("the changes feed ended".into());
+                        return doubt("the changes feed ended", false);
                     }
                 },
                 m = self.ephemeral.next(), if !self.ended[1] => match m {
@@ -396,7 +449,7 @@ impl Feed {
                         self.ended[2] = true;
                         continue;
                     }
-                    return Heard::Doubt("reconnected to NATS".into());
+                    return doubt("reconnected to NATS", true);
                 }
                 else => std::future::pending::<()>().await,
             }

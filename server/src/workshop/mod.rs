@@ -553,9 +553,12 @@ impl WorkshopTask {
                             inputs.push(Input::Retire { force: true, idle_before: 0 });
                             replies.push(Reply::Retire(reply));
                         }
-                        Heard::Doubt(why) => {
+                        Heard::Doubt { why, tell_others } => {
                             tracing::info!(%why, "reading the workshop from the store again");
                             self.doubt = true;
+                            if tell_others && let Some(cluster) = &self.cluster {
+                                cluster.publish_reread(self.workshop.id).await;
+                            }
                         }
                     }
                     None
