@@ -108,15 +108,31 @@ impl Cluster {
         .unwrap()
         .map(|r| r.get(0))
     }
+}
 
-    /// Deletes this test's JetStream stream (the NATS server is shared).
-    async fn remove_stream(&self) {
-        if let Ok(client) = async_nats::connect(self.nats.as_str()).await {
-            let js = async_nats::jetstream::new(client);
-            let _ = js
-                .delete_stream(format!("{}_CHANGES", self.prefix.to_uppercase()))
-                .await;
-        }
+impl Drop for Cluster {
+    /// Deletes this test's JetStream stream (the NATS server is shared), also when the test
+    /// failed. Drop cannot await and the test's runtime may be single-threaded: a thread with a
+    /// runtime of its own does it and is waited for.
+    fn drop(&mut self) {
+        let (nats, stream) = (
+            self.nats.clone(),
+            format!("{}_CHANGES", self.prefix.to_uppercase()),
+        );
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let client = async_nats::connect(nats.as_str()).await.ok()?;
+                async_nats::jetstream::new(client)
+                    .delete_stream(stream)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
     }
 }
 
@@ -360,7 +376,6 @@ async fn clients_on_two_nodes_converge_see_each_others_drags_and_meet_the_same_r
     assert_eq!(view.duos[0].doc, Some(room));
     assert_eq!(view.table, Some(table_doc));
     drop((a, b));
-    cluster.remove_stream().await;
 }
 
 #[tokio::test]
@@ -503,7 +518,6 @@ async fn the_lease_moves_when_its_holder_is_killed_and_the_purge_happens_once() 
     let kept = workshop::view(screens[0].doc(w.document)).step1.unwrap();
     assert_eq!((kept.people, kept.collegial, kept.green), (1, 1, 1));
     drop(nodes);
-    cluster.remove_stream().await;
 }
 
 #[tokio::test]
@@ -564,7 +578,6 @@ async fn sigkill_of_a_node_mid_workload_loses_nothing_acknowledged() {
         .await
         .unwrap();
     drop(b);
-    cluster.remove_stream().await;
 }
 
 #[tokio::test]
@@ -603,7 +616,6 @@ async fn a_node_drains_on_sigterm_and_its_clients_carry_on_at_another_node() {
     assert_eq!(workshop::view(fac.doc(w.document)).title, "versie 4");
     fac.retitle(w.document, 5..6, true).await.unwrap();
     drop((a, b));
-    cluster.remove_stream().await;
 }
 
 #[tokio::test]
@@ -637,7 +649,6 @@ async fn a_workshop_deleted_through_one_node_is_closed_on_every_node() {
         "node B let a token of a deleted workshop in"
     );
     drop((a, b));
-    cluster.remove_stream().await;
 }
 
 #[tokio::test]
@@ -695,7 +706,6 @@ async fn a_node_unloads_a_workshop_nobody_uses_there_though_others_change_it() {
     }
     assert!(i > 5, "A changed it all the while ({i} changes)");
     drop((a, b));
-    cluster.remove_stream().await;
 }
 
 #[tokio::test]
@@ -728,7 +738,6 @@ async fn a_facilitator_sees_who_is_online_on_every_node() {
     .await
     .unwrap();
     drop((a, b));
-    cluster.remove_stream().await;
 }
 
 /// A NATS server of the test's own (Debian's `nats-server`, as `.ci/nats.sh` installs it), on a
