@@ -56,6 +56,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tracing::Instrument;
 
 use crate::metrics::Metrics;
 use crate::registry::Registry;
@@ -338,17 +339,21 @@ pub async fn run(
         limits: config.limits.clone(),
         cluster: cluster.clone(),
     }));
-    tracker.spawn(retention::sweep(
-        Arc::clone(&store),
-        Arc::clone(&registry),
-        retention::Policy {
-            purge_grace: config.purge_grace,
-            idle_delete: config.idle_delete,
-            every: config.sweep_every,
-        },
-        cluster.clone(),
-        cancel.clone(),
-    ));
+    tracker.spawn(
+        retention::sweep(
+            Arc::clone(&store),
+            Arc::clone(&registry),
+            retention::Policy {
+                purge_grace: config.purge_grace,
+                idle_delete: config.idle_delete,
+                every: config.sweep_every,
+            },
+            cluster.clone(),
+            cancel.clone(),
+        )
+        // In the caller's span (the node's): the workshops it loads log under it too.
+        .instrument(tracing::Span::current()),
+    );
     let state = AppState {
         store,
         registry,

@@ -14,6 +14,8 @@
 //! - Who is online, as a facilitator sees it, counts the peers of every node.
 //! - NATS killed and restarted (a server of the test's own): a change acknowledged meanwhile
 //!   reaches the other node from PostgreSQL, `/readyz` says 503 while NATS is away.
+//! - The retention sweep runs under a lease of its own and purges a closed workshop that no
+//!   node holds, once.
 //! - SIGKILL of one node mid-workload: its clients reconnect to another node and find every
 //!   change they saw acknowledged.
 
@@ -867,4 +869,65 @@ async fn nodes_catch_up_from_postgres_after_nats_went_away_and_came_back() {
         .await
         .unwrap();
     drop((a, b));
+}
+
+#[tokio::test]
+async fn the_retention_sweep_runs_on_one_node_and_purges_a_workshop_nobody_has_loaded() {
+    let cluster = Cluster::new().await;
+    let sql = cluster.db.connect().await;
+    let flags = [
+        "--purge-grace-secs",
+        "2",
+        "--retention-sweep-secs",
+        "1",
+        "--idle-unload-secs",
+        "1",
+    ];
+    let nodes = [
+        ("a", cluster.node_with("a", 2, &flags)),
+        ("b", cluster.node_with("b", 2, &flags)),
+    ];
+    let w = create_workshop(&nodes[0].1.base, "Opruimen").await.unwrap();
+    let an = join(&nodes[0].1.base, &w.join_code, "An", "OCMW")
+        .await
+        .unwrap();
+    let mut fac = SyncClient::connect(&nodes[1].1.ws(), &w.facilitator_token)
+        .await
+        .unwrap();
+    fac.open(w.document).await.unwrap();
+    fac.change(w.document, |tx| workshop::set_step(tx, Step::Closed))
+        .await
+        .unwrap();
+    fac.wait_for("closed", |c| c.repo.is_acknowledged(&w.document))
+        .await
+        .unwrap();
+    drop(fac);
+    // Nobody uses it: both nodes unload it; the grace period ends with nobody holding it, and
+    // the sweep (on the node holding its lease) loads it and has it purged.
+    let reflection = an.reflection.to_string();
+    eventually("the reflection purged by the sweep", || async {
+        sql.query_one(
+            "SELECT count(*) FROM documents WHERE id = $1",
+            &[&reflection],
+        )
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+            == 0
+    })
+    .await;
+    let mut purges = 0;
+    for (_, node) in &nodes {
+        purges += metric(&node.base, "kring_purges_total").await;
+    }
+    assert_eq!(purges, 1, "purged once");
+    let sweepers: Vec<String> = sql
+        .query("SELECT holder FROM leases WHERE name = 'sweep'", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(sweepers.len(), 1, "one sweep lease: {sweepers:?}");
+    assert!(nodes.iter().any(|(n, _)| *n == sweepers[0]));
 }
