@@ -12,6 +12,7 @@ use kring_shared::step::Step;
 use kring_shared::timer::TimerAction;
 use leptos::prelude::*;
 
+use crate::agreements::{Canvas, PhasesChart, PhasesControl, ProposalsBoard, RulesSetup, TwoList};
 use crate::blocks::{ActionsBoard, BlocksSetup, ProfileChart, RatedCount};
 use crate::duo_console::DuoPanel;
 use crate::http;
@@ -77,6 +78,7 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
     // Work form 004 has its own set-up and plenary; everything else is 000's, as before.
     let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
     let roles = move || session.workshop.get().form.id == FormId::Roles;
+    let rules = move || session.workshop.get().form.id == FormId::RulesOfPlay;
     let duo_rooms = move || {
         session
             .workshop
@@ -123,9 +125,14 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                         </section>
                     </Show>
                     <JoinInfo session lang/>
-                    <Show when=move || blocks() || roles() fallback=move || view! { <PlanEditor session lang steer/> }>
-                        <Show when=roles fallback=move || view! { <BlocksSetup session lang steer/> }>
-                            <RolesSetup session lang steer/>
+                    <Show when=move || rules() && step() == Step::Reflect>
+                        <PhasesControl session lang steer/>
+                    </Show>
+                    <Show when=move || blocks() || roles() || rules() fallback=move || view! { <PlanEditor session lang steer/> }>
+                        <Show when=move || !rules() fallback=move || view! { <RulesSetup session lang steer/> }>
+                            <Show when=roles fallback=move || view! { <BlocksSetup session lang steer/> }>
+                                <RolesSetup session lang steer/>
+                            </Show>
                         </Show>
                     </Show>
                     <LinkMaker session lang/>
@@ -148,7 +155,17 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                     </Show>
                 </div>
             </Show>
-            <Show when=move || !blocks() && !roles() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
+            <Show when=move || rules() && step() != Step::Lobby>
+                <div class="rules-plenary">
+                    <PhasesChart session lang/>
+                    <Show when=move || step() != Step::Reflect>
+                        <ProposalsBoard session lang steer/>
+                        <TwoList session lang/>
+                        <Canvas session lang writes=false curates=steer/>
+                    </Show>
+                </div>
+            </Show>
+            <Show when=move || !blocks() && !roles() && !rules() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
                 <div class="plenary">
                     <Show when=move || step() == Step::Plenary>
                         <RoundPanel session lang steer/>

@@ -84,6 +84,7 @@ mod tests {
                 reflection: None,
                 rating: None,
                 role_sheet: None,
+                answers: None,
             },
             public_url: public_url.map(str::to_owned),
             lan_urls: lan.iter().map(|s| (*s).to_owned()).collect(),

@@ -19,6 +19,7 @@
 //! Architecture Invariant: the frontend depends on `kring-shared` only; views derive from the
 //! synced documents and never keep a second copy of them.
 
+mod agreements;
 mod app;
 mod blocks;
 mod console;

@@ -9,6 +9,7 @@ use kring_shared::schema::workshop as workshop_schema;
 use kring_shared::step::Step;
 use leptos::prelude::*;
 
+use crate::agreements::{Canvas, ConsentPanel, PhaseChoice, PhasesChart, TwoList};
 use crate::blocks::{ActionsBoard, ProfileChart, RatingSheet};
 use crate::duo::{BlocksDuoRoom, DuoStep};
 use crate::http;
@@ -132,7 +133,8 @@ fn ParticipantPage(
     // Work forms 004 and 003 show their own steps; everything else is 000's, as before.
     let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
     let roles = move || session.workshop.get().form.id == FormId::Roles;
-    let three_levels = move || !blocks() && !roles();
+    let rules = move || session.workshop.get().form.id == FormId::RulesOfPlay;
+    let three_levels = move || !blocks() && !roles() && !rules();
     let not_published = move || !session.role_sheet.get().published;
     open_plenary(session);
     view! {
@@ -191,6 +193,22 @@ fn ParticipantPage(
                     <BalanceChart session lang/>
                     <Show when=move || matches!(step(), Step::Plenary | Step::Closed)>
                         <AgreementsBoard session lang writes=Signal::derive(|| false)/>
+                    </Show>
+                </div>
+            </Show>
+            // Work form 001: where we stand, the canvas, the consent rounds and the TWOs.
+            <Show when=rules>
+                <div class="rules">
+                    <ConsentPanel session lang/>
+                    <Show when=move || step() == Step::Reflect>
+                        <PhaseChoice session lang/>
+                    </Show>
+                    <Show when=move || step() != Step::Lobby && session.workshop.get().consensus.phases.is_some()>
+                        <PhasesChart session lang/>
+                    </Show>
+                    <Show when=move || matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
+                        <TwoList session lang/>
+                        <Canvas session lang writes=true curates=Signal::derive(|| false)/>
                     </Show>
                 </div>
             </Show>

@@ -35,8 +35,13 @@ pub fn open_plenary(session: UseWorkshopReturn) {
         let Some(me) = session.me.get() else { return };
         let step = ws.step.unwrap_or(Step::Lobby);
         let facilitator = me.role == kring_shared::access::Role::Facilitator;
-        let open =
-            matches!(step, Step::Plenary | Step::Closed) || (facilitator && step == Step::Duos);
+        // The table opens at the form's first step with one (step 3, or 001's canvas in step 2).
+        let from = ws
+            .form
+            .form()
+            .first_step_with(kring_shared::forms::StepKind::ClusteredTable)
+            .unwrap_or(Step::Plenary);
+        let open = step >= from || (facilitator && step == Step::Duos);
         if !open {
             return;
         }
@@ -48,7 +53,7 @@ pub fn open_plenary(session: UseWorkshopReturn) {
                 session.open_document(doc, Extra::Room);
             }
         }
-        if matches!(step, Step::Plenary | Step::Closed) {
+        if step >= from {
             for r in &ws.roster {
                 if let Some(doc) = r.voice {
                     session.open_document(doc, Extra::Voice);

@@ -265,6 +265,9 @@ fn ReportBody(
     if report.blocks.is_some() {
         return view! { <crate::blocks::BlocksReportBody report svg/> }.into_any();
     }
+    if report.agreements.is_some() {
+        return view! { <crate::agreements::AgreementsReportBody report/> }.into_any();
+    }
     if report.roles.is_some() {
         return view! { <crate::roles::RolesReportBody report svg/> }.into_any();
     }

@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 
+use crate::agreements::{Canvas, PhasesChart, RoundResult, TwoList};
 use crate::blocks::{ActionsBoard, ProfileChart, RatedCount};
 use crate::i18n::{Lang, Text, t};
 use crate::plenary::{EnergyHeat, Spotlight, Voices, open_plenary};
@@ -28,6 +29,7 @@ pub fn ScreenPage(token: String) -> impl IntoView {
     let step = move || session.workshop.get().step.unwrap_or(Step::Lobby);
     let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
     let roles = move || session.workshop.get().form.id == FormId::Roles;
+    let rules = move || session.workshop.get().form.id == FormId::RulesOfPlay;
     let code = move || session.me.get().map(|m| m.join_code).unwrap_or_default();
     let link = Signal::derive(move || {
         let base = crate::links::here(session.me.get().as_ref());
@@ -53,7 +55,7 @@ pub fn ScreenPage(token: String) -> impl IntoView {
                     <QrCode text=link label=Signal::derive(move || t(lang.get(), Text::QrJoin).to_owned())/>
                 </div>
             </Show>
-            <Show when=move || matches!(step(), Step::Reflect | Step::Duos) && !((blocks() || roles()) && step() == Step::Duos)>
+            <Show when=move || matches!(step(), Step::Reflect | Step::Duos) && !((blocks() || roles() || rules()) && step() == Step::Duos)>
                 <div class="screen-step-body">
                     <TimerView session lang class="huge"/>
                     <ScreenStepContent session lang/>
@@ -82,7 +84,22 @@ pub fn ScreenPage(token: String) -> impl IntoView {
                     </Show>
                 </div>
             </Show>
-            <Show when=move || !blocks() && !roles() && matches!(step(), Step::Plenary | Step::Closed)>
+            <Show when=move || rules() && step() != Step::Lobby>
+                <div class="screen-rules">
+                    <Show when=move || matches!(step(), Step::Duos | Step::Plenary)>
+                        <TimerView session lang/>
+                    </Show>
+                    <RoundResult session lang/>
+                    <Show when=move || session.workshop.get().consensus.phases.is_some()>
+                        <PhasesChart session lang/>
+                    </Show>
+                    <Show when=move || step() != Step::Reflect>
+                        <TwoList session lang/>
+                        <Canvas session lang writes=false curates=Signal::derive(|| false)/>
+                    </Show>
+                </div>
+            </Show>
+            <Show when=move || !blocks() && !roles() && !rules() && matches!(step(), Step::Plenary | Step::Closed)>
                 <div class="screen-plenary">
                     <Show when=move || step() == Step::Plenary>
                         <TimerView session lang/>

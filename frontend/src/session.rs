@@ -16,6 +16,7 @@ use kring_shared::ids::{DocumentId, PeerId};
 use kring_shared::presence::Presence;
 use kring_shared::progress::Progress;
 use kring_shared::protocol::Message;
+use kring_shared::schema::answers::{self, AnswersView};
 use kring_shared::schema::duo::{self, DuoView};
 use kring_shared::schema::rating::{self, RatingView};
 use kring_shared::schema::reflection::{self, Note};
@@ -62,6 +63,8 @@ pub struct UseWorkshopReturn {
     pub rating: RwSignal<RatingView>,
     /// The participant's own role sheet (work form 003), once opened.
     pub role_sheet: RwSignal<RoleSheetView>,
+    /// The participant's own answers (work form 001), once opened.
+    pub answers: RwSignal<AnswersView>,
     /// Cards other hands are dragging right now.
     pub holds: RwSignal<Holds>,
     /// True while the WebSocket is open and joined.
@@ -162,6 +165,8 @@ pub enum Extra {
     Rating,
     /// The participant's own role sheet (003).
     RoleSheet,
+    /// The participant's own answers (001).
+    Answers,
 }
 
 struct Inner {
@@ -257,6 +262,7 @@ impl Shared {
                     }
                     Some(Extra::Rating) => self.signals.rating.set(rating::view(d)),
                     Some(Extra::RoleSheet) => self.signals.role_sheet.set(role_sheet::view(d)),
+                    Some(Extra::Answers) => self.signals.answers.set(answers::view(d)),
                     None => {}
                 }
             }
@@ -325,6 +331,7 @@ pub fn use_workshop(token: String) -> UseWorkshopReturn {
         voices: RwSignal::new(Default::default()),
         rating: RwSignal::new(RatingView::default()),
         role_sheet: RwSignal::new(RoleSheetView::default()),
+        answers: RwSignal::new(AnswersView::default()),
         holds: RwSignal::new(Holds::default()),
         connected: RwSignal::new(false),
         auth_error: RwSignal::new(None),

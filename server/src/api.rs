@@ -11,7 +11,8 @@ use kring_shared::access::{DocKind, Role};
 use kring_shared::api;
 use kring_shared::forms::{self, FormId, FormRef};
 use kring_shared::ids::{DocumentId, FacilitatorId, WorkshopId};
-use kring_shared::schema::workshop as workshop_schema;
+use kring_shared::report;
+use kring_shared::schema::{collaboration, proposals, workshop as workshop_schema};
 use kring_shared::timer::TimerAction;
 use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
@@ -59,8 +60,14 @@ pub async fn create_workshop(
             workshop_schema::LANGUAGES.join(", ")
         )));
     }
-    let form = req
-        .form
+    let form = built_form(&req.form)?;
+    let created = new_workshop(&app, &title, &req.language, form, |_| Ok(())).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// A built form by its seed number, or the error naming the built ones.
+fn built_form(id: &str) -> Result<FormRef, ApiError> {
+    let form = id
         .parse::<FormId>()
         .ok()
         .map(forms::form)
@@ -69,17 +76,33 @@ pub async fn create_workshop(
             let built: Vec<&str> = forms::built().map(|f| f.id.as_str()).collect();
             ApiError::BadRequest(format!("`form` must be one of {}", built.join(", ")))
         })?;
-    let form = FormRef {
+    Ok(FormRef {
         id: form.id,
         version: form.version,
-    };
+    })
+}
+
+/// Stores a new workshop running `form`: its document (the form's initial writes, then
+/// `more`), a join code, the facilitator's and the screen's tokens.
+async fn new_workshop(
+    app: &AppState,
+    title: &str,
+    language: &str,
+    form: FormRef,
+    more: impl FnOnce(
+        &mut automerge::transaction::Transaction<'_>,
+    ) -> Result<(), automerge::AutomergeError>,
+) -> Result<api::CreatedWorkshop, ApiError> {
     let id = WorkshopId::random();
     let doc_id = DocumentId::random();
     let mut doc = Automerge::new();
     doc.transact::<_, _, automerge::AutomergeError>(|tx| {
-        workshop_schema::init_form(tx, &title, &req.language, form)
+        workshop_schema::init_form(tx, title, language, form)?;
+        more(tx)
     })
     .map_err(|f| ApiError::Internal(f.error.to_string()))?;
+    // What the workshop document starts with meets its own schema (a carried collaboration too).
+    workshop_schema::validate(&doc).map_err(|e| ApiError::Internal(e.to_string()))?;
     let facilitator_token = auth::new_token();
     let screen_token = auth::new_token();
     // A join code collision is rare (31^6 codes); try a few before giving up.
@@ -123,18 +146,68 @@ pub async fn create_workshop(
             .await?;
         app.metrics.workshops_created.inc();
         tracing::info!(workshop = %id, "workshop created");
-        return Ok((
-            StatusCode::CREATED,
-            Json(api::CreatedWorkshop {
-                workshop_id: id,
-                join_code,
-                facilitator_token,
-                screen_token,
-                workshop_document: doc_id.url(),
-            }),
-        ));
+        return Ok(api::CreatedWorkshop {
+            workshop_id: id,
+            join_code,
+            facilitator_token,
+            screen_token,
+            workshop_document: doc_id.url(),
+        });
     }
     Err(ApiError::Internal("could not find a free join code".into()))
+}
+
+/// `POST /api/next-session` with `{"title", "form"}` (a facilitator's token): starts the next
+/// session of this workshop's collaboration (making the collaboration when this is its first
+/// session). The new session carries the sessions so far, the agreements with their history
+/// (this session's TWOs, amendments and drops included) and the backpack; in form 001 the
+/// agreements are its proposals, those whose review date has come open again on the agenda.
+pub async fn next_session(
+    State(app): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Caller(who): Caller,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    require_facilitator(&who)?;
+    if !app.guard.create_workshop(addr.ip()) {
+        app.metrics.refusals.inc();
+        return Err(ApiError::TooManyRequests(format!(
+            "this address created more than {} workshops in the last hour; try again later",
+            app.guard.limits.workshops_per_hour
+        )));
+    }
+    let req: api::NextSession = json_body(&body)?;
+    let title = text_field(&req.title, "title", workshop_schema::MAX_TITLE, true)?;
+    let form = built_form(&req.form)?;
+    let row =
+        app.store.workshop(who.workshop_id).await?.ok_or_else(|| {
+            ApiError::NotFound("the workshop of this token no longer exists".into())
+        })?;
+    let sources = ask(&app, who.workshop_id, |reply| Command::Report { reply }).await?;
+    let prev = sources.workshop;
+    let this = collaboration::Session {
+        title: prev.title.clone(),
+        date: report::date_of(row.created_at),
+        form: prev.form.id,
+    };
+    let carried = collaboration::next(
+        prev.collaboration.as_ref(),
+        || uuid::Uuid::new_v4().to_string(),
+        this,
+        &prev.consensus.proposals,
+    );
+    let today = report::date_of(now_ms());
+    let agenda = collaboration::agenda(&carried, &today);
+    let created = new_workshop(&app, &title, &prev.language, form, |tx| {
+        collaboration::write(tx, &carried)?;
+        if form.id == FormId::RulesOfPlay && !agenda.is_empty() {
+            proposals::put_agenda(tx, &agenda)?;
+        }
+        Ok(())
+    })
+    .await?;
+    tracing::info!(collaboration = %carried.id, sessions = carried.sessions.len(), "next session started");
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// `POST /api/workshops/{join_code}/participants`
@@ -247,6 +320,7 @@ pub async fn me(
         reflection: None,
         rating: None,
         role_sheet: None,
+        answers: None,
     };
     if let Some(p) = who.participant {
         for row in app.store.document_rows(who.workshop_id).await? {
@@ -254,6 +328,7 @@ pub async fn me(
                 DocKind::Reflection { owner } if owner == p => documents.reflection = Some(row.id),
                 DocKind::Rating { owner } if owner == p => documents.rating = Some(row.id),
                 DocKind::RoleSheet { owner } if owner == p => documents.role_sheet = Some(row.id),
+                DocKind::Answers { owner } if owner == p => documents.answers = Some(row.id),
                 _ => {}
             }
         }

@@ -186,6 +186,7 @@ pub fn app(state: AppState, frontend: assets::Assets) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_handler))
         .route("/api/workshops", post(api::create_workshop))
+        .route("/api/next-session", post(api::next_session))
         .route("/api/workshops/{code}/participants", post(api::join))
         .route("/api/me", get(api::me).patch(api::update_me))
         .route("/api/time", get(api::time))

@@ -45,6 +45,7 @@ fn workshop_doc(people: usize) -> Automerge {
                     voice: Some(DocumentId::random()),
                     rating: None,
                     role_sheet: None,
+                    answers: None,
                 },
             )?;
         }

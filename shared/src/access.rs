@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeMap;
 
+use crate::forms::{FormId, StepKind};
 use crate::ids::{DuoId, FacilitatorId, ParticipantId};
 use crate::step::Step;
 
@@ -69,6 +70,8 @@ pub struct Context {
     pub round_running: bool,
     /// Energy dots per person (the plan's), checked in voice documents.
     pub energy_dots: u32,
+    /// The work form: its first step with a shared table opens the table and the voices.
+    pub form: FormId,
 }
 
 impl Context {
@@ -79,6 +82,15 @@ impl Context {
             duos: BTreeMap::new(),
             round_running: false,
             energy_dots: crate::schema::workshop::DEFAULT_ENERGY_DOTS,
+            form: FormId::ThreeLevels,
+        }
+    }
+
+    /// The same context in a workshop of `form`.
+    pub fn of_form(step: Step, form: FormId) -> Self {
+        Self {
+            form,
+            ..Self::at(step)
         }
     }
 
@@ -96,9 +108,14 @@ impl Context {
         matches!(self.step, Step::Duos | Step::Plenary)
     }
 
-    /// Duo rooms are laid on the table for everyone from step 3 on.
+    /// The table (and with it the voices, the duo rooms) opens to everyone at the form's first
+    /// step with a shared table — step 3 in 000 and 004, the canvas of step 2 in 001 — and stays
+    /// open until after closing.
     fn table_open(&self) -> bool {
-        matches!(self.step, Step::Plenary | Step::Closed)
+        let from = crate::forms::form(self.form)
+            .first_step_with(StepKind::ClusteredTable)
+            .unwrap_or(Step::Plenary);
+        self.step >= from
     }
 }
 
@@ -123,9 +140,21 @@ pub enum DocKind {
     /// claims on roles. The group sees the server's k-anonymous balance, and the claims only
     /// once their owner published them (the server copies them into the workshop document).
     RoleSheet { owner: ParticipantId },
+    /// One participant's private answers (work form 001): where the collaboration stands and
+    /// their answer per consent round. The group sees only the server's distribution and tallies.
+    Answers { owner: ParticipantId },
 }
 
 impl DocKind {
+    /// The names of the private kinds: what only their owner reads, purged when the workshop
+    /// closes (its aggregates stay in the workshop document).
+    pub const PRIVATE: [&'static str; 4] = ["reflection", "rating", "role_sheet", "answers"];
+
+    /// Whether this is one of the [`Self::PRIVATE`] kinds.
+    pub fn is_private(&self) -> bool {
+        Self::PRIVATE.contains(&self.name())
+    }
+
     /// The short name used in storage and in `/api/me`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -136,6 +165,7 @@ impl DocKind {
             DocKind::Voice { .. } => "voice",
             DocKind::Rating { .. } => "rating",
             DocKind::RoleSheet { .. } => "role_sheet",
+            DocKind::Answers { .. } => "answers",
         }
     }
 }
@@ -226,6 +256,16 @@ pub fn access(who: &Principal, doc: &DocKind, ctx: &Context) -> Access {
             }
         }
         (DocKind::RoleSheet { .. }, _) => Access::None,
+        // Answers are their owner's alone, like ratings: nobody can answer a consent round for
+        // someone else, and nobody reads who answered what.
+        (DocKind::Answers { owner }, Role::Participant) if who.participant == Some(*owner) => {
+            if step == Step::Closed {
+                Access::Read
+            } else {
+                Access::Write
+            }
+        }
+        (DocKind::Answers { .. }, _) => Access::None,
     }
 }
 
@@ -249,6 +289,8 @@ mod tests {
         let their_rating = DocKind::Rating { owner: other };
         let my_sheet = DocKind::RoleSheet { owner: me };
         let their_sheet = DocKind::RoleSheet { owner: other };
+        let my_answers = DocKind::Answers { owner: me };
+        let their_answers = DocKind::Answers { owner: other };
         use Access::*;
         let rows: &[(Principal, DocKind, Step, Access)] = &[
             (f, DocKind::Workshop, Step::Lobby, Write),
@@ -306,6 +348,19 @@ mod tests {
             (s, my_sheet, Step::Reflect, None),
             (s, my_sheet, Step::Duos, None),
             (s, my_sheet, Step::Plenary, None),
+            (p, my_answers, Step::Lobby, Write),
+            (p, my_answers, Step::Reflect, Write),
+            (p, my_answers, Step::Duos, Write),
+            (p, my_answers, Step::Plenary, Write),
+            (p, my_answers, Step::Closed, Read),
+            (p, their_answers, Step::Reflect, None),
+            (p, their_answers, Step::Plenary, None),
+            (p, their_answers, Step::Closed, None),
+            (f, my_answers, Step::Reflect, None),
+            (f, my_answers, Step::Plenary, None),
+            (f, my_answers, Step::Closed, None),
+            (s, my_answers, Step::Plenary, None),
+            (s, my_answers, Step::Closed, None),
         ];
         for (who, doc, step, expected) in rows {
             assert_eq!(
@@ -353,6 +408,7 @@ mod tests {
             DocKind::Voice { owner: me },
             DocKind::Rating { owner: me },
             DocKind::RoleSheet { owner: me },
+            DocKind::Answers { owner: me },
             DocKind::Duo {
                 duo: DuoId::random(),
             },
@@ -392,6 +448,77 @@ mod tests {
             access(&who, &DocKind::RoleSheet { owner: me }, &ctx),
             Access::None
         );
+    }
+
+    /// Form 001 lays its canvas in step 2: the table and the voices (where the canvas cards
+    /// are written) open to everyone then; in 000 and 004 only at step 3.
+    #[test]
+    fn the_canvas_of_001_opens_in_step_2() {
+        let me = ParticipantId::random();
+        let other = Principal::participant(ParticipantId::random());
+        let voice = DocKind::Voice { owner: me };
+        let at = |step, form| Context::of_form(step, form);
+        for (form, step, expected) in [
+            (FormId::RulesOfPlay, Step::Reflect, Access::None),
+            (FormId::RulesOfPlay, Step::Duos, Access::Read),
+            (FormId::RulesOfPlay, Step::Plenary, Access::Read),
+            (FormId::RulesOfPlay, Step::Closed, Access::Read),
+            (FormId::ThreeLevels, Step::Duos, Access::None),
+            (FormId::BuildingBlocks, Step::Duos, Access::None),
+            (FormId::BuildingBlocks, Step::Plenary, Access::Read),
+        ] {
+            assert_eq!(
+                access(&other, &voice, &at(step, form)),
+                expected,
+                "{form} {step}"
+            );
+            assert_eq!(
+                access(&Principal::screen(), &DocKind::Table, &at(step, form)),
+                expected,
+                "{form} {step}"
+            );
+        }
+        // The answers stay private whatever the form.
+        for step in Step::ALL {
+            let ctx = at(step, FormId::RulesOfPlay);
+            assert_eq!(
+                access(&other, &DocKind::Answers { owner: me }, &ctx),
+                Access::None
+            );
+        }
+    }
+
+    /// The private kinds are those nobody but their owner reads, at any step.
+    #[test]
+    fn private_kinds_are_read_by_their_owner_alone() {
+        let me = ParticipantId::random();
+        let kinds = [
+            DocKind::Workshop,
+            DocKind::Reflection { owner: me },
+            DocKind::Table,
+            DocKind::Voice { owner: me },
+            DocKind::Rating { owner: me },
+            DocKind::RoleSheet { owner: me },
+            DocKind::Answers { owner: me },
+            DocKind::Duo {
+                duo: DuoId::random(),
+            },
+        ];
+        let others = [
+            Principal::facilitator(FacilitatorId::random()),
+            Principal::screen(),
+            Principal::participant(ParticipantId::random()),
+        ];
+        for kind in kinds {
+            // Without duos (a partner reads a reflection in step 2), nobody else reads a private
+            // kind at any step; every other kind is read by somebody else at some step.
+            let others_read = Step::ALL.iter().any(|step| {
+                others
+                    .iter()
+                    .any(|o| access(o, &kind, &Context::at(*step)).can_read())
+            });
+            assert_eq!(kind.is_private(), !others_read, "{kind:?}");
+        }
     }
 
     #[test]

@@ -29,6 +29,14 @@ fn default_form() -> String {
     crate::forms::FormId::ThreeLevels.as_str().into()
 }
 
+/// `POST /api/next-session`: the next session of the caller's collaboration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextSession {
+    pub title: String,
+    /// The work form, by seed number.
+    pub form: String,
+}
+
 /// The answer to [`CreateWorkshop`]: the secrets only its creator ever sees.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedWorkshop {
@@ -99,6 +107,9 @@ pub struct MyDocuments {
     pub rating: Option<DocumentId>,
     #[serde(default, skip_serializing_if = "Option::is_none", with = "url_opt")]
     pub role_sheet: Option<DocumentId>,
+    /// The participant's private answers (work form 001).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "url_opt")]
+    pub answers: Option<DocumentId>,
 }
 
 /// `GET /api/time`: the server's clock, for clients to estimate their skew.

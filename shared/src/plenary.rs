@@ -259,6 +259,7 @@ mod tests {
             voice: None,
             rating: None,
             role_sheet: None,
+            answers: None,
         };
         let ws = WorkshopView {
             roster: vec![entry(a, "An", "OCMW"), entry(b, "Bert", "")],
@@ -306,6 +307,7 @@ mod tests {
             voice: None,
             rating: None,
             role_sheet: None,
+            answers: None,
         };
         let ws = WorkshopView {
             roster: (0..4).map(|i| entry(people[i], org(i))).collect(),

@@ -1,5 +1,6 @@
 //! Progress of step 1 without its content: per participant, how many notes sit in each ring and
-//! how many are marked green or red. The server counts; facilitators see only these numbers,
+//! how many are marked green or red (and in work form 001 whether they answered the consent round
+//! that runs now, never what). The server counts; facilitators see only these numbers,
 //! sent as ephemeral data and never stored.
 
 use std::collections::BTreeMap;
@@ -22,6 +23,8 @@ pub struct Counts {
     pub collective: u32,
     pub green: u32,
     pub red: u32,
+    /// Work form 001: 1 when they answered the consent round that runs now (never what).
+    pub answered: u32,
 }
 
 impl Counts {
@@ -48,13 +51,14 @@ impl Counts {
         self.individual + self.collegial + self.collective
     }
 
-    fn fields(&self) -> [(&'static str, u32); 5] {
+    fn fields(&self) -> [(&'static str, u32); 6] {
         [
             ("individual", self.individual),
             ("collegial", self.collegial),
             ("collective", self.collective),
             ("green", self.green),
             ("red", self.red),
+            ("answered", self.answered),
         ]
     }
 }
@@ -96,6 +100,7 @@ impl Progress {
                     collective: n("collective"),
                     green: n("green"),
                     red: n("red"),
+                    answered: n("answered"),
                 },
             );
         }
@@ -119,6 +124,7 @@ mod tests {
                 collective: 0,
                 green: 1,
                 red: 1,
+                answered: 1,
             },
         );
         let bytes = p.encode();

@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::forms::agreements_report::{self, AgreementsReport};
 use crate::forms::blocks_report::{self, BlocksReport};
 use crate::forms::roles_report::{self, RolesReport};
 use crate::forms::{FormId, FormRef};
@@ -92,6 +93,13 @@ pub struct Report {
     /// Work form 003: the balance, the role map and the role agreements.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<RolesReport>,
+    /// Work form 001: the TWOs, open proposals and objections, the canvas, the phases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreements: Option<AgreementsReport>,
+    /// The collaboration this session belongs to: the earlier sessions, the agreements with
+    /// their history and the backpack, as this session started from them (and its lessons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collaboration: Option<crate::schema::collaboration::CollaborationView>,
 }
 
 /// Who took part.
@@ -431,6 +439,10 @@ pub fn build(src: &Sources, opts: Options) -> Report {
         }),
         roles: (ws.form.id == FormId::Roles)
             .then(|| roles_report::build(ws, |p| person_by(ws, p, opts))),
+        agreements: (ws.form.id == FormId::RulesOfPlay).then(|| {
+            agreements_report::build(ws, &src.voices, &src.table, |p| person_by(ws, p, opts))
+        }),
+        collaboration: ws.collaboration.clone(),
     }
 }
 
@@ -593,7 +605,7 @@ impl Headings {
 }
 
 /// One line of Markdown text: no line breaks, and characters that would start markup escaped.
-fn md(s: &str) -> String {
+pub(crate) fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {
@@ -677,6 +689,13 @@ pub fn markdown(r: &Report) -> String {
     }
     if let Some(roles) = &r.roles {
         roles_report::markdown(roles, lang, w);
+        return out;
+    }
+    if let Some(a) = &r.agreements {
+        agreements_report::markdown(a, lang, w);
+        if let Some(c) = &r.collaboration {
+            agreements_report::collaboration_markdown(c, lang, w);
+        }
         return out;
     }
     for l in &r.levels {
@@ -832,6 +851,11 @@ pub fn csv(r: &Report) -> String {
     if let Some(roles) = &r.roles {
         // Form 003: the balance, who holds or wants each role, and the agreements.
         roles_report::csv_rows(roles, &mut row);
+        return out;
+    }
+    if let Some(a) = &r.agreements {
+        // Form 001: the proposals by status, their objections, the canvas and the phases.
+        agreements_report::csv_rows(a, &mut row);
         return out;
     }
     let level = |l: Option<LevelId>| l.map(|l| l.as_str()).unwrap_or("");
@@ -1227,6 +1251,7 @@ mod tests {
             voice: None,
             rating: None,
             role_sheet: None,
+            answers: None,
         }
     }
 

@@ -203,15 +203,30 @@ pub async fn create_workshop_of(base: &str, title: &str, form: &str) -> KitResul
     .await
 }
 
+/// Starts the next session of the collaboration of the workshop whose facilitator `token` is.
+pub async fn next_session(base: &str, token: &str, title: &str, form: &str) -> KitResult<Workshop> {
+    let body = serde_json::json!({"title": title, "form": form});
+    created(
+        reqwest::Client::new()
+            .post(format!("{base}/api/next-session"))
+            .bearer_auth(token)
+            .json(&body),
+    )
+    .await
+}
+
 async fn create_workshop_with(base: &str, body: Value) -> KitResult<Workshop> {
-    let v: Value = reqwest::Client::new()
-        .post(format!("{base}/api/workshops"))
-        .json(&body)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+    created(
+        reqwest::Client::new()
+            .post(format!("{base}/api/workshops"))
+            .json(&body),
+    )
+    .await
+}
+
+/// Reads the answer of a request that creates a workshop.
+async fn created(req: reqwest::RequestBuilder) -> KitResult<Workshop> {
+    let v: Value = req.send().await?.error_for_status()?.json().await?;
     Ok(Workshop {
         id: field(&v, "workshop_id")?,
         join_code: field(&v, "join_code")?,

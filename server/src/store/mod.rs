@@ -265,13 +265,23 @@ fn parse_role(role: &str) -> StoreResult<Role> {
     }
 }
 
+/// The private kinds as an SQL list: `'reflection', 'rating', …` (purged when a workshop closes).
+fn private_kinds_sql() -> String {
+    DocKind::PRIVATE
+        .iter()
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A document kind as its two columns: the name and the owner (a participant or a duo).
 pub(crate) fn doc_kind_columns(kind: DocKind) -> (&'static str, Option<String>) {
     let owner = match kind {
         DocKind::Reflection { owner }
         | DocKind::Voice { owner }
         | DocKind::Rating { owner }
-        | DocKind::RoleSheet { owner } => Some(owner.to_string()),
+        | DocKind::RoleSheet { owner }
+        | DocKind::Answers { owner } => Some(owner.to_string()),
         DocKind::Duo { duo } => Some(duo.to_string()),
         DocKind::Workshop | DocKind::Table => None,
     };
@@ -288,6 +298,7 @@ pub(crate) fn doc_kind(kind: &str, owner: Option<String>) -> StoreResult<DocKind
         ("voice", Some(o)) => DocKind::Voice { owner: parse(o)? },
         ("rating", Some(o)) => DocKind::Rating { owner: parse(o)? },
         ("role_sheet", Some(o)) => DocKind::RoleSheet { owner: parse(o)? },
+        ("answers", Some(o)) => DocKind::Answers { owner: parse(o)? },
         (other, _) => return Err(StoreError::Corrupt(format!("document kind `{other}`"))),
     })
 }

@@ -156,13 +156,14 @@ impl ReadStatements {
                 )
                 .await?,
             closed_with_reflections: client
-                .prepare(
+                .prepare(&format!(
                     "SELECT a.workshop_id FROM activity a
                      WHERE a.closed_at IS NOT NULL AND a.closed_at <= $1
                      AND EXISTS (SELECT 1 FROM documents d
                                  WHERE d.workshop_id = a.workshop_id
-                                 AND d.kind IN ('reflection', 'rating', 'role_sheet'))",
-                )
+                                 AND d.kind IN ({}))",
+                    super::private_kinds_sql()
+                ))
                 .await?,
         })
     }

@@ -398,13 +398,14 @@ impl Store for SqliteStore {
 
     fn closed_with_reflections(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<WorkshopId>>> {
         Box::pin(self.call(move |conn| {
-            let mut stmt = conn.prepare_cached(
+            let mut stmt = conn.prepare_cached(&format!(
                 "SELECT a.workshop_id FROM activity a
                  WHERE a.closed_at IS NOT NULL AND a.closed_at <= ?1
                  AND EXISTS (SELECT 1 FROM documents d
                              WHERE d.workshop_id = a.workshop_id
-                             AND d.kind IN ('reflection', 'rating', 'role_sheet'))",
-            )?;
+                             AND d.kind IN ({}))",
+                super::private_kinds_sql()
+            ))?;
             let ids = stmt
                 .query_map(params![cutoff], |r| r.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;

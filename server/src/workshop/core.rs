@@ -16,6 +16,7 @@ use std::ops::Range;
 
 use kring_shared::access::{DocKind, Principal, Role, access};
 use kring_shared::engine::hub::{Effects, Hub, Refusal};
+use kring_shared::forms::FormId;
 use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
 use kring_shared::presence::Presence;
 use kring_shared::progress::{Counts, Progress};
@@ -392,6 +393,7 @@ impl Workshop {
         let ws_changed = touched.contains(&ws_doc);
         let ratings_changed = touched.iter().any(|d| self.is_rating(d));
         let sheets_changed = touched.iter().any(|d| self.is_role_sheet(d));
+        let answers_changed = touched.iter().any(|d| self.is_answers(d));
         if self.leader {
             if std::mem::take(&mut self.first_turn) || ws_changed {
                 self.open_documents(&mut fx, &mut turn.write);
@@ -402,6 +404,14 @@ impl Workshop {
             if sheets_changed || ws_changed {
                 self.update_roles(&mut fx);
             }
+            if answers_changed || ws_changed {
+                self.update_consensus(&mut fx);
+            }
+        }
+        if (answers_changed || ws_changed) && self.hub.context().form == FormId::RulesOfPlay {
+            // Who answered the round that runs now, for the facilitators (on every node: each
+            // tells its own facilitators).
+            self.progress.owed = true;
         }
         self.retention(now, &mut fx, &mut turn.write);
         let changed: Vec<DocumentId> = touched
@@ -683,6 +693,7 @@ impl Workshop {
             voice: None,
             rating: None,
             role_sheet: None,
+            answers: None,
         };
         // The roster entry first: if the schema refuses it, no reflection is left behind.
         let (_, roster_fx) = self
@@ -771,18 +782,13 @@ impl Workshop {
         if now < closed_at.saturating_add(self.purge_grace_ms) {
             return;
         }
-        // 004's ratings and 003's role sheets (points, unpublished claims) go with the
-        // reflections: the profile, the balance and the published role map stay in the workshop
-        // document.
+        // 004's ratings, 003's role sheets (points, unpublished claims) and 001's answers go
+        // with the reflections: the profile, the balance, the published role map, the phase
+        // distribution and the tallies stay in the workshop document.
         let private: Vec<DocumentId> = self
             .hub
             .documents()
-            .filter(|(_, k)| {
-                matches!(
-                    k,
-                    DocKind::Reflection { .. } | DocKind::Rating { .. } | DocKind::RoleSheet { .. }
-                )
-            })
+            .filter(|(_, k)| k.is_private())
             .map(|(id, _)| id)
             .collect();
         if private.is_empty() {
@@ -896,6 +902,11 @@ impl Workshop {
                 let c = Counts::of(doc);
                 self.counts.insert(id, c);
                 p.0.insert(owner, c);
+            }
+        }
+        if self.hub.context().form == FormId::RulesOfPlay {
+            for (owner, answered) in self.answered_now() {
+                p.0.entry(owner).or_default().answered = u32::from(answered);
             }
         }
         let doc = self.hub.workshop_document();

@@ -1,6 +1,6 @@
 //! The documents and aggregates that follow the workshop document, recomputed in a turn when
 //! what they follow changed: each duo's room, the plenary table, each participant's voice,
-//! rating sheet and role sheet are created (ids chosen here, never by a client); 004's group
+//! rating sheet, role sheet and answers are created (ids chosen here, never by a client); 004's group
 //! profile and 003's role map and balance are derived from the private sheets; and the report's
 //! sources are gathered, step 1 only as counts.
 
@@ -12,8 +12,8 @@ use kring_shared::forms::{FormId, StepKind};
 use kring_shared::ids::{DocumentId, ParticipantId};
 use kring_shared::report::{self, Step1Counts};
 use kring_shared::schema::{
-    duo as duo_schema, rating as rating_schema, reflection, role_sheet, table as table_schema,
-    voice as voice_schema, workshop as workshop_schema,
+    answers as answers_schema, duo as duo_schema, rating as rating_schema, reflection, role_sheet,
+    table as table_schema, voice as voice_schema, workshop as workshop_schema,
 };
 use kring_shared::step::Step;
 
@@ -123,7 +123,19 @@ impl Workshop {
             .form
             .form()
             .step_has(Step::Reflect, StepKind::RoleClaims);
+        // 001's answers: where the collaboration stands, and the consent rounds.
+        let answers = view.form.id == FormId::RulesOfPlay;
         for entry in view.roster {
+            let own = DocKind::Answers { owner: entry.id };
+            if answers && view.step != Some(Step::Closed) && !has(&self.hub, entry.answers, own) {
+                self.open_document(
+                    own,
+                    fx,
+                    batch,
+                    |tx| answers_schema::init(tx, entry.id),
+                    |tx, doc| workshop_schema::set_answers_doc(tx, entry.id, doc),
+                );
+            }
             let sheet = DocKind::RoleSheet { owner: entry.id };
             if claims && view.step != Some(Step::Closed) && !has(&self.hub, entry.role_sheet, sheet)
             {

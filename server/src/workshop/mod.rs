@@ -19,6 +19,7 @@
 //! same write. A facilitator's deletion and the idle sweep stop the task ([`Command::Retire`])
 //! before the registry deletes the workshop from the store.
 
+mod consensus;
 pub mod core;
 mod follow;
 
@@ -688,11 +689,19 @@ impl WorkshopTask {
         if let Err(e) = self.store.write(turn.write).await {
             // Nothing of this turn is durable: advertise none of it. Drop every connection and
             // unload, so clients resync from what is on disk (they still hold their edits).
-            tracing::error!(error = %e, "storage write failed; unloading workshop");
+            // With several nodes the write may have failed because another node deleted the
+            // workshop just now: then say that, as the deletion's own message would.
+            let deleted = self.cluster.is_some()
+                && matches!(self.store.workshop(self.workshop.id).await, Ok(None));
+            let reason = if deleted {
+                tracing::info!("the workshop was deleted on another node; unloading");
+                "this workshop has been deleted"
+            } else {
+                tracing::error!(error = %e, "storage write failed; unloading workshop");
+                "server storage error; reconnect"
+            };
             for c in self.connections.values() {
-                let _ = c
-                    .outbox
-                    .try_send(Outgoing::Close("server storage error; reconnect".into()));
+                let _ = c.outbox.try_send(Outgoing::Close(reason.into()));
             }
             return Err(());
         }

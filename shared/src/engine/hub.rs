@@ -489,6 +489,7 @@ impl Hub {
                     duos: v.duos.into_iter().map(|d| (d.id, d.members)).collect(),
                     round_running: v.round_running,
                     energy_dots: v.energy_dots,
+                    form: v.form,
                 }
             }
             None => Context::at(Step::Lobby),

@@ -292,36 +292,7 @@ pub fn group_action(
     card: &str,
     with: Option<&str>,
 ) -> Result<(), automerge::AutomergeError> {
-    use crate::schema::table::place_card;
-    let cluster = block.as_str();
-    let order = table.next_order(cluster);
-    let Some(with) = with else {
-        return place_card(tx, card, cluster, order, None);
-    };
-    let base = table
-        .cards
-        .get(with)
-        .and_then(|p| p.stack.as_deref())
-        .filter(|b| *b != card)
-        .unwrap_or(with);
-    if base == card {
-        return Ok(());
-    }
-    if table.cards.get(with).and_then(|p| p.stack.as_deref()) == Some(card) {
-        // `with` was in `card`'s group: it becomes the base, so it lies on its own now.
-        place_card(tx, with, cluster, order, None)?;
-    }
-    place_card(tx, card, cluster, order, Some(base))?;
-    let along: Vec<&str> = table
-        .cards
-        .iter()
-        .filter(|(k, p)| p.stack.as_deref() == Some(card) && k.as_str() != base)
-        .map(|(k, _)| k.as_str())
-        .collect();
-    for (i, k) in along.into_iter().enumerate() {
-        place_card(tx, k, cluster, order + 1.0 + i as f64, Some(base))?;
-    }
-    Ok(())
+    crate::schema::table::group_card(tx, table, block.as_str(), card, with)
 }
 
 /// One key-insight card a 004 duo tied to a block in step 2 (optional duos on the weakest

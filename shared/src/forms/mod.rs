@@ -9,9 +9,12 @@
 //! the others are described so the gallery and their companion issue have their data.
 //!
 //! Layout: [`blocks`] holds 004's six building blocks, [`roles`] 003's perspectives, roles and role
-//! map, [`blocks_report`] and [`roles_report`] their parts of the report; 000's content stays in
+//! map, [`agreements`] 001's phases, canvas fields, rules of play and consent rounds,
+//! [`blocks_report`] and [`roles_report`] their parts of the report; 000's content stays in
 //! [`crate::method`], which its steps here point at.
 
+pub mod agreements;
+pub mod agreements_report;
 pub mod blocks;
 pub mod blocks_report;
 pub mod roles;
@@ -154,6 +157,13 @@ impl Form {
         self.steps.get(i)
     }
 
+    /// The first working step that has `kind`.
+    pub fn first_step_with(&self, kind: StepKind) -> Option<Step> {
+        [Step::Reflect, Step::Duos, Step::Plenary]
+            .into_iter()
+            .find(|s| self.step_has(*s, kind))
+    }
+
     /// Whether a step has a kind.
     pub fn step_has(&self, step: Step, kind: StepKind) -> bool {
         self.step(step).is_some_and(|s| s.kinds.contains(&kind))
@@ -266,14 +276,14 @@ pub const FORMS: [Form; 5] = [
                     "'We depend on each other, we respect our differences of opinion, but we have to act.'",
                 ),
                 default_minutes: 30,
-                kinds: &[StepKind::ConsentRound],
+                kinds: &[StepKind::ConsentRound, StepKind::ClusteredTable],
             },
         ],
         leaves_with: l(
             "Spelregels voor de samenwerking en een TWO met een datum om ze te herzien.",
             "Rules of play for the collaboration and a TWO with a date to review it.",
         ),
-        built: false,
+        built: true,
     },
     Form {
         id: FormId::Horizon,
@@ -526,12 +536,24 @@ mod tests {
     }
 
     #[test]
-    fn the_gallery_offers_000_003_and_004() {
+    fn the_gallery_offers_000_001_003_and_004() {
         let ids: Vec<FormId> = built().map(|f| f.id).collect();
         assert_eq!(
             ids,
-            vec![FormId::ThreeLevels, FormId::Roles, FormId::BuildingBlocks]
+            vec![
+                FormId::ThreeLevels,
+                FormId::RulesOfPlay,
+                FormId::Roles,
+                FormId::BuildingBlocks
+            ]
         );
+        let rules = form(FormId::RulesOfPlay);
+        assert!(rules.step_has(Step::Reflect, StepKind::GroupProfile));
+        assert_eq!(
+            rules.first_step_with(StepKind::ClusteredTable),
+            Some(Step::Duos)
+        );
+        assert!(rules.step_has(Step::Plenary, StepKind::ConsentRound));
         let roles = form(FormId::Roles);
         assert!(roles.step_has(Step::Reflect, StepKind::PointsSplit));
         assert!(roles.step_has(Step::Reflect, StepKind::RoleClaims));

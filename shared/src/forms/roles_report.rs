@@ -524,6 +524,7 @@ mod tests {
             voice: None,
             rating: None,
             role_sheet: None,
+            answers: None,
         }
     }
 

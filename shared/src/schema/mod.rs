@@ -5,7 +5,10 @@
 //! anywhere (see `engine::hub`). Checks are strict on shape (known keys, types, enum values,
 //! lengths, counts) so that a client can neither bloat a document nor confuse other clients.
 
+pub mod answers;
+pub mod collaboration;
 pub mod duo;
+pub mod proposals;
 pub mod rating;
 pub mod reflection;
 pub mod role_sheet;
@@ -45,6 +48,7 @@ pub fn validate(kind: &DocKind, doc: &impl ReadDoc, ctx: &Context) -> Result<(),
         DocKind::Voice { owner } => voice::validate(doc, *owner, ctx.energy_dots),
         DocKind::Rating { owner } => rating::validate(doc, *owner),
         DocKind::RoleSheet { owner } => role_sheet::validate(doc, *owner),
+        DocKind::Answers { owner } => answers::validate(doc, *owner),
     }
 }
 
@@ -72,6 +76,16 @@ pub(crate) struct MapReader<'a, D: ReadDoc> {
 }
 
 impl<'a, D: ReadDoc> MapReader<'a, D> {
+    /// The map `obj` of `doc`, named `path` in errors.
+    pub fn at(doc: &'a D, obj: ObjId, path: String) -> Self {
+        Self {
+            doc,
+            obj,
+            path,
+            entries: None,
+        }
+    }
+
     pub fn root(doc: &'a D) -> Self {
         Self {
             doc,

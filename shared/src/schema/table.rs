@@ -3,7 +3,8 @@
 //! ```text
 //! { labels: "names"|"organisations"|"anonymous",         // how a card names its duo
 //!   clusters: { <id>: { title: str, color: Color, level?: level, order: number } },
-//!   cards: { <card key>: { cluster: <cluster id>, order: number, stack?: <card key> } } }
+//!   cards: { <card key>: { cluster: <cluster id>, order: number, stack?: <card key> } },
+//!   rewordings?: { <card key>: Text } }     // 001: the facilitator's proposed rewording
 //! ```
 //! The three level clusters have the level's name as id and carry `level`; facilitators add,
 //! rename, recolour and remove the others. A card's *content* lives where it was written (a duo
@@ -117,6 +118,10 @@ pub struct TableView {
     /// Sorted by `order`, then id.
     pub clusters: Vec<Cluster>,
     pub cards: std::collections::BTreeMap<String, Placement>,
+    /// 001: rewordings the facilitator proposes, by card key (the author takes one over in
+    /// their own voice document, or not).
+    #[serde(default)]
+    pub rewordings: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for TableView {
@@ -129,6 +134,7 @@ impl Default for TableView {
                 .map(|(i, l)| level_cluster(l, i as f64))
                 .collect(),
             cards: Default::default(),
+            rewordings: Default::default(),
         }
     }
 }
@@ -226,7 +232,15 @@ pub fn view(doc: &impl ReadDoc) -> TableView {
             .unwrap_or_default(),
         clusters: vec![],
         cards: Default::default(),
+        rewordings: Default::default(),
     };
+    if let Some(r) = root.map("rewordings").ok().flatten() {
+        for key in r.keys() {
+            if let Some(text) = r.string(&key, usize::MAX).ok().flatten() {
+                out.rewordings.insert(key, text);
+            }
+        }
+    }
     if let Some(clusters) = root.map("clusters").ok().flatten() {
         for id in clusters.keys() {
             let Some(c) = clusters.map(&id).ok().flatten() else {
@@ -278,7 +292,19 @@ pub fn view(doc: &impl ReadDoc) -> TableView {
 
 pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
     let root = MapReader::root(doc);
-    root.only_keys(&["labels", "clusters", "cards"])?;
+    root.only_keys(&["labels", "clusters", "cards", "rewordings"])?;
+    if let Some(r) = root.map("rewordings")? {
+        r.at_most(MAX_CARDS)?;
+        for key in r.keys() {
+            if key.chars().count() > MAX_KEY {
+                return Err(SchemaError::new(
+                    format!("/rewordings/{key}"),
+                    "is too long",
+                ));
+            }
+            r.required_string(&key, super::voice::MAX_CARD_TEXT)?;
+        }
+    }
     root.one_of("labels", &LABELS)?;
     let levels: Vec<&str> = LevelId::ALL.iter().map(|l| l.as_str()).collect();
     if let Some(clusters) = root.map("clusters")? {
@@ -404,6 +430,63 @@ pub fn unplace_card(
     match tx.get(&cards, card)? {
         Some(_) => tx.delete(&cards, card),
         None => Ok(()),
+    }
+}
+
+/// Puts card `card` with card `with` in cluster `cluster` (they say the same thing), and the
+/// cards already put with `card` go along; `None` takes `card` out of its group again (it stays
+/// in `cluster`). Groups are one deep: when `with` is itself in a group, `card` joins that
+/// group's base.
+pub fn group_card(
+    tx: &mut impl Transactable,
+    table: &TableView,
+    cluster: &str,
+    card: &str,
+    with: Option<&str>,
+) -> Result<(), automerge::AutomergeError> {
+    let order = table.next_order(cluster);
+    let Some(with) = with else {
+        return place_card(tx, card, cluster, order, None);
+    };
+    let base = table
+        .cards
+        .get(with)
+        .and_then(|p| p.stack.as_deref())
+        .filter(|b| *b != card)
+        .unwrap_or(with);
+    if base == card {
+        return Ok(());
+    }
+    if table.cards.get(with).and_then(|p| p.stack.as_deref()) == Some(card) {
+        // `with` was in `card`'s group: it becomes the base, so it lies on its own now.
+        place_card(tx, with, cluster, order, None)?;
+    }
+    place_card(tx, card, cluster, order, Some(base))?;
+    let along: Vec<&str> = table
+        .cards
+        .iter()
+        .filter(|(k, p)| p.stack.as_deref() == Some(card) && k.as_str() != base)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    for (i, k) in along.into_iter().enumerate() {
+        place_card(tx, k, cluster, order + 1.0 + i as f64, Some(base))?;
+    }
+    Ok(())
+}
+
+/// Proposes a rewording of a card (001), or withdraws it with `None`.
+pub fn set_rewording(
+    tx: &mut impl Transactable,
+    card: &str,
+    text: Option<&str>,
+) -> Result<(), automerge::AutomergeError> {
+    let r = ensure_map(tx, &automerge::ROOT, "rewordings")?;
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => tx.put(&r, card, t),
+        None => match tx.get(&r, card)? {
+            Some(_) => tx.delete(&r, card),
+            None => Ok(()),
+        },
     }
 }
 

@@ -7,10 +7,12 @@
 //!   cards: { <id>: { kind: "needed"|"chance"|"question", text: Text, duo?: <duo id> } },
 //!   actions?: { <id>: { block: <block id>, text: Text } },               // 004
 //!   dots?: { <card key>: int },                                           // 004: total ≤ the plan's
+//!   canvas?: { <id>: { field: <canvas field id>, text: Text } },         // 001
 //!   change?: { text: Text, level: level } }
 //! ```
 //! In work form 004 the cards are actions per building block ("hoe versterken we dit?") and the
-//! dots go on actions (anyone's, by card key) instead of levels.
+//! dots go on actions (anyone's, by card key) instead of levels. In work form 001 they are cards
+//! on the consensus canvas, one field each; everyone reads them from the canvas step on.
 //! Each participant has one, so nobody can alter anyone else's contribution. Its owner writes it
 //! (not while the round runs: no reactions then); everyone reads it from step 3 on.
 
@@ -19,6 +21,7 @@ use automerge::{ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
 use super::{MapReader, SchemaError, ensure_map};
+use crate::forms::agreements::FieldId;
 use crate::forms::blocks::BlockId;
 use crate::ids::{DuoId, ParticipantId};
 use crate::method::LevelId;
@@ -59,6 +62,14 @@ pub struct Action {
     pub text: String,
 }
 
+/// A card of work form 001 on one field of the consensus canvas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanvasCard {
+    pub id: String,
+    pub field: FieldId,
+    pub text: String,
+}
+
 /// One small change in one's own actions, and the level it affects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmallChange {
@@ -79,6 +90,9 @@ pub struct VoiceView {
     /// Dots on cards (004's actions), by card key.
     #[serde(default)]
     pub card_dots: std::collections::BTreeMap<String, u32>,
+    /// 001's canvas cards, sorted by id.
+    #[serde(default)]
+    pub canvas: Vec<CanvasCard>,
 }
 
 impl VoiceView {
@@ -143,6 +157,23 @@ pub fn view(doc: &impl ReadDoc) -> VoiceView {
             out.actions.push(Action { id, block, text });
         }
     }
+    if let Some(canvas) = root.map("canvas").ok().flatten() {
+        for id in canvas.keys() {
+            let Some(c) = canvas.map(&id).ok().flatten() else {
+                continue;
+            };
+            let (Some(field), Some(text)) = (
+                c.string("field", 32)
+                    .ok()
+                    .flatten()
+                    .and_then(|f| FieldId::parse(&f)),
+                c.string("text", usize::MAX).ok().flatten(),
+            ) else {
+                continue;
+            };
+            out.canvas.push(CanvasCard { id, field, text });
+        }
+    }
     if let Some(d) = root.map("dots").ok().flatten() {
         for key in d.keys() {
             let n = d.number(&key).ok().flatten().unwrap_or(0.0);
@@ -164,7 +195,9 @@ pub fn view(doc: &impl ReadDoc) -> VoiceView {
 /// Checks the document; `dots` is the plan's number of energy dots per person.
 pub fn validate(doc: &impl ReadDoc, owner: ParticipantId, dots: u32) -> Result<(), SchemaError> {
     let root = MapReader::root(doc);
-    root.only_keys(&["owner", "energy", "cards", "change", "actions", "dots"])?;
+    root.only_keys(&[
+        "owner", "energy", "cards", "change", "actions", "dots", "canvas",
+    ])?;
     if root.required_string("owner", 64)? != owner.to_string() {
         return Err(SchemaError::new("/owner", "is not this document's owner"));
     }
@@ -256,6 +289,25 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId, dots: u32) -> Result<(
             a.required_string("text", MAX_CARD_TEXT)?;
         }
     }
+    if let Some(canvas) = root.map("canvas")? {
+        canvas.at_most(MAX_CARDS)?;
+        for (id, c) in canvas.map_entries()? {
+            if id.chars().count() > 64 {
+                return Err(SchemaError::new(
+                    format!("/canvas/{id}"),
+                    "is not a usable id",
+                ));
+            }
+            c.only_keys(&["field", "text"])?;
+            if c.one_of("field", &FieldId::NAMES)?.is_none() {
+                return Err(SchemaError::new(
+                    format!("/canvas/{id}/field"),
+                    "is missing",
+                ));
+            }
+            c.required_string("text", MAX_CARD_TEXT)?;
+        }
+    }
     if let Some(c) = root.map("change")? {
         c.only_keys(&["text", "level"])?;
         c.required_string("text", MAX_CARD_TEXT)?;
@@ -323,6 +375,46 @@ pub fn delete_action(
     let actions = ensure_map(tx, &automerge::ROOT, "actions")?;
     match tx.get(&actions, id)? {
         Some(_) => tx.delete(&actions, id),
+        None => Ok(()),
+    }
+}
+
+/// Adds a card to a field of 001's canvas, its text as collaborative text.
+pub fn add_canvas_card(
+    tx: &mut impl Transactable,
+    card: &CanvasCard,
+) -> Result<(), automerge::AutomergeError> {
+    let canvas = ensure_map(tx, &automerge::ROOT, "canvas")?;
+    let c = tx.put_object(&canvas, card.id.as_str(), ObjType::Map)?;
+    tx.put(&c, "field", card.field.as_str())?;
+    let t = tx.put_object(&c, "text", ObjType::Text)?;
+    tx.splice_text(&t, 0, 0, &card.text)
+}
+
+/// Replaces a canvas card's text: its author taking the facilitator's rewording.
+pub fn set_canvas_text(
+    tx: &mut impl Transactable,
+    id: &str,
+    text: &str,
+) -> Result<(), automerge::AutomergeError> {
+    let canvas = ensure_map(tx, &automerge::ROOT, "canvas")?;
+    let Some((automerge::Value::Object(ObjType::Map), c)) = tx.get(&canvas, id)? else {
+        return Ok(());
+    };
+    let t = match tx.get(&c, "text")? {
+        Some((automerge::Value::Object(ObjType::Text), t)) => t,
+        _ => tx.put_object(&c, "text", ObjType::Text)?,
+    };
+    tx.update_text(&t, text)
+}
+
+pub fn delete_canvas_card(
+    tx: &mut impl Transactable,
+    id: &str,
+) -> Result<(), automerge::AutomergeError> {
+    let canvas = ensure_map(tx, &automerge::ROOT, "canvas")?;
+    match tx.get(&canvas, id)? {
+        Some(_) => tx.delete(&canvas, id),
         None => Ok(()),
     }
 }

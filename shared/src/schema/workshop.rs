@@ -26,8 +26,11 @@
 //!   role_map?: { <participant id>: { <role id>: "hold_now"|"want" } }, // 003: published claims;
 //!                                                             // the server mirrors the sheets
 //!   agreements?: { <id>: { role, who, from, note? } },        // 003: role agreements (facilitator)
+//!   phases_shown?, phases?, proposals?, asking?, tallies?,    // 001: see `schema::proposals`
+//!   collaboration?: { id, sessions, ledger, backpack },       // see `schema::collaboration`
 //!   roster: { <participant id>: { name, organisation, joined_at, reflection?: <doc>,
-//!                                 voice?: <doc>, rating?: <doc>, role_sheet?: <doc> } } }
+//!                                 voice?: <doc>, rating?: <doc>, role_sheet?: <doc>,
+//!                                 answers?: <doc> } } }
 //! ```
 //! Facilitators write it; the server writes roster entries, the timer and `step1` (the anonymous
 //! counts of step 1, kept when the reflection documents are purged after closing) and `profile`
@@ -39,6 +42,7 @@ use automerge::transaction::Transactable;
 use automerge::{ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
+use super::proposals::{self, ConsensusView};
 use super::reflection::Mark;
 use super::{MapReader, SchemaError, ensure_map};
 use crate::forms::blocks::{self, BlockId, Profile};
@@ -77,6 +81,10 @@ pub struct RosterEntry {
     /// Their private role sheet (work form 003; readable only by them); the server creates it.
     #[serde(default)]
     pub role_sheet: Option<DocumentId>,
+    /// Their private answers (work form 001: phase, consent; readable only by them); the server
+    /// creates it.
+    #[serde(default)]
+    pub answers: Option<DocumentId>,
 }
 
 /// One role agreement of form 003's step 3: who takes which role, from when.
@@ -301,6 +309,12 @@ pub struct WorkshopView {
     pub role_map: BTreeMap<ParticipantId, BTreeMap<RoleId, Claim>>,
     /// 003's role agreements, in the seed's order of the roles, then by who.
     pub agreements: Vec<Agreement>,
+    /// 001's proposals, consent rounds, TWOs and phase distribution.
+    #[serde(default)]
+    pub consensus: ConsensusView,
+    /// The collaboration this session belongs to, with what earlier sessions left.
+    #[serde(default)]
+    pub collaboration: Option<super::collaboration::CollaborationView>,
 }
 
 /// Step 1 as anonymous aggregates: how many people wrote notes, how many notes sit in each ring
@@ -626,6 +640,7 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
                         voice: read_doc_id(&entry, "voice"),
                         rating: read_doc_id(&entry, "rating"),
                         role_sheet: read_doc_id(&entry, "role_sheet"),
+                        answers: read_doc_id(&entry, "answers"),
                     })
                 })
                 .collect()
@@ -682,6 +697,8 @@ pub fn view(doc: &impl ReadDoc) -> WorkshopView {
         balance: read_balance(&root),
         role_map: read_role_map(&root),
         agreements: read_agreements(&root),
+        consensus: proposals::read(&root),
+        collaboration: super::collaboration::read(&root),
     }
 }
 
@@ -755,6 +772,7 @@ pub struct AccessParts {
     pub round_running: bool,
     /// The plan's energy dots per person.
     pub energy_dots: u32,
+    pub form: FormId,
 }
 
 /// Reads [`AccessParts`] as [`view`] would.
@@ -780,6 +798,7 @@ pub fn access_parts(doc: &impl ReadDoc) -> AccessParts {
             .and_then(|p| p.number("energy_dots").ok().flatten())
             .map(|n| n as u32)
             .unwrap_or(DEFAULT_ENERGY_DOTS),
+        form: read_form(&root).id,
     }
 }
 
@@ -1023,9 +1042,17 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
         "balance",
         "role_map",
         "agreements",
+        "phases_shown",
+        "phases",
+        "proposals",
+        "asking",
+        "tallies",
+        "collaboration",
     ])?;
     root.number_in("rated", 0.0, MAX_ROSTER as f64)?;
     validate_roles(&root)?;
+    proposals::validate(&root)?;
+    super::collaboration::validate(&root)?;
     if let Some(f) = root.map("form")? {
         f.only_keys(&["id", "version"])?;
         let ids: Vec<&str> = FormId::ALL.iter().map(|f| f.as_str()).collect();
@@ -1119,8 +1146,10 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
                 "voice",
                 "rating",
                 "role_sheet",
+                "answers",
             ])?;
             entry.string("role_sheet", 64)?;
+            entry.string("answers", 64)?;
             entry.string("reflection", 64)?;
             entry.string("voice", 64)?;
             entry.string("rating", 64)?;
@@ -1248,6 +1277,9 @@ pub fn init_form(
         },
     )?;
     tx.put_object(automerge::ROOT, "roster", ObjType::Map)?;
+    if form.id == FormId::RulesOfPlay {
+        proposals::init(tx, language)?;
+    }
     Ok(())
 }
 
@@ -1272,6 +1304,9 @@ pub fn put_roster_entry(
     }
     if let Some(r) = entry.role_sheet {
         tx.put(&e, "role_sheet", r.to_string())?;
+    }
+    if let Some(r) = entry.answers {
+        tx.put(&e, "answers", r.to_string())?;
     }
     Ok(())
 }
@@ -1323,6 +1358,17 @@ pub fn set_role_sheet_doc(
     let roster = ensure_map(tx, &automerge::ROOT, "roster")?;
     let e = ensure_map(tx, &roster, &participant.to_string())?;
     tx.put(&e, "role_sheet", doc.to_string())
+}
+
+/// Records a participant's answers document (001; the server does, when it creates it).
+pub fn set_answers_doc(
+    tx: &mut impl Transactable,
+    participant: ParticipantId,
+    doc: DocumentId,
+) -> Result<(), automerge::AutomergeError> {
+    let roster = ensure_map(tx, &automerge::ROOT, "roster")?;
+    let e = ensure_map(tx, &roster, &participant.to_string())?;
+    tx.put(&e, "answers", doc.to_string())
 }
 
 /// Writes 003's balance, or removes it (`None`: fewer than k divided their points).
@@ -1641,6 +1687,7 @@ mod tests {
                     voice: None,
                     rating: None,
                     role_sheet: None,
+                    answers: None,
                 },
             )
             .unwrap()
@@ -2010,6 +2057,7 @@ mod tests {
                         voice: None,
                         rating: None,
                         role_sheet: None,
+                        answers: None,
                     },
                 )
                 .unwrap();
