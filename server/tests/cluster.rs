@@ -17,7 +17,9 @@
 //! - The retention sweep runs under a lease of its own and purges a closed workshop that no
 //!   node holds, once.
 //! - SIGKILL of one node mid-workload: its clients reconnect to another node and find every
-//!   change they saw acknowledged.
+//!   change they saw acknowledged; with writers on three nodes (two of them on one document),
+//!   the changes the killed node's writers saw acknowledged reach both other nodes without the
+//!   writers' help, and the survivors converge on the live writers' copies.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -930,4 +932,163 @@ async fn the_retention_sweep_runs_on_one_node_and_purges_a_workshop_nobody_has_l
         .collect();
     assert_eq!(sweepers.len(), 1, "one sweep lease: {sweepers:?}");
     assert!(nodes.iter().any(|(n, _)| *n == sweepers[0]));
+}
+
+/// One writer in [`writers_on_three_nodes_lose_nothing_acknowledged_when_one_node_is_killed`]:
+/// its document, its node, and every head it saw acknowledged.
+struct Writer {
+    token: String,
+    doc: kring_shared::ids::DocumentId,
+    node: usize,
+    client: Option<SyncClient>,
+    acknowledged: Vec<kring_shared::automerge::ChangeHash>,
+}
+
+#[tokio::test]
+async fn writers_on_three_nodes_lose_nothing_acknowledged_when_one_node_is_killed() {
+    use kring_shared::automerge::ReadDoc;
+    use kring_shared::automerge::transaction::Transactable;
+    let cluster = Cluster::new().await;
+    let mut nodes: Vec<Option<ServerProcess>> = ["a", "b", "c"]
+        .into_iter()
+        .map(|n| Some(cluster.node(n, 2)))
+        .collect();
+    let base = |nodes: &[Option<ServerProcess>], i: usize| nodes[i].as_ref().unwrap().base.clone();
+    let ws = |nodes: &[Option<ServerProcess>], i: usize| nodes[i].as_ref().unwrap().ws();
+    let w = create_workshop(&base(&nodes, 0), "Drukte").await.unwrap();
+    // Two facilitators write the same workshop document on nodes a and c, four participants
+    // their own sheets on every node.
+    let mut writers = vec![
+        Writer {
+            token: w.facilitator_token.clone(),
+            doc: w.document,
+            node: 0,
+            client: None,
+            acknowledged: vec![],
+        },
+        Writer {
+            token: w.facilitator_token.clone(),
+            doc: w.document,
+            node: 2,
+            client: None,
+            acknowledged: vec![],
+        },
+    ];
+    for (i, node) in [0, 0, 1, 2].into_iter().enumerate() {
+        let p = join(&base(&nodes, node), &w.join_code, &format!("P{i}"), "OCMW")
+            .await
+            .unwrap();
+        writers.push(Writer {
+            token: p.token,
+            doc: p.reflection,
+            node,
+            client: None,
+            acknowledged: vec![],
+        });
+    }
+    for wr in &mut writers {
+        let mut c = SyncClient::connect(&ws(&nodes, wr.node), &wr.token)
+            .await
+            .unwrap();
+        assert_eq!(c.open(wr.doc).await.unwrap(), DocStatus::Ready);
+        wr.client = Some(c);
+    }
+
+    let rounds = 24;
+    for round in 0..rounds {
+        if round == rounds / 2 {
+            // Mid-workload: node a dies, and its writers with it (their browsers closed): what
+            // they saw acknowledged must be on the other nodes without their help.
+            nodes[0].take().unwrap().kill();
+            for wr in writers.iter_mut().filter(|wr| wr.node == 0) {
+                wr.client = None;
+            }
+        }
+        for (i, wr) in writers.iter_mut().enumerate() {
+            let Some(c) = wr.client.as_mut() else {
+                continue;
+            };
+            let edit = |tx: &mut kring_shared::automerge::transaction::Transaction<'_>| {
+                if i < 2 {
+                    tx.put(
+                        kring_shared::automerge::ROOT,
+                        "title",
+                        format!("t{i}-{round}"),
+                    )
+                    .map(|_| ())
+                } else {
+                    reflection::put_note(
+                        tx,
+                        &Note {
+                            id: format!("n{round}"),
+                            ring: LevelId::Collective,
+                            text: format!("ronde {round}"),
+                            mark: reflection::Mark::Green,
+                            x: 0.5,
+                            y: 0.5,
+                            question: None,
+                        },
+                    )
+                }
+            };
+            // Every third round waits for the acknowledgement and remembers those heads; the
+            // others are fired and may or may not survive the kill.
+            if round % 3 == 0 {
+                c.change(wr.doc, edit).await.unwrap();
+                c.wait_for("ack", |c| c.repo.is_acknowledged(&wr.doc))
+                    .await
+                    .unwrap();
+                wr.acknowledged.extend(c.doc(wr.doc).get_heads());
+            } else {
+                c.change_nowait(wr.doc, edit).await.unwrap();
+            }
+        }
+    }
+    // Settle: every live writer's last changes acknowledged.
+    for wr in &mut writers {
+        if let Some(c) = wr.client.as_mut() {
+            c.wait_for("final ack", |c| c.repo.is_acknowledged(&wr.doc))
+                .await
+                .unwrap();
+        }
+    }
+    // On each surviving node, a fresh client of each writer finds every acknowledged change
+    // and, once caught up, every change the writer has; and both nodes end with one document.
+    for wr in &writers {
+        let mut on_node = Vec::new();
+        for node in [1, 2] {
+            let mut fresh = SyncClient::connect(&ws(&nodes, node), &wr.token)
+                .await
+                .unwrap();
+            assert_eq!(fresh.open(wr.doc).await.unwrap(), DocStatus::Ready);
+            // Every change the writer saw acknowledged (and, for a writer still there, every
+            // change it has) reaches this node.
+            let mut needed = wr.acknowledged.clone();
+            if let Some(c) = &wr.client {
+                needed.extend(c.doc(wr.doc).get_heads());
+            }
+            fresh
+                .wait_for("every acknowledged change on this node", |c| {
+                    needed
+                        .iter()
+                        .all(|h| c.doc(wr.doc).get_change_by_hash(h).is_some())
+                })
+                .await
+                .unwrap_or_else(|e| panic!("node {node}, writer {:?}: {e}", wr.node));
+            on_node.push(fresh);
+        }
+        let (first, second) = on_node.split_at_mut(1);
+        let mut want = first[0].doc(wr.doc).get_heads();
+        want.sort();
+        second[0]
+            .wait_for("the same document on both nodes", |c| {
+                let mut have = c.doc(wr.doc).get_heads();
+                have.sort();
+                have == want
+            })
+            .await
+            .unwrap();
+    }
+    // Node a's writers had four acknowledged rounds before the kill, the others eight.
+    assert!(writers.iter().all(|wr| wr.acknowledged.len() >= 4));
 }
