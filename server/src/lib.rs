@@ -21,6 +21,7 @@
 //! - [`abuse`]: per-address and per-connection limits (rates, counts, slow consumers).
 //! - [`auth`]: tokens and join codes. [`error`]: HTTP errors.
 //! - [`metrics`]: Prometheus counters and the receive → persisted → queued → written histograms.
+//! - [`cluster`]: several nodes (`--nats`): changes and drags over NATS, leases in PostgreSQL.
 //!
 //! Architecture Invariant: the server never decides access or validity itself; it asks
 //! `kring_shared` (access rules, schemas, sync engine) and only does the IO around it.
@@ -30,6 +31,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod backup;
+pub mod cluster;
 pub mod error;
 pub mod metrics;
 pub mod reach;
@@ -54,6 +56,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tracing::Instrument;
 
 use crate::metrics::Metrics;
 use crate::registry::Registry;
@@ -85,6 +88,29 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Serve HTTPS and WSS with this configuration (`--tls-cert`, `--tls-key`).
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// This node's name (`--node-id`), in logs, metrics and leases.
+    pub node: String,
+    /// Run as one of several nodes (`--nats`); needs `database` to be PostgreSQL.
+    pub nats: Option<NatsConfig>,
+}
+
+/// How this node reaches the others (`--nats`, `--nats-prefix`, `--lease-secs`).
+#[derive(Debug, Clone)]
+pub struct NatsConfig {
+    pub url: String,
+    pub prefix: String,
+    pub lease_ttl: Duration,
+}
+
+/// A node name when none is given: the host's name and a random suffix, so two nodes on one
+/// host (or two containers with the same host name) never share one.
+pub fn default_node_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "kring".to_owned());
+    format!("{host}-{:08x}", rand::random::<u32>())
 }
 
 impl Config {
@@ -102,6 +128,8 @@ impl Config {
             metrics_token: None,
             public_url: None,
             tls: None,
+            node: default_node_id(),
+            nats: None,
         }
     }
 }
@@ -118,6 +146,8 @@ pub struct AppState {
     pub metrics_token: Option<Arc<str>>,
     /// Where phones reach this server, for the links facilitators hand out.
     pub reach: Arc<reach::Reach>,
+    /// The other nodes, with `--nats`.
+    pub cluster: Option<Arc<cluster::Cluster>>,
 }
 
 /// What every response says about how a browser may use it. The policy allows the app's own
@@ -153,6 +183,7 @@ pub fn app(state: AppState, frontend: assets::Assets) -> Router {
         .service(serve);
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_handler))
         .route("/api/workshops", post(api::create_workshop))
         .route("/api/next-session", post(api::next_session))
@@ -193,6 +224,34 @@ async fn reject_unservable_paths(
     next.run(req).await
 }
 
+/// Whether this node should get traffic: not draining, and (with `--nats`) NATS connected and
+/// PostgreSQL answering. 503 with what is wrong otherwise, so a load balancer sends clients to
+/// another node. `/healthz` stays "the process runs".
+async fn readyz(
+    axum::extract::State(app): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, String) {
+    use axum::http::StatusCode;
+    let mut wrong = Vec::new();
+    if app.shutdown.is_cancelled() {
+        wrong.push("draining");
+    }
+    if let Some(c) = &app.cluster {
+        if !c.nats_connected() {
+            wrong.push("NATS not connected");
+        }
+        let answered =
+            tokio::time::timeout(Duration::from_secs(2), c.leases.ping()).await == Ok(true);
+        if !answered {
+            wrong.push("PostgreSQL not answering");
+        }
+    }
+    if wrong.is_empty() {
+        (StatusCode::OK, "ready".into())
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, wrong.join("; "))
+    }
+}
+
 async fn metrics_handler(
     axum::extract::State(app): axum::extract::State<AppState>,
     headers: axum::http::HeaderMap,
@@ -221,6 +280,8 @@ async fn metrics_handler(
 pub enum RunError {
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Cluster(#[from] cluster::ClusterError),
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -232,13 +293,40 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
+    let cluster = match (&config.nats, &config.database) {
+        (None, _) => None,
+        (Some(_), store::Database::Sqlite) => {
+            return Err(cluster::ClusterError::Config(
+                "--nats needs --database postgres://…: every node must share one database \
+                 (SQLite is one file on one machine)"
+                    .into(),
+            )
+            .into());
+        }
+        (Some(_), store::Database::Postgres(_)) => Some(()),
+    };
     let store: Arc<dyn Store> = store::open(&config.database, &config.data_dir).await?;
+    // After the store: its migrations make the leases table.
+    let cluster = match (cluster, &config.nats, &config.database) {
+        (Some(()), Some(nats), store::Database::Postgres(url)) => Some(
+            cluster::Cluster::connect(cluster::Options {
+                url: nats.url.clone(),
+                prefix: nats.prefix.clone(),
+                node: config.node.clone(),
+                lease_ttl: nats.lease_ttl,
+                database: url.clone(),
+            })
+            .await?,
+        ),
+        _ => None,
+    };
     if config.frontend.has_index().await {
         tracing::info!(frontend = %config.frontend.describe(), "serving the app");
     } else {
         tracing::warn!(frontend = %config.frontend.describe(), "no built frontend here; the API works, the pages will not (run `cargo xtask run`)");
     }
     let metrics = Arc::new(Metrics::default());
+    metrics.set_node(&config.node);
     let metrics_for_loop = Arc::clone(&metrics);
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
@@ -250,17 +338,23 @@ pub async fn run(
         tracker: tracker.clone(),
         purge_grace: config.purge_grace,
         limits: config.limits.clone(),
+        cluster: cluster.clone(),
     }));
-    tracker.spawn(retention::sweep(
-        Arc::clone(&store),
-        Arc::clone(&registry),
-        retention::Policy {
-            purge_grace: config.purge_grace,
-            idle_delete: config.idle_delete,
-            every: config.sweep_every,
-        },
-        cancel.clone(),
-    ));
+    tracker.spawn(
+        retention::sweep(
+            Arc::clone(&store),
+            Arc::clone(&registry),
+            retention::Policy {
+                purge_grace: config.purge_grace,
+                idle_delete: config.idle_delete,
+                every: config.sweep_every,
+            },
+            cluster.clone(),
+            cancel.clone(),
+        )
+        // In the caller's span (the node's): the workshops it loads log under it too.
+        .instrument(tracing::Span::current()),
+    );
     let state = AppState {
         store,
         registry,
@@ -277,6 +371,7 @@ pub async fn run(
                 "http"
             },
         )),
+        cluster: cluster.clone(),
     };
     let guard = Arc::clone(&state.guard);
     let router = app(state, config.frontend.clone());
@@ -297,6 +392,9 @@ pub async fn run(
     .await;
     tracker.close();
     tracker.wait().await;
+    if let Some(c) = &cluster {
+        c.flush().await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

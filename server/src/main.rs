@@ -43,6 +43,9 @@ struct Args {
     /// Days after closing a workshop until its private reflections are purged (0: at once).
     #[arg(long, env = "KRING_PURGE_GRACE_DAYS", default_value_t = 0)]
     purge_grace_days: u64,
+    /// Seconds instead of days for --purge-grace-days (for tests and demonstrations).
+    #[arg(long, env = "KRING_PURGE_GRACE_SECS", hide = true)]
+    purge_grace_secs: Option<u64>,
     /// Days without use after which a workshop is deleted entirely (0: never).
     #[arg(long, env = "KRING_IDLE_DELETE_DAYS", default_value_t = 90)]
     idle_delete_days: u64,
@@ -101,6 +104,21 @@ struct Args {
     /// A secret that `GET /metrics` must carry as a bearer token (unset: /metrics is open).
     #[arg(long, env = "KRING_METRICS_TOKEN")]
     metrics_token: Option<String>,
+    /// Run as one of several nodes behind a load balancer: the NATS server (with JetStream) the
+    /// nodes share, as nats://host:4222. Needs --database postgres://… (README, "Scaling").
+    #[arg(long, env = "KRING_NATS", requires = "database")]
+    nats: Option<String>,
+    /// Start of every NATS subject (and the stream's name) of this deployment, so several can
+    /// share one NATS server.
+    #[arg(long, env = "KRING_NATS_PREFIX", default_value = "kring")]
+    nats_prefix: String,
+    /// This node's name in logs, metrics and leases (default: the host name and a random part).
+    #[arg(long, env = "KRING_NODE_ID")]
+    node_id: Option<String>,
+    /// Seconds a node's lease on a workshop lasts: how long the once-per-workshop work (duo
+    /// rooms, the purge) waits when the node holding it dies.
+    #[arg(long, env = "KRING_LEASE_SECS", default_value_t = 15)]
+    lease_secs: u64,
 }
 
 /// What else `kring-server` can do besides serving.
@@ -208,7 +226,10 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     }
     let config = kring_server::Config {
         idle_unload: Duration::from_secs(args.idle_unload_secs),
-        purge_grace: Duration::from_secs(args.purge_grace_days.saturating_mul(DAY)),
+        purge_grace: Duration::from_secs(
+            args.purge_grace_secs
+                .unwrap_or(args.purge_grace_days.saturating_mul(DAY)),
+        ),
         idle_delete: Duration::from_secs(args.idle_delete_days.saturating_mul(DAY)),
         sweep_every: Duration::from_secs(args.retention_sweep_secs.max(1)),
         limits: Limits {
@@ -232,6 +253,12 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or(kring_server::store::Database::Sqlite),
         public_url: args.public_url,
         tls,
+        node: args.node_id.unwrap_or_else(kring_server::default_node_id),
+        nats: args.nats.map(|url| kring_server::NatsConfig {
+            url,
+            prefix: args.nats_prefix,
+            lease_ttl: Duration::from_secs(args.lease_secs.max(1)),
+        }),
         frontend: kring_server::assets::Assets::choose(
             args.frontend,
             std::path::Path::new("./target/frontend"),
@@ -255,6 +282,7 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
             let _ = ctrl_c.await;
         }
     };
-    kring_server::run(listener, config, shutdown).await?;
+    let span = tracing::info_span!("node", node = %config.node);
+    tracing::Instrument::instrument(kring_server::run(listener, config, shutdown), span).await?;
     Ok(())
 }

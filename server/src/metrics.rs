@@ -93,6 +93,13 @@ pub struct Metrics {
     pub slow_consumers: Counter,
     pub workshops_created: Counter,
     pub participants_joined: Counter,
+    /// Purges of a workshop's private documents this node carried out (with several nodes
+    /// only the lease holder purges; the sum over the nodes is the number of purges).
+    pub purges: Counter,
+    /// Workshop leases this node holds (several nodes only).
+    pub leases_held: Gauge,
+    /// `kring_node_info{node="…"} 1`: which node this is.
+    node_info: Family<Vec<(String, String)>, Gauge>,
     persisted: Latency,
     queued: Latency,
     written: Latency,
@@ -111,6 +118,9 @@ impl Default for Metrics {
             slow_consumers: Counter::default(),
             workshops_created: Counter::default(),
             participants_joined: Counter::default(),
+            purges: Counter::default(),
+            leases_held: Gauge::default(),
+            node_info: Family::default(),
             persisted: latency(),
             queued: latency(),
             written: latency(),
@@ -129,6 +139,11 @@ impl Default for Metrics {
                 "kring_workshops_loaded",
                 "workshops held in memory",
                 &m.workshops_loaded,
+            ),
+            (
+                "kring_workshop_leases_held",
+                "workshop leases this node holds (with --nats)",
+                &m.leases_held,
             ),
         ];
         for (name, help, g) in gauges {
@@ -165,10 +180,20 @@ impl Default for Metrics {
                 "participants joined",
                 &m.participants_joined,
             ),
+            (
+                "kring_purges",
+                "purges of a workshop's private documents carried out by this node",
+                &m.purges,
+            ),
         ];
         for (name, help, c) in counters {
             r.register(name, help, c.clone());
         }
+        r.register(
+            "kring_node_info",
+            "this node's name (--node-id), as a label",
+            m.node_info.clone(),
+        );
         r.register(
             RECEIVE_TO_PERSISTED,
             "frame received by the socket loop until its turn's store write was committed",
@@ -189,6 +214,13 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Names this node in `kring_node_info`.
+    pub fn set_node(&self, node: &str) {
+        self.node_info
+            .get_or_create(&vec![("node".to_owned(), node.to_owned())])
+            .set(1);
+    }
+
     /// Records how long `stamp`'s frame took to reach `stage`, as of `now`.
     pub fn observe(&self, stage: Stage, stamp: &Stamp, now: Instant) {
         let family = match stage {

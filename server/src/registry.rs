@@ -27,6 +27,8 @@ pub enum RegistryError {
     Store(#[from] StoreError),
     #[error("the workshop is not answering")]
     Unavailable,
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
 }
 
 impl Registry {
@@ -129,6 +131,9 @@ impl Registry {
             return Ok(false);
         }
         self.ctx.store.delete_workshop(id).await?;
+        if let Some(cluster) = &self.ctx.cluster {
+            cluster.publish_deleted(id).await;
+        }
         self.active
             .lock()
             .expect("registry lock poisoned")

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::cluster::Cluster;
 use crate::registry::Registry;
 use crate::store::Store;
 use crate::workshop::{Command, now_ms};
@@ -26,11 +27,13 @@ fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// Runs until `shutdown` is cancelled.
+/// Runs until `shutdown` is cancelled. With several nodes only the holder of the `sweep` lease
+/// sweeps (the lease lasts a whole interval, so two nodes never sweep at once).
 pub async fn sweep(
     store: Arc<dyn Store>,
     registry: Arc<Registry>,
     policy: Policy,
+    cluster: Option<Arc<Cluster>>,
     shutdown: CancellationToken,
 ) {
     let mut tick = tokio::time::interval(policy.every);
@@ -40,9 +43,26 @@ pub async fn sweep(
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
+        if let Some(c) = &cluster {
+            match c
+                .leases
+                .hold(SWEEP_LEASE, policy.every.max(c.lease_ttl))
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention sweep: lease unknown; not sweeping");
+                    continue;
+                }
+            }
+        }
         sweep_once(&*store, &registry, policy, now_ms()).await;
     }
 }
+
+/// The lease of the retention sweep.
+const SWEEP_LEASE: &str = "sweep";
 
 /// One pass of the sweep at time `now` (ms). Errors are logged; the next pass tries again.
 pub async fn sweep_once(store: &dyn Store, registry: &Registry, policy: Policy, now: i64) {

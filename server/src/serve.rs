@@ -73,17 +73,25 @@ pub async fn accept_loop(
         let header_timeout = guard.limits.header_timeout;
         let cancel = cancel.clone();
         let tls = tls.clone();
-        connections.spawn(async move {
-            let _slot = slot;
-            let Some(tls) = tls else {
-                return serve_connection(stream, service, header_timeout, cancel).await;
-            };
-            match tokio::time::timeout(header_timeout, tls.accept(stream)).await {
-                Ok(Ok(stream)) => serve_connection(stream, service, header_timeout, cancel).await,
-                Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
-                Err(_) => tracing::debug!("TLS handshake timed out"),
-            }
-        });
+        // Each connection's task runs in the span `run` was called in (the node's, with
+        // `--node-id`), so every log line of a request or a workshop names the node.
+        let span = tracing::Span::current();
+        connections.spawn(tracing::Instrument::instrument(
+            async move {
+                let _slot = slot;
+                let Some(tls) = tls else {
+                    return serve_connection(stream, service, header_timeout, cancel).await;
+                };
+                match tokio::time::timeout(header_timeout, tls.accept(stream)).await {
+                    Ok(Ok(stream)) => {
+                        serve_connection(stream, service, header_timeout, cancel).await
+                    }
+                    Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                    Err(_) => tracing::debug!("TLS handshake timed out"),
+                }
+            },
+            span,
+        ));
     }
     connections.close();
     connections.wait().await;

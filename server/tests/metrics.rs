@@ -1,7 +1,8 @@
 //! The latency histograms at `/metrics` against a real server and real WebSocket clients: one
 //! change to the workshop document seen by two readers, and one drag on the table seen by two
 //! readers, each counted once per stage (received → persisted → queued) and once per reader
-//! for the stage that ends at the reader's socket (written), under its kind and class.
+//! for the stage that ends at the reader's socket (written), under its kind and class; and the
+//! loaded-workshops gauge going back to zero once the last connection left.
 
 use kring_shared::automerge::ROOT;
 use kring_shared::automerge::transaction::Transactable;
@@ -124,4 +125,20 @@ async fn a_change_and_a_drag_are_timed_from_the_socket_to_every_readers_socket()
     }
     grew_by(&base, "table", "ephemeral", before, [1, 1, 2]).await;
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_workshop_unloads_after_its_last_connection_left() {
+    let server =
+        TestServer::start_with(|c| c.idle_unload = std::time::Duration::from_millis(300)).await;
+    let w = create_workshop(&server.http(), "Even").await.unwrap();
+    let mut fac = SyncClient::connect(&server.ws(), &w.facilitator_token)
+        .await
+        .unwrap();
+    fac.open(w.document).await.unwrap();
+    let base = server.http();
+    let loaded = || kring_testkit::hostile::metric(&base, "kring_workshops_loaded");
+    assert_eq!(loaded().await, 1);
+    drop(fac);
+    eventually("the workshop unloaded", || async { loaded().await == 0 }).await;
 }

@@ -56,6 +56,7 @@ fn world() -> &'static World {
                 tracker: TaskTracker::new(),
                 purge_grace: Duration::ZERO,
                 limits: limits.clone(),
+                cluster: None,
             }));
             let state = AppState {
                 store,
@@ -65,6 +66,7 @@ fn world() -> &'static World {
                 guard: Arc::new(Guard::new(limits)),
                 metrics_token: None,
                 reach: Arc::new(kring_server::reach::Reach::default()),
+                cluster: None,
             };
             let router = app(
                 state,

@@ -9,7 +9,8 @@
 //! automerge-repo sync server under Node (`peer/server.mjs`, no tokens), one after the other in
 //! the same run, and prints them side by side. By default it starts each server itself on a
 //! free loopback port (`kring-server` from the same cargo profile, `node peer/server.mjs`);
-//! `--url` (and `--server-pid` for CPU numbers) attaches to one already running.
+//! `--url` (and `--server-pid` for CPU numbers) attaches to one already running, or to several
+//! nodes behind one load balancer (`--server-pid` once per node).
 //!
 //! Workloads (issue 8):
 //! - `plenary`: 1 workshop at step 3, N participants + 1 screen with the table document open; a
@@ -49,9 +50,10 @@ struct Args {
     /// Attach to a running server at this base URL instead of starting one (one target only).
     #[arg(long)]
     url: Option<String>,
-    /// The pid of the server at `--url`, for CPU and memory numbers.
+    /// The pid of the server at `--url`, for CPU and memory numbers; repeat it for several
+    /// nodes behind one load balancer at `--url` (their CPU and memory are added up).
     #[arg(long)]
-    server_pid: Option<u32>,
+    server_pid: Vec<u32>,
     /// The `kring-server` binary to start (default: next to this executable).
     #[arg(long)]
     kring_bin: Option<PathBuf>,
@@ -265,7 +267,7 @@ fn print_side_by_side(name: &str, rows: &[Row]) {
 
 async fn start(args: &Args, kind: Kind) -> Result<Server> {
     if let Some(url) = &args.url {
-        return Ok(Server::attach(kind, url.clone(), args.server_pid));
+        return Ok(Server::attach(kind, url.clone(), args.server_pid.clone()));
     }
     match kind {
         Kind::Kring => {

@@ -34,7 +34,8 @@ pub struct Server {
     pub kind: Kind,
     /// `http://host:port`.
     pub url: String,
-    pub pid: Option<u32>,
+    /// The server's processes: one, or every node behind a load balancer at `url`.
+    pub pids: Vec<u32>,
     child: Option<Child>,
     _data: Option<tempfile::TempDir>,
 }
@@ -47,12 +48,12 @@ pub struct ProcStats {
 }
 
 impl Server {
-    /// A server someone else started.
-    pub fn attach(kind: Kind, url: String, pid: Option<u32>) -> Self {
+    /// A server someone else started (several nodes behind one address: every node's pid).
+    pub fn attach(kind: Kind, url: String, pids: Vec<u32>) -> Self {
         Self {
             kind,
             url,
-            pid,
+            pids,
             child: None,
             _data: None,
         }
@@ -83,7 +84,7 @@ impl Server {
         let s = Self {
             kind: Kind::Kring,
             url: format!("http://127.0.0.1:{port}"),
-            pid: child.id(),
+            pids: child.id().into_iter().collect(),
             child: Some(child),
             _data: Some(data),
         };
@@ -119,7 +120,7 @@ impl Server {
         let s = Self {
             kind: Kind::Node,
             url: format!("http://127.0.0.1:{port}"),
-            pid: child.id(),
+            pids: child.id().into_iter().collect(),
             child: Some(child),
             _data: None,
         };
@@ -149,9 +150,21 @@ impl Server {
         self.url.replacen("http", "ws", 1)
     }
 
-    /// CPU time and memory of the server process, when its pid is known.
+    /// CPU time and memory of the server's processes added up, when their pids are known.
     pub fn stats(&self) -> Option<ProcStats> {
-        self.pid.and_then(|pid| proc_stats(pid).ok())
+        if self.pids.is_empty() {
+            return None;
+        }
+        self.pids.iter().map(|pid| proc_stats(*pid).ok()).try_fold(
+            ProcStats::default(),
+            |sum, s| {
+                let s = s?;
+                Some(ProcStats {
+                    cpu: sum.cpu + s.cpu,
+                    rss_bytes: sum.rss_bytes + s.rss_bytes,
+                })
+            },
+        )
     }
 
     /// Stops a server this tool started.

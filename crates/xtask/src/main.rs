@@ -16,7 +16,7 @@
 //!   `target/dist/`: one file to copy to a server.
 //! - `cargo xtask test` — install missing Debian packages (as root with apt; otherwise stop with
 //!   the command to run), make sure a PostgreSQL answers for the Postgres tests (the same way,
-//!   with `.ci/postgres.sh`), build, install the interop test's npm packages, `cargo test --workspace
+//!   with `.ci/postgres.sh`) and a NATS for the tests of several nodes (`.ci/nats.sh`), build, install the interop test's npm packages, `cargo test --workspace
 //!   --no-fail-fast`, then fail if any browser a test started is still running.
 //! - `cargo xtask browsers` — only that last check (`.ci/run` ends with it).
 
@@ -167,6 +167,32 @@ fn ensure_test_postgres() -> Result<()> {
         "xtask: starting PostgreSQL for the tests ({})",
         script.display()
     );
+    run(Command::new(script))
+}
+
+/// The tests of several nodes connect to `KRING_TEST_NATS`, by default NATS with JetStream on
+/// 127.0.0.1:4222, and fail without it: as for PostgreSQL, root on Debian gets one from
+/// `.ci/nats.sh`, anyone else the command to run.
+fn ensure_test_nats() -> Result<()> {
+    if std::env::var_os("KRING_TEST_NATS").is_some() && on_path("nats-server") {
+        return Ok(());
+    }
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 4222));
+    let listening =
+        std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok();
+    // One test runs a NATS server of its own: the binary must be there too.
+    if listening && on_path("nats-server") {
+        return Ok(());
+    }
+    let script = root().join(".ci/nats.sh");
+    if !(is_root() && on_path("apt-get")) {
+        return Err(format!(
+            "the tests of several nodes need NATS with JetStream on 127.0.0.1:4222 (or \
+             KRING_TEST_NATS) and the `nats-server` binary: run `sudo {}`",
+            script.display()
+        ));
+    }
+    eprintln!("xtask: starting NATS for the tests ({})", script.display());
     run(Command::new(script))
 }
 
@@ -391,6 +417,7 @@ fn main() -> ExitCode {
         Some("dist") => build_frontend().and_then(dist),
         Some("test") => ensure_test_packages()
             .and_then(|()| ensure_test_postgres())
+            .and_then(|()| ensure_test_nats())
             .and_then(|()| build_frontend())
             .and_then(|dir| {
                 let root = root();

@@ -34,9 +34,10 @@ use super::{
 
 /// The schema, one step per version. A step is never edited once released; a change is a new
 /// step. Each runs in the transaction that records it in `schema_migrations`.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "
 CREATE TABLE workshops (
     id TEXT PRIMARY KEY,
     join_code TEXT NOT NULL UNIQUE,
@@ -73,7 +74,19 @@ CREATE TABLE activity (
     closed_at BIGINT
 );
 ",
-)];
+    ),
+    (
+        2,
+        "
+-- Several nodes (--nats): who does the once-per-workshop work. Expiry by the database's clock.
+CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+",
+    ),
+];
 
 /// How long connecting may take before the server gives up with a clear error, when the URL
 /// does not say (`connect_timeout=`): a wrong host should fail the start, not hang it.
@@ -315,6 +328,7 @@ struct WriteStatements {
     document: Statement,
     token: Statement,
     chunk: Statement,
+    lock_chunks: Statement,
     clear_chunks: Statement,
     purge: Statement,
     activity: Statement,
@@ -336,7 +350,12 @@ impl WriteStatements {
             chunk: client
                 .prepare("INSERT INTO chunks (doc_id, data) VALUES ($1, $2)")
                 .await?,
-            clear_chunks: client.prepare("DELETE FROM chunks WHERE doc_id = $1").await?,
+            lock_chunks: client
+                .prepare("SELECT seq, data FROM chunks WHERE doc_id = $1 ORDER BY seq FOR UPDATE")
+                .await?,
+            clear_chunks: client
+                .prepare("DELETE FROM chunks WHERE seq = ANY($1)")
+                .await?,
             // Chunks go with their document (ON DELETE CASCADE).
             purge: client.prepare("DELETE FROM documents WHERE id = $1").await?,
             activity: client
@@ -414,9 +433,24 @@ impl Writer {
                 tx.execute(&s.chunk, &[&doc.to_string(), data]).await?;
             }
             for (doc, data) in &b.snapshots {
+                // With several nodes another one may have appended a change this snapshot has
+                // not seen: the snapshot replaces exactly the chunks read (and locked) here,
+                // merged into it, and a chunk committed meanwhile stays beside it.
                 let doc = doc.to_string();
-                tx.execute(&s.clear_chunks, &[&doc]).await?;
-                tx.execute(&s.chunk, &[&doc, data]).await?;
+                let rows = tx.query(&s.lock_chunks, &[&doc]).await?;
+                let mut merged = automerge::Automerge::load(data)
+                    .map_err(|e| StoreError::Corrupt(format!("snapshot of {doc}: {e}")))?;
+                let mut seqs = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    seqs.push(r.try_get::<_, i64>(0).map_err(corrupt)?);
+                    let chunk: &[u8] = r.try_get(1).map_err(corrupt)?;
+                    merged
+                        .load_incremental(chunk)
+                        .map_err(|e| StoreError::Corrupt(format!("chunk of {doc}: {e}")))?;
+                }
+                tx.execute(&s.clear_chunks, &[&seqs]).await?;
+                let snapshot = kring_shared::engine::snapshot(&merged);
+                tx.execute(&s.chunk, &[&doc, &snapshot]).await?;
             }
             for doc in &b.purge {
                 tx.execute(&s.purge, &[&doc.to_string()]).await?;

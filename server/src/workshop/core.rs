@@ -39,6 +39,11 @@ pub const EPHEMERAL_EVERY_MS: i64 = 250;
 const PRESENCE_PER_PEER_MS: i64 = 5;
 /// Peer ids remembered per workshop (with their owners) before those not connected are forgotten.
 const MAX_PEER_OWNERS: usize = 4_096;
+/// How long another node's presence counts without being repeated (it repeats it every
+/// [`PRESENCE_REPEAT_MS`]): a node that died drops out of the presence after this.
+pub const REMOTE_PRESENCE_TTL_MS: i64 = 15_000;
+/// How often a node repeats its own presence of a workshop to the others.
+pub const PRESENCE_REPEAT_MS: i64 = 5_000;
 /// Appended chunks after which a document is compacted into one snapshot.
 const COMPACT_AFTER: usize = 256;
 
@@ -92,6 +97,38 @@ pub enum Input {
         force: bool,
         idle_before: i64,
     },
+    /// Changes another node of a cluster accepted and stored (or the store's current state, read
+    /// back when in doubt): applied without access or schema checks, never written again.
+    Replica(Replica),
+    /// Ephemeral data a peer on another node sent (checked there), for the readers here.
+    RemoteEphemeral(Relay),
+    /// Whether this node holds the workshop's lease: only the holder does the once-per-workshop
+    /// work (creating documents, aggregates, the purge). A single node always holds it.
+    Lead(bool),
+    /// Who is connected to this workshop on another node (it repeats this every
+    /// [`PRESENCE_REPEAT_MS`]); merged into the presence this node sends.
+    RemotePresence {
+        node: String,
+        presence: Presence,
+    },
+}
+
+/// What one turn of another node wrote: new documents, changes, purged documents.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Replica {
+    pub documents: Vec<(DocumentId, DocKind)>,
+    pub chunks: Vec<(DocumentId, Vec<u8>)>,
+    pub purge: Vec<DocumentId>,
+}
+
+/// Ephemeral data accepted from a local peer, to relay to the other nodes (and from them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relay {
+    pub sender: PeerId,
+    pub document_id: DocumentId,
+    pub session_id: String,
+    pub count: u64,
+    pub data: Vec<u8>,
 }
 
 /// The answer to one [`Input`], in the same order.
@@ -110,6 +147,14 @@ pub enum Answer {
     Maintain,
     /// Whether the workshop retires ([`Turn::retire`] is set then).
     Retire(bool),
+    /// Whether the replica left a doubt (a change waiting for one never seen, a document of
+    /// unknown kind): the caller should reload the workshop from the store.
+    Replica {
+        doubt: bool,
+    },
+    RemoteEphemeral,
+    Lead,
+    RemotePresence,
 }
 
 /// What one received frame caused in its turn: the messages `sends` (indices into
@@ -136,6 +181,10 @@ pub struct Turn {
     pub refused: Vec<Refusal>,
     /// The workshop stops after this turn (it is being deleted).
     pub retire: bool,
+    /// Ephemeral messages local peers sent and the workshop accepted, for other nodes.
+    pub relay: Vec<Relay>,
+    /// Who is connected here, when that changed in this turn: for the other nodes.
+    pub local_presence: Option<Presence>,
 }
 
 /// Something owed to peers that is sent at most once per interval.
@@ -195,6 +244,14 @@ pub struct Workshop {
     counts: HashMap<DocumentId, Counts>,
     /// The documents that follow the workshop document are checked on the first turn.
     first_turn: bool,
+    /// Whether this node does the once-per-workshop work (see [`Input::Lead`]).
+    leader: bool,
+    /// Documents changed by replicas in the current turn (they are in no `persist`).
+    replicated: Vec<DocumentId>,
+    /// Who is connected on other nodes, with when each said so (ms).
+    remote_presence: HashMap<String, (Presence, i64)>,
+    /// Peers here came or went since the other nodes were last told.
+    local_presence_changed: bool,
 }
 
 impl Workshop {
@@ -219,7 +276,23 @@ impl Workshop {
             progress: Throttle::default(),
             counts: HashMap::new(),
             first_turn: true,
+            leader: true,
+            replicated: Vec::new(),
+            remote_presence: HashMap::new(),
+            local_presence_changed: false,
         }
+    }
+
+    /// The same workshop on a node of a cluster that does not hold its lease (yet): it waits
+    /// for [`Input::Lead`] before doing any once-per-workshop work.
+    pub fn follower(mut self) -> Self {
+        self.leader = false;
+        self
+    }
+
+    /// Whether this node does the once-per-workshop work.
+    pub fn is_leader(&self) -> bool {
+        self.leader
     }
 
     /// How many peers are connected.
@@ -240,15 +313,37 @@ impl Workshop {
         }
     }
 
-    /// When a turn is due even without input (presence or progress owed), in ms.
+    /// When a turn is due even without input (presence or progress owed, another node's
+    /// presence expiring), in ms.
     pub fn wake_at(&self, now: i64) -> Option<i64> {
+        let expiry = self
+            .remote_presence
+            .values()
+            .map(|(_, at)| at.saturating_add(REMOTE_PRESENCE_TTL_MS))
+            .min();
         [
             self.presence.due_at(self.presence_every(), now),
             self.progress.due_at(EPHEMERAL_EVERY_MS, now),
+            expiry,
         ]
         .into_iter()
         .flatten()
         .min()
+    }
+
+    /// Who is connected on this node only.
+    pub fn local_presence(&self) -> Presence {
+        let mut p = Presence::default();
+        for peer in self.peers.values() {
+            match peer.principal.role {
+                Role::Facilitator => p.facilitators += 1,
+                Role::Screen => p.screens += 1,
+                Role::Participant => p.online.extend(peer.principal.participant),
+            }
+        }
+        p.online.sort();
+        p.online.dedup();
+        p
     }
 
     /// A connection the IO around it ended (too slow to keep up): the peer is gone.
@@ -256,6 +351,7 @@ impl Workshop {
         if self.peers.remove(peer).is_some() {
             self.hub.disconnect(peer);
             self.presence.owed = true;
+            self.local_presence_changed = true;
         }
     }
 
@@ -269,38 +365,57 @@ impl Workshop {
             let answer = self.input(input, now, &mut fx, &mut turn);
             turn.answers.push(answer);
         }
+        let before = self.remote_presence.len();
+        self.remote_presence
+            .retain(|_, (_, at)| now < at.saturating_add(REMOTE_PRESENCE_TTL_MS));
+        if self.remote_presence.len() != before {
+            // A node stopped repeating its presence (it died): its peers are gone.
+            self.presence.owed = true;
+        }
+        if std::mem::take(&mut self.local_presence_changed) {
+            turn.local_presence = Some(self.local_presence());
+        }
         if self.presence.take(now, self.presence_every()) {
             fx.merge(self.presence_message());
         }
         // The documents follow the workshop document (duos, roster, table): look when it
         // changed and on the first turn after loading (reading it is a full view, too dear for
         // every turn of a busy workshop).
+        // Only the lease holder does this work (see `Input::Lead`); a single node always does.
         let ws_doc = self.hub.workshop_document();
-        let ws_changed = fx.persist.iter().any(|(d, _)| *d == ws_doc);
-        let ratings_changed = fx.persist.iter().any(|(d, _)| self.is_rating(d));
-        let sheets_changed = fx.persist.iter().any(|(d, _)| self.is_role_sheet(d));
-        let answers_changed = fx.persist.iter().any(|(d, _)| self.is_answers(d));
-        if std::mem::take(&mut self.first_turn) || ws_changed {
-            self.open_documents(&mut fx, &mut turn.write);
-        }
-        if ratings_changed || ws_changed {
-            self.update_profile(&mut fx);
-        }
-        if sheets_changed || ws_changed {
-            self.update_roles(&mut fx);
-        }
-        if answers_changed || ws_changed {
-            self.update_consensus(&mut fx);
-            // Who answered the round that runs now, for the facilitators.
-            if self.hub.context().form == FormId::RulesOfPlay {
-                self.progress.owed = true;
-            }
-        }
-        self.retention(now, &mut fx, &mut turn.write);
-        let changed: Vec<DocumentId> = fx
+        let replicated = std::mem::take(&mut self.replicated);
+        let touched: Vec<DocumentId> = fx
             .persist
             .iter()
             .map(|(d, _)| *d)
+            .chain(replicated)
+            .collect();
+        let ws_changed = touched.contains(&ws_doc);
+        let ratings_changed = touched.iter().any(|d| self.is_rating(d));
+        let sheets_changed = touched.iter().any(|d| self.is_role_sheet(d));
+        let answers_changed = touched.iter().any(|d| self.is_answers(d));
+        if self.leader {
+            if std::mem::take(&mut self.first_turn) || ws_changed {
+                self.open_documents(&mut fx, &mut turn.write);
+            }
+            if ratings_changed || ws_changed {
+                self.update_profile(&mut fx);
+            }
+            if sheets_changed || ws_changed {
+                self.update_roles(&mut fx);
+            }
+            if answers_changed || ws_changed {
+                self.update_consensus(&mut fx);
+            }
+        }
+        if (answers_changed || ws_changed) && self.hub.context().form == FormId::RulesOfPlay {
+            // Who answered the round that runs now, for the facilitators (on every node: each
+            // tells its own facilitators).
+            self.progress.owed = true;
+        }
+        self.retention(now, &mut fx, &mut turn.write);
+        let changed: Vec<DocumentId> = touched
+            .into_iter()
             .filter(|d| self.is_reflection(d))
             .collect();
         for d in &changed {
@@ -333,6 +448,7 @@ impl Workshop {
                     self.hub.connect(peer.clone(), principal);
                     tracing::info!(%peer, role = ?principal.role, "peer connected");
                     self.presence.owed = true;
+                    self.local_presence_changed = true;
                     if principal.role == Role::Facilitator {
                         fx.merge(self.progress_message());
                     }
@@ -351,7 +467,32 @@ impl Workshop {
                     _ => None,
                 };
                 let (sent, persisted) = (fx.send.len(), fx.persist.len());
+                let refused = fx.refused.len();
+                let relay = match &message {
+                    Message::Ephemeral {
+                        document_id,
+                        session_id,
+                        count,
+                        data,
+                        ..
+                    } => Some(Relay {
+                        sender: peer.clone(),
+                        document_id: *document_id,
+                        session_id: session_id.clone(),
+                        count: *count,
+                        data: data.clone(),
+                    }),
+                    _ => None,
+                };
                 fx.merge(self.hub.receive(&peer, message));
+                if let Some(relay) = relay
+                    && fx.refused.len() == refused
+                    && self.hub.document_kind(&relay.document_id).is_some()
+                {
+                    // Accepted here (a writer's drag, within its schema): other nodes' readers
+                    // get it too.
+                    turn.relay.push(relay);
+                }
                 let caused = traced.and_then(|(doc, class)| {
                     let counts = match class {
                         Class::Sync => fx.persist.len() > persisted,
@@ -376,6 +517,7 @@ impl Workshop {
                     self.hub.disconnect(&peer);
                     tracing::info!(%peer, "peer disconnected");
                     self.presence.owed = true;
+                    self.local_presence_changed = true;
                 }
                 Answer::Disconnect
             }
@@ -412,7 +554,77 @@ impl Workshop {
             Input::AddParticipant { name, organisation } => {
                 Answer::AddParticipant(self.add_participant(name, organisation, now, fx, turn))
             }
+            Input::Replica(replica) => Answer::Replica {
+                doubt: self.apply_replica(replica, fx),
+            },
+            Input::RemoteEphemeral(r) => {
+                fx.merge(self.hub.forward_remote_ephemeral(
+                    r.sender,
+                    r.document_id,
+                    r.session_id,
+                    r.count,
+                    r.data,
+                ));
+                Answer::RemoteEphemeral
+            }
+            Input::RemotePresence { node, presence } => {
+                self.remote_presence.insert(node, (presence, now));
+                self.presence.owed = true;
+                Answer::RemotePresence
+            }
+            Input::Lead(leader) => {
+                if leader && !self.leader {
+                    // Whatever the previous holder left undone is looked at again.
+                    self.first_turn = true;
+                    tracing::info!("this node now holds the workshop's lease");
+                } else if !leader && self.leader {
+                    tracing::info!("this node no longer holds the workshop's lease");
+                }
+                self.leader = leader;
+                Answer::Lead
+            }
         }
+    }
+
+    /// Applies another node's durable writes; answers whether anything left a doubt.
+    fn apply_replica(&mut self, replica: Replica, fx: &mut Effects) -> bool {
+        let mut doubt = false;
+        for (doc_id, bytes) in replica.chunks {
+            let kind = self.hub.document_kind(&doc_id).or_else(|| {
+                replica
+                    .documents
+                    .iter()
+                    .find(|(d, _)| *d == doc_id)
+                    .map(|(_, k)| *k)
+            });
+            let Some(kind) = kind else {
+                // A change to a document this node never heard of: it missed its creation.
+                doubt = true;
+                continue;
+            };
+            if replica.purge.contains(&doc_id) {
+                continue;
+            }
+            match self.hub.apply_durable(doc_id, kind, &bytes) {
+                Ok((changed, waiting)) => {
+                    doubt |= waiting;
+                    if let Some(more) = changed {
+                        self.replicated.push(doc_id);
+                        fx.merge(more);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(document = %doc_id, error = %e, "replicated change not applied");
+                    doubt = true;
+                }
+            }
+        }
+        for doc_id in replica.purge {
+            fx.merge(self.hub.remove_document(&doc_id));
+            self.appended.remove(&doc_id);
+            self.counts.remove(&doc_id);
+        }
+        doubt
     }
 
     fn view(&self) -> workshop_schema::WorkshopView {
@@ -563,6 +775,10 @@ impl Workshop {
         let Some(closed_at) = self.closed_at else {
             return;
         };
+        if !self.leader {
+            // The lease holder purges, once, and the other nodes hear of it as a replica.
+            return;
+        }
         if now < closed_at.saturating_add(self.purge_grace_ms) {
             return;
         }
@@ -698,14 +914,13 @@ impl Workshop {
             .broadcast_ephemeral_to(doc, p.encode(), |who| who.role == Role::Facilitator)
     }
 
+    /// Who is connected, on this node and (with several) on the others.
     fn presence_message(&mut self) -> Effects {
-        let mut p = Presence::default();
-        for peer in self.peers.values() {
-            match peer.principal.role {
-                Role::Facilitator => p.facilitators += 1,
-                Role::Screen => p.screens += 1,
-                Role::Participant => p.online.extend(peer.principal.participant),
-            }
+        let mut p = self.local_presence();
+        for (other, _) in self.remote_presence.values() {
+            p.facilitators += other.facilitators;
+            p.screens += other.screens;
+            p.online.extend(other.online.iter().copied());
         }
         p.online.sort();
         p.online.dedup();
@@ -938,6 +1153,169 @@ mod tests {
             T0 + 7_000,
         );
         assert!(matches!(idle.answers[..], [Answer::Retire(true)]) && idle.retire);
+    }
+
+    fn form_duo(w: &mut Workshop, members: Vec<ParticipantId>) -> kring_shared::ids::DuoId {
+        let duo = kring_shared::ids::DuoId::random();
+        let doc = w.hub.workshop_document();
+        w.hub
+            .change(doc, |tx| {
+                workshop_schema::set_duos(
+                    tx,
+                    &[workshop_schema::DuoEntry {
+                        id: duo,
+                        members,
+                        doc: None,
+                        number: None,
+                    }],
+                )?;
+                workshop_schema::set_step(tx, Step::Duos)
+            })
+            .unwrap();
+        duo
+    }
+
+    fn duo_rooms(write: &WriteBatch) -> usize {
+        write
+            .documents
+            .iter()
+            .filter(|d| matches!(d.kind, DocKind::Duo { .. }))
+            .count()
+    }
+
+    #[test]
+    fn a_node_without_the_lease_opens_no_documents_and_purges_nothing_until_it_gets_it() {
+        let mut w = workshop(FormId::ThreeLevels).follower();
+        let first = w.turn([], T0);
+        assert!(first.write.documents.is_empty(), "not even the table");
+        let anna = join(&mut w, "Anna", T0);
+        let bert = join(&mut w, "Bert", T0);
+        form_duo(&mut w, vec![anna.participant_id, bert.participant_id]);
+        let formed = w.turn([Input::Maintain], T0 + 1);
+        assert_eq!(duo_rooms(&formed.write), 0, "the holder opens the room");
+        set_step(&mut w, Step::Closed);
+        let closed = w.turn([Input::Maintain], T0 + 2);
+        let late = w.turn([Input::Maintain], T0 + 2 + GRACE_MS);
+        assert!(closed.write.purge.is_empty() && late.write.purge.is_empty());
+        assert!(w.hub.document(&anna.reflection_doc).is_some());
+
+        // The lease comes: the room, the table and the purge follow in that turn.
+        let lead = w.turn([Input::Lead(true)], T0 + 3 + GRACE_MS);
+        assert_eq!(duo_rooms(&lead.write), 1);
+        assert!(
+            lead.write
+                .documents
+                .iter()
+                .any(|d| d.kind == DocKind::Table)
+        );
+        assert_eq!(lead.write.purge.len(), 2, "both reflections");
+        // Losing it again stops the work: a reopened and closed workshop is not purged here.
+        w.turn([Input::Lead(false)], T0 + 4 + GRACE_MS);
+        assert!(!w.is_leader());
+    }
+
+    #[test]
+    fn another_nodes_write_reaches_local_peers_and_is_never_written_again() {
+        // Two nodes' copies of one workshop: the same workshop document, loaded twice.
+        let mut origin = workshop(FormId::ThreeLevels);
+        let ws_doc = origin.hub.workshop_document();
+        let bytes = origin.hub.document(&ws_doc).unwrap().save();
+        let hub = Hub::new(
+            super::super::server_peer_id(origin.id),
+            ws_doc,
+            Automerge::load(&bytes).unwrap(),
+        );
+        let mut replica_node = Workshop::new(origin.id, hub, None, GRACE_MS, T0).follower();
+        let facilitator = Principal::facilitator(FacilitatorId::random());
+        let connected = replica_node.turn([connect("fac", 1, facilitator)], T0);
+        assert!(connected.write.chunks.is_empty());
+
+        let turn = origin.turn(
+            [Input::AddParticipant {
+                name: "Anna".into(),
+                organisation: "CAW".into(),
+            }],
+            T0 + 1,
+        );
+        let Some(Answer::AddParticipant(Ok(anna))) = turn.answers.first() else {
+            panic!("{:?}", turn.answers);
+        };
+        let replica = Replica {
+            documents: turn
+                .write
+                .documents
+                .iter()
+                .map(|d| (d.id, d.kind))
+                .collect(),
+            chunks: turn.write.chunks.clone(),
+            purge: vec![],
+        };
+        let applied = replica_node.turn([Input::Replica(replica.clone())], T0 + 2);
+        assert!(matches!(
+            applied.answers[..],
+            [Answer::Replica { doubt: false }]
+        ));
+        assert!(applied.write.chunks.is_empty() && applied.write.documents.is_empty());
+        assert!(replica_node.hub.document(&anna.reflection_doc).is_some());
+        assert_eq!(replica_node.view().roster.len(), 1);
+        // Twice is once: nothing new, nothing to write.
+        let again = replica_node.turn([Input::Replica(replica)], T0 + 3);
+        assert!(matches!(
+            again.answers[..],
+            [Answer::Replica { doubt: false }]
+        ));
+        assert!(again.write.chunks.is_empty());
+        // A change to a document never heard of is a doubt (reload from the store).
+        let unknown = replica_node.turn(
+            [Input::Replica(Replica {
+                chunks: vec![(DocumentId::random(), vec![1, 2, 3])],
+                ..Replica::default()
+            })],
+            T0 + 4,
+        );
+        assert!(matches!(
+            unknown.answers[..],
+            [Answer::Replica { doubt: true }]
+        ));
+    }
+
+    #[test]
+    fn presence_counts_other_nodes_peers_until_their_node_stops_repeating_them() {
+        let mut w = workshop(FormId::ThreeLevels);
+        let facilitator = Principal::facilitator(FacilitatorId::random());
+        let here = w.turn([connect("fac", 1, facilitator)], T0);
+        assert_eq!(
+            here.local_presence.as_ref().map(|p| p.facilitators),
+            Some(1),
+            "the other nodes are told who is here"
+        );
+        let anna = ParticipantId::random();
+        let elsewhere = Presence {
+            online: vec![anna],
+            facilitators: 0,
+            screens: 1,
+        };
+        let heard = w.turn(
+            [Input::RemotePresence {
+                node: "b".into(),
+                presence: elsewhere.clone(),
+            }],
+            T0 + 1_000,
+        );
+        assert!(heard.local_presence.is_none(), "never echoed back");
+        let merged = presences(&heard);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].1.online, vec![anna]);
+        assert_eq!((merged[0].1.facilitators, merged[0].1.screens), (1, 1));
+
+        // Node b dies: it stops repeating, and once its presence expires Anna is offline.
+        let expiry = T0 + 1_000 + REMOTE_PRESENCE_TTL_MS;
+        assert_eq!(w.wake_at(T0 + 2_000), Some(expiry));
+        assert!(presences(&w.turn([], expiry - 1)).is_empty());
+        let expired = presences(&w.turn([], expiry));
+        assert_eq!(expired.len(), 1);
+        assert!(expired[0].1.online.is_empty());
+        assert_eq!(expired[0].1.screens, 0);
     }
 
     #[test]

@@ -42,7 +42,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use self::core::{Answer, Caused, Input, Turn, Workshop};
+use self::core::{Answer, Caused, Input, Replica, Turn, Workshop};
+use crate::cluster::{Cluster, Feed, Heard};
 use crate::metrics::{Metrics, Stage, Stamp};
 use crate::store::{Activity, Store, StoreError, WriteBatch};
 
@@ -129,6 +130,9 @@ pub enum Command {
         idle_before: i64,
         reply: oneshot::Sender<bool>,
     },
+    /// Whether this node holds the workshop's lease (sent by its lease loop, see
+    /// [`Input::Lead`]); sent on every renewal, so the holder also takes a turn then.
+    Lead(bool),
 }
 
 /// Why a command was not carried out.
@@ -178,6 +182,8 @@ pub struct TaskContext {
     pub purge_grace: Duration,
     /// The abuse limits (outbox budgets).
     pub limits: crate::abuse::Limits,
+    /// The other nodes, with `--nats`; `None` on a single node.
+    pub cluster: Option<Arc<Cluster>>,
 }
 
 /// The wall clock, in ms since the epoch: the workshop's `now` in the server.
@@ -224,7 +230,12 @@ pub async fn start(
     workshop_doc: DocumentId,
     ctx: TaskContext,
     on_exit: impl FnOnce() + Send + 'static,
-) -> Result<WorkshopHandle, StoreError> {
+) -> Result<WorkshopHandle, crate::registry::RegistryError> {
+    // Listening before reading: a change another node stores after the read below is heard.
+    let feed = match &ctx.cluster {
+        Some(cluster) => Some(cluster.subscribe(id).await?),
+        None => None,
+    };
     let hub = load(ctx.store.as_ref(), id, workshop_doc).await?;
     let closed_at = ctx.store.activity(id).await?.and_then(|a| a.closed_at);
     let now = now_ms();
@@ -242,23 +253,102 @@ pub async fn start(
         .await?;
     let purge_grace_ms = i64::try_from(ctx.purge_grace.as_millis()).unwrap_or(i64::MAX);
     let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+    let mut workshop = Workshop::new(id, hub, closed_at, purge_grace_ms, now);
+    if ctx.cluster.is_some() {
+        workshop = workshop.follower();
+    }
     let task = WorkshopTask {
-        workshop: Workshop::new(id, hub, closed_at, purge_grace_ms, now),
+        workshop,
         store: ctx.store,
         metrics: ctx.metrics,
         connections: HashMap::new(),
         limits: ctx.limits,
+        cluster: ctx.cluster.clone(),
+        told_presence: None,
+        doubt: false,
     };
     let span = tracing::info_span!("workshop", workshop = %id);
     let (idle, shutdown) = (ctx.idle, ctx.shutdown);
+    if let Some(cluster) = ctx.cluster {
+        ctx.tracker.spawn(
+            lease_loop(
+                cluster,
+                Arc::clone(&task.metrics),
+                id,
+                tx.clone(),
+                shutdown.clone(),
+            )
+            .instrument(span.clone()),
+        );
+    }
     ctx.tracker.spawn(
         async move {
-            task.run(rx, idle, shutdown).await;
+            task.run(rx, feed, idle, shutdown).await;
             on_exit();
         }
         .instrument(span),
     );
     Ok(WorkshopHandle { id, commands: tx })
+}
+
+/// Takes and renews the workshop's lease while its task runs and tells the task whether it
+/// holds it; gives it up when the task ends. A renewal that fails or takes longer than a third
+/// of the lease's time counts as lost at once, so the task stops acting as holder well before
+/// the lease expires for the others (see [`crate::cluster::lease`]).
+async fn lease_loop(
+    cluster: Arc<Cluster>,
+    metrics: Arc<Metrics>,
+    id: WorkshopId,
+    commands: mpsc::Sender<Command>,
+    shutdown: CancellationToken,
+) {
+    let name = format!("workshop:{id}");
+    let every = cluster.lease_ttl / 3;
+    let mut held = false;
+    loop {
+        let attempt = tokio::time::timeout(every, cluster.leases.hold(&name, cluster.lease_ttl));
+        let now_held = match attempt.await {
+            Ok(Ok(h)) => h,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "workshop lease not renewed");
+                false
+            }
+            Err(_) => {
+                tracing::warn!("workshop lease: the database took too long");
+                false
+            }
+        };
+        if now_held != held {
+            if now_held {
+                metrics.leases_held.inc();
+            } else {
+                metrics.leases_held.dec();
+            }
+        }
+        let was = std::mem::replace(&mut held, now_held);
+        if (now_held || was) && commands.send(Command::Lead(now_held)).await.is_err() {
+            break;
+        }
+        tokio::select! {
+            _ = commands.closed() => break,
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+    if held {
+        metrics.leases_held.dec();
+    }
+    if let Err(e) = cluster.leases.release(&name).await {
+        tracing::warn!(error = %e, "workshop lease not released (it expires)");
+    }
+}
+
+/// The next thing another node said, or never when there are no other nodes.
+async fn heard(feed: &mut Option<Feed>) -> Heard {
+    match feed {
+        Some(f) => f.next().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// One connection's way out: its outbox and the bytes queued in it.
@@ -283,6 +373,8 @@ enum Reply {
     ShareReport(oneshot::Sender<Result<(), CommandError>>),
     Maintain(oneshot::Sender<()>),
     Retire(oneshot::Sender<bool>),
+    /// Another node's write: a doubt it leaves makes the task read the store again.
+    Replica,
 }
 
 /// Splits a command into the workshop's input and where its answer goes.
@@ -350,6 +442,7 @@ fn split(cmd: Command) -> (Input, Reply) {
             idle_before,
             reply,
         } => (Input::Retire { force, idle_before }, Reply::Retire(reply)),
+        Command::Lead(held) => (Input::Lead(held), Reply::None),
     }
 }
 
@@ -368,6 +461,20 @@ struct WorkshopTask {
     metrics: Arc<Metrics>,
     connections: HashMap<PeerId, Connection>,
     limits: crate::abuse::Limits,
+    cluster: Option<Arc<Cluster>>,
+    /// Who is connected here, as last told to the other nodes (repeated while not empty).
+    told_presence: Option<kring_shared::presence::Presence>,
+    /// What another node said may have been missed: the store is read again before the next
+    /// turn.
+    doubt: bool,
+}
+
+/// Sleeps until `at`, or forever without one.
+async fn sleep_until_instant(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Sleeps until `at` (ms since the epoch), or forever when there is nothing to wait for.
@@ -385,6 +492,7 @@ impl WorkshopTask {
     async fn run(
         mut self,
         mut rx: mpsc::Receiver<Command>,
+        mut feed: Option<Feed>,
         idle: Duration,
         shutdown: CancellationToken,
     ) {
@@ -394,26 +502,80 @@ impl WorkshopTask {
             "workshop loaded"
         );
         let mut retired = None;
+        // Since when nobody here used the workshop: no connection, no command from this node.
+        // Another node's changes and this node's lease renewals do not keep it loaded.
+        let mut quiet_since = tokio::time::Instant::now();
+        let mut repeat = tokio::time::interval(Duration::from_millis(
+            core::PRESENCE_REPEAT_MS.unsigned_abs(),
+        ));
+        repeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let idle_for = if self.connections.is_empty() {
-                idle
-            } else {
-                Duration::MAX
-            };
+            if !self.connections.is_empty() {
+                quiet_since = tokio::time::Instant::now();
+            }
+            let idle_at = self.connections.is_empty().then(|| quiet_since + idle);
             // Presence or progress that is due later wakes the loop by itself.
             let wake_at = self.workshop.wake_at(now_ms());
+            let mut inputs = Vec::new();
+            let mut replies = Vec::new();
             let next = tokio::select! {
                 // Every finished turn is already durable, so stopping here loses nothing.
                 _ = shutdown.cancelled() => break,
-                next = tokio::time::timeout(idle_for, rx.recv()) => Some(next),
+                next = rx.recv() => Some(Some(next)),
+                _ = sleep_until_instant(idle_at) => Some(None),
                 _ = sleep_until_ms(wake_at) => None,
+                _ = repeat.tick(), if self.cluster.is_some() => {
+                    // Who is here, again, so the other nodes keep counting them.
+                    if let Some(cluster) = &self.cluster
+                        && let Some(p) = self.told_presence.as_ref()
+                    {
+                        cluster.publish_presence(self.workshop.id, p).await;
+                    }
+                    continue;
+                }
+                heard = heard(&mut feed) => {
+                    match heard {
+                        Heard::Replica(r) => {
+                            inputs.push(Input::Replica(r));
+                            replies.push(Reply::Replica);
+                        }
+                        Heard::Ephemeral(r) => {
+                            inputs.push(Input::RemoteEphemeral(r));
+                            replies.push(Reply::None);
+                        }
+                        Heard::Presence { node, presence } => {
+                            inputs.push(Input::RemotePresence { node, presence });
+                            replies.push(Reply::None);
+                        }
+                        Heard::Deleted => {
+                            tracing::info!("deleted on another node; stopping");
+                            // Nobody waits for this answer: the receiver is dropped at once.
+                            let (reply, _) = oneshot::channel();
+                            inputs.push(Input::Retire { force: true, idle_before: 0 });
+                            replies.push(Reply::Retire(reply));
+                        }
+                        Heard::Doubt { why, tell_others } => {
+                            tracing::info!(%why, "reading the workshop from the store again");
+                            self.doubt = true;
+                            if tell_others && let Some(cluster) = &self.cluster {
+                                cluster.publish_reread(self.workshop.id).await;
+                            }
+                        }
+                    }
+                    None
+                }
             };
             let mut commands = Vec::new();
             match next {
                 None => {}
-                Some(Ok(Some(c))) => commands.push(c),
-                Some(Ok(None)) => break,
-                Some(Err(_)) => {
+                Some(Some(Some(c))) => {
+                    if !matches!(c, Command::Lead(_)) {
+                        quiet_since = tokio::time::Instant::now();
+                    }
+                    commands.push(c);
+                }
+                Some(Some(None)) => break,
+                Some(None) => {
                     // Idle: close the channel, then serve what raced in before unloading.
                     rx.close();
                     match rx.recv().await {
@@ -429,8 +591,27 @@ impl WorkshopTask {
                     Err(_) => break,
                 }
             }
-            let (inputs, replies): (Vec<Input>, Vec<Reply>) =
-                commands.into_iter().map(split).unzip();
+            // Taking the lease (or a doubt): first everything the store holds, so nothing the
+            // previous holder stored without telling is done twice.
+            let gains_lease = !self.workshop.is_leader()
+                && commands.iter().any(|c| matches!(c, Command::Lead(true)));
+            if self.doubt || gains_lease {
+                match self.reread().await {
+                    Ok(replica) => {
+                        self.doubt = false;
+                        inputs.insert(0, Input::Replica(replica));
+                        replies.insert(0, Reply::None);
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not read the workshop again; not taking the lease");
+                        commands.retain(|c| !matches!(c, Command::Lead(true)));
+                    }
+                }
+            }
+            for (input, reply) in commands.into_iter().map(split) {
+                inputs.push(input);
+                replies.push(reply);
+            }
             let turn = self.workshop.turn(inputs, now_ms());
             match self.finish(turn, replies).await {
                 Ok(None) => {}
@@ -461,6 +642,28 @@ impl WorkshopTask {
         tracing::info!("workshop unloaded");
     }
 
+    /// Everything the store holds of this workshop, as a replica to merge (and the documents
+    /// held here that the store no longer has, as purged).
+    async fn reread(&self) -> Result<Replica, StoreError> {
+        let stored = self.store.documents(self.workshop.id).await?;
+        let mut replica = Replica::default();
+        for d in stored {
+            replica.documents.push((d.row.id, d.row.kind));
+            replica
+                .chunks
+                .extend(d.chunks.into_iter().map(|c| (d.row.id, c)));
+        }
+        let ws_doc = self.workshop.hub.workshop_document();
+        replica.purge = self
+            .workshop
+            .hub
+            .documents()
+            .map(|(id, _)| id)
+            .filter(|id| *id != ws_doc && !replica.documents.iter().any(|(d, _)| d == id))
+            .collect();
+        Ok(replica)
+    }
+
     /// Makes a turn durable, then answers and delivers. `Ok(Some(reply))`: the workshop retired
     /// and `reply` is to be told once the task has stopped; `Err`: the write failed and the task
     /// must stop.
@@ -473,16 +676,49 @@ impl WorkshopTask {
             self.metrics.refusals.inc();
             tracing::warn!(peer = %r.peer, document = ?r.document_id.map(|d| d.to_string()), reason = %r.reason, "refused");
         }
+        let replica = self
+            .cluster
+            .as_ref()
+            .and_then(|_| crate::cluster::codec::encode_replica(&turn.write));
+        let purges = !turn.write.purge.is_empty();
+        if let Some(p) = &turn.local_presence {
+            // Nobody here: nothing to repeat once the others were told.
+            self.told_presence =
+                (*p != kring_shared::presence::Presence::default()).then(|| p.clone());
+        }
         if let Err(e) = self.store.write(turn.write).await {
             // Nothing of this turn is durable: advertise none of it. Drop every connection and
             // unload, so clients resync from what is on disk (they still hold their edits).
-            tracing::error!(error = %e, "storage write failed; unloading workshop");
+            // With several nodes the write may have failed because another node deleted the
+            // workshop just now: then say that, as the deletion's own message would.
+            let deleted = self.cluster.is_some()
+                && matches!(self.store.workshop(self.workshop.id).await, Ok(None));
+            let reason = if deleted {
+                tracing::info!("the workshop was deleted on another node; unloading");
+                "this workshop has been deleted"
+            } else {
+                tracing::error!(error = %e, "storage write failed; unloading workshop");
+                "server storage error; reconnect"
+            };
             for c in self.connections.values() {
-                let _ = c
-                    .outbox
-                    .try_send(Outgoing::Close("server storage error; reconnect".into()));
+                let _ = c.outbox.try_send(Outgoing::Close(reason.into()));
             }
             return Err(());
+        }
+        if purges {
+            self.metrics.purges.inc();
+        }
+        // Durable: now the other nodes hear of it, before any peer here does (a change a peer
+        // saw acknowledged is then in JetStream too, and reaches the other nodes even if this
+        // one dies now).
+        if let Some(cluster) = &self.cluster {
+            if let Some(replica) = replica {
+                cluster.publish(self.workshop.id, replica).await;
+            }
+            cluster.relay(self.workshop.id, &turn.relay).await;
+            if let Some(p) = &turn.local_presence {
+                cluster.publish_presence(self.workshop.id, p).await;
+            }
         }
         for (peer, reason) in turn.close {
             if let Some(c) = self.connections.remove(&peer) {
@@ -538,6 +774,7 @@ impl WorkshopTask {
                         queued: false,
                     });
                 }
+                (Reply::Replica, Answer::Replica { doubt }) => self.doubt |= doubt,
                 (Reply::None | Reply::Received(_), _) => {}
                 (_, answer) => {
                     tracing::error!(?answer, "an answer that does not fit its command");
@@ -545,6 +782,11 @@ impl WorkshopTask {
             }
         }
         self.deliver(turn.send, &mut traced);
+        // Outboxes of connections that ended (a `Disconnect` in this turn) go too: without
+        // this a workshop anyone ever connected to stayed loaded for good.
+        let workshop = &self.workshop;
+        self.connections
+            .retain(|peer, c| workshop.is_connected(peer, c.conn));
         Ok(retired)
     }
 

@@ -517,6 +517,73 @@ impl Hub {
         Ok((out, self.after_change(doc_id)))
     }
 
+    /// Applies changes that are already durable — another node of a cluster accepted and stored
+    /// them, or they were read back from the store — and syncs every subscriber. No access or
+    /// schema check (the node that accepted them made both) and nothing to persist. A document
+    /// not held yet is created with `kind`. Idempotent: changes already held change nothing.
+    ///
+    /// Answers the effects when the document changed (`None`: nothing new), and whether changes
+    /// wait for others they depend on (the bytes arrived out of order or something was missed):
+    /// the caller should then reload the document from the store.
+    pub fn apply_durable(
+        &mut self,
+        doc_id: DocumentId,
+        kind: DocKind,
+        bytes: &[u8],
+    ) -> Result<(Option<Effects>, bool), AutomergeError> {
+        let d = self
+            .docs
+            .entry(doc_id)
+            .or_insert_with(|| HubDoc::new(kind, Automerge::new()));
+        let before = d.doc.get_heads();
+        d.doc.load_incremental(bytes)?;
+        let waiting = !d.doc.get_missing_deps(&[]).is_empty();
+        let heads = d.doc.get_heads();
+        if heads == before {
+            return Ok((None, waiting));
+        }
+        // Durable already: nothing of this goes into `persist`.
+        d.saved_heads = heads;
+        Ok((Some(self.after_change(doc_id)), waiting))
+    }
+
+    /// Forwards ephemeral data another node relayed (its sender was checked there) to every
+    /// local peer that may read the document.
+    pub fn forward_remote_ephemeral(
+        &mut self,
+        sender: PeerId,
+        doc_id: DocumentId,
+        session_id: String,
+        count: u64,
+        data: Vec<u8>,
+    ) -> Effects {
+        let receivers: Vec<PeerId> = self
+            .peers
+            .keys()
+            .filter(|p| **p != sender && self.access_of(p, &doc_id).can_read())
+            .cloned()
+            .collect();
+        Effects {
+            send: receivers
+                .into_iter()
+                .map(|to| {
+                    (
+                        to.clone(),
+                        Message::Ephemeral {
+                            sender_id: sender.clone(),
+                            target_id: to,
+                            count,
+                            session_id: session_id.clone(),
+                            document_id: doc_id,
+                            data: data.clone(),
+                        },
+                    )
+                })
+                .collect(),
+            ..Effects::default()
+        }
+    }
+
     /// Creates a document, writes its first content and returns the effects (persist).
     pub fn create_document(
         &mut self,
