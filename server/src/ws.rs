@@ -298,7 +298,7 @@ async fn serve(
             out = outbox.frames.recv() => match out {
                 Some(Outgoing::Frame { bytes, stamp }) => {
                     outbox.queued.fetch_sub(bytes.len(), Ordering::Relaxed);
-                    let frame = WsMessage::Binary(bytes.as_ref().clone().into());
+                    let frame = WsMessage::Binary(bytes);
                     match tokio::time::timeout(limits.send_timeout, socket.send(frame)).await {
                         Ok(Ok(())) => {
                             if let Some(stamp) = stamp {

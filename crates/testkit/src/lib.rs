@@ -272,6 +272,8 @@ pub struct SyncClient {
     pub bytes_in: usize,
     /// Binary frames received so far.
     pub frames_in: u64,
+    /// `sync` and `request` messages received so far (the self-clocking tests count them).
+    pub syncs_in: u64,
     /// When set, every binary frame received is appended here as it arrived (for tests that
     /// check that something never reached this peer, byte for byte).
     pub recorded: Option<Vec<u8>>,
@@ -347,6 +349,7 @@ impl SyncClient {
             closed: None,
             bytes_in: 0,
             frames_in: 0,
+            syncs_in: 0,
             recorded: None,
             largest_frame_in: 0,
             close_code: None,
@@ -393,6 +396,9 @@ impl SyncClient {
                 }
                 self.largest_frame_in = self.largest_frame_in.max(b.len());
                 let m = Message::decode(&b).map_err(|e| KitError::Protocol(e.to_string()))?;
+                if matches!(m, Message::Sync(_) | Message::Request(_)) {
+                    self.syncs_in += 1;
+                }
                 let (out, events) = self.repo.receive(m);
                 self.events.extend(events);
                 self.send_all(out).await?;

@@ -239,11 +239,13 @@ impl Workshop {
         }
     }
 
-    /// When a turn is due even without input (presence or progress owed), in ms.
+    /// When a turn is due even without input (presence or progress owed, or a sync message
+    /// owed to a peer that did not answer the last one), in ms.
     pub fn wake_at(&self, now: i64) -> Option<i64> {
         [
             self.presence.due_at(self.presence_every(), now),
             self.progress.due_at(EPHEMERAL_EVERY_MS, now),
+            self.hub.next_due(),
         ]
         .into_iter()
         .flatten()
@@ -264,6 +266,7 @@ impl Workshop {
     pub fn turn(&mut self, inputs: impl IntoIterator<Item = Input>, now: i64) -> Turn {
         let mut fx = Effects::default();
         let mut turn = Turn::default();
+        self.hub.set_now(now);
         for input in inputs {
             let answer = self.input(input, now, &mut fx, &mut turn);
             turn.answers.push(answer);
@@ -271,6 +274,8 @@ impl Workshop {
         if self.presence.take(now, self.presence_every()) {
             fx.merge(self.presence_message());
         }
+        // Sync messages owed to peers that never answered the last one (see `hub::Subscriber`).
+        fx.merge(self.hub.send_overdue());
         // The documents follow the workshop document (duos, roster, table): look when it
         // changed and on the first turn after loading (reading it is a full view, too dear for
         // every turn of a busy workshop).

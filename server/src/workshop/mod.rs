@@ -32,7 +32,7 @@ use kring_shared::access::{DocKind, Principal};
 use kring_shared::engine::hub::Hub;
 use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
 use kring_shared::limits::MAX_FRAME_BYTES;
-use kring_shared::protocol::Message;
+use kring_shared::protocol::{Bytes, Encoder, Message};
 use kring_shared::report;
 use kring_shared::schema::workshop as workshop_schema;
 use kring_shared::timer::{Timer, TimerAction};
@@ -53,10 +53,7 @@ pub const COMMAND_QUEUE: usize = 1024;
 pub enum Outgoing {
     /// Encoded bytes; `stamp` when the frame is fan-out of a received frame being timed (the
     /// socket loop observes it once written).
-    Frame {
-        bytes: Arc<Vec<u8>>,
-        stamp: Option<Stamp>,
-    },
+    Frame { bytes: Bytes, stamp: Option<Stamp> },
     /// The workshop closes this connection, with a reason for the peer.
     Close(String),
 }
@@ -247,6 +244,7 @@ pub async fn start(
         metrics: ctx.metrics,
         connections: HashMap::new(),
         limits: ctx.limits,
+        encoder: Encoder::default(),
     };
     let span = tracing::info_span!("workshop", workshop = %id);
     let (idle, shutdown) = (ctx.idle, ctx.shutdown);
@@ -367,6 +365,8 @@ struct WorkshopTask {
     metrics: Arc<Metrics>,
     connections: HashMap<PeerId, Connection>,
     limits: crate::abuse::Limits,
+    /// Encodes every outgoing frame (it remembers each document id's text).
+    encoder: Encoder,
 }
 
 /// Sleeps until `at` (ms since the epoch), or forever when there is nothing to wait for.
@@ -583,7 +583,7 @@ impl WorkshopTask {
             let Some(conn) = self.connections.get(&peer) else {
                 continue;
             };
-            let mut bytes = msg.encode();
+            let mut bytes = self.encoder.encode(&msg);
             if bytes.len() > MAX_FRAME_BYTES {
                 // Never more than the protocol allows a client to send us: the peer is told
                 // why instead (the document budgets make this rare).
@@ -610,7 +610,7 @@ impl WorkshopTask {
             self.metrics.messages_out.inc();
             let stamp = cause.as_ref().map(|t| t.stamp);
             let frame = Outgoing::Frame {
-                bytes: Arc::new(bytes),
+                bytes: Bytes::from(bytes),
                 stamp,
             };
             match conn.outbox.try_send(frame) {
