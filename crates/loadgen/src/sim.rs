@@ -5,7 +5,11 @@
 //! End-to-end latency without clocks in the documents: a writer notes the hash of each change it
 //! commits, with the instant, in a shared [`Ledger`] before sending it; a receiver that applied
 //! new changes looks their hashes up. Changes the server writes itself (roster entries) are not
-//! in the ledger and are not counted.
+//! in the ledger and are not counted. A drag (ephemeral, never stored) is numbered instead: its
+//! `by` field carries the writer's running number, which the ledger keeps the same way.
+//!
+//! A reader is cheap: a frame that brought no new heads costs a decode and one look at the
+//! heads, and only a frame that moved a document is searched for ledgered changes.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use kring_shared::automerge::transaction::Transaction;
 use kring_shared::automerge::{AutomergeError, ChangeHash};
+use kring_shared::drag::Drag;
+use kring_shared::engine::client::ClientEvent;
 use kring_shared::ids::DocumentId;
 use kring_testkit::SyncClient;
 
@@ -21,12 +27,20 @@ use kring_testkit::SyncClient;
 pub type EditFn =
     Arc<dyn Fn(&mut Transaction<'_>, u64) -> Result<(), AutomergeError> + Send + Sync>;
 
+/// One thing a writer writes.
+pub enum Edit {
+    /// A change to the document.
+    Change(EditFn),
+    /// A drag of a card on the table: an ephemeral message, relayed to every reader.
+    Drag,
+}
+
 /// What a writer writes: in turn, one of `edits` every `period`, starting after `phase`.
 pub struct Writes {
     pub period: Duration,
     pub phase: Duration,
-    /// The document, the edit, and how many other clients must apply it.
-    pub edits: Vec<(DocumentId, EditFn, u64)>,
+    /// The document, the edit, and how many other clients must apply (or see) it.
+    pub edits: Vec<(DocumentId, Edit, u64)>,
 }
 
 /// One simulated client: its connection, the documents it has open, and what it writes.
@@ -40,6 +54,9 @@ pub struct Sim {
 #[derive(Default)]
 pub struct Ledger {
     sent: Mutex<HashMap<ChangeHash, Instant>>,
+    /// Drags sent, by number.
+    drags: Mutex<HashMap<u64, Instant>>,
+    next_drag: AtomicU64,
     /// Deliveries owed: Σ over written changes of the clients that must apply them.
     pub expected: AtomicU64,
     /// Deliveries seen so far.
@@ -77,6 +94,18 @@ pub async fn drive(
     let start = Instant::now();
     let mut next_write = sim.writes.as_ref().map(|w| start + w.phase);
     let mut n: u64 = 0;
+    // The heads of each open document as last looked at.
+    let mut heads: Vec<Vec<ChangeHash>> = sim
+        .docs
+        .iter()
+        .map(|d| {
+            sim.client
+                .repo
+                .doc(d)
+                .map(|doc| doc.get_heads())
+                .unwrap_or_default()
+        })
+        .collect();
     loop {
         let now = Instant::now();
         if let (Some(at), Some(w)) = (next_write, sim.writes.as_ref())
@@ -90,6 +119,12 @@ pub async fn drive(
             }
             n += 1;
             r.writes += 1;
+            // The writer's own change is not a delivery to it.
+            if let Some(i) = sim.docs.iter().position(|d| d == doc)
+                && let Some(d) = sim.client.repo.doc(doc)
+            {
+                heads[i] = d.get_heads();
+            }
             // A fixed rhythm; if the client fell behind, it skips rather than bursts.
             let mut next = at + w.period;
             while next < now {
@@ -107,17 +142,6 @@ pub async fn drive(
             _ if now >= write_until => (now + Duration::from_millis(50)).min(end),
             _ => write_until.min(end),
         };
-        let before: Vec<Vec<ChangeHash>> = sim
-            .docs
-            .iter()
-            .map(|d| {
-                sim.client
-                    .repo
-                    .doc(d)
-                    .map(|doc| doc.get_heads())
-                    .unwrap_or_default()
-            })
-            .collect();
         match sim
             .client
             .pump_one(until.saturating_duration_since(now))
@@ -137,20 +161,33 @@ pub async fn drive(
             }
         }
         let applied_at = Instant::now();
-        for (doc_id, heads) in sim.docs.iter().zip(&before) {
+        for (doc_id, seen) in sim.docs.iter().zip(heads.iter_mut()) {
             let Some(doc) = sim.client.repo.doc(doc_id) else {
                 continue;
             };
-            if doc.get_heads() == *heads {
+            let now_heads = doc.get_heads();
+            if now_heads == *seen {
                 continue;
             }
-            let new = doc.get_changes(heads);
+            let new = doc.get_changes(seen);
+            *seen = now_heads;
             let sent = ledger.sent.lock().expect("ledger");
             for c in new {
                 if let Some(t0) = sent.get(&c.hash()) {
                     r.samples.push(applied_at - *t0);
                     ledger.delivered.fetch_add(1, Ordering::Relaxed);
                 }
+            }
+        }
+        for e in &sim.client.events {
+            if let ClientEvent::Ephemeral { data, .. } = e
+                && let Some(d) = Drag::decode(data)
+                && d.hand == DRAG_HAND
+                && let Ok(number) = d.by.parse::<u64>()
+                && let Some(t0) = ledger.drags.lock().expect("ledger").get(&number)
+            {
+                r.samples.push(applied_at - *t0);
+                ledger.delivered.fetch_add(1, Ordering::Relaxed);
             }
         }
         r.errors.extend(sim.client.errors());
@@ -161,15 +198,40 @@ pub async fn drive(
     r
 }
 
+/// The `hand` of the load generator's drags (`by` carries the drag's number).
+const DRAG_HAND: &str = "loadgen";
+
 async fn write(
     c: &mut SyncClient,
     doc: DocumentId,
-    edit: &EditFn,
+    edit: &Edit,
     n: u64,
     receivers: u64,
     ledger: &Ledger,
 ) -> Result<(), String> {
     let t0 = Instant::now();
+    let edit = match edit {
+        Edit::Change(f) => f,
+        Edit::Drag => {
+            let number = ledger.next_drag.fetch_add(1, Ordering::Relaxed);
+            let step = (n % 100) as f64 / 100.0;
+            let drag = Drag {
+                card: format!("card-{}", n % 10),
+                x: step,
+                y: 1.0 - step,
+                by: number.to_string(),
+                hand: DRAG_HAND.into(),
+                done: false,
+            };
+            let m = c
+                .repo
+                .ephemeral(doc, drag.encode())
+                .ok_or("not connected")?;
+            ledger.drags.lock().expect("ledger").insert(number, t0);
+            ledger.expected.fetch_add(receivers, Ordering::Relaxed);
+            return c.send(&m).await.map_err(|e| e.to_string());
+        }
+    };
     c.repo
         .change(&doc, |tx| edit(tx, n))
         .ok_or("document not open")?
