@@ -8,19 +8,24 @@
 //! in the ledger and are not counted. A drag (ephemeral, never stored) is numbered instead: its
 //! `by` field carries the writer's running number, which the ledger keeps the same way.
 //!
-//! A reader is cheap: a frame that brought no new heads costs a decode and one look at the
-//! heads, and only a frame that moved a document is searched for ledgered changes.
+//! A pure reader (the plenary's and the drags' watchers) is *raw*: once its documents are open
+//! it no longer runs automerge. It reads each sync message's changes only for their hashes and
+//! answers, as an automerge peer would, that it now holds the heads the server sent (the server
+//! sent every change it lacked) — a decode, a hash per change and a small reply, so one core
+//! holds hundreds of readers. Writers (and the duos, where everyone writes) run the full client.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use kring_shared::automerge::sync;
 use kring_shared::automerge::transaction::Transaction;
-use kring_shared::automerge::{AutomergeError, ChangeHash};
+use kring_shared::automerge::{Automerge, AutomergeError, Change, ChangeHash};
 use kring_shared::drag::Drag;
 use kring_shared::engine::client::ClientEvent;
 use kring_shared::ids::DocumentId;
+use kring_shared::protocol::{DocMessage, Message};
 use kring_testkit::SyncClient;
 
 /// One edit: called with the running number of the writer's edits.
@@ -48,6 +53,8 @@ pub struct Sim {
     pub client: SyncClient,
     pub docs: Vec<DocumentId>,
     pub writes: Option<Writes>,
+    /// Read raw (see the module doc) instead of through the client engine.
+    pub raw: bool,
 }
 
 /// Every change written during the measured phase, with when it was committed.
@@ -94,6 +101,12 @@ pub async fn drive(
     let start = Instant::now();
     let mut next_write = sim.writes.as_ref().map(|w| start + w.phase);
     let mut n: u64 = 0;
+    if sim.raw {
+        raw_reader(&mut sim, &ledger, &mut r, write_until, end).await;
+        r.frames = sim.client.frames_in - frames0;
+        r.bytes = (sim.client.bytes_in - bytes0) as u64;
+        return r;
+    }
     // The heads of each open document as last looked at.
     let mut heads: Vec<Vec<ChangeHash>> = sim
         .docs
@@ -196,6 +209,117 @@ pub async fn drive(
     r.frames = sim.client.frames_in - frames0;
     r.bytes = (sim.client.bytes_in - bytes0) as u64;
     r
+}
+
+/// A raw reader's loop (see the module doc), until every owed delivery was seen or `end`.
+async fn raw_reader(
+    sim: &mut Sim,
+    ledger: &Ledger,
+    r: &mut ClientReport,
+    write_until: Instant,
+    end: Instant,
+) {
+    // The heads this reader last told the server it holds, per document.
+    let mut told: HashMap<DocumentId, Vec<ChangeHash>> = sim
+        .docs
+        .iter()
+        .filter_map(|d| Some((*d, sim.client.repo.doc(d)?.get_heads())))
+        .collect();
+    let me = sim.client.repo.peer_id().clone();
+    loop {
+        let now = Instant::now();
+        if now >= end || (now >= write_until && ledger.settled()) {
+            return;
+        }
+        let wait = if now >= write_until {
+            Duration::from_millis(50)
+        } else {
+            write_until - now
+        };
+        let m = match sim.client.recv_message(wait.min(end - now)).await {
+            Ok(Some(m)) => m,
+            Ok(None) => continue,
+            Err(e) => {
+                r.errors.push(e.to_string());
+                return;
+            }
+        };
+        let applied_at = Instant::now();
+        match m {
+            Message::Sync(d) | Message::Request(d) => {
+                let sm = match sync::Message::decode(&d.data) {
+                    Ok(sm) => sm,
+                    Err(e) => {
+                        r.errors.push(format!("undecodable sync message: {e}"));
+                        return;
+                    }
+                };
+                {
+                    let sent = ledger.sent.lock().expect("ledger");
+                    for chunk in sm.changes.iter() {
+                        for h in change_hashes(chunk) {
+                            if let Some(t0) = sent.get(&h) {
+                                r.samples.push(applied_at - *t0);
+                                ledger.delivered.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                }
+                let mine = told.entry(d.document_id).or_default();
+                if sm.heads == *mine {
+                    continue;
+                }
+                mine.clone_from(&sm.heads);
+                let reply = sync::Message {
+                    heads: sm.heads.clone(),
+                    need: vec![],
+                    have: vec![sync::Have {
+                        last_sync: sm.heads,
+                        bloom: sync::BloomFilter::from_hashes(std::iter::empty::<ChangeHash>()),
+                    }],
+                    changes: Vec::<Vec<u8>>::new().into(),
+                    flags: None,
+                    version: sync::MessageVersion::V1,
+                };
+                let out = Message::Sync(DocMessage {
+                    sender_id: me.clone(),
+                    target_id: d.sender_id,
+                    document_id: d.document_id,
+                    data: reply.encode().into(),
+                });
+                if let Err(e) = sim.client.send(&out).await {
+                    r.errors.push(e.to_string());
+                    return;
+                }
+            }
+            Message::Ephemeral { data, .. } => {
+                if let Some(d) = Drag::decode(&data)
+                    && d.hand == DRAG_HAND
+                    && let Ok(number) = d.by.parse::<u64>()
+                    && let Some(t0) = ledger.drags.lock().expect("ledger").get(&number)
+                {
+                    r.samples.push(applied_at - *t0);
+                    ledger.delivered.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Message::Error { message, .. } => r.errors.push(message),
+            Message::DocUnavailable { document_id, .. } => {
+                r.errors.push(format!("{document_id} became unavailable"));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The hashes of the changes in one chunk of a sync message: a change, or (when the server
+/// sends the whole document) a document.
+fn change_hashes(chunk: &[u8]) -> Vec<ChangeHash> {
+    if let Ok(c) = Change::from_bytes(chunk.to_vec()) {
+        return vec![c.hash()];
+    }
+    Automerge::load(chunk)
+        .map(|doc| doc.get_changes(&[]).iter().map(|c| c.hash()).collect())
+        .unwrap_or_default()
 }
 
 /// The `hand` of the load generator's drags (`by` carries the drag's number).

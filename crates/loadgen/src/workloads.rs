@@ -248,6 +248,7 @@ async fn duo_sim(server: &Server, m: DuoMember, rate: f64, index: usize) -> Resu
                 (m.room, Edit::Change(card_edit), 1),
             ],
         }),
+        raw: false,
     })
 }
 
@@ -352,6 +353,7 @@ async fn plenary_with(server: &Server, people: usize, rate: f64, drag: bool) -> 
                 client: c,
                 docs,
                 writes: None,
+                raw: true,
             })
         }
     }))
@@ -372,6 +374,7 @@ async fn plenary_with(server: &Server, people: usize, rate: f64, drag: bool) -> 
             phase: Duration::ZERO,
             edits: vec![(table, edit, readers)],
         }),
+        raw: false,
     });
     Ok(sims)
 }

@@ -158,7 +158,8 @@ struct Outgoing<'a> {
 
 impl Outgoing<'_> {
     /// Sends a subscriber the next sync message, if it has something to hear and nothing
-    /// unanswered; otherwise notes that a message is owed.
+    /// unanswered; otherwise notes that a message is owed, and answers when it is due even
+    /// without an answer.
     fn offer(
         &self,
         doc: &Automerge,
@@ -166,10 +167,10 @@ impl Outgoing<'_> {
         peer: &PeerId,
         sub: &mut Subscriber,
         send: &mut Vec<(PeerId, Message)>,
-    ) {
-        if sub.unanswered_since.is_some() {
+    ) -> Option<i64> {
+        if let Some(since) = sub.unanswered_since {
             sub.owed = true;
-            return;
+            return Some(since.saturating_add(ANSWER_TIMEOUT_MS));
         }
         // A peer answers a message that brings it heads it does not have (automerge generates a
         // message whenever its own heads moved or differ from ours); one that only confirms
@@ -179,9 +180,7 @@ impl Outgoing<'_> {
             .their_heads
             .as_ref()
             .is_none_or(|theirs| !same_heads(theirs, self.heads));
-        let Some(data) = build(doc, built, &mut sub.state) else {
-            return;
-        };
+        let data = build(doc, built, &mut sub.state)?;
         sub.owed = false;
         if answered {
             sub.unanswered_since = Some(self.now);
@@ -195,6 +194,15 @@ impl Outgoing<'_> {
                 data,
             }),
         ));
+        None
+    }
+}
+
+/// The earlier of two optional times.
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -230,6 +238,9 @@ pub struct Hub {
     ephemeral_count: u64,
     /// The driver's clock (ms), set with [`Hub::set_now`]: when a sync message went out.
     now: i64,
+    /// No owed message is due before this (ms): a lower bound, so that a turn with nothing
+    /// overdue costs no walk over every subscriber.
+    due: Option<i64>,
 }
 
 impl Hub {
@@ -243,6 +254,7 @@ impl Hub {
             peers: BTreeMap::new(),
             ephemeral_count: 0,
             now: 0,
+            due: None,
         };
         hub.insert_document(workshop_doc, DocKind::Workshop, doc);
         hub.ctx = hub.read_context();
@@ -260,42 +272,41 @@ impl Hub {
 
     /// When the earliest owed message is due because its peer never answered (see
     /// [`ANSWER_TIMEOUT_MS`]), if any is owed.
+    /// (It may be earlier than needed: the peer may have answered since.)
     pub fn next_due(&self) -> Option<i64> {
-        self.docs
-            .values()
-            .flat_map(|d| d.subscribers.values())
-            .filter(|s| s.owed)
-            .filter_map(|s| s.unanswered_since)
-            .map(|t| t.saturating_add(ANSWER_TIMEOUT_MS))
-            .min()
+        self.due
     }
 
     /// Sends what is owed to peers that left a message unanswered for [`ANSWER_TIMEOUT_MS`].
     pub fn send_overdue(&mut self) -> Effects {
         let mut fx = Effects::default();
+        if self.due.is_none_or(|due| due > self.now) {
+            return fx;
+        }
         let deadline = self.now.saturating_sub(ANSWER_TIMEOUT_MS);
+        let mut due = None;
         for (doc_id, d) in self.docs.iter_mut() {
-            if !d
-                .subscribers
-                .values()
-                .any(|s| s.owed && s.unanswered_since.is_some_and(|t| t <= deadline))
-            {
-                continue;
-            }
-            let heads = d.doc.get_heads();
-            let out = Outgoing {
-                from: &self.id,
-                doc_id: *doc_id,
-                heads: &heads,
-                now: self.now,
-            };
+            let mut heads = None;
             for (peer, sub) in d.subscribers.iter_mut() {
-                if sub.owed && sub.unanswered_since.is_some_and(|t| t <= deadline) {
-                    sub.unanswered_since = None;
-                    out.offer(&d.doc, &mut d.built, peer, sub, &mut fx.send);
+                let Some(since) = sub.unanswered_since.filter(|_| sub.owed) else {
+                    continue;
+                };
+                if since > deadline {
+                    due = earliest(due, Some(since.saturating_add(ANSWER_TIMEOUT_MS)));
+                    continue;
                 }
+                sub.unanswered_since = None;
+                let heads = heads.get_or_insert_with(|| d.doc.get_heads());
+                let out = Outgoing {
+                    from: &self.id,
+                    doc_id: *doc_id,
+                    heads,
+                    now: self.now,
+                };
+                out.offer(&d.doc, &mut d.built, peer, sub, &mut fx.send);
             }
         }
+        self.due = due;
         fx
     }
 
@@ -599,7 +610,10 @@ impl Hub {
                 heads: &heads,
                 now: self.now,
             };
-            out.offer(&d.doc, &mut d.built, peer, sub, &mut fx.send);
+            self.due = earliest(
+                self.due,
+                out.offer(&d.doc, &mut d.built, peer, sub, &mut fx.send),
+            );
         }
         fx
     }
@@ -639,7 +653,10 @@ impl Hub {
             now: self.now,
         };
         for (peer, sub) in d.subscribers.iter_mut() {
-            out.offer(&d.doc, &mut d.built, peer, sub, &mut fx.send);
+            self.due = earliest(
+                self.due,
+                out.offer(&d.doc, &mut d.built, peer, sub, &mut fx.send),
+            );
         }
         fx
     }
