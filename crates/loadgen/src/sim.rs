@@ -12,16 +12,18 @@
 //! it no longer runs automerge. It reads each sync message's changes only for their hashes and
 //! answers, as an automerge peer would, that it now holds the heads the server sent (the server
 //! sent every change it lacked) — a decode, a hash per change and a small reply, so one core
-//! holds hundreds of readers. Writers (and the duos, where everyone writes) run the full client.
+//! holds hundreds of readers. Writers (and the duos, where everyone writes) run the full client,
+//! and so do the readers of the reference server: automerge-js 3 sends chunks that automerge
+//! 0.12 reads only by applying them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kring_shared::automerge::sync;
 use kring_shared::automerge::transaction::Transaction;
-use kring_shared::automerge::{Automerge, AutomergeError, Change, ChangeHash};
+use kring_shared::automerge::{Automerge, AutomergeError, Bundle, Change, ChangeHash};
 use kring_shared::drag::Drag;
 use kring_shared::engine::client::ClientEvent;
 use kring_shared::ids::DocumentId;
@@ -225,6 +227,9 @@ async fn raw_reader(
         .iter()
         .filter_map(|d| Some((*d, sim.client.repo.doc(d)?.get_heads())))
         .collect();
+    // Every change this reader holds that may be named as a head: the heads it opened with and
+    // every change it received since.
+    let mut known: HashSet<ChangeHash> = told.values().flatten().copied().collect();
     let me = sim.client.repo.peer_id().clone();
     loop {
         let now = Instant::now();
@@ -258,7 +263,9 @@ async fn raw_reader(
                     let sent = ledger.sent.lock().expect("ledger");
                     for chunk in sm.changes.iter() {
                         for h in change_hashes(chunk) {
-                            if let Some(t0) = sent.get(&h) {
+                            if known.insert(h)
+                                && let Some(t0) = sent.get(&h)
+                            {
                                 r.samples.push(applied_at - *t0);
                                 ledger.delivered.fetch_add(1, Ordering::Relaxed);
                             }
@@ -269,12 +276,23 @@ async fn raw_reader(
                 if sm.heads == *mine {
                     continue;
                 }
-                mine.clone_from(&sm.heads);
+                // Heads it holds every change of are now its own; a message that names heads
+                // without their changes (a server that has not heard from it yet) is answered
+                // with the heads it really has and the ones it needs.
+                let need: Vec<ChangeHash> = sm
+                    .heads
+                    .iter()
+                    .filter(|h| !known.contains(h))
+                    .copied()
+                    .collect();
+                if need.is_empty() {
+                    mine.clone_from(&sm.heads);
+                }
                 let reply = sync::Message {
-                    heads: sm.heads.clone(),
-                    need: vec![],
+                    heads: mine.clone(),
+                    need,
                     have: vec![sync::Have {
-                        last_sync: sm.heads,
+                        last_sync: mine.clone(),
                         bloom: sync::BloomFilter::from_hashes(std::iter::empty::<ChangeHash>()),
                     }],
                     changes: Vec::<Vec<u8>>::new().into(),
@@ -311,11 +329,17 @@ async fn raw_reader(
     }
 }
 
-/// The hashes of the changes in one chunk of a sync message: a change, or (when the server
-/// sends the whole document) a document.
+/// The hashes of the changes in one chunk of a sync message: a change, a bundle of changes
+/// (automerge-js 3 sends those), or (when the server sends the whole document) a document.
 fn change_hashes(chunk: &[u8]) -> Vec<ChangeHash> {
     if let Ok(c) = Change::from_bytes(chunk.to_vec()) {
         return vec![c.hash()];
+    }
+    if let Some(changes) = Bundle::try_from(chunk)
+        .ok()
+        .and_then(|b| b.to_changes().ok())
+    {
+        return changes.iter().map(|c| c.hash()).collect();
     }
     Automerge::load(chunk)
         .map(|doc| doc.get_changes(&[]).iter().map(|c| c.hash()).collect())

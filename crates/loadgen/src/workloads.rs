@@ -353,7 +353,7 @@ async fn plenary_with(server: &Server, people: usize, rate: f64, drag: bool) -> 
                 client: c,
                 docs,
                 writes: None,
-                raw: true,
+                raw: server.kind == Kind::Kring,
             })
         }
     }))
