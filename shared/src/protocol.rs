@@ -129,7 +129,7 @@ impl Message {
         let Value::Map(entries) = value else {
             return Err(DecodeError::NotAMap);
         };
-        let f = Fields(entries);
+        let mut f = Fields(entries);
         let type_name = f.text("type")?;
         Ok(match type_name.as_str() {
             "join" => Message::Join {
@@ -426,10 +426,16 @@ impl Fields {
     fn peer(&self, key: &'static str) -> Result<PeerId, DecodeError> {
         self.text(key).map(PeerId)
     }
-    fn bytes(&self, key: &'static str) -> Result<Vec<u8>, DecodeError> {
-        match self.get(key) {
+    /// Takes a byte string out of the map (the payload is moved, not copied).
+    fn bytes(&mut self, key: &'static str) -> Result<Vec<u8>, DecodeError> {
+        let value = self
+            .0
+            .iter_mut()
+            .find(|(k, _)| matches!(k, Value::Text(t) if t == key))
+            .map(|(_, v)| untag_mut(v));
+        match value {
             None => Err(DecodeError::Missing(key)),
-            Some(Value::Bytes(b)) => Ok(b.clone()),
+            Some(Value::Bytes(b)) => Ok(std::mem::take(b)),
             Some(_) => Err(DecodeError::WrongType(key)),
         }
     }
@@ -456,7 +462,7 @@ impl Fields {
     fn document_id(&self) -> Result<DocumentId, DecodeError> {
         Ok(DocumentId::from_url(&self.text("documentId")?)?)
     }
-    fn doc_message(&self) -> Result<DocMessage, DecodeError> {
+    fn doc_message(&mut self) -> Result<DocMessage, DecodeError> {
         Ok(DocMessage {
             sender_id: self.peer("senderId")?,
             target_id: self.peer("targetId")?,
@@ -484,6 +490,13 @@ impl Fields {
 fn untag(v: &Value) -> &Value {
     match v {
         Value::Tag(_, inner) => untag(inner),
+        other => other,
+    }
+}
+
+fn untag_mut(v: &mut Value) -> &mut Value {
+    match v {
+        Value::Tag(_, inner) => untag_mut(inner),
         other => other,
     }
 }
