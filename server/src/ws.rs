@@ -29,6 +29,12 @@ use crate::metrics::Stage;
 use crate::store::TokenRow;
 use crate::workshop::{Command, Outgoing, SERVER_PEER_PREFIX, server_peer_id};
 
+/// How many bytes a socket read asks for. tungstenite zero-fills this much of its read buffer
+/// before *every* read attempt (also one that finds nothing): at its default of 128 KiB that
+/// memset was an eighth of the server's CPU in the plenary. A frame larger than this is read in
+/// several chunks; its length is reserved once its header is known.
+pub const READ_CHUNK: usize = 8 * 1024;
+
 /// How long a new connection may take to send `join`.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -76,6 +82,7 @@ pub async fn upgrade(
         // 4 MiB) reaches our check and gets close 1009 with a reason instead of a bare error.
         .max_message_size(MAX_FRAME_BYTES * 4)
         .max_frame_size(MAX_FRAME_BYTES * 4)
+        .read_buffer_size(READ_CHUNK)
         .on_upgrade(move |socket| connection(app, who, socket, slot).instrument(span)))
 }
 
@@ -298,7 +305,7 @@ async fn serve(
             out = outbox.frames.recv() => match out {
                 Some(Outgoing::Frame { bytes, stamp }) => {
                     outbox.queued.fetch_sub(bytes.len(), Ordering::Relaxed);
-                    let frame = WsMessage::Binary(bytes.as_ref().clone().into());
+                    let frame = WsMessage::Binary(bytes);
                     match tokio::time::timeout(limits.send_timeout, socket.send(frame)).await {
                         Ok(Ok(())) => {
                             if let Some(stamp) = stamp {

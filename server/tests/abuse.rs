@@ -273,7 +273,7 @@ async fn a_decompression_bomb_on_the_wire_is_refused() {
         sender_id: me,
         target_id: kring_shared::ids::PeerId::new("server"),
         document_id: p.reflection,
-        data,
+        data: data.into(),
     }))
     .await
     .unwrap();

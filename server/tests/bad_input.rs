@@ -37,7 +37,7 @@ async fn bad_frames_are_refused_with_a_reason_and_others_keep_working() {
             sender_id: kring_shared::ids::PeerId::new(sender),
             target_id: kring_shared::ids::PeerId::new("server"),
             document_id: w.document,
-            data,
+            data: data.into(),
         })
     };
     let cbor = sync_with(vec![1, 2, 3], "x").encode();

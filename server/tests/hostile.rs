@@ -54,7 +54,7 @@ fn ephemeral(c: &SyncClient, doc: DocumentId, data: Vec<u8>, count: u64) -> Mess
         count,
         session_id: c.repo.peer_id().0.clone(),
         document_id: doc,
-        data,
+        data: data.into(),
     }
 }
 
@@ -352,7 +352,7 @@ async fn changes_waiting_for_missing_dependencies_are_bounded() {
             sender_id: attacker.repo.peer_id().clone(),
             target_id: server_id.clone(),
             document_id: p.reflection,
-            data: orphan_change(&base, 900_000, i + 1),
+            data: orphan_change(&base, 900_000, i + 1).into(),
         });
         if attacker.send(&m).await.is_err() {
             break;

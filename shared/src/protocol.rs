@@ -4,6 +4,9 @@
 //! what Kring needs (ids, byte strings) and tolerant of what it does not (unknown fields, unknown
 //! message types, which come back as [`Message::Unknown`] so a newer client is not cut off).
 
+use std::collections::HashMap;
+
+pub use bytes::Bytes;
 use ciborium::Value;
 
 use crate::ids::{DocumentId, IdParseError, PeerId};
@@ -24,8 +27,9 @@ pub struct DocMessage {
     pub sender_id: PeerId,
     pub target_id: PeerId,
     pub document_id: DocumentId,
-    /// An encoded `automerge::sync::Message`.
-    pub data: Vec<u8>,
+    /// An encoded `automerge::sync::Message`, shared: the server sends the same message to every
+    /// subscriber at the same sync state.
+    pub data: Bytes,
 }
 
 /// One protocol message.
@@ -57,7 +61,8 @@ pub enum Message {
         count: u64,
         session_id: String,
         document_id: DocumentId,
-        data: Vec<u8>,
+        /// Shared, so that relaying it to every reader copies no bytes.
+        data: Bytes,
     },
     Error {
         sender_id: Option<PeerId>,
@@ -110,87 +115,7 @@ impl Message {
 
     /// Encodes the message as one CBOR map.
     pub fn encode(&self) -> Vec<u8> {
-        let mut m = MapBuilder::new(self.type_name());
-        match self {
-            Message::Join {
-                sender_id,
-                supported_protocol_versions,
-                peer_metadata,
-            } => {
-                m.text("senderId", &sender_id.0);
-                m.put(
-                    "supportedProtocolVersions",
-                    Value::Array(
-                        supported_protocol_versions
-                            .iter()
-                            .map(|v| Value::Text(v.clone()))
-                            .collect(),
-                    ),
-                );
-                m.metadata(peer_metadata);
-            }
-            Message::Peer {
-                sender_id,
-                target_id,
-                selected_protocol_version,
-                peer_metadata,
-            } => {
-                m.text("senderId", &sender_id.0);
-                m.text("targetId", &target_id.0);
-                m.text("selectedProtocolVersion", selected_protocol_version);
-                m.metadata(peer_metadata);
-            }
-            Message::Request(d) | Message::Sync(d) => {
-                m.text("senderId", &d.sender_id.0);
-                m.text("targetId", &d.target_id.0);
-                m.text("documentId", &d.document_id.to_string());
-                m.put("data", Value::Bytes(d.data.clone()));
-            }
-            Message::DocUnavailable {
-                sender_id,
-                target_id,
-                document_id,
-            } => {
-                m.text("senderId", &sender_id.0);
-                m.text("targetId", &target_id.0);
-                m.text("documentId", &document_id.to_string());
-            }
-            Message::Ephemeral {
-                sender_id,
-                target_id,
-                count,
-                session_id,
-                document_id,
-                data,
-            } => {
-                m.text("senderId", &sender_id.0);
-                m.text("targetId", &target_id.0);
-                m.put("count", Value::Integer((*count).into()));
-                m.text("sessionId", session_id);
-                m.text("documentId", &document_id.to_string());
-                m.put("data", Value::Bytes(data.clone()));
-            }
-            Message::Error {
-                sender_id,
-                target_id,
-                message,
-                document_id,
-            } => {
-                if let Some(s) = sender_id {
-                    m.text("senderId", &s.0);
-                }
-                if let Some(t) = target_id {
-                    m.text("targetId", &t.0);
-                }
-                m.text("message", message);
-                if let Some(d) = document_id {
-                    m.text("documentId", &d.to_string());
-                }
-            }
-            Message::Leave { sender_id } => m.text("senderId", &sender_id.0),
-            Message::Unknown { .. } => {}
-        }
-        m.finish()
+        Encoder::default().encode(self)
     }
 
     /// Decodes one CBOR map. Never panics, whatever the bytes.
@@ -204,7 +129,7 @@ impl Message {
         let Value::Map(entries) = value else {
             return Err(DecodeError::NotAMap);
         };
-        let f = Fields(entries);
+        let mut f = Fields(entries);
         let type_name = f.text("type")?;
         Ok(match type_name.as_str() {
             "join" => Message::Join {
@@ -231,7 +156,7 @@ impl Message {
                 count: f.uint("count")?,
                 session_id: f.text("sessionId")?,
                 document_id: f.document_id()?,
-                data: f.bytes("data")?,
+                data: f.bytes("data")?.into(),
             },
             "error" => Message::Error {
                 sender_id: f.opt_text("senderId")?.map(PeerId),
@@ -250,8 +175,213 @@ impl Message {
     }
 }
 
+/// Writes messages as CBOR straight into one buffer (no intermediate `Value` tree, the payload
+/// copied once), and remembers the base58check text of each document id it wrote: the server
+/// encodes one message per subscriber, and `DocumentId`'s text costs two SHA-256 rounds.
+#[derive(Default)]
+pub struct Encoder {
+    ids: HashMap<DocumentId, Box<str>>,
+}
+
+/// Document ids an [`Encoder`] remembers before it starts over (a workshop has far fewer).
+const ENCODER_IDS: usize = 4_096;
+
+impl Encoder {
+    /// Encodes the message as one CBOR map.
+    pub fn encode(&mut self, msg: &Message) -> Vec<u8> {
+        let mut out = Vec::with_capacity(96 + msg.payload_len());
+        self.encode_into(msg, &mut out);
+        out
+    }
+
+    /// Appends the message, as one CBOR map, to `out`.
+    pub fn encode_into(&mut self, msg: &Message, out: &mut Vec<u8>) {
+        let mut w = Cbor(out);
+        match msg {
+            Message::Join {
+                sender_id,
+                supported_protocol_versions,
+                peer_metadata,
+            } => {
+                w.map(3 + usize::from(peer_metadata.is_some()));
+                w.entry_text("type", msg.type_name());
+                w.entry_text("senderId", &sender_id.0);
+                w.text("supportedProtocolVersions");
+                w.head(4, supported_protocol_versions.len() as u64);
+                for v in supported_protocol_versions {
+                    w.text(v);
+                }
+                w.metadata(peer_metadata);
+            }
+            Message::Peer {
+                sender_id,
+                target_id,
+                selected_protocol_version,
+                peer_metadata,
+            } => {
+                w.map(4 + usize::from(peer_metadata.is_some()));
+                w.entry_text("type", msg.type_name());
+                w.entry_text("senderId", &sender_id.0);
+                w.entry_text("targetId", &target_id.0);
+                w.entry_text("selectedProtocolVersion", selected_protocol_version);
+                w.metadata(peer_metadata);
+            }
+            Message::Request(d) | Message::Sync(d) => {
+                w.map(5);
+                w.entry_text("type", msg.type_name());
+                w.entry_text("senderId", &d.sender_id.0);
+                w.entry_text("targetId", &d.target_id.0);
+                w.entry_text("documentId", self.id(d.document_id));
+                w.text("data");
+                w.bytes(&d.data);
+            }
+            Message::DocUnavailable {
+                sender_id,
+                target_id,
+                document_id,
+            } => {
+                w.map(4);
+                w.entry_text("type", msg.type_name());
+                w.entry_text("senderId", &sender_id.0);
+                w.entry_text("targetId", &target_id.0);
+                w.entry_text("documentId", self.id(*document_id));
+            }
+            Message::Ephemeral {
+                sender_id,
+                target_id,
+                count,
+                session_id,
+                document_id,
+                data,
+            } => {
+                w.map(7);
+                w.entry_text("type", msg.type_name());
+                w.entry_text("senderId", &sender_id.0);
+                w.entry_text("targetId", &target_id.0);
+                w.text("count");
+                w.head(0, *count);
+                w.entry_text("sessionId", session_id);
+                w.entry_text("documentId", self.id(*document_id));
+                w.text("data");
+                w.bytes(data);
+            }
+            Message::Error {
+                sender_id,
+                target_id,
+                message,
+                document_id,
+            } => {
+                w.map(
+                    2 + usize::from(sender_id.is_some())
+                        + usize::from(target_id.is_some())
+                        + usize::from(document_id.is_some()),
+                );
+                w.entry_text("type", msg.type_name());
+                if let Some(s) = sender_id {
+                    w.entry_text("senderId", &s.0);
+                }
+                if let Some(t) = target_id {
+                    w.entry_text("targetId", &t.0);
+                }
+                w.entry_text("message", message);
+                if let Some(d) = document_id {
+                    w.entry_text("documentId", self.id(*d));
+                }
+            }
+            Message::Leave { sender_id } => {
+                w.map(2);
+                w.entry_text("type", msg.type_name());
+                w.entry_text("senderId", &sender_id.0);
+            }
+            Message::Unknown { .. } => {
+                w.map(1);
+                w.entry_text("type", msg.type_name());
+            }
+        }
+    }
+
+    /// The base58check text of a document id, computed once per id.
+    fn id(&mut self, id: DocumentId) -> &str {
+        if self.ids.len() >= ENCODER_IDS && !self.ids.contains_key(&id) {
+            self.ids.clear();
+        }
+        self.ids
+            .entry(id)
+            .or_insert_with(|| id.to_string().into_boxed_str())
+    }
+}
+
+/// A minimal CBOR writer: definite-length maps, arrays, text and byte strings, unsigned
+/// integers and booleans — all the protocol needs. Writing into a `Vec` cannot fail.
+struct Cbor<'a>(&'a mut Vec<u8>);
+
+impl Cbor<'_> {
+    /// A head: major type and argument, in the shortest form (RFC 8949 §3).
+    fn head(&mut self, major: u8, n: u64) {
+        let m = major << 5;
+        match n {
+            0..=23 => self.0.push(m | n as u8),
+            24..=0xff => self.0.extend_from_slice(&[m | 24, n as u8]),
+            0x100..=0xffff => {
+                self.0.push(m | 25);
+                self.0.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            0x1_0000..=0xffff_ffff => {
+                self.0.push(m | 26);
+                self.0.extend_from_slice(&(n as u32).to_be_bytes());
+            }
+            _ => {
+                self.0.push(m | 27);
+                self.0.extend_from_slice(&n.to_be_bytes());
+            }
+        }
+    }
+    fn map(&mut self, entries: usize) {
+        self.head(5, entries as u64);
+    }
+    fn text(&mut self, s: &str) {
+        self.head(3, s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.head(2, b.len() as u64);
+        self.0.extend_from_slice(b);
+    }
+    fn entry_text(&mut self, key: &str, value: &str) {
+        self.text(key);
+        self.text(value);
+    }
+    fn metadata(&mut self, meta: &Option<PeerMetadata>) {
+        if let Some(meta) = meta {
+            self.text("peerMetadata");
+            self.map(1 + usize::from(meta.storage_id.is_some()));
+            if let Some(storage) = &meta.storage_id {
+                self.entry_text("storageId", storage);
+            }
+            self.text("isEphemeral");
+            // CBOR simple values false (20) and true (21).
+            self.0.push(0xf4 | u8::from(meta.is_ephemeral));
+        }
+    }
+}
+
+impl Message {
+    /// How many payload bytes the message carries (to size its buffer).
+    fn payload_len(&self) -> usize {
+        match self {
+            Message::Request(d) | Message::Sync(d) => d.data.len(),
+            Message::Ephemeral { data, .. } => data.len(),
+            _ => 0,
+        }
+    }
+}
+
+/// The old `Value`-tree encoder, kept for tests: hand-made maps (a bad id, a tagged payload)
+/// and a check that [`Encoder`] writes what ciborium writes.
+#[cfg(test)]
 struct MapBuilder(Vec<(Value, Value)>);
 
+#[cfg(test)]
 impl MapBuilder {
     fn new(type_name: &str) -> Self {
         Self(vec![(
@@ -264,22 +394,6 @@ impl MapBuilder {
     }
     fn text(&mut self, key: &str, value: &str) {
         self.put(key, Value::Text(value.into()));
-    }
-    fn metadata(&mut self, meta: &Option<PeerMetadata>) {
-        if let Some(meta) = meta {
-            let mut entries = Vec::new();
-            if let Some(storage) = &meta.storage_id {
-                entries.push((
-                    Value::Text("storageId".into()),
-                    Value::Text(storage.clone()),
-                ));
-            }
-            entries.push((
-                Value::Text("isEphemeral".into()),
-                Value::Bool(meta.is_ephemeral),
-            ));
-            self.put("peerMetadata", Value::Map(entries));
-        }
     }
     fn finish(self) -> Vec<u8> {
         let mut out = Vec::new();
@@ -312,10 +426,16 @@ impl Fields {
     fn peer(&self, key: &'static str) -> Result<PeerId, DecodeError> {
         self.text(key).map(PeerId)
     }
-    fn bytes(&self, key: &'static str) -> Result<Vec<u8>, DecodeError> {
-        match self.get(key) {
+    /// Takes a byte string out of the map (the payload is moved, not copied).
+    fn bytes(&mut self, key: &'static str) -> Result<Vec<u8>, DecodeError> {
+        let value = self
+            .0
+            .iter_mut()
+            .find(|(k, _)| matches!(k, Value::Text(t) if t == key))
+            .map(|(_, v)| untag_mut(v));
+        match value {
             None => Err(DecodeError::Missing(key)),
-            Some(Value::Bytes(b)) => Ok(b.clone()),
+            Some(Value::Bytes(b)) => Ok(std::mem::take(b)),
             Some(_) => Err(DecodeError::WrongType(key)),
         }
     }
@@ -342,12 +462,12 @@ impl Fields {
     fn document_id(&self) -> Result<DocumentId, DecodeError> {
         Ok(DocumentId::from_url(&self.text("documentId")?)?)
     }
-    fn doc_message(&self) -> Result<DocMessage, DecodeError> {
+    fn doc_message(&mut self) -> Result<DocMessage, DecodeError> {
         Ok(DocMessage {
             sender_id: self.peer("senderId")?,
             target_id: self.peer("targetId")?,
             document_id: self.document_id()?,
-            data: self.bytes("data")?,
+            data: self.bytes("data")?.into(),
         })
     }
     fn metadata(&self) -> Result<Option<PeerMetadata>, DecodeError> {
@@ -370,6 +490,13 @@ impl Fields {
 fn untag(v: &Value) -> &Value {
     match v {
         Value::Tag(_, inner) => untag(inner),
+        other => other,
+    }
+}
+
+fn untag_mut(v: &mut Value) -> &mut Value {
+    match v {
+        Value::Tag(_, inner) => untag_mut(inner),
         other => other,
     }
 }
@@ -403,13 +530,13 @@ mod tests {
                 sender_id: peer("a"),
                 target_id: peer("b"),
                 document_id: doc,
-                data: vec![0x42, 0, 0],
+                data: vec![0x42, 0, 0].into(),
             }),
             Message::Sync(DocMessage {
                 sender_id: peer("a"),
                 target_id: peer("b"),
                 document_id: doc,
-                data: vec![],
+                data: Bytes::new(),
             }),
             Message::DocUnavailable {
                 sender_id: peer("a"),
@@ -422,7 +549,7 @@ mod tests {
                 count: 7,
                 session_id: "sess".into(),
                 document_id: doc,
-                data: vec![1, 2, 3],
+                data: vec![1, 2, 3].into(),
             },
             Message::Error {
                 sender_id: Some(peer("server")),
@@ -451,6 +578,25 @@ mod tests {
                 "{}",
                 m.type_name()
             );
+        }
+    }
+
+    #[test]
+    fn the_encoder_writes_well_formed_shortest_form_cbor() {
+        // ciborium re-encodes what it decoded in the shortest form: equal bytes mean ours were
+        // well formed and shortest too (as automerge-repo's cbor-x writes them).
+        let big = Message::Sync(DocMessage {
+            sender_id: peer("a"),
+            target_id: peer(&"t".repeat(300)),
+            document_id: DocumentId::random(),
+            data: vec![7; 70_000].into(),
+        });
+        for m in samples().into_iter().chain([big]) {
+            let ours = m.encode();
+            let value: Value = ciborium::from_reader(ours.as_slice()).unwrap();
+            let mut theirs = Vec::new();
+            ciborium::into_writer(&value, &mut theirs).unwrap();
+            assert_eq!(ours, theirs, "{}", m.type_name());
         }
     }
 

@@ -9,7 +9,7 @@ use kring_shared::access::{DocKind, Principal};
 use kring_shared::engine::client::{ClientEvent, ClientRepo, DocStatus};
 use kring_shared::engine::hub::Hub;
 use kring_shared::ids::{DocumentId, FacilitatorId, ParticipantId, PeerId};
-use kring_shared::protocol::Message;
+use kring_shared::protocol::{Bytes, Message};
 use kring_shared::schema::{reflection, workshop};
 
 struct Net {
@@ -18,6 +18,13 @@ struct Net {
     /// (to client index or None for the hub, from peer, message)
     queue: VecDeque<(Option<usize>, PeerId, Message)>,
     stored: Vec<(DocumentId, Vec<u8>)>,
+    /// Clients that are not reading: what the hub sends them waits here, in order.
+    stalled: Vec<usize>,
+    held: VecDeque<(usize, Message)>,
+    /// Sync messages the hub sent each client.
+    syncs_to: Vec<usize>,
+    /// The payload of every sync message the hub sent, with its client.
+    log: Vec<(usize, Bytes)>,
 }
 
 impl Net {
@@ -31,6 +38,10 @@ impl Net {
             clients: vec![],
             queue: VecDeque::new(),
             stored: vec![],
+            stalled: vec![],
+            held: VecDeque::new(),
+            syncs_to: vec![],
+            log: vec![],
         };
         (net, ws)
     }
@@ -47,6 +58,7 @@ impl Net {
             peer_metadata: None,
         });
         self.clients.push(c);
+        self.syncs_to.push(0);
         self.enqueue_from_client(i, out);
         i
     }
@@ -72,7 +84,15 @@ impl Net {
                     for (peer, m) in fx.send {
                         let idx = self.clients.iter().position(|c| *c.peer_id() == peer);
                         if let Some(idx) = idx {
-                            self.queue.push_back((Some(idx), PeerId::new("hub"), m));
+                            if let Message::Sync(d) = &m {
+                                self.syncs_to[idx] += 1;
+                                self.log.push((idx, d.data.clone()));
+                            }
+                            if self.stalled.contains(&idx) {
+                                self.held.push_back((idx, m));
+                            } else {
+                                self.queue.push_back((Some(idx), PeerId::new("hub"), m));
+                            }
                         }
                     }
                 }
@@ -84,6 +104,15 @@ impl Net {
             }
         }
         events
+    }
+
+    /// A stalled client reads again: everything held for it is delivered, then the network runs.
+    fn resume(&mut self, i: usize) {
+        self.stalled.retain(|c| *c != i);
+        while let Some((to, m)) = self.held.pop_front() {
+            self.queue.push_back((Some(to), PeerId::new("hub"), m));
+        }
+        self.run();
     }
 
     fn open(&mut self, i: usize, doc: DocumentId) -> DocStatus {
@@ -208,4 +237,111 @@ fn a_reflection_syncs_between_its_owners_devices_only() {
             .get_heads()
             .is_empty()
     );
+}
+
+fn set_title(n: u32) -> impl FnOnce(&mut automerge::transaction::Transaction<'_>) {
+    move |tx| tx.put(automerge::ROOT, "title", format!("v{n}")).unwrap()
+}
+
+#[test]
+fn a_reader_that_does_not_answer_gets_one_message_then_the_rest_together() {
+    let (mut net, ws) = Net::new();
+    let writer = net.add_client(Principal::facilitator(FacilitatorId::random()));
+    let fast = net.add_client(Principal::participant(ParticipantId::random()));
+    let slow = net.add_client(Principal::participant(ParticipantId::random()));
+    for c in [writer, fast, slow] {
+        assert_eq!(net.open(c, ws), DocStatus::Ready);
+    }
+    let (fast0, slow0) = (net.syncs_to[fast], net.syncs_to[slow]);
+    net.stalled.push(slow);
+    for n in 1..=20 {
+        net.edit(writer, ws, set_title(n));
+        assert_eq!(title(&net.clients[fast], ws), format!("v{n}"), "at once");
+    }
+    assert_eq!(
+        net.syncs_to[fast] - fast0,
+        20,
+        "a reader that answers gets every change"
+    );
+    assert_eq!(
+        net.syncs_to[slow] - slow0,
+        1,
+        "one message out, nothing more until it is answered"
+    );
+    let held: usize = net
+        .held
+        .iter()
+        .map(|(_, m)| match m {
+            Message::Sync(d) => d.data.len(),
+            _ => 0,
+        })
+        .sum();
+    net.resume(slow);
+    assert_eq!(title(&net.clients[slow], ws), "v20", "and it converges");
+    assert_eq!(
+        net.syncs_to[slow] - slow0,
+        2,
+        "the 19 changes made meanwhile came in one message"
+    );
+    let hub_heads = net.hub.document(&ws).unwrap().get_heads();
+    assert_eq!(net.clients[slow].doc(&ws).unwrap().get_heads(), hub_heads);
+    assert!(held > 0);
+}
+
+#[test]
+fn a_peer_that_never_answers_still_gets_what_it_is_owed_after_the_timeout() {
+    use kring_shared::engine::hub::ANSWER_TIMEOUT_MS;
+    let (mut net, ws) = Net::new();
+    let writer = net.add_client(Principal::facilitator(FacilitatorId::random()));
+    let mute = net.add_client(Principal::participant(ParticipantId::random()));
+    for c in [writer, mute] {
+        net.open(c, ws);
+    }
+    net.hub.set_now(1_000);
+    net.stalled.push(mute);
+    net.edit(writer, ws, set_title(1));
+    net.edit(writer, ws, set_title(2));
+    assert_eq!(net.held.len(), 1, "the second change waits for an answer");
+    assert_eq!(net.hub.next_due(), Some(1_000 + ANSWER_TIMEOUT_MS));
+    net.hub.set_now(1_000 + ANSWER_TIMEOUT_MS - 1);
+    assert!(net.hub.send_overdue().send.is_empty(), "not yet");
+    net.hub.set_now(1_000 + ANSWER_TIMEOUT_MS);
+    let fx = net.hub.send_overdue();
+    assert_eq!(fx.send.len(), 1, "now, without an answer");
+    assert_eq!(net.hub.next_due(), None);
+    for (_, m) in fx.send {
+        net.held.push_back((mute, m));
+    }
+    net.resume(mute);
+    assert_eq!(title(&net.clients[mute], ws), "v2");
+}
+
+#[test]
+fn readers_at_the_same_sync_state_share_one_built_message() {
+    let (mut net, ws) = Net::new();
+    let writer = net.add_client(Principal::facilitator(FacilitatorId::random()));
+    let readers: Vec<usize> = (0..5)
+        .map(|_| net.add_client(Principal::participant(ParticipantId::random())))
+        .collect();
+    for c in std::iter::once(writer).chain(readers.iter().copied()) {
+        net.open(c, ws);
+    }
+    net.log.clear();
+    net.edit(writer, ws, set_title(1));
+    let to_readers: Vec<&Bytes> = net
+        .log
+        .iter()
+        .filter(|(i, _)| readers.contains(i))
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(to_readers.len(), readers.len());
+    assert!(
+        to_readers
+            .iter()
+            .all(|b| b.as_ptr() == to_readers[0].as_ptr()),
+        "one buffer, shared"
+    );
+    for r in readers {
+        assert_eq!(title(&net.clients[r], ws), "v1");
+    }
 }

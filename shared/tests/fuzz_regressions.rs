@@ -60,7 +60,7 @@ fn a_chunk_that_panics_automerge_is_refused_not_a_crash() {
             sender_id: peer.clone(),
             target_id: PeerId::new("server"),
             document_id: doc_id,
-            data,
+            data: data.into(),
         }),
     );
     assert_eq!(fx.refused.len(), 1, "{:?}", fx.refused);
@@ -81,7 +81,8 @@ fn a_chunk_that_panics_automerge_is_refused_not_a_crash() {
                 flags: None,
                 version: sync::MessageVersion::V1,
             }
-            .encode(),
+            .encode()
+            .into(),
         }),
     );
     assert!(fx.refused.is_empty(), "{:?}", fx.refused);
@@ -100,7 +101,7 @@ fn a_bloom_filter_without_bits_is_refused_not_a_crash() {
             sender_id: PeerId::new("reader"),
             target_id: PeerId::new("server"),
             document_id: doc_id,
-            data,
+            data: data.into(),
         })
     };
     let fx = hub.receive(&peer, sync(vec![67, 0, 0, 2, 0, 4, 49, 0, 0, 0, 0, 0, 0]));

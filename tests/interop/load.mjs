@@ -10,6 +10,10 @@
 // neither with the document nor with `doc-unavailable` within FORBIDDEN_TIMEOUT_MS.
 // Any other failure (no `peer` answer to `join`, the document not loading) goes to stderr
 // with a non-zero exit. Set KRING_INTEROP_DEBUG=1 to log every decoded frame to stderr.
+//
+// With KRING_INTEROP_UNTIL_TITLE=<title> it follows the document instead: once loaded it
+// prints {"loaded": true} (the test then starts writing), and when the document's title reads
+// <title> it prints {"doc": …, "forbidden": null, "syncs": <sync messages received>}.
 
 import { Repo, cbor, parseAutomergeUrl } from "@automerge/automerge-repo";
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket";
@@ -19,6 +23,8 @@ const LOAD_TIMEOUT_MS = 10000;
 const FORBIDDEN_TIMEOUT_MS = 5000;
 const WATCHDOG_MS = 25000;
 const DEBUG = Boolean(process.env.KRING_INTEROP_DEBUG);
+const UNTIL_TITLE = process.env.KRING_INTEROP_UNTIL_TITLE;
+const FOLLOW_TIMEOUT_MS = 15000;
 
 function fail(message) {
   process.stderr.write(`load.mjs: ${message}\n`);
@@ -43,6 +49,18 @@ function describe(message) {
 }
 
 const adapter = new WebSocketClientAdapter(wsUrl);
+let syncs = 0;
+{
+  const receive = adapter.receiveMessage.bind(adapter);
+  adapter.receiveMessage = bytes => {
+    try {
+      if (cbor.decode(new Uint8Array(bytes))?.type === "sync") syncs += 1;
+    } catch {
+      // Counted only; the client itself reports what it cannot decode.
+    }
+    return receive(bytes);
+  };
+}
 if (DEBUG) {
   const send = adapter.send.bind(adapter);
   adapter.send = message => {
@@ -105,6 +123,20 @@ async function main() {
     handle = await find(docUrl, LOAD_TIMEOUT_MS);
   } catch (e) {
     throw new Error(`loading ${docUrl}: ${e?.message ?? e}`);
+  }
+  if (UNTIL_TITLE !== undefined) {
+    process.stdout.write(`${JSON.stringify({ loaded: true })}\n`);
+    const reached = new Promise(resolve => {
+      const check = () => {
+        if (String(handle.doc()?.title) === UNTIL_TITLE) resolve();
+      };
+      handle.on("change", check);
+      check();
+    });
+    await race(reached, FOLLOW_TIMEOUT_MS, `the title to read ${UNTIL_TITLE}`);
+    const doc = JSON.parse(JSON.stringify(handle.doc()));
+    process.stdout.write(`${JSON.stringify({ doc, forbidden: null, syncs })}\n`);
+    return;
   }
   const doc = JSON.parse(JSON.stringify(handle.doc()));
 

@@ -12,7 +12,7 @@ use kring_shared::access::{DocKind, Principal, Role};
 use kring_shared::engine::hub::Hub;
 use kring_shared::ephemeral::check_from_client;
 use kring_shared::ids::{DocumentId, FacilitatorId, PeerId};
-use kring_shared::protocol::Message;
+use kring_shared::protocol::{Bytes, Message};
 use kring_shared::schema::table;
 use libfuzzer_sys::fuzz_target;
 
@@ -63,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
             count: 1,
             session_id: "s".into(),
             document_id: doc,
-            data: payload.to_vec(),
+            data: Bytes::copy_from_slice(payload),
         },
     );
     let forwarded: Vec<&PeerId> = fx

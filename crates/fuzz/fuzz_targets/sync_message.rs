@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use kring_shared::access::{Principal, Role};
 use kring_shared::engine::hub::Hub;
 use kring_shared::ids::{DocumentId, FacilitatorId, PeerId};
-use kring_shared::protocol::{DocMessage, Message};
+use kring_shared::protocol::{Bytes, DocMessage, Message};
 use libfuzzer_sys::fuzz_target;
 
 mod common;
@@ -53,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
             sender_id: peer.clone(),
             target_id: PeerId::new("server"),
             document_id: doc_id,
-            data: data.to_vec(),
+            data: Bytes::copy_from_slice(data),
         }),
     );
     if !fx.refused.is_empty() {
@@ -68,7 +68,7 @@ fuzz_target!(|data: &[u8]| {
             sender_id: peer.clone(),
             target_id: PeerId::new("server"),
             document_id: doc_id,
-            data: data.to_vec(),
+            data: Bytes::copy_from_slice(data),
         }),
     );
 });

@@ -19,6 +19,11 @@
 //!   insight card; latency = edit → partner applied.
 //! - `late-joiner`: a workshop with many notes and insight cards typed in ~20k changes; time and
 //!   bytes for a new client to hold everything it may read.
+//! - `drags` (Kring only): the plenary while a facilitator drags cards — R drag previews/s
+//!   (ephemeral, never stored) to N participants + 1 screen; latency = sent → received.
+//!
+//! `--pin` puts the server it starts on core 0 (`taskset -c 0`) and itself on core 1 (`taskset
+//! -a -cp 1`, with a one-thread runtime), so neither waits for the other's core.
 //!
 //! and two older ones against Kring only: `edit-latency` (sequential edits of the workshop
 //! title) and `connections` (holds N connections open, for memory).
@@ -60,6 +65,10 @@ struct Args {
     /// The token Kring's `/metrics` asks for, if it was started with one.
     #[arg(long, env = "KRING_METRICS_TOKEN")]
     metrics_token: Option<String>,
+    /// Put the server this starts on core 0 and the load generator on core 1 (`taskset`),
+    /// the load generator then running its clients on one thread.
+    #[arg(long)]
+    pin: bool,
     #[command(subcommand)]
     workload: Workload,
 }
@@ -89,6 +98,19 @@ enum Workload {
         #[arg(long, default_value_t = 2.0)]
         rate: f64,
         /// Seconds of typing.
+        #[arg(long, default_value_t = 20)]
+        secs: u64,
+    },
+    /// A facilitator drags cards on the plenary table; everyone watches the previews (Kring
+    /// only).
+    Drags {
+        /// Participants watching (plus one screen).
+        #[arg(long, default_value_t = 200)]
+        people: usize,
+        /// Drag updates per second (the browser sends at most 30).
+        #[arg(long, default_value_t = 30.0)]
+        rate: f64,
+        /// Seconds of dragging.
         #[arg(long, default_value_t = 20)]
         secs: u64,
     },
@@ -275,9 +297,9 @@ async fn start(args: &Args, kind: Kind) -> Result<Server> {
                 .kring_bin
                 .clone()
                 .unwrap_or_else(servers::default_kring_bin);
-            Server::spawn_kring(&bin).await
+            Server::spawn_kring(&bin, args.pin.then_some(SERVER_CORE)).await
         }
-        Kind::Node => Server::spawn_node().await,
+        Kind::Node => Server::spawn_node(args.pin.then_some(SERVER_CORE)).await,
     }
 }
 
@@ -296,6 +318,9 @@ async fn stream(server: &Server, w: &Workload, metrics_token: Option<&str>) -> R
             workloads::duos(server, workshops, people, rate).await?,
             secs,
         ),
+        Workload::Drags { people, rate, secs } => {
+            (workloads::drags(server, people, rate).await?, secs)
+        }
         _ => unreachable!("not a streaming workload"),
     };
     let connections = sims.len();
@@ -425,9 +450,35 @@ async fn connections(server: &Server, clients: usize, hold: u64) -> Result<()> {
     Ok(())
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    match run().await {
+/// The cores `--pin` uses.
+const SERVER_CORE: usize = 0;
+const LOADGEN_CORE: usize = 1;
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let runtime = if args.pin {
+        // Pinned before the runtime starts, so every thread it makes is on the same core; on
+        // one core, one thread does the same work without handing tasks between threads.
+        if let Err(e) = servers::pin_self(LOADGEN_CORE) {
+            eprintln!("kring-loadgen: --pin: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    };
+    let runtime = match runtime {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("kring-loadgen: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
         Ok(true) => std::process::ExitCode::SUCCESS,
         Ok(false) => {
             eprintln!("kring-loadgen: errors or lost deliveries (see above)");
@@ -441,8 +492,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 /// Runs the workload against every target; `false` when a client saw errors.
-async fn run() -> Result<bool> {
-    let args = Args::parse();
+async fn run(args: Args) -> Result<bool> {
     if args.url.is_some() && args.targets.len() > 1 {
         return Err("--url attaches to one server: give one --target".into());
     }
@@ -453,12 +503,16 @@ async fn run() -> Result<bool> {
         let name = match &args.workload {
             Workload::Plenary { .. } => "plenary",
             Workload::Duos { .. } => "duos",
+            Workload::Drags { .. } => "drags",
             Workload::LateJoiner { .. } => "late joiner",
             Workload::EditLatency { .. } => "edit-latency",
             Workload::Connections { .. } => "connections",
         };
         match args.workload.clone() {
-            w @ (Workload::Plenary { .. } | Workload::Duos { .. }) => {
+            w @ (Workload::Plenary { .. } | Workload::Duos { .. } | Workload::Drags { .. }) => {
+                if matches!(w, Workload::Drags { .. }) {
+                    only_kring(kind)?;
+                }
                 let row = stream(&server, &w, args.metrics_token.as_deref()).await?;
                 print_row(name, &row);
                 ok &= row.outcome.errors.is_empty() && row.outcome.lost() == 0;

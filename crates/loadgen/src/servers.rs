@@ -59,11 +59,12 @@ impl Server {
         }
     }
 
-    /// Starts `kring-server` on a free loopback port with a fresh temporary data folder.
-    pub async fn spawn_kring(bin: &Path) -> Result<Self> {
+    /// Starts `kring-server` on a free loopback port with a fresh temporary data folder; on
+    /// one core (`taskset -c`) when `pin` names one.
+    pub async fn spawn_kring(bin: &Path, pin: Option<usize>) -> Result<Self> {
         let port = free_port()?;
         let data = tempfile::tempdir()?;
-        let child = Command::new(bin)
+        let child = pinned(bin.as_os_str(), pin)
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--data")
@@ -92,8 +93,9 @@ impl Server {
         Ok(s)
     }
 
-    /// Starts the reference sync server under Node (installing its npm packages when missing).
-    pub async fn spawn_node() -> Result<Self> {
+    /// Starts the reference sync server under Node (installing its npm packages when missing);
+    /// on one core when `pin` names one.
+    pub async fn spawn_node(pin: Option<usize>) -> Result<Self> {
         let dir = peer_dir();
         if !dir.join("node_modules").exists() {
             let status = Command::new("npm")
@@ -108,7 +110,7 @@ impl Server {
             }
         }
         let port = free_port()?;
-        let child = Command::new("node")
+        let child = pinned("node".as_ref(), pin)
             .current_dir(&dir)
             .arg("server.mjs")
             .arg(port.to_string())
@@ -176,6 +178,39 @@ impl Server {
 }
 
 /// `crates/loadgen/peer`: the reference server's script and its npm lock file.
+/// A command for `program`, run by `taskset -c CORE` when `pin` names a core. `taskset` execs
+/// the program, so the child's pid is the server's own (for its CPU time).
+fn pinned(program: &std::ffi::OsStr, pin: Option<usize>) -> Command {
+    match pin {
+        Some(core) => {
+            let mut c = Command::new("taskset");
+            c.arg("-c").arg(core.to_string()).arg(program);
+            c
+        }
+        None => Command::new(program),
+    }
+}
+
+/// Pins this process (every thread it has now, and so every thread it starts later) to one
+/// core, with `taskset -a -cp`.
+pub fn pin_self(core: usize) -> Result<()> {
+    let status = std::process::Command::new("taskset")
+        .args([
+            "-a",
+            "-cp",
+            &core.to_string(),
+            &std::process::id().to_string(),
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("taskset: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("taskset -a -cp {core} failed with {status}").into())
+    }
+}
+
 pub fn peer_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("peer")
 }

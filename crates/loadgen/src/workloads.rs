@@ -21,7 +21,7 @@ use kring_testkit::{Participant, SyncClient, Workshop, create_workshop, join};
 
 use crate::Result;
 use crate::servers::{Kind, Server};
-use crate::sim::{EditFn, Sim, Writes};
+use crate::sim::{Edit, EditFn, Sim, Writes};
 
 /// Connections opened at once while setting up (each is a WebSocket handshake plus syncs).
 const SETUP_CONCURRENCY: usize = 25;
@@ -243,8 +243,12 @@ async fn duo_sim(server: &Server, m: DuoMember, rate: f64, index: usize) -> Resu
         writes: Some(Writes {
             period,
             phase: period.mul_f64((index % 97) as f64 / 97.0),
-            edits: vec![(m.own, note_edit, 1), (m.room, card_edit, 1)],
+            edits: vec![
+                (m.own, Edit::Change(note_edit), 1),
+                (m.room, Edit::Change(card_edit), 1),
+            ],
         }),
+        raw: false,
     })
 }
 
@@ -304,6 +308,16 @@ fn put_card(
 /// `plenary`: one facilitator moves cards `rate` times a second; `people` participants and one
 /// screen have the table open.
 pub async fn plenary(server: &Server, people: usize, rate: f64) -> Result<Vec<Sim>> {
+    plenary_with(server, people, rate, false).await
+}
+
+/// The plenary as a facilitator drags cards: `rate` drag updates per second (ephemeral, never
+/// stored) on the table, to every reader (Kring only: the reference server has no rooms).
+pub async fn drags(server: &Server, people: usize, rate: f64) -> Result<Vec<Sim>> {
+    plenary_with(server, people, rate, true).await
+}
+
+async fn plenary_with(server: &Server, people: usize, rate: f64, drag: bool) -> Result<Vec<Sim>> {
     let (table, fac_token, reader_tokens, extra_docs) = match server.kind {
         Kind::Kring => kring_plenary(server, people).await?,
         Kind::Node => {
@@ -339,6 +353,7 @@ pub async fn plenary(server: &Server, people: usize, rate: f64) -> Result<Vec<Si
                 client: c,
                 docs,
                 writes: None,
+                raw: server.kind == Kind::Kring,
             })
         }
     }))
@@ -346,7 +361,11 @@ pub async fn plenary(server: &Server, people: usize, rate: f64) -> Result<Vec<Si
     let mut fac = connect(server, &fac_token).await?;
     open_all(&mut fac, &docs).await?;
     let period = Duration::from_secs_f64(1.0 / rate);
-    let edit = plenary_move(server.kind);
+    let edit = if drag {
+        Edit::Drag
+    } else {
+        Edit::Change(plenary_move(server.kind))
+    };
     sims.push(Sim {
         client: fac,
         docs,
@@ -355,6 +374,7 @@ pub async fn plenary(server: &Server, people: usize, rate: f64) -> Result<Vec<Si
             phase: Duration::ZERO,
             edits: vec![(table, edit, readers)],
         }),
+        raw: false,
     });
     Ok(sims)
 }

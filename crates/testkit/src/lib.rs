@@ -303,6 +303,13 @@ pub async fn me(base: &str, token: &str) -> KitResult<Value> {
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// The client's WebSocket settings: tungstenite zero-fills its whole read buffer (128 KiB by
+/// default) before every read, which made each simulated reader of the load generator dear;
+/// 8 KiB reads cost the same syscalls for Kring's small frames.
+fn ws_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(8 * 1024)
+}
+
 /// A protocol client over a real WebSocket, driving the shared client engine.
 pub struct SyncClient {
     pub repo: ClientRepo,
@@ -315,6 +322,8 @@ pub struct SyncClient {
     pub bytes_in: usize,
     /// Binary frames received so far.
     pub frames_in: u64,
+    /// `sync` and `request` messages received so far (the self-clocking tests count them).
+    pub syncs_in: u64,
     /// When set, every binary frame received is appended here as it arrived (for tests that
     /// check that something never reached this peer, byte for byte).
     pub recorded: Option<Vec<u8>>,
@@ -367,7 +376,11 @@ impl SyncClient {
     ) -> KitResult<Self> {
         let url = format!("{ws_base}/sync?token={token}");
         let ws = match local {
-            None => tokio_tungstenite::connect_async(url).await?.0,
+            None => {
+                tokio_tungstenite::connect_async_with_config(url, Some(ws_config()), false)
+                    .await?
+                    .0
+            }
             Some(ip) => {
                 let host = ws_base.trim_start_matches("ws://");
                 let addr: SocketAddr = host
@@ -376,9 +389,13 @@ impl SyncClient {
                 let socket = tokio::net::TcpSocket::new_v4().map_err(io_error)?;
                 socket.bind(SocketAddr::new(ip, 0)).map_err(io_error)?;
                 let stream = socket.connect(addr).await.map_err(io_error)?;
-                tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
-                    .await?
-                    .0
+                tokio_tungstenite::client_async_with_config(
+                    url,
+                    MaybeTlsStream::Plain(stream),
+                    Some(ws_config()),
+                )
+                .await?
+                .0
             }
         };
         let repo =
@@ -390,6 +407,7 @@ impl SyncClient {
             closed: None,
             bytes_in: 0,
             frames_in: 0,
+            syncs_in: 0,
             recorded: None,
             largest_frame_in: 0,
             close_code: None,
@@ -436,6 +454,9 @@ impl SyncClient {
                 }
                 self.largest_frame_in = self.largest_frame_in.max(b.len());
                 let m = Message::decode(&b).map_err(|e| KitError::Protocol(e.to_string()))?;
+                if matches!(m, Message::Sync(_) | Message::Request(_)) {
+                    self.syncs_in += 1;
+                }
                 let (out, events) = self.repo.receive(m);
                 self.events.extend(events);
                 self.send_all(out).await?;
@@ -448,6 +469,37 @@ impl SyncClient {
             _ => {}
         }
         Ok(true)
+    }
+
+    /// Reads one frame and hands back its message *without* the client engine (the load
+    /// generator's raw readers answer for themselves): `Ok(None)` when nothing came `within`,
+    /// an error once the connection has ended.
+    pub async fn recv_message(&mut self, within: Duration) -> KitResult<Option<Message>> {
+        let frame = match tokio::time::timeout(within, self.ws.next()).await {
+            Err(_) => return Ok(None),
+            Ok(None) | Ok(Some(Err(_))) => {
+                return Err(KitError::Protocol("connection closed".into()));
+            }
+            Ok(Some(Ok(f))) => f,
+        };
+        match frame {
+            WsMessage::Binary(b) => {
+                self.bytes_in += b.len();
+                self.frames_in += 1;
+                self.largest_frame_in = self.largest_frame_in.max(b.len());
+                let m = Message::decode(&b).map_err(|e| KitError::Protocol(e.to_string()))?;
+                if matches!(m, Message::Sync(_) | Message::Request(_)) {
+                    self.syncs_in += 1;
+                }
+                Ok(Some(m))
+            }
+            WsMessage::Close(frame) => {
+                self.close_code = frame.as_ref().map(|f| u16::from(f.code));
+                self.closed = Some(frame.map(|f| f.reason.to_string()).unwrap_or_default());
+                Err(KitError::Protocol(format!("closed: {:?}", self.closed)))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Handles frames until `pred` holds, or fails after [`DEADLINE`].

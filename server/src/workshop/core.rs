@@ -314,7 +314,8 @@ impl Workshop {
     }
 
     /// When a turn is due even without input (presence or progress owed, another node's
-    /// presence expiring), in ms.
+    /// presence expiring, or a sync message owed to a peer that did not answer the last one),
+    /// in ms.
     pub fn wake_at(&self, now: i64) -> Option<i64> {
         let expiry = self
             .remote_presence
@@ -325,6 +326,7 @@ impl Workshop {
             self.presence.due_at(self.presence_every(), now),
             self.progress.due_at(EPHEMERAL_EVERY_MS, now),
             expiry,
+            self.hub.next_due(),
         ]
         .into_iter()
         .flatten()
@@ -361,6 +363,7 @@ impl Workshop {
     pub fn turn(&mut self, inputs: impl IntoIterator<Item = Input>, now: i64) -> Turn {
         let mut fx = Effects::default();
         let mut turn = Turn::default();
+        self.hub.set_now(now);
         for input in inputs {
             let answer = self.input(input, now, &mut fx, &mut turn);
             turn.answers.push(answer);
@@ -378,6 +381,8 @@ impl Workshop {
         if self.presence.take(now, self.presence_every()) {
             fx.merge(self.presence_message());
         }
+        // Sync messages owed to peers that never answered the last one (see `hub::Subscriber`).
+        fx.merge(self.hub.send_overdue());
         // The documents follow the workshop document (duos, roster, table): look when it
         // changed and on the first turn after loading (reading it is a full view, too dear for
         // every turn of a busy workshop).
@@ -480,7 +485,7 @@ impl Workshop {
                         document_id: *document_id,
                         session_id: session_id.clone(),
                         count: *count,
-                        data: data.clone(),
+                        data: data.to_vec(),
                     }),
                     _ => None,
                 };
@@ -1340,5 +1345,94 @@ mod tests {
             T0 + 2,
         );
         assert!(matches!(other.answers[..], [Answer::Connect(Err(_))]));
+    }
+
+    #[test]
+    fn a_turn_at_the_answer_timeout_sends_a_silent_peer_what_it_is_owed() {
+        use kring_shared::engine::client::ClientRepo;
+        use kring_shared::engine::hub::ANSWER_TIMEOUT_MS;
+
+        let mut w = workshop(FormId::ThreeLevels);
+        let doc = w.hub.workshop_document();
+        let server = w.hub.peer_id().clone();
+        let mut clients: Vec<ClientRepo> =
+            ["f", "s"].map(|p| ClientRepo::new(PeerId::new(p))).into();
+        let principals = [
+            Principal::facilitator(FacilitatorId::random()),
+            Principal::screen(),
+        ];
+        let mut now = T0;
+        let mut inputs = Vec::new();
+        for (i, c) in clients.iter_mut().enumerate() {
+            inputs.push(connect(c.peer_id().0.as_str(), i as u64, principals[i]));
+            c.receive(Message::Peer {
+                sender_id: server.clone(),
+                target_id: c.peer_id().clone(),
+                selected_protocol_version: "1".into(),
+                peer_metadata: None,
+            });
+        }
+        w.turn(inputs, now);
+        // Delivers until quiet; what goes to a client in `silent` is counted, not delivered.
+        let run = |w: &mut Workshop,
+                   clients: &mut Vec<ClientRepo>,
+                   mut queue: Vec<(usize, Message)>,
+                   now: i64,
+                   silent: Option<usize>| {
+            let mut withheld = 0;
+            while !queue.is_empty() {
+                let inputs = queue
+                    .drain(..)
+                    .map(|(i, message)| Input::Receive {
+                        peer: clients[i].peer_id().clone(),
+                        message,
+                    })
+                    .collect::<Vec<_>>();
+                for (to, m) in w.turn(inputs, now).send {
+                    let i = clients.iter().position(|c| *c.peer_id() == to).unwrap();
+                    if !matches!(m, Message::Sync(_)) {
+                        continue;
+                    }
+                    if Some(i) == silent {
+                        withheld += 1;
+                        continue;
+                    }
+                    let (out, _) = clients[i].receive(m);
+                    queue.extend(out.into_iter().map(|o| (i, o)));
+                }
+            }
+            withheld
+        };
+        let opens: Vec<(usize, Message)> = (0..2)
+            .flat_map(|i| clients[i].open(doc).into_iter().map(move |m| (i, m)))
+            .collect();
+        run(&mut w, &mut clients, opens, now, None);
+        // The screen stops answering; the facilitator retitles twice.
+        let mut withheld = 0;
+        for title in ["een", "twee"] {
+            now += 10;
+            clients[0]
+                .change(&doc, |tx| {
+                    use automerge::transaction::Transactable;
+                    tx.put(automerge::ROOT, "title", title)
+                })
+                .unwrap()
+                .unwrap();
+            let out = clients[0].flush().into_iter().map(|m| (0, m)).collect();
+            withheld += run(&mut w, &mut clients, out, now, Some(1));
+        }
+        assert_eq!(withheld, 1, "the second change waits for an answer");
+        let due = w.wake_at(now).expect("the workshop wakes for it");
+        assert!(due <= T0 + 10 + ANSWER_TIMEOUT_MS, "{due}");
+        let early = w.turn([], due - 1);
+        assert!(!early.send.iter().any(|(to, _)| to.0 == "s"), "not before");
+        let turn = w.turn([], due);
+        let owed: Vec<Message> = turn
+            .send
+            .into_iter()
+            .filter(|(to, m)| to.0 == "s" && matches!(m, Message::Sync(_)))
+            .map(|(_, m)| m)
+            .collect();
+        assert_eq!(owed.len(), 1, "at the timeout, without an answer");
     }
 }

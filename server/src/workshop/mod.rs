@@ -33,7 +33,7 @@ use kring_shared::access::{DocKind, Principal};
 use kring_shared::engine::hub::Hub;
 use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
 use kring_shared::limits::MAX_FRAME_BYTES;
-use kring_shared::protocol::Message;
+use kring_shared::protocol::{Bytes, Encoder, Message};
 use kring_shared::report;
 use kring_shared::schema::workshop as workshop_schema;
 use kring_shared::timer::{Timer, TimerAction};
@@ -55,10 +55,7 @@ pub const COMMAND_QUEUE: usize = 1024;
 pub enum Outgoing {
     /// Encoded bytes; `stamp` when the frame is fan-out of a received frame being timed (the
     /// socket loop observes it once written).
-    Frame {
-        bytes: Arc<Vec<u8>>,
-        stamp: Option<Stamp>,
-    },
+    Frame { bytes: Bytes, stamp: Option<Stamp> },
     /// The workshop closes this connection, with a reason for the peer.
     Close(String),
 }
@@ -266,6 +263,7 @@ pub async fn start(
         cluster: ctx.cluster.clone(),
         told_presence: None,
         doubt: false,
+        encoder: Encoder::default(),
     };
     let span = tracing::info_span!("workshop", workshop = %id);
     let (idle, shutdown) = (ctx.idle, ctx.shutdown);
@@ -467,6 +465,8 @@ struct WorkshopTask {
     /// What another node said may have been missed: the store is read again before the next
     /// turn.
     doubt: bool,
+    /// Encodes every outgoing frame (it remembers each document id's text).
+    encoder: Encoder,
 }
 
 /// Sleeps until `at`, or forever without one.
@@ -826,7 +826,7 @@ impl WorkshopTask {
             let Some(conn) = self.connections.get(&peer) else {
                 continue;
             };
-            let mut bytes = msg.encode();
+            let mut bytes = self.encoder.encode(&msg);
             if bytes.len() > MAX_FRAME_BYTES {
                 // Never more than the protocol allows a client to send us: the peer is told
                 // why instead (the document budgets make this rare).
@@ -853,7 +853,7 @@ impl WorkshopTask {
             self.metrics.messages_out.inc();
             let stamp = cause.as_ref().map(|t| t.stamp);
             let frame = Outgoing::Frame {
-                bytes: Arc::new(bytes),
+                bytes: Bytes::from(bytes),
                 stamp,
             };
             match conn.outbox.try_send(frame) {

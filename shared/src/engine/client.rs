@@ -183,7 +183,7 @@ impl ClientRepo {
             count: self.ephemeral_count,
             session_id: self.id.0.clone(),
             document_id: id,
-            data,
+            data: data.into(),
         })
     }
 
@@ -229,7 +229,7 @@ impl ClientRepo {
             } => events.push(ClientEvent::Ephemeral {
                 document_id,
                 from: sender_id,
-                data,
+                data: data.into(),
             }),
             Message::Error {
                 message,

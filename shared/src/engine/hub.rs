@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transaction;
 use automerge::{Automerge, AutomergeError, ChangeHash, ReadDoc};
+use bytes::Bytes;
 
-use super::next_sync_message;
 use crate::access::{Access, Context, DocKind, Principal, access};
 use crate::ids::{DocumentId, PeerId};
 use crate::limits::{
@@ -62,13 +62,49 @@ pub enum ChangeError {
     Schema(String),
 }
 
+/// How long the hub waits for a peer to answer a sync message before it sends what it owes
+/// anyway (ms). Every automerge peer answers a message that brought it new heads, so this only
+/// matters for a peer that does not (a message whose changes it already had): it then gets
+/// owed changes at most this late, instead of never.
+pub const ANSWER_TIMEOUT_MS: i64 = 1_000;
+
+/// Sync messages built once per sync state, for as long as the document does not change: every
+/// subscriber at the same state (readers that kept up) gets the same bytes. The sync state
+/// after sending is kept too, since building the message moves it.
+type Built = HashMap<sync::State, (sync::State, Option<Bytes>)>;
+
+/// Distinct sync states whose message a document remembers until it changes; past it, messages
+/// are built per subscriber (writers mid-sync each have their own state).
+const MAX_BUILT: usize = 64;
+
+/// One peer syncing one document.
+#[derive(Default)]
+struct Subscriber {
+    state: sync::State,
+    /// When (the hub's clock, ms) a message went out that the peer will answer and has not yet:
+    /// while it is out, new changes wait (self-clocking), so a peer gets at most one message
+    /// ahead of what it has answered, however fast the document changes.
+    unanswered_since: Option<i64>,
+    /// Changes came while a message was unanswered: a message is owed once it is answered.
+    owed: bool,
+}
+
+/// Puts a subscriber's sync state back after [`Hub::receive`] took it out.
+fn put_back(subscribers: &mut BTreeMap<PeerId, Subscriber>, peer: &PeerId, state: sync::State) {
+    if let Some(sub) = subscribers.get_mut(peer) {
+        sub.state = state;
+    }
+}
+
 struct HubDoc {
     kind: DocKind,
     doc: Automerge,
     /// Heads already handed out in `persist`.
     saved_heads: Vec<ChangeHash>,
-    /// Peers syncing this document, with their sync state.
-    subscribers: BTreeMap<PeerId, sync::State>,
+    /// Peers syncing this document.
+    subscribers: BTreeMap<PeerId, Subscriber>,
+    /// Messages built since the document last changed; cleared with every change.
+    built: Built,
     /// Bytes of sync messages accepted while automerge held changes back because a change they
     /// depend on never came (its queue); 0 once nothing waits. Bounded by [`MAX_QUEUED_BYTES`].
     queued_bytes: usize,
@@ -81,6 +117,7 @@ impl HubDoc {
             saved_heads: doc.get_heads(),
             doc,
             subscribers: BTreeMap::new(),
+            built: Built::new(),
             queued_bytes: 0,
         }
     }
@@ -106,6 +143,87 @@ fn within_history_budget(doc: &Automerge) -> Result<(), String> {
     Ok(())
 }
 
+/// What every sync message of one document in one call shares.
+struct Outgoing<'a> {
+    from: &'a PeerId,
+    doc_id: DocumentId,
+    /// The document's heads now.
+    heads: &'a [ChangeHash],
+    now: i64,
+}
+
+impl Outgoing<'_> {
+    /// Sends a subscriber the next sync message, if it has something to hear and nothing
+    /// unanswered; otherwise notes that a message is owed, and answers when it is due even
+    /// without an answer.
+    fn offer(
+        &self,
+        doc: &Automerge,
+        built: &mut Built,
+        peer: &PeerId,
+        sub: &mut Subscriber,
+        send: &mut Vec<(PeerId, Message)>,
+    ) -> Option<i64> {
+        if let Some(since) = sub.unanswered_since {
+            sub.owed = true;
+            return Some(since.saturating_add(ANSWER_TIMEOUT_MS));
+        }
+        // A peer answers a message that brings it heads it does not have (automerge generates a
+        // message whenever its own heads moved or differ from ours); one that only confirms
+        // heads it has may go unanswered, and then nothing may wait for it.
+        let answered = sub
+            .state
+            .their_heads
+            .as_ref()
+            .is_none_or(|theirs| !same_heads(theirs, self.heads));
+        let data = build(doc, built, &mut sub.state)?;
+        sub.owed = false;
+        if answered {
+            sub.unanswered_since = Some(self.now);
+        }
+        send.push((
+            peer.clone(),
+            Message::Sync(DocMessage {
+                sender_id: self.from.clone(),
+                target_id: peer.clone(),
+                document_id: self.doc_id,
+                data,
+            }),
+        ));
+        None
+    }
+}
+
+/// The earlier of two optional times.
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Whether two lists of heads name the same changes (automerge sorts its own; a peer may not).
+fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
+    a.len() == b.len() && a.iter().all(|h| b.contains(h))
+}
+
+/// The next sync message for a sync state, encoded; built once per distinct state while the
+/// document stays as it is (see [`Built`]).
+fn build(doc: &Automerge, built: &mut Built, state: &mut sync::State) -> Option<Bytes> {
+    if let Some((after, data)) = built.get(state) {
+        *state = after.clone();
+        return data.clone();
+    }
+    let before = (built.len() < MAX_BUILT).then(|| state.clone());
+    let data = doc
+        .generate_sync_message(state)
+        .map(|m| Bytes::from(m.encode()));
+    if let Some(before) = before {
+        built.insert(before, (state.clone(), data.clone()));
+    }
+    data
+}
+
 /// One workshop's documents and peers.
 pub struct Hub {
     id: PeerId,
@@ -114,6 +232,11 @@ pub struct Hub {
     docs: HashMap<DocumentId, HubDoc>,
     peers: BTreeMap<PeerId, Principal>,
     ephemeral_count: u64,
+    /// The driver's clock (ms), set with [`Hub::set_now`]: when a sync message went out.
+    now: i64,
+    /// No owed message is due before this (ms): a lower bound, so that a turn with nothing
+    /// overdue costs no walk over every subscriber.
+    due: Option<i64>,
 }
 
 impl Hub {
@@ -126,6 +249,8 @@ impl Hub {
             docs: HashMap::new(),
             peers: BTreeMap::new(),
             ephemeral_count: 0,
+            now: 0,
+            due: None,
         };
         hub.insert_document(workshop_doc, DocKind::Workshop, doc);
         hub.ctx = hub.read_context();
@@ -134,6 +259,51 @@ impl Hub {
 
     pub fn peer_id(&self) -> &PeerId {
         &self.id
+    }
+
+    /// The driver's clock (ms): what follows is stamped with it, until the next call.
+    pub fn set_now(&mut self, now: i64) {
+        self.now = now;
+    }
+
+    /// When the earliest owed message is due because its peer never answered (see
+    /// [`ANSWER_TIMEOUT_MS`]), if any is owed.
+    /// (It may be earlier than needed: the peer may have answered since.)
+    pub fn next_due(&self) -> Option<i64> {
+        self.due
+    }
+
+    /// Sends what is owed to peers that left a message unanswered for [`ANSWER_TIMEOUT_MS`].
+    pub fn send_overdue(&mut self) -> Effects {
+        let mut fx = Effects::default();
+        if self.due.is_none_or(|due| due > self.now) {
+            return fx;
+        }
+        let deadline = self.now.saturating_sub(ANSWER_TIMEOUT_MS);
+        let mut due = None;
+        for (doc_id, d) in self.docs.iter_mut() {
+            let mut heads = None;
+            for (peer, sub) in d.subscribers.iter_mut() {
+                let Some(since) = sub.unanswered_since.filter(|_| sub.owed) else {
+                    continue;
+                };
+                if since > deadline {
+                    due = earliest(due, Some(since.saturating_add(ANSWER_TIMEOUT_MS)));
+                    continue;
+                }
+                sub.unanswered_since = None;
+                let heads = heads.get_or_insert_with(|| d.doc.get_heads());
+                let out = Outgoing {
+                    from: &self.id,
+                    doc_id: *doc_id,
+                    heads,
+                    now: self.now,
+                };
+                out.offer(&d.doc, &mut d.built, peer, sub, &mut fx.send);
+            }
+        }
+        self.due = due;
+        fx
     }
 
     pub fn step(&self) -> Step {
@@ -326,7 +496,16 @@ impl Hub {
         let Some(d) = self.docs.get_mut(&doc_id) else {
             return self.unavailable(from, doc_id);
         };
-        let mut state = d.subscribers.remove(from).unwrap_or_default();
+        // Any sync message from the peer answers what we sent it (it carries the heads and the
+        // have it reached): what is owed may go out now.
+        // The state is taken out and put back in place (no map node freed and made again per
+        // message: that was a tenth of the server's CPU in the plenary).
+        let sub = match d.subscribers.get_mut(from) {
+            Some(sub) => sub,
+            None => d.subscribers.entry(from.clone()).or_default(),
+        };
+        sub.unanswered_since = None;
+        let mut state = std::mem::take(&mut sub.state);
         let heads_before = d.doc.get_heads();
         if carries_changes {
             // Apply to a copy first: a change that breaks the schema must touch nothing.
@@ -340,7 +519,7 @@ impl Hub {
             }))
             .unwrap_or(Err(AutomergeError::Fail));
             if let Err(e) = applied {
-                d.subscribers.insert(from.clone(), state);
+                put_back(&mut d.subscribers, from, state);
                 return self.refuse(
                     from,
                     Some(doc_id),
@@ -348,7 +527,7 @@ impl Hub {
                 );
             }
             if let Err(e) = schema::validate(&d.kind, &trial, &self.ctx) {
-                d.subscribers.insert(from.clone(), state);
+                put_back(&mut d.subscribers, from, state);
                 return self.refuse(
                     from,
                     Some(doc_id),
@@ -356,7 +535,7 @@ impl Hub {
                 );
             }
             if let Err(e) = within_history_budget(&trial) {
-                d.subscribers.insert(from.clone(), state);
+                put_back(&mut d.subscribers, from, state);
                 return self.refuse(
                     from,
                     Some(doc_id),
@@ -377,9 +556,10 @@ impl Hub {
                         // A snapshot keeps only applied changes: the reload drops the queue.
                         if let Ok(clean) = Automerge::load(&super::snapshot(&d.doc)) {
                             d.doc = clean.with_actor(d.doc.get_actor().clone());
+                            d.built.clear();
                         }
                     }
-                    d.subscribers.insert(from.clone(), state);
+                    put_back(&mut d.subscribers, from, state);
                     return self.refuse(
                         from,
                         Some(doc_id),
@@ -392,16 +572,17 @@ impl Hub {
                 }
             }
             d.doc = trial;
+            d.built.clear();
             state = trial_state;
         } else if let Err(e) = d.doc.receive_sync_message(&mut state, sync_msg) {
-            d.subscribers.insert(from.clone(), state);
+            put_back(&mut d.subscribers, from, state);
             return self.refuse(
                 from,
                 Some(doc_id),
                 format!("sync message for {doc_id} could not be applied: {e}"),
             );
         }
-        d.subscribers.insert(from.clone(), state);
+        put_back(&mut d.subscribers, from, state);
         if d.doc.get_heads() == heads_before {
             // Nothing new (an acknowledgement, a request, changes we had): only the sender
             // may be owed an answer. Syncing every subscriber here made each change cost
@@ -415,10 +596,19 @@ impl Hub {
     fn reply(&mut self, peer: &PeerId, doc_id: DocumentId) -> Effects {
         let mut fx = Effects::default();
         if let Some(d) = self.docs.get_mut(&doc_id)
-            && let Some(state) = d.subscribers.get_mut(peer)
-            && let Some(msg) = next_sync_message(&d.doc, state, &self.id, peer, doc_id, false)
+            && let Some(sub) = d.subscribers.get_mut(peer)
         {
-            fx.send.push((peer.clone(), msg));
+            let heads = d.doc.get_heads();
+            let out = Outgoing {
+                from: &self.id,
+                doc_id,
+                heads: &heads,
+                now: self.now,
+            };
+            self.due = earliest(
+                self.due,
+                out.offer(&d.doc, &mut d.built, peer, sub, &mut fx.send),
+            );
         }
         fx
     }
@@ -450,10 +640,18 @@ impl Hub {
         let Some(d) = self.docs.get_mut(&doc_id) else {
             return fx;
         };
-        for (peer, state) in d.subscribers.iter_mut() {
-            if let Some(msg) = next_sync_message(&d.doc, state, &self.id, peer, doc_id, false) {
-                fx.send.push((peer.clone(), msg));
-            }
+        let heads = d.doc.get_heads();
+        let out = Outgoing {
+            from: &self.id,
+            doc_id,
+            heads: &heads,
+            now: self.now,
+        };
+        for (peer, sub) in d.subscribers.iter_mut() {
+            self.due = earliest(
+                self.due,
+                out.offer(&d.doc, &mut d.built, peer, sub, &mut fx.send),
+            );
         }
         fx
     }
@@ -514,6 +712,7 @@ impl Hub {
             return Err(ChangeError::Schema(e.to_string()));
         }
         d.doc = trial;
+        d.built.clear();
         Ok((out, self.after_change(doc_id)))
     }
 
@@ -563,6 +762,8 @@ impl Hub {
             .filter(|p| **p != sender && self.access_of(p, &doc_id).can_read())
             .cloned()
             .collect();
+        // One buffer for every receiver.
+        let data = bytes::Bytes::from(data);
         Effects {
             send: receivers
                 .into_iter()
@@ -602,7 +803,7 @@ impl Hub {
         doc_id: DocumentId,
         session_id: String,
         count: u64,
-        data: Vec<u8>,
+        data: Bytes,
     ) -> Effects {
         let rights = self.access_of(from, &doc_id);
         if !rights.can_read() {
@@ -662,6 +863,7 @@ impl Hub {
         data: Vec<u8>,
         to: impl Fn(&Principal) -> bool,
     ) -> Effects {
+        let data = Bytes::from(data);
         self.ephemeral_count += 1;
         let mut fx = Effects::default();
         let receivers: Vec<PeerId> = self

@@ -40,7 +40,7 @@ pub(crate) fn next_sync_message(
         sender_id: from.clone(),
         target_id: to.clone(),
         document_id,
-        data: msg.encode(),
+        data: msg.encode().into(),
     };
     Some(if as_request {
         Message::Request(m)
