@@ -741,8 +741,10 @@ impl Hub {
         if heads == before {
             return Ok((None, waiting));
         }
-        // Durable already: nothing of this goes into `persist`.
+        // Durable already: nothing of this goes into `persist`. The messages built for the
+        // document as it was are stale now.
         d.saved_heads = heads;
+        d.built.clear();
         Ok((Some(self.after_change(doc_id)), waiting))
     }
 
