@@ -121,7 +121,16 @@ mod tests {
             .arg("30")
             .spawn()
             .expect("sleep");
-        let found = marked(Some(&value));
+        // Between fork and exec the child's /proc/PID/environ is still the parent's (no mark):
+        // on a busy machine the first look can come that early, so look until it has exec'd.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let found = loop {
+            let found = marked(Some(&value));
+            if !found.is_empty() || std::time::Instant::now() > deadline {
+                break found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].pid, child.id());
         assert!(found[0].command.starts_with("sleep"));
