@@ -185,6 +185,16 @@ pub async fn next_session(
         })?;
     let sources = ask(&app, who.workshop_id, |reply| Command::Report { reply }).await?;
     let prev = sources.workshop;
+    // Starting the next session steers: while one facilitator holds the console's lock, only
+    // they may.
+    if prev
+        .lock
+        .is_some_and(|holder| who.facilitator != Some(holder))
+    {
+        return Err(ApiError::Forbidden(
+            "only the facilitator who locked the console can start the next session".into(),
+        ));
+    }
     let this = collaboration::Session {
         title: prev.title.clone(),
         date: report::date_of(row.created_at),

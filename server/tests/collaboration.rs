@@ -90,6 +90,32 @@ async fn twos_and_lessons_carry_across_sessions_and_a_due_two_is_reviewed() {
     assert_eq!(status, 400, "{body}");
     assert!(body["error"].as_str().unwrap().contains("001"), "{body}");
 
+    // While the facilitator holds the console's lock, a co-facilitator cannot start it.
+    let (status, link) = request(
+        reqwest::Method::POST,
+        format!("{base}/api/links"),
+        Some(&s1.facilitator_token),
+        r#"{"role":"facilitator"}"#,
+    )
+    .await;
+    assert_eq!(status, 201, "{link}");
+    let co = link["token"].as_str().unwrap().to_owned();
+    let me1 = kring_testkit::me(&base, &s1.facilitator_token)
+        .await
+        .unwrap();
+    let holder: kring_shared::ids::FacilitatorId =
+        me1["facilitator_id"].as_str().unwrap().parse().unwrap();
+    steer(&mut f, &s1, |tx| workshop::set_lock(tx, Some(holder))).await;
+    let (status, body) = request(
+        reqwest::Method::POST,
+        format!("{base}/api/next-session"),
+        Some(&co),
+        r#"{"title":"Sessie 2","form":"001"}"#,
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("locked"), "{body}");
+
     let s2 = next_session(&base, &s1.facilitator_token, "Sessie 2", "001")
         .await
         .unwrap();
