@@ -19,7 +19,8 @@ use kring_shared::schema::workshop;
 use kring_shared::schema::{rating, voice};
 use kring_shared::step::Step;
 use kring_testkit::{
-    Participant, SyncClient, TestServer, contains_bytes, create_workshop_of, get_text, join, me,
+    Participant, SyncClient, TestServer, contains_bytes, create_workshop_of, get_text, join,
+    join_all, me,
 };
 use serde_json::Value;
 
@@ -65,16 +66,13 @@ async fn ratings_stay_private_the_profile_appears_at_k_and_closing_purges_them()
     let w = create_workshop_of(&base, "Zelftest bouwstenen", "004")
         .await
         .unwrap();
-    let people = [
-        join(&base, &w.join_code, "An", "OCMW").await.unwrap(),
-        join(&base, &w.join_code, "Bert", "CAW").await.unwrap(),
-        join(&base, &w.join_code, "Chris", "CLB").await.unwrap(),
-    ];
-    let mut f = SyncClient::connect(&server.ws(), &w.facilitator_token)
-        .await
-        .unwrap();
-    f.recorded = Some(vec![]);
-    assert_eq!(f.open(w.document).await.unwrap(), DocStatus::Ready);
+    let people = join_all(
+        &base,
+        &w.join_code,
+        &[("An", "OCMW"), ("Bert", "CAW"), ("Chris", "CLB")],
+    )
+    .await;
+    let mut f = SyncClient::open_recorded(&server.ws(), &w.facilitator_token, w.document).await;
     f.wait_for("every rating document", |c| {
         let v = workshop::view(c.doc(w.document));
         v.roster.len() == 3 && v.roster.iter().all(|r| r.rating.is_some())

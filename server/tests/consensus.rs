@@ -17,7 +17,9 @@ use kring_shared::schema::voice::{self, CanvasCard};
 use kring_shared::schema::workshop;
 use kring_shared::schema::{answers, proposals};
 use kring_shared::step::Step;
-use kring_testkit::{SyncClient, TestServer, contains_bytes, create_workshop_of, get_text, join};
+use kring_testkit::{
+    SyncClient, TestServer, contains_bytes, create_workshop_of, get_text, join_all,
+};
 
 fn view(c: &SyncClient, ws_doc: DocumentId) -> workshop::WorkshopView {
     workshop::view(c.doc(ws_doc))
@@ -38,17 +40,18 @@ async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
     let w = create_workshop_of(&base, "Spelregels in de wijk", "001")
         .await
         .unwrap();
-    let people = [
-        join(&base, &w.join_code, "An", "OCMW").await.unwrap(),
-        join(&base, &w.join_code, "Bert", "CAW").await.unwrap(),
-        join(&base, &w.join_code, "Chris", "CLB").await.unwrap(),
-        join(&base, &w.join_code, "Dina", "Politie").await.unwrap(),
-    ];
-    let mut f = SyncClient::connect(&server.ws(), &w.facilitator_token)
-        .await
-        .unwrap();
-    f.recorded = Some(vec![]);
-    assert_eq!(f.open(w.document).await.unwrap(), DocStatus::Ready);
+    let people = join_all(
+        &base,
+        &w.join_code,
+        &[
+            ("An", "OCMW"),
+            ("Bert", "CAW"),
+            ("Chris", "CLB"),
+            ("Dina", "Politie"),
+        ],
+    )
+    .await;
+    let mut f = SyncClient::open_recorded(&server.ws(), &w.facilitator_token, w.document).await;
     f.wait_for("everyone's answers", |c| {
         let v = view(c, w.document);
         v.roster.len() == 4 && v.roster.iter().all(|r| r.answers.is_some())

@@ -16,7 +16,7 @@ use kring_shared::schema::role_sheet;
 use kring_shared::schema::workshop::{self, Agreement};
 use kring_shared::step::Step;
 use kring_testkit::{
-    Participant, SyncClient, TestServer, contains_bytes, create_workshop_of, get_text, join, me,
+    Participant, SyncClient, TestServer, contains_bytes, create_workshop_of, get_text, join_all, me,
 };
 
 /// A participant's role sheet, as `/api/me` names it.
@@ -61,17 +61,18 @@ async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_
     let w = create_workshop_of(&base, "Rollen in de samenwerking", "003")
         .await
         .unwrap();
-    let people = [
-        join(&base, &w.join_code, "An", "OCMW").await.unwrap(),
-        join(&base, &w.join_code, "Bert", "CAW").await.unwrap(),
-        join(&base, &w.join_code, "Chris", "CLB").await.unwrap(),
-        join(&base, &w.join_code, "Dina", "OCMW").await.unwrap(),
-    ];
-    let mut f = SyncClient::connect(&server.ws(), &w.facilitator_token)
-        .await
-        .unwrap();
-    f.recorded = Some(vec![]);
-    assert_eq!(f.open(w.document).await.unwrap(), DocStatus::Ready);
+    let people = join_all(
+        &base,
+        &w.join_code,
+        &[
+            ("An", "OCMW"),
+            ("Bert", "CAW"),
+            ("Chris", "CLB"),
+            ("Dina", "OCMW"),
+        ],
+    )
+    .await;
+    let mut f = SyncClient::open_recorded(&server.ws(), &w.facilitator_token, w.document).await;
     f.wait_for("every role sheet", |c| {
         let v = view(c, w.document);
         v.roster.len() == 4 && v.roster.iter().all(|r| r.role_sheet.is_some())

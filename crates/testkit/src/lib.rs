@@ -231,6 +231,15 @@ pub async fn create_workshop_of(base: &str, title: &str, form: &str) -> KitResul
     .await
 }
 
+/// Joins several people (name, organisation), in order.
+pub async fn join_all(base: &str, code: &str, people: &[(&str, &str)]) -> Vec<Participant> {
+    let mut out = Vec::with_capacity(people.len());
+    for (name, org) in people {
+        out.push(join(base, code, name, org).await.expect("join"));
+    }
+    out
+}
+
 /// Starts the next session of the collaboration of the workshop whose facilitator `token` is.
 pub async fn next_session(base: &str, token: &str, title: &str, form: &str) -> KitResult<Workshop> {
     let body = serde_json::json!({"title": title, "form": form});
@@ -539,6 +548,15 @@ impl SyncClient {
     /// Bloom filter (about 1 in 100), the writer first sends only its heads, and the server asks
     /// for the change it does not know. A writer that never reads again would never answer, and
     /// a reader waiting for the edit would time out — one run in a hundred or so.
+    /// Connects with `token`, records every byte it receives (see [`Self::recorded`]) and opens
+    /// `doc`.
+    pub async fn open_recorded(ws_base: &str, token: &str, doc: DocumentId) -> SyncClient {
+        let mut c = SyncClient::connect(ws_base, token).await.expect("connect");
+        c.recorded = Some(vec![]);
+        assert_eq!(c.open(doc).await.expect("open"), DocStatus::Ready);
+        c
+    }
+
     /// Changes a document and waits until the server stored it.
     pub async fn write(
         &mut self,
