@@ -23,11 +23,11 @@ use crate::i18n::{Lang, Text, t};
 use crate::plenary::my_voice;
 use crate::session::{Extra, UseWorkshopReturn};
 
-fn code(lang: Lang) -> &'static str {
+pub(crate) fn code(lang: Lang) -> &'static str {
     if lang == Lang::En { "en" } else { "nl" }
 }
 
-type Edit = Box<dyn FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>>;
+pub(crate) type Edit = Box<dyn FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>>;
 
 fn cut(s: &str, n: usize) -> String {
     s.trim().chars().take(n).collect()
@@ -46,7 +46,7 @@ fn my_answers(session: UseWorkshopReturn) -> Option<DocumentId> {
 }
 
 /// Opens the participant's answers and returns how to change them.
-fn use_answers(session: UseWorkshopReturn) -> impl Fn(Edit) + Copy + 'static {
+pub(crate) fn use_answers(session: UseWorkshopReturn) -> impl Fn(Edit) + Copy + 'static {
     Effect::new(move |_| {
         if let Some(d) = my_answers(session) {
             session.open_document(d, Extra::Answers);
@@ -181,7 +181,20 @@ pub fn Canvas(
             session.open_document(d, Extra::Voice);
         }
     });
+    // The fields this step shows (001: all nine; 002: the step's own).
+    let fields = Memo::new(move |_| {
+        let ws = session.workshop.get();
+        agreements::fields(ws.form.id, ws.step.unwrap_or(Step::Lobby))
+    });
     let field = RwSignal::new(FieldId::Rules);
+    Effect::new(move |_| {
+        let f = fields.get();
+        if !f.contains(&field.get_untracked())
+            && let Some(first) = f.first()
+        {
+            field.set(*first);
+        }
+    });
     let text = RwSignal::new(String::new());
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -200,40 +213,74 @@ pub fn Canvas(
     };
     let groups = Memo::new(move |_| {
         let table = session.table.get().unwrap_or_default();
-        agreements::canvas(&voices(session), &table)
+        agreements::canvas(fields.get(), &voices(session), &table)
     });
+    let sections = Memo::new(move |_| {
+        let ws = session.workshop.get();
+        agreements::sections(ws.form.id, ws.step.unwrap_or(Step::Lobby))
+    });
+    // 001 records consensus; 002 names its canvas after the step.
+    let heading = move || {
+        let ws = session.workshop.get();
+        let l = code(lang.get());
+        if ws.form.id != kring_shared::forms::FormId::Horizon {
+            return HEADINGS.canvas.get(l);
+        }
+        match ws.form.form().step(ws.step.unwrap_or(Step::Lobby)) {
+            Some(s) => s.name.get(l),
+            None => ws.form.form().name.get(l),
+        }
+    };
     view! {
         <section class="card canvas" aria-labelledby="canvas-heading">
-            <h2 id="canvas-heading">{move || HEADINGS.canvas.get(code(lang.get()))}</h2>
+            <h2 id="canvas-heading">{heading}</h2>
             <Show when=move || writes && !closed(session)>
                 <form class="canvas-add" on:submit=add>
-                    <FieldSelect lang field/>
+                    <FieldSelect lang field fields=fields.into()/>
                     <label>{move || t(lang.get(), Text::CanvasCard)}
                         <input type="text" maxlength=voice::MAX_CARD_TEXT prop:value=text on:input=move |ev| text.set(event_target_value(&ev))/>
                     </label>
                     <button type="submit" class="primary">{move || t(lang.get(), Text::AddCard)}</button>
                 </form>
             </Show>
-            // A field is drawn again only when its cards change (what a curator types elsewhere
-            // stays).
-            <div class="canvas-grid">
-                <For each=move || groups.get()
-                    key=|(f, gs)| format!("{f}{gs:?}")
-                    let:field>
-                    <CanvasField session lang field=field.0 groups=field.1 curates/>
-                </For>
-            </div>
+            // The step's parts (002's landscape and map in theirs), each a grid of fields. A field
+            // is drawn again only when its cards change (what a curator types elsewhere stays).
+            {move || sections.get().into_iter().map(|sec| {
+                let mine = move || {
+                    groups
+                        .get()
+                        .into_iter()
+                        .filter(|(f, _)| sec.fields.contains(f))
+                        .collect::<Vec<_>>()
+                };
+                view! {
+                    <div class="canvas-section">
+                        {sec.name.map(|n| view! { <h3 class="section-name">{move || n.get(code(lang.get()))}</h3> })}
+                        <div class="canvas-grid" class:cols={sec.columns > 0} style=format!("--cols: {}", sec.columns.max(1))>
+                            <For each=mine
+                                key=|(f, gs)| format!("{f}{gs:?}")
+                                let:field>
+                                <CanvasField session lang field=field.0 groups=field.1 curates fields=fields.into()/>
+                            </For>
+                        </div>
+                    </div>
+                }
+            }).collect_view()}
         </section>
     }
 }
 
-/// A choice of one of the canvas's nine fields.
+/// A choice of one of the canvas's fields in this step.
 #[component]
-fn FieldSelect(lang: Signal<Lang>, field: RwSignal<FieldId>) -> impl IntoView {
+fn FieldSelect(
+    lang: Signal<Lang>,
+    field: RwSignal<FieldId>,
+    fields: Signal<&'static [FieldId]>,
+) -> impl IntoView {
     view! {
         <label>{move || t(lang.get(), Text::Field)}
             <select prop:value=move || field.get().as_str() on:change=move |ev| if let Some(f) = FieldId::parse(&event_target_value(&ev)) { field.set(f) }>
-                {move || FieldId::ALL.iter().map(|f| view! { <option value=f.as_str()>{f.name().get(code(lang.get()))}</option> }).collect_view()}
+                {move || fields.get().iter().map(|f| view! { <option value=f.as_str() selected=move || field.get() == *f>{f.name().get(code(lang.get()))}</option> }).collect_view()}
             </select>
         </label>
     }
@@ -246,6 +293,7 @@ fn CanvasField(
     field: FieldId,
     groups: Vec<CanvasGroup>,
     curates: Signal<bool>,
+    fields: Signal<&'static [FieldId]>,
 ) -> impl IntoView {
     let name = move || field.name().get(code(lang.get()));
     let props = move || {
@@ -276,7 +324,7 @@ fn CanvasField(
             </ul>
             <ul class="canvas-cards">
                 {groups.into_iter().map(|g| view! {
-                    <CanvasGroupItem session lang field group=g others=others.clone() curates/>
+                    <CanvasGroupItem session lang field group=g others=others.clone() curates fields/>
                 }).collect_view()}
             </ul>
         </section>
@@ -291,6 +339,7 @@ fn CanvasGroupItem(
     group: CanvasGroup,
     others: Vec<(String, String)>,
     curates: Signal<bool>,
+    fields: Signal<&'static [FieldId]>,
 ) -> impl IntoView {
     let ws = session.workshop.get_untracked();
     let labels = session.table.get_untracked().unwrap_or_default().labels;
@@ -334,7 +383,7 @@ fn CanvasGroupItem(
                             }
                         })}
                         <Show when=move || curates.get()>
-                            <CardCuration session lang field key=key.clone() others=others.clone() text=c.text.clone()/>
+                            <CardCuration session lang field key=key.clone() others=others.clone() text=c.text.clone() fields/>
                         </Show>
                     </div>
                 }
@@ -344,7 +393,7 @@ fn CanvasGroupItem(
 }
 
 /// The facilitator's tools on one card: move it to another field, merge it with another card of
-/// its field, propose a rewording.
+/// its field, propose a rewording; a lesson learned (002) goes into the collaboration's backpack.
 #[component]
 fn CardCuration(
     session: UseWorkshopReturn,
@@ -353,7 +402,20 @@ fn CardCuration(
     key: String,
     others: Vec<(String, String)>,
     text: String,
+    fields: Signal<&'static [FieldId]>,
 ) -> impl IntoView {
+    let lesson = StoredValue::new(text.clone());
+    let packed = move || {
+        session
+            .workshop
+            .get()
+            .collaboration
+            .is_some_and(|c| c.backpack.contains(&lesson.get_value()))
+    };
+    let pack = move |_| {
+        let l = lesson.get_value();
+        session.change_workshop(move |tx| collaboration::add_lesson(tx, &l));
+    };
     let reword = RwSignal::new(text);
     let table = move || session.table.get_untracked().unwrap_or_default();
     let k1 = key.clone();
@@ -389,11 +451,18 @@ fn CardCuration(
     let others: Vec<(String, String)> = others.into_iter().filter(|(k, _)| *k != key).collect();
     view! {
         <div class="curation">
+            <Show when=move || field == FieldId::Lessons>
+                <button type="button" class="pack" disabled=packed on:click=pack>
+                    {move || if packed() { t(lang.get(), Text::InBackpack) } else { t(lang.get(), Text::PackLesson) }}
+                </button>
+            </Show>
+            <Show when=move || { fields.get().len() > 1 }>
             <label>{move || t(lang.get(), Text::MoveTo)}
-                <select on:change=move_to>
-                    {FieldId::ALL.into_iter().map(|f| view! { <option value=f.as_str() selected=f == field>{f.name().get(code(lang.get_untracked()))}</option> }).collect_view()}
+                <select on:change=move_to.clone()>
+                    {fields.get_untracked().iter().map(|f| view! { <option value=f.as_str() selected=*f == field>{f.name().get(code(lang.get_untracked()))}</option> }).collect_view()}
                 </select>
             </label>
+            </Show>
             <label>{move || t(lang.get(), Text::MergeWith)}
                 <select on:change=merge>
                     <option value="">"–"</option>
@@ -557,7 +626,20 @@ pub fn ProposalsBoard(
     lang: Signal<Lang>,
     steer: Signal<bool>,
 ) -> impl IntoView {
+    // The fields this step shows (001: all nine; 002: the step's own).
+    let fields = Memo::new(move |_| {
+        let ws = session.workshop.get();
+        agreements::fields(ws.form.id, ws.step.unwrap_or(Step::Lobby))
+    });
     let field = RwSignal::new(FieldId::Rules);
+    Effect::new(move |_| {
+        let f = fields.get();
+        if !f.contains(&field.get_untracked())
+            && let Some(first) = f.first()
+        {
+            field.set(*first);
+        }
+    });
     let text = RwSignal::new(String::new());
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -601,7 +683,7 @@ pub fn ProposalsBoard(
                 </For>
             </ul>
             <form class="proposal-add" on:submit=add>
-                <FieldSelect lang field/>
+                <FieldSelect lang field fields=fields.into()/>
                 <label>{move || t(lang.get(), Text::NewProposal)}
                     <input type="text" maxlength=proposals::MAX_PROPOSAL_TEXT prop:value=text on:input=move |ev| text.set(event_target_value(&ev))/>
                 </label>
@@ -702,7 +784,14 @@ pub fn CollaborationPanel(
 ) -> impl IntoView {
     let lesson = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
-    let form = RwSignal::new(kring_shared::forms::FormId::RulesOfPlay);
+    // The next session runs this session's form unless the facilitator chooses another (read
+    // when it is needed: the workshop document may arrive after this panel is made).
+    let chosen = RwSignal::new(None::<kring_shared::forms::FormId>);
+    let form = move || {
+        chosen
+            .get()
+            .unwrap_or_else(|| session.workshop.get().form.id)
+    };
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let pack = move |ev: leptos::ev::SubmitEvent| {
@@ -718,7 +807,11 @@ pub fn CollaborationPanel(
         ev.prevent_default();
         let body = crate::http::body(&kring_shared::api::NextSession {
             title: title.get_untracked(),
-            form: form.get_untracked().as_str().to_owned(),
+            form: chosen
+                .get_untracked()
+                .unwrap_or_else(|| session.workshop.get_untracked().form.id)
+                .as_str()
+                .to_owned(),
         });
         let token = session.token.get_value();
         busy.set(true);
@@ -750,6 +843,7 @@ pub fn CollaborationPanel(
                     return view! { <p class="muted">{t(lang.get(), Text::NoCollaborationYet)}</p> }.into_any();
                 };
                 view! {
+                    {c.horizon().map(|a| view! { <p class="collab-horizon"><strong>{h.horizon.get(l)} ": "</strong> {a.text.clone()}</p> })}
                     <h3>{h.sessions.get(l)}</h3>
                     <ol class="sessions">{c.sessions.iter().map(|s| view! { <li>{s.title.clone()} " (" {s.date.clone()} ")"</li> }).collect_view()}</ol>
                     <h3>{h.ledger.get(l)}</h3>
@@ -771,6 +865,7 @@ pub fn CollaborationPanel(
                     </ul>
                 }.into_any()
             }}
+            <crate::horizon::RouteOverTime session lang/>
             <h3>{move || h.backpack.get(code(lang.get()))}</h3>
             <ul class="backpack">
                 {move || session.workshop.get().collaboration.map(|c| c.backpack).unwrap_or_default().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
@@ -787,8 +882,8 @@ pub fn CollaborationPanel(
                     <input type="text" required maxlength=kring_shared::schema::workshop::MAX_TITLE prop:value=title on:input=move |ev| title.set(event_target_value(&ev))/>
                 </label>
                 <label>{move || t(lang.get(), Text::WorkForm)}
-                    <select prop:value=move || form.get().as_str() on:change=move |ev| if let Ok(f) = event_target_value(&ev).parse() { form.set(f) }>
-                        {move || kring_shared::forms::built().map(|f| view! { <option value=f.id.as_str()>{f.name.get(code(lang.get()))}</option> }).collect_view()}
+                    <select prop:value=move || form().as_str() on:change=move |ev| if let Ok(f) = event_target_value(&ev).parse() { chosen.set(Some(f)) }>
+                        {move || kring_shared::forms::built().map(|f| view! { <option value=f.id.as_str() selected=move || form() == f.id>{f.name.get(code(lang.get()))}</option> }).collect_view()}
                     </select>
                 </label>
                 <p class="muted small">{move || t(lang.get(), Text::NextSessionExplain)}</p>
@@ -799,7 +894,7 @@ pub fn CollaborationPanel(
     }
 }
 
-/// The console's set-up for 001: the steps' lengths and k.
+/// The console's set-up for 001 and 002: the steps' lengths and k.
 #[component]
 pub fn RulesSetup(
     session: UseWorkshopReturn,
@@ -812,7 +907,7 @@ pub fn RulesSetup(
             <h2 id="plan-heading">{move || t(lang.get(), Text::Setup)}</h2>
             <crate::blocks::FormPlan session lang steer/>
             <fieldset>
-                <label class="inline">{move || t(lang.get(), Text::KPhases)}
+                <label class="inline">{move || t(lang.get(), if session.workshop.get().form.id == kring_shared::forms::FormId::Horizon { Text::KRoute } else { Text::KPhases })}
                     <input type="number" min=min max=max prop:value=move || session.workshop.get().plan.k.to_string() disabled=move || !steer.get()
                         on:change=move |ev| {
                             if let Ok(n) = event_target_value(&ev).parse::<u32>() {
@@ -842,6 +937,12 @@ pub fn AgreementsReportBody(report: kring_shared::report::Report) -> impl IntoVi
                 <h1>{report.title.clone()}</h1>
                 <p class="meta">{report.form.form().name.get(l)} " · " {report.date.clone()} " · " {report.participants.count} " " {t(lang, Text::Participants).to_lowercase()}</p>
             </header>
+            {r.horizon.clone().map(|t| view! {
+                <section class="report-horizon">
+                    <h2>{h.horizon.get(l)}</h2>
+                    <blockquote class="statement">{t}</blockquote>
+                </section>
+            })}
             <section class="report-twos">
                 <h2>{h.twos.get(l)}</h2>
                 {r.twos.is_empty().then(|| view! { <p>{h.none_yet.get(l)}</p> })}
@@ -867,23 +968,36 @@ pub fn AgreementsReportBody(report: kring_shared::report::Report) -> impl IntoVi
                 </section>
             })}
             <section class="report-canvas">
-                <h2>{h.canvas.get(l)}</h2>
-                <div class="canvas-grid">
-                    {r.canvas.iter().map(|f| view! {
-                        <section class="canvas-field">
-                            <h3>{f.name.clone()}</h3>
-                            <ul>{f.cards.iter().map(|c| view! {
-                                <li>{c.texts.join(" / ")} {(!c.by.is_empty()).then(|| format!(" ({})", c.by.join(", ")))}</li>
-                            }).collect_view()}</ul>
-                        </section>
-                    }).collect_view()}
-                </div>
+                <h2>{if report.form.id == kring_shared::forms::FormId::Horizon { report.form.form().name.get(l) } else { h.canvas.get(l) }}</h2>
+                {agreements::sections(report.form.id, Step::Closed).into_iter().map(|sec| view! {
+                    {sec.name.map(|n| view! { <h3 class="section-name">{n.get(l)}</h3> })}
+                    <div class="canvas-grid" class:cols={sec.columns > 0} style=format!("--cols: {}", sec.columns.max(1))>
+                        {r.canvas.iter().filter(|f| sec.fields.contains(&f.id)).map(|f| view! {
+                            <section class="canvas-field">
+                                <h3>{f.name.clone()}</h3>
+                                <ul>{f.cards.iter().map(|c| view! {
+                                    <li>{c.texts.join(" / ")} {(!c.by.is_empty()).then(|| format!(" ({})", c.by.join(", ")))}</li>
+                                }).collect_view()}</ul>
+                            </section>
+                        }).collect_view()}
+                    </div>
+                }).collect_view()}
             </section>
             {r.phases.clone().map(|p| view! {
                 <section class="report-phases">
                     <h2>{h.phases.get(l)}</h2>
                     <p>{p.answered} " " {h.answered.get(l)}</p>
                     <ul>{p.phases.iter().map(|(_, name, n)| view! { <li>{name.clone()} ": " {*n}</li> }).collect_view()}</ul>
+                </section>
+            })}
+            {r.route.clone().map(|route| view! {
+                <section class="report-route">
+                    <h2>{h.route.get(l)}</h2>
+                    <p>{route.answered} " " {h.answered.get(l)}</p>
+                    <ul>{route.levels.iter().map(|v| view! {
+                        <li>{v.name.clone()} ": " {h.mean.get(l)} " " {format!("{:.1}", v.mean)}
+                            " (1–5: " {v.counts.iter().map(u32::to_string).collect::<Vec<_>>().join(" · ")} ")"</li>
+                    }).collect_view()}</ul>
                 </section>
             })}
             {(!r.dropped.is_empty()).then(|| view! {

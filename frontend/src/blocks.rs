@@ -140,9 +140,10 @@ pub fn ProfileChart(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl Into
                         let report = blocks_report::build(&ws, &[], &[], &Default::default(), |_| None, |_| None);
                         let weakest: Vec<String> = p.weakest_first().into_iter().take(2)
                             .map(|b| b.block().name.get(code(lang.get())).to_owned()).collect();
+                        let rows = report.blocks.into_iter().map(|b| (b.name, b.counts.unwrap_or_default(), b.mean)).collect();
                         view! {
                             <p class="answered" role="status">{p.answered} " " {t(lang.get(), Text::Answers)}</p>
-                            <ProfileBars report lang/>
+                            <ProfileBars rows lang/>
                             <p class="muted">{t(lang.get(), Text::WeakestFirst)} " " {weakest.join(", ")}</p>
                         }.into_any()
                     }
@@ -152,10 +153,14 @@ pub fn ProfileChart(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl Into
     }
 }
 
-/// The profile as bars that fit any screen, from a phone to the projector: per block how many
-/// gave each rating (the report draws the same numbers as an SVG).
+/// A k-anonymous profile as bars that fit any screen, from a phone to the projector: per row
+/// (004's blocks, 002's route levels) its name, how many gave each rating, and the mean (the
+/// report draws 004's numbers as an SVG).
 #[component]
-fn ProfileBars(report: blocks_report::BlocksReport, lang: Signal<Lang>) -> impl IntoView {
+pub fn ProfileBars(
+    rows: Vec<(String, [u32; 5], Option<f64>)>,
+    lang: Signal<Lang>,
+) -> impl IntoView {
     let mean_word = move || {
         if lang.get() == Lang::En {
             "mean"
@@ -165,15 +170,14 @@ fn ProfileBars(report: blocks_report::BlocksReport, lang: Signal<Lang>) -> impl 
     };
     view! {
         <ul class="profile-chart">
-            {report.blocks.into_iter().map(|b| {
-                let counts = b.counts.unwrap_or_default();
-                let mean = b.mean.map_or("–".to_owned(), |m| format!("{m:.1}"));
+            {rows.into_iter().map(|(name, counts, mean)| {
+                let mean = mean.map_or("–".to_owned(), |m| format!("{m:.1}"));
                 let summary = counts.iter().enumerate().filter(|(_, n)| **n > 0)
                     .map(|(i, n)| format!("{n}× {}", i + 1)).collect::<Vec<_>>().join(", ");
-                let label = format!("{}: {} {mean}; {summary}", b.name, mean_word());
+                let label = format!("{name}: {} {mean}; {summary}", mean_word());
                 view! {
                     <li class="profile-row" aria-label=label>
-                        <span class="profile-name">{b.name.clone()}</span>
+                        <span class="profile-name">{name.clone()}</span>
                         <span class="profile-bar" aria-hidden="true">
                             {counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(i, n)| view! {
                                 <span class="profile-part" data-score=i + 1

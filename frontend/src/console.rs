@@ -17,6 +17,7 @@ use crate::agreements::{
 };
 use crate::blocks::{ActionsBoard, BlocksSetup, ProfileChart, RatedCount};
 use crate::duo_console::DuoPanel;
+use crate::horizon::{HorizonStatement, RouteChart, RouteControl};
 use crate::http;
 use crate::i18n::{Lang, Text, t};
 use crate::plenary::{EnergyHeat, RoundPanel, Spotlight, Voices, open_plenary};
@@ -81,6 +82,7 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
     let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
     let roles = move || session.workshop.get().form.id == FormId::Roles;
     let rules = move || session.workshop.get().form.id == FormId::RulesOfPlay;
+    let horizon = move || session.workshop.get().form.id == FormId::Horizon;
     let duo_rooms = move || {
         session
             .workshop
@@ -130,8 +132,11 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                     <Show when=move || rules() && step() == Step::Reflect>
                         <PhasesControl session lang steer/>
                     </Show>
-                    <Show when=move || blocks() || roles() || rules() fallback=move || view! { <PlanEditor session lang steer/> }>
-                        <Show when=move || !rules() fallback=move || view! { <RulesSetup session lang steer/> }>
+                    <Show when=move || horizon() && step() == Step::Plenary>
+                        <RouteControl session lang steer/>
+                    </Show>
+                    <Show when=move || blocks() || roles() || rules() || horizon() fallback=move || view! { <PlanEditor session lang steer/> }>
+                        <Show when=move || !rules() && !horizon() fallback=move || view! { <RulesSetup session lang steer/> }>
                             <Show when=roles fallback=move || view! { <BlocksSetup session lang steer/> }>
                                 <RolesSetup session lang steer/>
                             </Show>
@@ -172,7 +177,22 @@ pub fn FacilitatorPage(token: String) -> impl IntoView {
                     </Show>
                 </div>
             </Show>
-            <Show when=move || !blocks() && !roles() && !rules() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
+            // 002: the horizon agreed, the proposals and the canvas of the step from step 1 on,
+            // the route from step 3.
+            <Show when=horizon>
+                <div class="rules-plenary">
+                    <HorizonStatement session lang/>
+                    <Show when=move || matches!(step(), Step::Plenary | Step::Closed)>
+                        <RouteChart session lang/>
+                    </Show>
+                    <ProposalsBoard session lang steer/>
+                    <Show when=move || step() != Step::Lobby>
+                        <TwoList session lang/>
+                        <Canvas session lang writes=false curates=steer/>
+                    </Show>
+                </div>
+            </Show>
+            <Show when=move || !blocks() && !roles() && !rules() && !horizon() && matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
                 <div class="plenary">
                     <Show when=move || step() == Step::Plenary>
                         <RoundPanel session lang steer/>

@@ -301,10 +301,19 @@ texts! {
     NoCollaborationYet => "Deze sessie is de eerste van haar samenwerking. Start hieronder de volgende: die neemt de afspraken (TWO's), hun geschiedenis en de rugzak mee.", "This session is the first of its collaboration. Start the next one below: it carries the agreements (TWOs), their history and the backpack.";
     Lesson => "Een les voor de rugzak", "A lesson for the backpack";
     PackLesson => "In de rugzak", "Into the backpack";
+    InBackpack => "Zit in de rugzak", "In the backpack";
+    YourHorizon => "Jouw zin", "Your sentence";
+    ShareSentence => "Deel je zin met de groep", "Share your sentence with the group";
+    SentenceShared => "Je zin ligt op tafel.", "Your sentence is on the table.";
+    YourRoute => "Jouw scores op de route", "Your ratings on the route";
+    RouteWaiting => "De route verschijnt zodra de begeleider hem toont en er minstens zoveel scores zijn:", "The route appears once the facilitator shows it and there are at least this many ratings:";
+    ShowRoute => "Toon de route", "Show the route";
+    HideRoute => "Verberg de route", "Hide the route";
     NextSession => "Volgende sessie", "Next session";
     NextSessionTitle => "Titel van de volgende sessie", "Title of the next session";
     WorkForm => "Werkvorm", "Work form";
     NextSessionExplain => "Afspraken waarvan de herzieningsdatum gekomen is, staan in de volgende sessie weer op de agenda: behouden, wijzigen of laten vallen, met dezelfde instemmingsronde.", "Agreements whose review date has come are on the next session's agenda again: keep, amend or drop, with the same consent round.";
     StartNextSession => "Volgende sessie starten", "Start the next session";
     KPhases => "Minimum aantal antwoorden voor de verdeling (k)", "Least answers before the distribution shows (k)";
+    KRoute => "Minimum aantal scores voor de route (k)", "Least ratings before the route shows (k)";
 }

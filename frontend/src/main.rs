@@ -9,6 +9,8 @@
 //!   [`screen`]: the projector view. [`widgets`]: components they share.
 //!   [`blocks`]: work form 004's rating sheet, group profile, actions and set-up.
 //!   [`roles`]: work form 003's role sheet, balance, role map, agreements and set-up.
+//!   [`agreements`]: work forms 001 and 002's canvas, consent rounds, TWOs, the collaboration
+//!   panel and 001's phases. [`horizon`]: 002's horizon sentence, route ratings and route charts.
 //! - [`report`]: the workshop report page (print, downloads, names, sharing, deletion).
 //! - [`session`]: `use_workshop`, the hook that keeps a workshop's documents live over the
 //!   WebSocket with the shared sync engine, reconnecting when the network drops.
@@ -25,6 +27,7 @@ mod blocks;
 mod console;
 mod duo;
 mod duo_console;
+mod horizon;
 mod http;
 mod i18n;
 mod links;

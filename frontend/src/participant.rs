@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use crate::agreements::{Canvas, ConsentPanel, PhaseChoice, PhasesChart, TwoList};
 use crate::blocks::{ActionsBoard, ProfileChart, RatingSheet};
 use crate::duo::{BlocksDuoRoom, DuoStep};
+use crate::horizon::{HorizonSentence, HorizonStatement, RouteChart, RouteRating};
 use crate::http;
 use crate::i18n::{Lang, Text, t};
 use crate::plenary::{EnergyHeat, Spotlight, VoicePanel, open_plenary};
@@ -134,7 +135,8 @@ fn ParticipantPage(
     let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
     let roles = move || session.workshop.get().form.id == FormId::Roles;
     let rules = move || session.workshop.get().form.id == FormId::RulesOfPlay;
-    let three_levels = move || !blocks() && !roles() && !rules();
+    let horizon = move || session.workshop.get().form.id == FormId::Horizon;
+    let three_levels = move || !blocks() && !roles() && !rules() && !horizon();
     let not_published = move || !session.role_sheet.get().published;
     open_plenary(session);
     view! {
@@ -209,6 +211,32 @@ fn ParticipantPage(
                     <Show when=move || matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
                         <TwoList session lang/>
                         <Canvas session lang writes=true curates=Signal::derive(|| false)/>
+                    </Show>
+                </div>
+            </Show>
+            // Work form 002: the horizon sentence, the landscape and the map, the route.
+            <Show when=horizon>
+                <div class="rules">
+                    <ConsentPanel session lang/>
+                    <HorizonStatement session lang/>
+                    <Show when=move || step() == Step::Reflect>
+                        <HorizonSentence session lang/>
+                        <Canvas session lang writes=false curates=Signal::derive(|| false)/>
+                    </Show>
+                    <Show when=move || step() == Step::Plenary>
+                        <RouteRating session lang/>
+                    </Show>
+                    <Show when=move || matches!(step(), Step::Plenary | Step::Closed) && session.workshop.get().consensus.route.is_some()>
+                        <RouteChart session lang/>
+                    </Show>
+                    <Show when=move || matches!(step(), Step::Duos | Step::Plenary)>
+                        <Canvas session lang writes=true curates=Signal::derive(|| false)/>
+                    </Show>
+                    <Show when=move || matches!(step(), Step::Duos | Step::Plenary | Step::Closed)>
+                        <TwoList session lang/>
+                    </Show>
+                    <Show when=move || step() == Step::Closed>
+                        <Canvas session lang writes=false curates=Signal::derive(|| false)/>
                     </Show>
                 </div>
             </Show>

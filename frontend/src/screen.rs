@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::agreements::{Canvas, PhasesChart, RoundResult, TwoList};
 use crate::blocks::{ActionsBoard, ProfileChart, RatedCount};
+use crate::horizon::{HorizonStatement, RouteChart};
 use crate::i18n::{Lang, Text, t};
 use crate::plenary::{EnergyHeat, Spotlight, Voices, open_plenary};
 use crate::roles::{AgreementsBoard, BalanceChart, RoleMapBoard, RolesCount};
@@ -30,6 +31,7 @@ pub fn ScreenPage(token: String) -> impl IntoView {
     let blocks = move || session.workshop.get().form.id == FormId::BuildingBlocks;
     let roles = move || session.workshop.get().form.id == FormId::Roles;
     let rules = move || session.workshop.get().form.id == FormId::RulesOfPlay;
+    let horizon = move || session.workshop.get().form.id == FormId::Horizon;
     let code = move || session.me.get().map(|m| m.join_code).unwrap_or_default();
     let link = Signal::derive(move || {
         let base = crate::links::here(session.me.get().as_ref());
@@ -55,7 +57,7 @@ pub fn ScreenPage(token: String) -> impl IntoView {
                     <QrCode text=link label=Signal::derive(move || t(lang.get(), Text::QrJoin).to_owned())/>
                 </div>
             </Show>
-            <Show when=move || matches!(step(), Step::Reflect | Step::Duos) && !((blocks() || roles() || rules()) && step() == Step::Duos)>
+            <Show when=move || matches!(step(), Step::Reflect | Step::Duos) && !((blocks() || roles() || rules() || horizon()) && step() == Step::Duos)>
                 <div class="screen-step-body">
                     <TimerView session lang class="huge"/>
                     <ScreenStepContent session lang/>
@@ -99,7 +101,23 @@ pub fn ScreenPage(token: String) -> impl IntoView {
                     </Show>
                 </div>
             </Show>
-            <Show when=move || !blocks() && !roles() && !rules() && matches!(step(), Step::Plenary | Step::Closed)>
+            <Show when=move || horizon() && step() != Step::Lobby>
+                <div class="screen-rules">
+                    <Show when=move || matches!(step(), Step::Duos | Step::Plenary)>
+                        <TimerView session lang/>
+                    </Show>
+                    <RoundResult session lang/>
+                    <HorizonStatement session lang/>
+                    <Show when=move || session.workshop.get().consensus.route.is_some()>
+                        <RouteChart session lang/>
+                    </Show>
+                    <Show when=move || step() != Step::Reflect>
+                        <TwoList session lang/>
+                    </Show>
+                    <Canvas session lang writes=false curates=Signal::derive(|| false)/>
+                </div>
+            </Show>
+            <Show when=move || !blocks() && !roles() && !rules() && !horizon() && matches!(step(), Step::Plenary | Step::Closed)>
                 <div class="screen-plenary">
                     <Show when=move || step() == Step::Plenary>
                         <TimerView session lang/>

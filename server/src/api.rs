@@ -199,6 +199,7 @@ pub async fn next_session(
         title: prev.title.clone(),
         date: report::date_of(row.created_at),
         form: prev.form.id,
+        route: prev.consensus.route.as_ref().map(|r| r.means()),
     };
     let carried = collaboration::next(
         prev.collaboration.as_ref(),
@@ -210,7 +211,7 @@ pub async fn next_session(
     let agenda = collaboration::agenda(&carried, &today);
     let created = new_workshop(&app, &title, &prev.language, form, |tx| {
         collaboration::write(tx, &carried)?;
-        if form.id == FormId::RulesOfPlay && !agenda.is_empty() {
+        if form.form().consents() && !agenda.is_empty() {
             proposals::put_agenda(tx, &agenda)?;
         }
         Ok(())

@@ -253,12 +253,16 @@ async fn ratings_stay_private_the_profile_appears_at_k_and_closing_purges_them()
 }
 
 #[tokio::test]
-async fn only_built_forms_can_be_started() {
+async fn every_form_and_no_other_can_be_started() {
     let server = TestServer::start().await;
     let base = server.http();
-    // 002 is described but not built yet.
-    assert!(create_workshop_of(&base, "Horizon", "002").await.is_err());
+    for form in kring_shared::forms::FormId::ALL {
+        create_workshop_of(&base, "Een werkvorm", form.as_str())
+            .await
+            .unwrap_or_else(|e| panic!("{form}: {e:?}"));
+    }
     assert!(create_workshop_of(&base, "Onbekend", "999").await.is_err());
+    assert!(create_workshop_of(&base, "Onbekend", "").await.is_err());
     let w = create_workshop_of(&base, "Drie niveaus", "000")
         .await
         .unwrap();

@@ -439,7 +439,7 @@ pub fn build(src: &Sources, opts: Options) -> Report {
         }),
         roles: (ws.form.id == FormId::Roles)
             .then(|| roles_report::build(ws, |p| person_by(ws, p, opts))),
-        agreements: (ws.form.id == FormId::RulesOfPlay).then(|| {
+        agreements: ws.form.form().consents().then(|| {
             agreements_report::build(ws, &src.voices, &src.table, |p| person_by(ws, p, opts))
         }),
         collaboration: ws.collaboration.clone(),

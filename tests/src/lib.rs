@@ -4,6 +4,8 @@
 //! The tests themselves live in `tests/tests/`: `browser.rs` (real Chromium over WebDriver) and
 //! `interop.rs` (the official automerge-repo JavaScript client under Node).
 
+pub mod consent;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -443,6 +445,41 @@ pub async fn type_into(c: &Client, label: &str, text: &str) {
         .send_keys(text)
         .await
         .expect("typing");
+}
+
+/// A work form's room in a browser test: the projector, and four participants who joined with
+/// the code — the first on a phone (390 × 844), the others on laptops — as `people` (name,
+/// organisation).
+pub struct Room {
+    pub screen: Session,
+    pub phone: Session,
+    pub others: [Session; 3],
+}
+
+/// Opens the projector and lets four people join (see [`Room`]).
+pub async fn room(
+    driver: &Driver,
+    fac: &Client,
+    base: &str,
+    code: &str,
+    people: [(&str, &str); 4],
+) -> Room {
+    let screen = open_projector(driver, fac, code).await;
+    let phone = driver.session(390, 844).await;
+    let others = [
+        driver.session(1024, 900).await,
+        driver.session(1024, 900).await,
+        driver.session(1024, 900).await,
+    ];
+    join_with_code(&phone, base, code, people[0].0, people[0].1).await;
+    for (c, (name, org)) in others.iter().zip(&people[1..]) {
+        join_with_code(c, base, code, name, org).await;
+    }
+    Room {
+        screen,
+        phone,
+        others,
+    }
 }
 
 /// The projector: the (Dutch) console makes a screen link, a 1280×720 session opens it and

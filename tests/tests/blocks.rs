@@ -8,8 +8,8 @@
 
 use fantoccini::{Client, Locator};
 use kring_e2e::{
-    Driver, button, click, field, frontend_dir, inner_text, join_with_code, open_projector,
-    rate_blocks, screenshot, wait_for_text,
+    Driver, Room, button, click, field, frontend_dir, inner_text, rate_blocks, room, screenshot,
+    wait_for_text,
 };
 use kring_testkit::TestServer;
 
@@ -95,25 +95,18 @@ async fn the_building_blocks_self_test_is_played_end_to_end() {
     let code = code.trim().to_owned();
     screenshot(&fac, "blocks-2-console-setup").await;
 
-    // The projector.
-    let screen = open_projector(&driver, &fac, &code).await;
-
-    // Four participants, one on a phone.
-    let phone = driver.session(390, 844).await;
-    let others = [
-        driver.session(1024, 900).await,
-        driver.session(1024, 900).await,
-        driver.session(1024, 900).await,
-    ];
-    join_with_code(&phone, &base, &code, "An Peeters", "OCMW Gent").await;
+    // The projector, and four participants, one on a phone.
     let names = [
+        ("An Peeters", "OCMW Gent"),
         ("Bert Claes", "CAW"),
         ("Chris Wouters", "CLB"),
         ("Dina Maes", "OCMW Gent"),
     ];
-    for (c, (name, org)) in others.iter().zip(names) {
-        join_with_code(c, &base, &code, name, org).await;
-    }
+    let Room {
+        screen,
+        phone,
+        others,
+    } = room(&driver, &fac, &base, &code, names).await;
 
     // Step 1: private ratings.
     click(

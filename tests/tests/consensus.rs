@@ -12,9 +12,10 @@
 //! land in `target/screenshots/consensus-*.png`.
 
 use fantoccini::{Client, Locator};
+use kring_e2e::consent::{add_card, answer, curation, proposal, set_date, type_into_form};
 use kring_e2e::{
-    Driver, button, click, field, frontend_dir, inner_text, join_with_code, open_projector,
-    screenshot, scroll_to, wait_for_text,
+    Driver, Room, button, click, field, frontend_dir, inner_text, join_with_code, room, screenshot,
+    scroll_to, wait_for_text,
 };
 use kring_testkit::TestServer;
 
@@ -28,84 +29,6 @@ async fn choose_phase(c: &Client, phase: &str) {
     )
     .await;
     wait_for_text(c, Locator::Css(".phase-option:has(input:checked)"), phase).await;
-}
-
-/// Writes a card on a field of the canvas.
-async fn add_card(c: &Client, field: &str, text: &str) {
-    let form = "//form[contains(@class, 'canvas-add')]";
-    c.wait()
-        .for_element(Locator::XPath(&format!("{form}//select")))
-        .await
-        .unwrap()
-        .select_by_value(field)
-        .await
-        .unwrap();
-    c.find(Locator::XPath(&format!("{form}//input")))
-        .await
-        .unwrap()
-        .send_keys(text)
-        .await
-        .unwrap();
-    click(c, Locator::XPath(&button("Kaart toevoegen"))).await;
-    wait_for_text(c, Locator::Css(".canvas-grid"), text).await;
-}
-
-/// The facilitator's curation block of the card with `text`.
-fn curation(text: &str) -> String {
-    format!(
-        "//div[contains(@class, 'canvas-card')][p[contains(@class, 'card-text')][normalize-space(.)='{text}']]//div[contains(@class, 'curation')]"
-    )
-}
-
-/// The console's item of a proposal (its aria-label is its text).
-fn proposal(text: &str) -> String {
-    format!("//li[contains(@class, 'proposal-item')][@aria-label=\"{text}\"]")
-}
-
-/// A participant answers the round that runs now.
-async fn answer(c: &Client, answer: &str, reason: &str) {
-    wait_for_text(c, Locator::Css(".consent"), "Instemmingsronde").await;
-    if !reason.is_empty() {
-        c.find(Locator::XPath(
-            "//section[contains(@class, 'consent')]//textarea",
-        ))
-        .await
-        .unwrap()
-        .send_keys(reason)
-        .await
-        .unwrap();
-    }
-    click(
-        c,
-        Locator::XPath(&format!(
-            "//section[contains(@class, 'consent')]//button[normalize-space(.)='{answer}']"
-        )),
-    )
-    .await;
-    wait_for_text(c, Locator::Css(".consent [role=status]"), answer).await;
-}
-
-/// Sets a date input as a person's browser ends up with it (typing depends on the locale).
-async fn set_date(c: &Client, input: &fantoccini::elements::Element, date: &str) {
-    c.execute(
-        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
-        vec![serde_json::to_value(input).unwrap(), serde_json::json!(date)],
-    )
-    .await
-    .unwrap();
-}
-
-/// Types into the first text input of the form with class `form`.
-async fn type_into_form(c: &Client, form: &str, text: &str) {
-    c.wait()
-        .for_element(Locator::XPath(&format!(
-            "//form[contains(@class, '{form}')]//input[@type='text']"
-        )))
-        .await
-        .unwrap()
-        .send_keys(text)
-        .await
-        .unwrap();
 }
 
 const RULE_5: &str = "Elke deelnemer spreekt zijn zorgen of bedenkingen uit.";
@@ -155,22 +78,18 @@ async fn rules_of_play_and_a_two_are_played_end_to_end() {
     let code = wait_for_text(&fac, Locator::Css(".big-code"), "").await;
     let code = code.trim().to_owned();
 
-    let screen = open_projector(&driver, &fac, &code).await;
-    let phone = driver.session(390, 844).await;
-    let others = [
-        driver.session(1024, 900).await,
-        driver.session(1024, 900).await,
-        driver.session(1024, 900).await,
-    ];
-    join_with_code(&phone, &base, &code, "An Peeters", "OCMW Gent").await;
+    // The projector, and four participants, one on a phone.
     let names = [
+        ("An Peeters", "OCMW Gent"),
         ("Bert Claes", "CAW"),
         ("Chris Wouters", "CLB"),
         ("Dina Maes", "Politie"),
     ];
-    for (c, (name, org)) in others.iter().zip(names) {
-        join_with_code(c, &base, &code, name, org).await;
-    }
+    let Room {
+        screen,
+        phone,
+        others,
+    } = room(&driver, &fac, &base, &code, names).await;
 
     // Step 1: privately, where the collaboration stands.
     click(&fac, Locator::XPath(&button("Stap 1: Waar staan we?"))).await;

@@ -9,8 +9,8 @@
 
 use fantoccini::{Client, Locator};
 use kring_e2e::{
-    Driver, button, click, field, frontend_dir, inner_text, join_with_code, open_projector,
-    screenshot, scroll_to, wait_for_text,
+    Driver, Room, button, click, field, frontend_dir, inner_text, room, screenshot, scroll_to,
+    wait_for_text,
 };
 use kring_testkit::TestServer;
 
@@ -156,22 +156,18 @@ async fn roles_in_a_collaboration_are_played_end_to_end() {
     let code = code.trim().to_owned();
     screenshot(&fac, "roles-1-console-setup").await;
 
-    let screen = open_projector(&driver, &fac, &code).await;
-    let phone = driver.session(390, 844).await;
-    let others = [
-        driver.session(1024, 900).await,
-        driver.session(1024, 900).await,
-        driver.session(1024, 900).await,
-    ];
-    join_with_code(&phone, &base, &code, "An Peeters", "OCMW Gent").await;
+    // The projector, and four participants, one on a phone.
     let names = [
+        ("An Peeters", "OCMW Gent"),
         ("Bert Claes", "CAW"),
         ("Chris Wouters", "CLB"),
         ("Dina Maes", "OCMW Gent"),
     ];
-    for (c, (name, org)) in others.iter().zip(names) {
-        join_with_code(c, &base, &code, name, org).await;
-    }
+    let Room {
+        screen,
+        phone,
+        others,
+    } = room(&driver, &fac, &base, &code, names).await;
 
     // Step 1: privately, the perspectives and the roles.
     click(

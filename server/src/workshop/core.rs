@@ -16,7 +16,7 @@ use std::ops::Range;
 
 use kring_shared::access::{DocKind, Principal, Role, access};
 use kring_shared::engine::hub::{Effects, Hub, Refusal};
-use kring_shared::forms::FormId;
+use kring_shared::forms as form;
 use kring_shared::ids::{DocumentId, ParticipantId, PeerId, WorkshopId};
 use kring_shared::presence::Presence;
 use kring_shared::progress::{Counts, Progress};
@@ -413,7 +413,7 @@ impl Workshop {
                 self.update_consensus(&mut fx);
             }
         }
-        if (answers_changed || ws_changed) && self.hub.context().form == FormId::RulesOfPlay {
+        if (answers_changed || ws_changed) && form::form(self.hub.context().form).consents() {
             // Who answered the round that runs now, for the facilitators (on every node: each
             // tells its own facilitators).
             self.progress.owed = true;
@@ -909,7 +909,7 @@ impl Workshop {
                 p.0.insert(owner, c);
             }
         }
-        if self.hub.context().form == FormId::RulesOfPlay {
+        if form::form(self.hub.context().form).consents() {
             for (owner, answered) in self.answered_now() {
                 p.0.entry(owner).or_default().answered = u32::from(answered);
             }

@@ -123,8 +123,9 @@ impl Workshop {
             .form
             .form()
             .step_has(Step::Reflect, StepKind::RoleClaims);
-        // 001's answers: where the collaboration stands, and the consent rounds.
-        let answers = view.form.id == FormId::RulesOfPlay;
+        // 001's and 002's answers: where the collaboration stands, the horizon sentence, the
+        // route, and the consent rounds.
+        let answers = view.form.form().consents();
         for entry in view.roster {
             let own = DocKind::Answers { owner: entry.id };
             if answers && view.step != Some(Step::Closed) && !has(&self.hub, entry.answers, own) {

@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::FormId;
 use crate::ids::ParticipantId;
 use crate::method::Localized;
 use crate::schema::table::TableView;
 use crate::schema::voice::VoiceView;
+use crate::step::Step;
 
 const fn l(nl: &'static str, en: &'static str) -> Localized {
     Localized { nl, en }
@@ -72,7 +74,10 @@ pub const PHASE_QUESTION: Localized = l(
 );
 
 crate::closed_set! {
-    /// The nine fields of the seed's consensus canvas ("Consensus vastleggen"), in its order.
+    /// The fields of a canvas: 001's nine ("Consensus vastleggen", in the seed's order), then
+    /// 002's horizon, landscape (success for three parties, ideal and acceptable; who is
+    /// responsible and who can contribute), map (the rules of play, shared with 001, and the
+    /// promoting and hindering factors from four perspectives) and lessons learned.
     pub enum FieldId {
         Rules => "rules",
         AtTable => "at_table",
@@ -83,7 +88,191 @@ crate::closed_set! {
         Preparation => "preparation",
         Routing => "routing",
         Evaluation => "evaluation",
+        Horizon => "horizon",
+        CollectiveIdeal => "collective_ideal",
+        CollectiveAcceptable => "collective_acceptable",
+        StakeholdersIdeal => "stakeholders_ideal",
+        StakeholdersAcceptable => "stakeholders_acceptable",
+        SocietyIdeal => "society_ideal",
+        SocietyAcceptable => "society_acceptable",
+        Responsible => "responsible",
+        Contributors => "contributors",
+        EmployeePromoting => "employee_promoting",
+        EmployeeHindering => "employee_hindering",
+        ManagersPromoting => "managers_promoting",
+        ManagersHindering => "managers_hindering",
+        OrganisationPromoting => "organisation_promoting",
+        OrganisationHindering => "organisation_hindering",
+        EnvironmentPromoting => "environment_promoting",
+        EnvironmentHindering => "environment_hindering",
+        Lessons => "lessons",
     }
+}
+
+/// 001's canvas: the seed's nine fields.
+pub const CANVAS_001: [FieldId; 9] = [
+    FieldId::Rules,
+    FieldId::AtTable,
+    FieldId::Mandate,
+    FieldId::About,
+    FieldId::NotAbout,
+    FieldId::Roles,
+    FieldId::Preparation,
+    FieldId::Routing,
+    FieldId::Evaluation,
+];
+
+/// 002's landscape: success for the collective, the stakeholders and society (the columns),
+/// ideally and acceptably (the rows).
+pub const SUCCESS: [FieldId; 6] = [
+    FieldId::CollectiveIdeal,
+    FieldId::StakeholdersIdeal,
+    FieldId::SocietyIdeal,
+    FieldId::CollectiveAcceptable,
+    FieldId::StakeholdersAcceptable,
+    FieldId::SocietyAcceptable,
+];
+
+/// 002's landscape: who is responsible, who can contribute.
+pub const ACTORS: [FieldId; 2] = [FieldId::Responsible, FieldId::Contributors];
+
+/// 002's map: what helps and what hinders (the rows) from the seed's four perspectives (the
+/// columns: employee, managers, organisation, environment).
+pub const FACTORS: [FieldId; 8] = [
+    FieldId::EmployeePromoting,
+    FieldId::ManagersPromoting,
+    FieldId::OrganisationPromoting,
+    FieldId::EnvironmentPromoting,
+    FieldId::EmployeeHindering,
+    FieldId::ManagersHindering,
+    FieldId::OrganisationHindering,
+    FieldId::EnvironmentHindering,
+];
+
+/// 002's step 2: the landscape (success, actors), then the map (the rules of play and
+/// agreements, the factors).
+pub const LANDSCAPE_AND_MAP: [FieldId; 17] = [
+    FieldId::CollectiveIdeal,
+    FieldId::StakeholdersIdeal,
+    FieldId::SocietyIdeal,
+    FieldId::CollectiveAcceptable,
+    FieldId::StakeholdersAcceptable,
+    FieldId::SocietyAcceptable,
+    FieldId::Responsible,
+    FieldId::Contributors,
+    FieldId::Rules,
+    FieldId::EmployeePromoting,
+    FieldId::ManagersPromoting,
+    FieldId::OrganisationPromoting,
+    FieldId::EnvironmentPromoting,
+    FieldId::EmployeeHindering,
+    FieldId::ManagersHindering,
+    FieldId::OrganisationHindering,
+    FieldId::EnvironmentHindering,
+];
+
+/// A part of a canvas as screens lay it out: a heading (none for a canvas of one part), its
+/// fields, and how many columns they form (0: as many as fit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Section {
+    pub name: Option<Localized>,
+    pub fields: &'static [FieldId],
+    pub columns: u8,
+}
+
+const fn section(name: Localized, fields: &'static [FieldId], columns: u8) -> Section {
+    Section {
+        name: Some(name),
+        fields,
+        columns,
+    }
+}
+
+const LANDSCAPE_SECTIONS: [Section; 4] = [
+    section(
+        l(
+            "Het landschap: wanneer zijn we succesvol?",
+            "The landscape: when are we successful?",
+        ),
+        &SUCCESS,
+        3,
+    ),
+    section(
+        l(
+            "Het landschap: wie zijn verantwoordelijk, wie kunnen bijdragen?",
+            "The landscape: who is responsible, who can contribute?",
+        ),
+        &ACTORS,
+        2,
+    ),
+    section(
+        l(
+            "De kaart: onze spelregels en afspraken",
+            "The map: our rules of play and agreements",
+        ),
+        &[FieldId::Rules],
+        1,
+    ),
+    section(
+        l(
+            "De kaart: wat bevordert en wat belemmert ons succes?",
+            "The map: what helps and what hinders our success?",
+        ),
+        &FACTORS,
+        4,
+    ),
+];
+
+/// How a step's canvas is laid out: 002's landscape and map in their parts (the success as the
+/// seed's 3 × 2, the factors as four perspectives × helps/hinders); every other canvas as one
+/// part. The parts hold exactly the step's [`fields`].
+pub fn sections(form: FormId, step: Step) -> Vec<Section> {
+    let one = |fields| Section {
+        name: None,
+        fields,
+        columns: 0,
+    };
+    match (form, step) {
+        (FormId::Horizon, Step::Duos) => LANDSCAPE_SECTIONS.to_vec(),
+        (FormId::Horizon, Step::Lobby | Step::Closed) => {
+            let mut out = vec![one(&CANVAS_002[..1])];
+            out.extend(LANDSCAPE_SECTIONS);
+            out.push(one(&CANVAS_002[18..]));
+            out
+        }
+        _ => vec![one(fields(form, step))],
+    }
+}
+
+/// Every field of 002, in the order of its steps.
+pub const CANVAS_002: [FieldId; 19] = {
+    let mut out = [FieldId::Horizon; 19];
+    let mut i = 0;
+    while i < LANDSCAPE_AND_MAP.len() {
+        out[i + 1] = LANDSCAPE_AND_MAP[i];
+        i += 1;
+    }
+    out[18] = FieldId::Lessons;
+    out
+};
+
+/// The canvas fields a form's step shows (and takes cards in): 001 all nine in every step; 002
+/// the horizon in step 1, the landscape and the map in step 2, the lessons in step 3, and all of
+/// them before and after. Forms without a canvas have none.
+pub fn fields(form: FormId, step: Step) -> &'static [FieldId] {
+    match (form, step) {
+        (FormId::RulesOfPlay, _) => &CANVAS_001,
+        (FormId::Horizon, Step::Reflect) => &CANVAS_002[..1],
+        (FormId::Horizon, Step::Duos) => &LANDSCAPE_AND_MAP,
+        (FormId::Horizon, Step::Plenary) => &CANVAS_002[18..],
+        (FormId::Horizon, _) => &CANVAS_002,
+        _ => &[],
+    }
+}
+
+/// Every field of a form's canvas.
+pub fn all_fields(form: FormId) -> &'static [FieldId] {
+    fields(form, Step::Closed)
 }
 
 impl FieldId {
@@ -104,6 +293,57 @@ impl FieldId {
             FieldId::Preparation => l("Voorbereiding", "Preparation"),
             FieldId::Routing => l("Routing", "Routing of decisions"),
             FieldId::Evaluation => l("Procesevaluatie", "Process evaluation"),
+            FieldId::Horizon => l(
+                "De horizon: waar gaan we voor?",
+                "The horizon: what we go for",
+            ),
+            FieldId::CollectiveIdeal => l(
+                "Succes voor het collectief — idealiter",
+                "Success for the collective — ideally",
+            ),
+            FieldId::CollectiveAcceptable => l(
+                "Succes voor het collectief — acceptabel",
+                "Success for the collective — acceptably",
+            ),
+            FieldId::StakeholdersIdeal => l(
+                "Succes voor de belanghebbenden — idealiter",
+                "Success for the stakeholders — ideally",
+            ),
+            FieldId::StakeholdersAcceptable => l(
+                "Succes voor de belanghebbenden — acceptabel",
+                "Success for the stakeholders — acceptably",
+            ),
+            FieldId::SocietyIdeal => l(
+                "Succes voor de samenleving — idealiter",
+                "Success for society — ideally",
+            ),
+            FieldId::SocietyAcceptable => l(
+                "Succes voor de samenleving — acceptabel",
+                "Success for society — acceptably",
+            ),
+            FieldId::Responsible => l("Wie zijn verantwoordelijk?", "Who is responsible?"),
+            FieldId::Contributors => l("Wie kunnen bijdragen?", "Who can contribute?"),
+            FieldId::EmployeePromoting => l("Medewerker: wat bevordert", "Employee: what helps"),
+            FieldId::EmployeeHindering => l("Medewerker: wat belemmert", "Employee: what hinders"),
+            FieldId::ManagersPromoting => {
+                l("Leidinggevenden: wat bevordert", "Managers: what helps")
+            }
+            FieldId::ManagersHindering => {
+                l("Leidinggevenden: wat belemmert", "Managers: what hinders")
+            }
+            FieldId::OrganisationPromoting => {
+                l("Organisatie: wat bevordert", "Organisation: what helps")
+            }
+            FieldId::OrganisationHindering => {
+                l("Organisatie: wat belemmert", "Organisation: what hinders")
+            }
+            FieldId::EnvironmentPromoting => {
+                l("Omgeving: wat bevordert", "Environment: what helps")
+            }
+            FieldId::EnvironmentHindering => {
+                l("Omgeving: wat belemmert", "Environment: what hinders")
+            }
+            FieldId::Lessons => l("Lessons learned", "Lessons learned on the way"),
         }
     }
 }
@@ -290,11 +530,12 @@ pub struct CanvasGroup {
     pub cards: Vec<CanvasItem>,
 }
 
-/// Every field of the canvas, in the seed's order, with its cards as the facilitator curated
-/// them on the table document: a card lies in the field its placement names (its author's field
-/// while the facilitator did not move it), merged cards in one group (one deep, never across
-/// fields, see [`TableView::layout`]); groups in their placement order, then by key.
+/// The `fields` of a canvas, in their order, with their cards as the facilitator curated them on
+/// the table document: a card lies in the field its placement names (its author's field while
+/// the facilitator did not move it), merged cards in one group (one deep, never across fields,
+/// see [`TableView::layout`]); groups in their placement order, then by key.
 pub fn canvas(
+    fields: &[FieldId],
     voices: &[(ParticipantId, VoiceView)],
     table: &TableView,
 ) -> Vec<(FieldId, Vec<CanvasGroup>)> {
@@ -321,9 +562,9 @@ pub fn canvas(
             });
         }
     }
-    FieldId::ALL
-        .into_iter()
-        .map(|f| {
+    fields
+        .iter()
+        .map(|&f| {
             let items = by_field.remove(&f).unwrap_or_default();
             let layout = table.layout(items.iter().map(|c| c.key.as_str()));
             let item = |k: &str| items.iter().find(|c| c.key == k).cloned();
@@ -397,7 +638,7 @@ mod tests {
             .insert(key(a, "c2"), "Eerst luisteren, dan spreken".into());
         t.rewordings
             .insert(key(b, "c1"), "Ieder heeft mandaat".into());
-        let c = canvas(&voices, &t);
+        let c = canvas(&CANVAS_001, &voices, &t);
         assert_eq!(c.len(), 9);
         let field = |f| &c.iter().find(|(x, _)| *x == f).unwrap().1;
         assert_eq!(field(FieldId::Mandate).len(), 1, "merged into one group");
@@ -413,6 +654,40 @@ mod tests {
         );
         assert!(field(FieldId::Roles).is_empty());
         let _ = table::MAX_KEY;
+    }
+
+    #[test]
+    fn each_form_shows_its_fields_per_step() {
+        assert_eq!(fields(FormId::RulesOfPlay, Step::Reflect), &CANVAS_001);
+        assert_eq!(fields(FormId::Horizon, Step::Reflect), &[FieldId::Horizon]);
+        assert_eq!(fields(FormId::Horizon, Step::Plenary), &[FieldId::Lessons]);
+        assert!(fields(FormId::Horizon, Step::Duos).contains(&FieldId::Rules));
+        let all = all_fields(FormId::Horizon);
+        let distinct: std::collections::BTreeSet<_> = all.iter().collect();
+        assert_eq!(distinct.len(), all.len(), "each of 002's fields once");
+        assert_eq!(all.len(), 19);
+        for f in FieldId::ALL {
+            assert!(
+                CANVAS_001.contains(&f) || all.contains(&f),
+                "{f} in no form"
+            );
+        }
+        assert!(fields(FormId::BuildingBlocks, Step::Plenary).is_empty());
+        // The sections hold exactly the step's fields, in their order.
+        for form in [FormId::RulesOfPlay, FormId::Horizon] {
+            for step in Step::ALL {
+                let laid: Vec<FieldId> = sections(form, step)
+                    .iter()
+                    .flat_map(|s| s.fields.iter().copied())
+                    .collect();
+                assert_eq!(laid, fields(form, step), "{form} {step}");
+            }
+        }
+        for s in LANDSCAPE_SECTIONS {
+            let name = s.name.unwrap();
+            assert_ne!(name.nl, name.en);
+            assert_eq!(s.fields.len() % usize::from(s.columns), 0, "full rows");
+        }
     }
 
     #[test]

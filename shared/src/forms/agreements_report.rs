@@ -1,7 +1,9 @@
-//! Work form 001's part of the report — the seed's "bondig, concreet verslag": the agreements
-//! (TWOs) with why and when to review them, the canvas field by field, the proposals still open
-//! with their objections, what the group dropped, and where the group said the collaboration
-//! stands (only as the server published it, so never below k answers); as Markdown and CSV rows.
+//! The consent forms' part of the report (001 and 002) — 001's "bondig, concreet verslag": the
+//! agreements (TWOs) with why and when to review them, the canvas field by field, the proposals
+//! still open with their objections, what the group dropped, and where the group said the
+//! collaboration stands (only as the server published it, so never below k answers); for 002 also
+//! the horizon the group agreed and the route (the k-anonymous profile of the three levels); as
+//! Markdown and CSV rows.
 //!
 //! Cards are labelled as the report says (names only when it names people, otherwise the
 //! author's organisation). The report never sees an answers document: objections appear only as
@@ -12,6 +14,7 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use super::agreements::{self, FieldId, Phase, Status};
+use super::horizon::Level;
 use crate::ids::ParticipantId;
 use crate::method::Localized;
 use crate::schema::table::TableView;
@@ -22,18 +25,39 @@ const fn l(nl: &'static str, en: &'static str) -> Localized {
     Localized { nl, en }
 }
 
-/// 001's result.
+/// 001's and 002's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgreementsReport {
     /// Where the group said the collaboration stands; `None` while fewer than k answered.
     pub phases: Option<PhasesReport>,
+    /// 002: the horizon the group agreed on (an adopted proposal of the field "horizon").
+    #[serde(default)]
+    pub horizon: Option<String>,
+    /// 002: the route, once shown (never below k ratings).
+    #[serde(default)]
+    pub route: Option<RouteReport>,
     /// The adopted proposals.
     pub twos: Vec<ProposalReport>,
     /// Proposals not (yet) adopted, with their last round's objections.
     pub open: Vec<ProposalReport>,
     pub dropped: Vec<ProposalReport>,
-    /// The nine fields in the seed's order, with their cards.
+    /// The form's fields in the seed's order, with their cards.
     pub canvas: Vec<FieldReport>,
+}
+
+/// 002's route in the report: how many rated, and per level its name, mean and counts of 1–5.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteReport {
+    pub answered: u32,
+    pub levels: Vec<RouteLevelReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteLevelReport {
+    pub level: Level,
+    pub name: String,
+    pub mean: f64,
+    pub counts: [u32; 5],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +121,11 @@ pub struct Headings {
     pub backpack: Localized,
     pub due: Localized,
     pub sessions: Localized,
+    pub horizon: Localized,
+    pub route: Localized,
+    pub route_over_time: Localized,
+    pub mean: Localized,
+    pub session: Localized,
 }
 
 pub const HEADINGS: Headings = Headings {
@@ -130,9 +159,17 @@ pub const HEADINGS: Headings = Headings {
     backpack: l("Rugzak: lessons learned", "Backpack: lessons learned"),
     due: l("Op de agenda: herzien", "On the agenda: review"),
     sessions: l("Eerdere sessies", "Earlier sessions"),
+    horizon: l("Onze horizon", "Our horizon"),
+    route: l(
+        "De route: hoe gaat het onderweg?",
+        "The route: how is it going?",
+    ),
+    route_over_time: l("De route per sessie", "The route per session"),
+    mean: l("gemiddeld", "mean"),
+    session: l("Sessie", "Session"),
 };
 
-/// Builds 001's part from the workshop view, the participants' voices (the canvas cards) and
+/// Builds 001's or 002's part from the workshop view, the participants' voices (the canvas cards) and
 /// the table (the facilitator's curation); `by` labels a participant as the report does.
 pub fn build(
     ws: &WorkshopView,
@@ -167,7 +204,8 @@ pub fn build(
             .map(report)
             .collect::<Vec<_>>()
     };
-    let canvas = agreements::canvas(voices, table)
+    let fields = agreements::all_fields(ws.form.id);
+    let canvas = agreements::canvas(fields, voices, table)
         .into_iter()
         .map(|(f, groups)| FieldReport {
             id: f,
@@ -187,7 +225,29 @@ pub fn build(
                 .collect(),
         })
         .collect();
+    let horizon = c
+        .twos()
+        .filter(|p| p.field == FieldId::Horizon)
+        .last()
+        .map(|p| p.text.clone());
+    let route = c.route.as_ref().map(|r| RouteReport {
+        answered: r.answered,
+        levels: r
+            .levels
+            .iter()
+            .filter_map(|(level, counts)| {
+                Some(RouteLevelReport {
+                    level: *level,
+                    name: level.name().get(lang).to_owned(),
+                    mean: r.mean(*level)?,
+                    counts: *counts,
+                })
+            })
+            .collect(),
+    });
     AgreementsReport {
+        horizon,
+        route,
         phases: c.phases.as_ref().map(|p| PhasesReport {
             answered: p.answered,
             phases: Phase::ALL
@@ -206,9 +266,12 @@ fn md(s: &str) -> String {
     crate::report::md(s)
 }
 
-/// Appends 001's part as Markdown.
+/// Appends 001's or 002's part as Markdown.
 pub fn markdown(r: &AgreementsReport, lang: &str, w: &mut String) {
     let h = &HEADINGS;
+    if let Some(t) = &r.horizon {
+        writeln!(w, "## {}\n\n> {}\n", h.horizon.get(lang), md(t)).ok();
+    }
     writeln!(w, "## {}\n", h.twos.get(lang)).ok();
     if r.twos.is_empty() {
         writeln!(w, "{}\n", h.none_yet.get(lang)).ok();
@@ -286,6 +349,29 @@ pub fn markdown(r: &AgreementsReport, lang: &str, w: &mut String) {
         }
         w.push('\n');
     }
+    if let Some(r) = &r.route {
+        writeln!(
+            w,
+            "## {}\n\n{} {}\n",
+            h.route.get(lang),
+            r.answered,
+            h.answered.get(lang)
+        )
+        .ok();
+        for l in &r.levels {
+            let counts: Vec<String> = l.counts.iter().map(u32::to_string).collect();
+            writeln!(
+                w,
+                "- {}: {} {:.1} (1–5: {})",
+                md(&l.name),
+                h.mean.get(lang),
+                l.mean,
+                counts.join(" · ")
+            )
+            .ok();
+        }
+        w.push('\n');
+    }
 }
 
 /// Appends the collaboration's part as Markdown: the sessions so far, every agreement with its
@@ -297,8 +383,21 @@ pub fn collaboration_markdown(
 ) {
     let h = &HEADINGS;
     writeln!(w, "## {}\n", h.collaboration.get(lang)).ok();
+    if let Some(a) = c.horizon() {
+        writeln!(w, "{}: **{}**\n", h.horizon.get(lang), md(&a.text)).ok();
+    }
     for s in &c.sessions {
-        writeln!(w, "- {} ({})", md(&s.title), s.date).ok();
+        write!(w, "- {} ({})", md(&s.title), s.date).ok();
+        if let Some(r) = &s.route {
+            let means: Vec<String> = Level::ALL
+                .iter()
+                .filter_map(|l| Some(format!("{} {:.1}", l.name().get(lang), r.mean(*l)?)))
+                .collect();
+            if !means.is_empty() {
+                write!(w, " — {}: {}", h.route.get(lang), means.join(", ")).ok();
+            }
+        }
+        w.push('\n');
     }
     w.push('\n');
     writeln!(w, "### {}\n", h.ledger.get(lang)).ok();
@@ -363,6 +462,19 @@ pub fn csv_rows(r: &AgreementsReport, row: &mut impl FnMut([&str; 8])) {
         for (phase, _, n) in &p.phases {
             let n = n.to_string();
             row(["phase", phase.as_str(), "", "", "", "", "", &n]);
+        }
+    }
+    if let Some(t) = &r.horizon {
+        row(["horizon", "horizon", "", "", t, "", "", ""]);
+    }
+    if let Some(route) = &r.route {
+        for l in &route.levels {
+            let mean = format!("{:.2}", l.mean);
+            for (i, n) in l.counts.iter().enumerate() {
+                let (score, n) = ((i + 1).to_string(), n.to_string());
+                row(["route", l.level.as_str(), &score, "", "", "", "", &n]);
+            }
+            row(["route", l.level.as_str(), "", "mean", "", "", "", &mean]);
         }
     }
 }

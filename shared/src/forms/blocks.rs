@@ -138,34 +138,13 @@ impl Profile {
     /// fewer than `k` people answered: k−1 answers give nothing at all. A block rated by fewer
     /// than `k` people is left out too, so no block's distribution is one person's rating.
     pub fn of(ratings: &[BTreeMap<BlockId, u32>], k: u32) -> Option<Profile> {
-        let k = k.max(1);
-        let answered = ratings.iter().filter(|r| !r.is_empty()).count() as u32;
-        if answered < k {
-            return None;
-        }
-        let mut blocks = BTreeMap::new();
-        for block in BlockId::ALL {
-            let mut counts = [0u32; 5];
-            let mut n = 0;
-            for r in ratings {
-                if let Some(score) = r.get(&block).filter(|s| SCALE.contains(s)) {
-                    counts[(*score - 1) as usize] += 1;
-                    n += 1;
-                }
-            }
-            if n >= k {
-                blocks.insert(block, counts);
-            }
-        }
+        let (answered, blocks) = distribution(ratings, &BlockId::ALL, k)?;
         Some(Profile { answered, blocks })
     }
 
     /// The mean rating of a block, if shown.
     pub fn mean(&self, block: BlockId) -> Option<f64> {
-        let c = self.blocks.get(&block)?;
-        let n: u32 = c.iter().sum();
-        let sum: u32 = c.iter().enumerate().map(|(i, v)| (i as u32 + 1) * v).sum();
-        (n > 0).then(|| f64::from(sum) / f64::from(n))
+        mean_of(self.blocks.get(&block)?)
     }
 
     /// The shown blocks, weakest (lowest mean) first: where step 3 starts.
@@ -178,6 +157,49 @@ impl Profile {
         b.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
         b.into_iter().map(|(b, _)| b).collect()
     }
+}
+
+/// The k-anonymous distribution of private ratings on [`SCALE`] (one map of item → rating per
+/// person): how many people answered, and per item how many gave each rating (`[0]` counts the
+/// 1s). `None` when fewer than `k` people answered — k−1 answers give nothing at all — and an
+/// item rated by fewer than `k` people is left out, so no item's distribution is one person's
+/// rating. 004's profile and 002's route both show their ratings this way.
+pub fn distribution<K: Ord + Copy>(
+    ratings: &[BTreeMap<K, u32>],
+    items: &[K],
+    k: u32,
+) -> Option<(u32, BTreeMap<K, [u32; 5]>)> {
+    let k = k.max(1);
+    let answered = ratings.iter().filter(|r| !r.is_empty()).count() as u32;
+    if answered < k {
+        return None;
+    }
+    let mut out = BTreeMap::new();
+    for item in items {
+        let mut counts = [0u32; 5];
+        let mut n = 0;
+        for r in ratings {
+            if let Some(score) = r.get(item).filter(|s| SCALE.contains(s)) {
+                counts[(*score - 1) as usize] += 1;
+                n += 1;
+            }
+        }
+        if n >= k {
+            out.insert(*item, counts);
+        }
+    }
+    Some((answered, out))
+}
+
+/// The mean of a distribution of ratings, if anyone rated.
+pub fn mean_of(counts: &[u32; 5]) -> Option<f64> {
+    let n: u32 = counts.iter().sum();
+    let sum: u32 = counts
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as u32 + 1) * v)
+        .sum();
+    (n > 0).then(|| f64::from(sum) / f64::from(n))
 }
 
 /// One action of step 3 as every screen shows it: its text, the block and its dots.

@@ -9,7 +9,8 @@
 //! the others are described so the gallery and their companion issue have their data.
 //!
 //! Layout: [`blocks`] holds 004's six building blocks, [`roles`] 003's perspectives, roles and role
-//! map, [`agreements`] 001's phases, canvas fields, rules of play and consent rounds,
+//! map, [`agreements`] 001's phases, canvas fields, rules of play and consent rounds (002 runs the
+//! same canvas and rounds), [`horizon`] 002's sentence stems, route levels and route profile,
 //! [`blocks_report`] and [`roles_report`] their parts of the report; 000's content stays in
 //! [`crate::method`], which its steps here point at.
 
@@ -17,6 +18,7 @@ pub mod agreements;
 pub mod agreements_report;
 pub mod blocks;
 pub mod blocks_report;
+pub mod horizon;
 pub mod roles;
 pub mod roles_report;
 
@@ -164,6 +166,17 @@ impl Form {
             .find(|s| self.step_has(*s, kind))
     }
 
+    /// Whether any step has a kind.
+    pub fn has(&self, kind: StepKind) -> bool {
+        self.steps.iter().any(|s| s.kinds.contains(&kind))
+    }
+
+    /// Whether the form runs consent rounds (001, 002): then every participant gets a private
+    /// answers document and the workshop document holds proposals and tallies.
+    pub fn consents(&self) -> bool {
+        self.has(StepKind::ConsentRound)
+    }
+
     /// Whether a step has a kind.
     pub fn step_has(&self, step: Step, kind: StepKind) -> bool {
         self.step(step).is_some_and(|s| s.kinds.contains(&kind))
@@ -298,47 +311,45 @@ pub const FORMS: [Form; 5] = [
         ),
         steps: &[
             FormStep {
-                name: l("De horizon", "The horizon"),
+                name: l("Stap 1: De horizon", "Step 1: The horizon"),
                 instruction: l(
-                    "Maak de zin af: \"Wij gaan samen werken aan ...\"",
-                    "Finish the sentence: \"Together we will work on ...\"",
+                    "Waar gaan we voor? Maak de zin af: \"Wij gaan samen werken aan ...\" of \"Wij gaan samen sturen op ...\". Deel hem, dan kiezen we samen één horizon.",
+                    "What do we go for? Finish the sentence: \"Together we will work on ...\" or \"Together we will steer towards ...\". Share it, then we agree one horizon together.",
                 ),
                 default_minutes: 30,
-                kinds: &[StepKind::ConsentRound],
-            },
-            FormStep {
-                name: l("Het landschap", "The landscape"),
-                instruction: l(
-                    "Wanneer zijn we succesvol, idealiter en acceptabel? Wie zijn verantwoordelijk en wie kunnen bijdragen?",
-                    "When are we successful, ideally and acceptably? Who is responsible and who can contribute?",
-                ),
-                default_minutes: 40,
-                kinds: &[StepKind::ClusteredTable],
-            },
-            FormStep {
-                name: l("De kaart", "The map"),
-                instruction: l(
-                    "Bepaal de afspraken en spelregels voor succesvolle samenwerking.",
-                    "Decide the agreements and rules of play for a successful collaboration.",
-                ),
-                default_minutes: 40,
                 kinds: &[StepKind::ClusteredTable, StepKind::ConsentRound],
             },
             FormStep {
-                name: l("De route", "The route"),
+                name: l(
+                    "Stap 2: Het landschap en de kaart",
+                    "Step 2: The landscape and the map",
+                ),
                 instruction: l(
-                    "Reflecteer op bijdrage aan het succes, kwaliteit en afspraakdiscipline.",
-                    "Reflect on contribution to success, quality and keeping agreements.",
+                    "Wanneer zijn we succesvol, idealiter en acceptabel, voor het collectief, de belanghebbenden en de samenleving? Wie zijn verantwoordelijk en wie kunnen bijdragen? Welke spelregels en afspraken maken we, en wat bevordert of belemmert ons vanuit ieder perspectief?",
+                    "When are we successful, ideally and acceptably, for the collective, the stakeholders and society? Who is responsible and who can contribute? Which rules of play and agreements do we make, and what helps or hinders us from each perspective?",
+                ),
+                default_minutes: 60,
+                kinds: &[StepKind::ClusteredTable, StepKind::ConsentRound],
+            },
+            FormStep {
+                name: l("Stap 3: De route", "Step 3: The route"),
+                instruction: l(
+                    "Leren van en in de praktijk: geef bijdrage aan het succes, kwaliteit en afspraakdiscipline een score en schrijf je lessons learned op. Ze gaan in de rugzak.",
+                    "Learning from and in practice: rate contribution to the success, quality and keeping agreements, and write down your lessons learned. They go into the backpack.",
                 ),
                 default_minutes: 30,
-                kinds: &[StepKind::RatingScale, StepKind::GroupProfile],
+                kinds: &[
+                    StepKind::RatingScale,
+                    StepKind::GroupProfile,
+                    StepKind::ClusteredTable,
+                ],
             },
         ],
         leaves_with: l(
             "Een gedeelde horizon, spelregels en afspraken, en een rugzak met lessons learned.",
             "A shared horizon, rules of play and agreements, and a backpack of lessons learned.",
         ),
-        built: false,
+        built: true,
     },
     Form {
         id: FormId::Roles,
@@ -528,6 +539,20 @@ mod tests {
             complete(a.as_str(), a.label());
         }
         complete("phase question", agreements::PHASE_QUESTION);
+        for s in horizon::Stem::ALL {
+            complete(s.as_str(), s.text());
+        }
+        for v in horizon::Level::ALL {
+            complete(v.as_str(), v.name());
+            complete(v.as_str(), v.explanation());
+        }
+        for t in [
+            horizon::HORIZON_QUESTION,
+            horizon::ROUTE_QUESTION,
+            horizon::BACKPACK_LINE,
+        ] {
+            complete("002", t);
+        }
         complete("two", agreements::TWO_QUOTE);
         for t in [
             roles::SHARED_OWNERSHIP,
@@ -552,17 +577,19 @@ mod tests {
     }
 
     #[test]
-    fn the_gallery_offers_000_001_003_and_004() {
+    fn the_gallery_offers_every_form() {
         let ids: Vec<FormId> = built().map(|f| f.id).collect();
+        assert_eq!(ids, FormId::ALL.to_vec());
+        let horizon = form(FormId::Horizon);
+        assert!(horizon.consents());
+        assert!(form(FormId::RulesOfPlay).consents());
+        assert!(!form(FormId::BuildingBlocks).consents());
+        // 002's table (the horizon's sentences) is open from step 1.
         assert_eq!(
-            ids,
-            vec![
-                FormId::ThreeLevels,
-                FormId::RulesOfPlay,
-                FormId::Roles,
-                FormId::BuildingBlocks
-            ]
+            horizon.first_step_with(StepKind::ClusteredTable),
+            Some(Step::Reflect)
         );
+        assert!(horizon.step_has(Step::Plenary, StepKind::RatingScale));
         let rules = form(FormId::RulesOfPlay);
         assert!(rules.step_has(Step::Reflect, StepKind::GroupProfile));
         assert_eq!(

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! collaboration?: { id: <uuid>,                                  // the same in every session
-//!   sessions: [ { title, date: "YYYY-MM-DD", form: "000".."004" } ], // earlier sessions, oldest first
+//!   sessions: [ { title, date: "YYYY-MM-DD", form: "000".."004",   // earlier sessions, oldest first
+//!                 route?: { answered, contribution?, quality?, discipline? } } ], // 002's means, 1–5
 //!   ledger: { <agreement id>: { field, text: str, earlier: [str], why: str, review?: date,
 //!                               status: "adopted"|"dropped", since: str } },
 //!   backpack: [ str ] }                                          // lessons learned, oldest first
@@ -12,8 +13,9 @@
 //! The server writes `id`, `sessions` and `ledger` when it starts the next session; facilitators
 //! add lessons to the backpack. [`next`] is the one rule of what a session passes on: the ledger
 //! updated with the session's own proposals (kept, amended, dropped, new TWOs), the backpack as
-//! it stands, and the session itself appended; [`agenda`] puts the agreements whose review date
-//! has come on the next session's agenda.
+//! it stands, and the session itself appended (with its route, in 002); [`agenda`] puts the
+//! agreements whose review date has come on the next session's agenda. The horizon the group
+//! agreed (002) is the adopted agreement of the field "horizon".
 
 use std::collections::BTreeMap;
 
@@ -25,6 +27,7 @@ use super::proposals::{self, MAX_PROPOSAL_TEXT, MAX_WHY, Proposal, is_date};
 use super::{MapReader, SchemaError, ensure_map};
 use crate::forms::FormId;
 use crate::forms::agreements::{FieldId, Status};
+use crate::forms::horizon::{Level, RouteMeans, tenths};
 
 pub const MAX_SESSIONS: usize = 100;
 pub const MAX_LESSONS: usize = 300;
@@ -36,6 +39,9 @@ pub struct Session {
     pub title: String,
     pub date: String,
     pub form: FormId,
+    /// The session's route (002), when the group saw one.
+    #[serde(default)]
+    pub route: Option<RouteMeans>,
 }
 
 /// One agreement of the collaboration, with its history.
@@ -73,6 +79,17 @@ pub struct CollaborationView {
     /// By id.
     pub ledger: Vec<Agreement>,
     pub backpack: Vec<String>,
+}
+
+impl CollaborationView {
+    /// The horizon the group agreed on (the adopted agreement of the field "horizon"; the last
+    /// by id if there were several).
+    pub fn horizon(&self) -> Option<&Agreement> {
+        self.ledger
+            .iter()
+            .rev()
+            .find(|a| a.field == FieldId::Horizon && a.status == Status::Adopted)
+    }
 }
 
 pub(crate) fn validate<D: ReadDoc>(root: &MapReader<'_, D>) -> Result<(), SchemaError> {
@@ -139,7 +156,7 @@ fn validate_sessions<D: ReadDoc>(doc: &D, c: &MapReader<'_, D>) -> Result<(), Sc
             return Err(SchemaError::new(format!("{path}/{i}"), "must be a map"));
         };
         let s = MapReader::at(doc, m, format!("{path}/{i}"));
-        s.only_keys(&["title", "date", "form"])?;
+        s.only_keys(&["title", "date", "form", "route"])?;
         s.required_string("title", super::workshop::MAX_TITLE)?;
         if !is_date(&s.required_string("date", 10)?) {
             return Err(SchemaError::new(
@@ -148,6 +165,15 @@ fn validate_sessions<D: ReadDoc>(doc: &D, c: &MapReader<'_, D>) -> Result<(), Sc
             ));
         }
         s.one_of("form", &FormId::ALL.map(|f| f.as_str()))?;
+        if let Some(r) = s.map("route")? {
+            let mut keys = vec!["answered"];
+            keys.extend(Level::NAMES);
+            r.only_keys(&keys)?;
+            r.number_in("answered", 0.0, super::workshop::MAX_ROSTER as f64)?;
+            for level in Level::NAMES {
+                r.number_in(level, 1.0, 5.0)?;
+            }
+        }
     }
     Ok(())
 }
@@ -185,7 +211,19 @@ pub(crate) fn read<D: ReadDoc>(root: &MapReader<'_, D>) -> Option<CollaborationV
                 .flatten()
                 .and_then(|f| f.parse().ok())
                 .unwrap_or(FormId::ThreeLevels);
-            out.sessions.push(Session { title, date, form });
+            let route = s.map("route").ok().flatten().map(|r| RouteMeans {
+                answered: r.number("answered").ok().flatten().unwrap_or(0.0).max(0.0) as u32,
+                tenths: Level::ALL
+                    .into_iter()
+                    .filter_map(|l| Some((l, tenths(r.number(l.as_str()).ok().flatten()?))))
+                    .collect(),
+            });
+            out.sessions.push(Session {
+                title,
+                date,
+                form,
+                route,
+            });
         }
     }
     if let Some(l) = c.map("ledger").ok().flatten()
@@ -287,6 +325,19 @@ pub fn write(
         tx.put(&e, "title", s.title.as_str())?;
         tx.put(&e, "date", s.date.as_str())?;
         tx.put(&e, "form", s.form.as_str())?;
+        if let Some(r) = &s.route {
+            let m = tx.put_object(&e, "route", ObjType::Map)?;
+            tx.put(
+                &m,
+                "answered",
+                automerge::ScalarValue::Int(i64::from(r.answered)),
+            )?;
+            for level in r.tenths.keys() {
+                if let Some(x) = r.mean(*level) {
+                    tx.put(&m, level.as_str(), automerge::ScalarValue::F64(x))?;
+                }
+            }
+        }
     }
     let ledger = tx.put_object(&m, "ledger", ObjType::Map)?;
     for a in &c.ledger {
@@ -349,6 +400,7 @@ mod tests {
             title: title.into(),
             date: date.into(),
             form: FormId::RulesOfPlay,
+            route: None,
         }
     }
 
@@ -428,17 +480,47 @@ mod tests {
 
     #[test]
     fn a_written_collaboration_reads_back_and_validates() {
+        let mut horizon = proposal(
+            "p-9",
+            "Wij gaan samen sturen op minder wachtlijsten.",
+            Status::Adopted,
+            None,
+        );
+        horizon.field = FieldId::Horizon;
+        let route = crate::forms::horizon::RouteProfile {
+            answered: 4,
+            levels: [
+                (Level::Contribution, [0, 1, 1, 2, 0]),
+                (Level::Discipline, [1, 1, 1, 1, 0]),
+            ]
+            .into(),
+        };
         let c = next(
             None,
             || uuid::Uuid::new_v4().to_string(),
-            session("Sessie 1", "2026-12-04"),
-            &[proposal(
-                "rule-5",
-                "Zorgen uitspreken",
-                Status::Adopted,
-                Some("2027-01-10"),
-            )],
+            Session {
+                form: FormId::Horizon,
+                route: Some(route.means()),
+                ..session("Sessie 1", "2026-12-04")
+            },
+            &[
+                proposal(
+                    "rule-5",
+                    "Zorgen uitspreken",
+                    Status::Adopted,
+                    Some("2027-01-10"),
+                ),
+                horizon,
+            ],
         );
+        assert_eq!(
+            c.horizon().map(|a| a.text.as_str()),
+            Some("Wij gaan samen sturen op minder wachtlijsten.")
+        );
+        let means = c.sessions[0].route.as_ref().unwrap();
+        assert_eq!(means.mean(Level::Contribution), Some(3.3));
+        assert_eq!(means.mean(Level::Discipline), Some(2.5));
+        assert_eq!(means.mean(Level::Quality), None);
         let mut doc = automerge::Automerge::new();
         doc.transact::<_, _, automerge::AutomergeError>(|tx| {
             super::super::workshop::init_form(

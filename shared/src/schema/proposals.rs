@@ -1,10 +1,12 @@
-//! Work form 001's part of the workshop document: the proposals (the seed's seven rules of play,
-//! pre-filled, and what the group writes per canvas field), the consent round that runs now,
-//! each round's tally, and step 1's phase distribution.
+//! The consent forms' part of the workshop document (001, 002): the proposals (001 pre-fills the
+//! seed's seven rules of play; the group writes more per canvas field), the consent round that
+//! runs now, each round's tally, 001's phase distribution and 002's route profile.
 //!
 //! ```text
 //! phases_shown?: bool,                          // the facilitator shows step 1's distribution
 //! phases?: { answered, acknowledge, transparent, widen },          // server writes, ≥ k answers
+//! route_shown?: bool,                           // 002: the facilitator shows the route
+//! route?: { answered, levels: { <level>: { "1".."5": int } } },    // server writes, ≥ k
 //! proposals?: { <id>: { field: <field id>, text: Text, order: number,
 //!                       rule?: 1..7,                 // one of the seed's rules of play
 //!                       round: int,                  // 0: never asked; raised by each new round
@@ -16,8 +18,8 @@
 //! tallies?: { <proposal id>: { round, agree, workable, object,
 //!                              objections: [str], concerns: [str] } }   // server writes
 //! ```
-//! Facilitators write proposals and `asking`; the server writes `phases` and `tallies` from the
-//! participants' private answer documents (and puts right, in the same turn, a tally anyone
+//! Facilitators write proposals and `asking`; the server writes `phases`, `route` and `tallies`
+//! from the participants' private answer documents (and puts right, in the same turn, a tally anyone
 //! else wrote).
 
 use std::collections::BTreeMap;
@@ -28,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{MapReader, SchemaError, ensure_map};
 use crate::forms::agreements::{FieldId, Phase, Phases, RULES, Status, Tally};
+use crate::forms::horizon::{Level, RouteProfile};
 
 pub const MAX_PROPOSALS: usize = 100;
 pub const MAX_PROPOSAL_TEXT: usize = 500;
@@ -71,6 +74,9 @@ impl Proposal {
 pub struct ConsensusView {
     pub phases_shown: bool,
     pub phases: Option<Phases>,
+    pub route_shown: bool,
+    /// 002's route profile, once shown and at least k rated.
+    pub route: Option<RouteProfile>,
     /// In field order, then by `order`.
     pub proposals: Vec<Proposal>,
     pub asking: Option<String>,
@@ -141,6 +147,20 @@ pub(crate) fn validate<D: ReadDoc>(root: &MapReader<'_, D>) -> Result<(), Schema
             p.number_in(k, 0.0, MAX_ROSTER)?;
         }
     }
+    root.boolean("route_shown")?;
+    if let Some(r) = root.map("route")? {
+        r.only_keys(&["answered", "levels"])?;
+        r.number_in("answered", 0.0, MAX_ROSTER)?;
+        if let Some(l) = r.map("levels")? {
+            l.only_keys(&Level::NAMES)?;
+            for (_, c) in l.map_entries()? {
+                c.only_keys(&SCORES)?;
+                for k in SCORES {
+                    c.number_in(k, 0.0, MAX_ROSTER)?;
+                }
+            }
+        }
+    }
     let mut ids = Vec::new();
     if let Some(props) = root.map("proposals")? {
         props.at_most(MAX_PROPOSALS)?;
@@ -202,6 +222,9 @@ pub(crate) fn validate<D: ReadDoc>(root: &MapReader<'_, D>) -> Result<(), Schema
     Ok(())
 }
 
+/// The keys of one level's counts in `route`.
+const SCORES: [&str; 5] = ["1", "2", "3", "4", "5"];
+
 fn count<D: ReadDoc>(m: &MapReader<'_, D>, k: &str) -> u32 {
     m.number(k).ok().flatten().unwrap_or(0.0).max(0.0) as u32
 }
@@ -209,6 +232,7 @@ fn count<D: ReadDoc>(m: &MapReader<'_, D>, k: &str) -> u32 {
 pub(crate) fn read<D: ReadDoc>(root: &MapReader<'_, D>) -> ConsensusView {
     let mut out = ConsensusView {
         phases_shown: root.boolean("phases_shown").ok().flatten().unwrap_or(false),
+        route_shown: root.boolean("route_shown").ok().flatten().unwrap_or(false),
         asking: root.string("asking", MAX_ID).ok().flatten(),
         ..ConsensusView::default()
     };
@@ -221,6 +245,20 @@ pub(crate) fn read<D: ReadDoc>(root: &MapReader<'_, D>) -> ConsensusView {
                 .filter(|(_, n)| *n > 0)
                 .collect(),
         });
+    }
+    if let Some(r) = root.map("route").ok().flatten() {
+        let mut route = RouteProfile {
+            answered: count(&r, "answered"),
+            ..RouteProfile::default()
+        };
+        if let Some(l) = r.map("levels").ok().flatten() {
+            for level in Level::ALL {
+                if let Some(c) = l.map(level.as_str()).ok().flatten() {
+                    route.levels.insert(level, SCORES.map(|k| count(&c, k)));
+                }
+            }
+        }
+        out.route = Some(route);
     }
     if let Some(props) = root.map("proposals").ok().flatten()
         && let Ok(entries) = props.map_entries()
@@ -511,6 +549,37 @@ pub fn set_phases(
     Ok(())
 }
 
+/// Shows (or hides) 002's route profile.
+pub fn set_route_shown(
+    tx: &mut impl Transactable,
+    shown: bool,
+) -> Result<(), automerge::AutomergeError> {
+    tx.put(automerge::ROOT, "route_shown", shown)
+}
+
+/// Writes 002's route profile (server), or removes it with `None`.
+pub fn set_route(
+    tx: &mut impl Transactable,
+    route: Option<&RouteProfile>,
+) -> Result<(), automerge::AutomergeError> {
+    let Some(r) = route else {
+        return match tx.get(automerge::ROOT, "route")? {
+            Some(_) => tx.delete(automerge::ROOT, "route"),
+            None => Ok(()),
+        };
+    };
+    let m = tx.put_object(automerge::ROOT, "route", ObjType::Map)?;
+    tx.put(&m, "answered", ScalarValue::Int(i64::from(r.answered)))?;
+    let levels = tx.put_object(&m, "levels", ObjType::Map)?;
+    for (level, counts) in &r.levels {
+        let c = tx.put_object(&levels, level.as_str(), ObjType::Map)?;
+        for (k, n) in SCORES.iter().zip(counts) {
+            tx.put(&c, *k, ScalarValue::Int(i64::from(*n)))?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes a round's tally (server).
 pub fn set_tally(
     tx: &mut impl Transactable,
@@ -544,4 +613,61 @@ pub fn remove_tally(tx: &mut impl Transactable, id: &str) -> Result<(), automerg
         tx.delete(&t, id)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forms::{FormId, FormRef};
+
+    /// 002's route profile and its switch fit the workshop document and read back; a count out
+    /// of range or a level that is no level is refused.
+    #[test]
+    fn the_route_fits_the_workshop_document() {
+        let route = RouteProfile {
+            answered: 4,
+            levels: [(Level::Quality, [0, 0, 1, 2, 1])].into(),
+        };
+        let write = |f: &dyn Fn(&mut automerge::transaction::Transaction<'_>)| {
+            let mut doc = automerge::Automerge::new();
+            doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+                super::super::workshop::init_form(
+                    tx,
+                    "Route",
+                    "nl",
+                    FormRef {
+                        id: FormId::Horizon,
+                        version: 1,
+                    },
+                )?;
+                f(tx);
+                Ok(())
+            })
+            .unwrap();
+            doc
+        };
+        let doc = write(&|tx| {
+            set_route_shown(tx, true).unwrap();
+            set_route(tx, Some(&route)).unwrap();
+        });
+        super::super::workshop::validate(&doc).unwrap();
+        let v = super::super::workshop::view(&doc);
+        assert!(v.consensus.route_shown);
+        assert_eq!(v.consensus.route, Some(route.clone()));
+        assert!(v.consensus.proposals.is_empty(), "002 pre-fills no rules");
+        for (bad, path) in [
+            ("speed", "/route/levels"),
+            ("quality", "/route/levels/quality/3"),
+        ] {
+            let doc = write(&|tx| {
+                set_route(tx, Some(&route)).unwrap();
+                let (_, r) = tx.get(automerge::ROOT, "route").unwrap().unwrap();
+                let (_, l) = tx.get(&r, "levels").unwrap().unwrap();
+                let c = tx.put_object(&l, bad, ObjType::Map).unwrap();
+                tx.put(&c, "3", ScalarValue::Int(-1)).unwrap();
+            });
+            let e = super::super::workshop::validate(&doc).unwrap_err();
+            assert!(e.path.starts_with(path), "{e} is not about {path}");
+        }
+    }
 }

@@ -1044,6 +1044,8 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
         "agreements",
         "phases_shown",
         "phases",
+        "route_shown",
+        "route",
         "proposals",
         "asking",
         "tallies",
