@@ -345,9 +345,16 @@ fn CanvasGroupItem(
     let labels = session.table.get_untracked().unwrap_or_default().labels;
     let me = session.me.get_untracked().and_then(|m| m.participant_id);
     let merged = group.cards.len() > 1;
+    // A merged card lies on the group's first card: its merge choice shows that one.
+    let base = group
+        .cards
+        .first()
+        .map(|c| c.key.clone())
+        .unwrap_or_default();
     view! {
         <li class="canvas-group" class:merged=merged>
-            {group.cards.into_iter().map(|c| {
+            {group.cards.into_iter().enumerate().map(|(i, c)| {
+                let merged_into = (i > 0).then(|| base.clone());
                 let by = author(&ws, labels, c.owner);
                 let mine = me == Some(c.owner);
                 let key = c.key.clone();
@@ -383,7 +390,7 @@ fn CanvasGroupItem(
                             }
                         })}
                         <Show when=move || curates.get()>
-                            <CardCuration session lang field key=key.clone() others=others.clone() text=c.text.clone() fields/>
+                            <CardCuration session lang field key=key.clone() others=others.clone() text=c.text.clone() fields merged_into=merged_into.clone()/>
                         </Show>
                     </div>
                 }
@@ -403,6 +410,8 @@ fn CardCuration(
     others: Vec<(String, String)>,
     text: String,
     fields: Signal<&'static [FieldId]>,
+    /// The card this one is merged with, if any.
+    merged_into: Option<String>,
 ) -> impl IntoView {
     let lesson = StoredValue::new(text.clone());
     let packed = move || {
@@ -466,7 +475,7 @@ fn CardCuration(
             <label>{move || t(lang.get(), Text::MergeWith)}
                 <select on:change=merge>
                     <option value="">"–"</option>
-                    {others.into_iter().map(|(k, text)| view! { <option value=k>{text}</option> }).collect_view()}
+                    {others.into_iter().map(|(k, text)| { let on = merged_into.as_deref() == Some(k.as_str()); view! { <option value=k selected=on>{text}</option> } }).collect_view()}
                 </select>
             </label>
             <form on:submit=propose>

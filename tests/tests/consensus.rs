@@ -186,6 +186,18 @@ async fn rules_of_play_and_a_two_are_played_end_to_end() {
         .for_element(Locator::Css(".canvas-group.merged"))
         .await
         .unwrap();
+    // The merged card's choice shows what it is merged with.
+    let chosen = fac
+        .find(Locator::XPath(&format!(
+            "{}//label[starts-with(normalize-space(.), 'Voeg samen met')]//select",
+            curation("Mandaat vooraf afstemmen met de directie")
+        )))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(chosen.as_deref(), Some(an_key.as_str()));
     // Propose a rewording of An's card; An takes it over on her phone.
     let reword = fac
         .find(Locator::XPath(&format!(
