@@ -17,9 +17,7 @@ use kring_shared::schema::voice::{self, CanvasCard};
 use kring_shared::schema::workshop;
 use kring_shared::schema::{answers, proposals};
 use kring_shared::step::Step;
-use kring_testkit::{
-    SyncClient, TestServer, contains_bytes, create_workshop_of, get_text, join_all,
-};
+use kring_testkit::{SyncClient, TestServer, contains_bytes, form_room, get_text};
 
 fn view(c: &SyncClient, ws_doc: DocumentId) -> workshop::WorkshopView {
     workshop::view(c.doc(ws_doc))
@@ -37,27 +35,19 @@ fn progress(c: &SyncClient) -> Option<Progress> {
 async fn answers_stay_private_rounds_tally_and_an_amended_rule_becomes_a_two() {
     let server = TestServer::start().await;
     let base = server.http();
-    let w = create_workshop_of(&base, "Spelregels in de wijk", "001")
-        .await
-        .unwrap();
-    let people = join_all(
-        &base,
-        &w.join_code,
+    let (w, people, mut f) = form_room(
+        &server,
+        "Spelregels in de wijk",
+        "001",
         &[
             ("An", "OCMW"),
             ("Bert", "CAW"),
             ("Chris", "CLB"),
             ("Dina", "Politie"),
         ],
+        |r| r.answers.is_some(),
     )
     .await;
-    let mut f = SyncClient::open_recorded(&server.ws(), &w.facilitator_token, w.document).await;
-    f.wait_for("everyone's answers", |c| {
-        let v = view(c, w.document);
-        v.roster.len() == 4 && v.roster.iter().all(|r| r.answers.is_some())
-    })
-    .await
-    .unwrap();
     let v = view(&f, w.document);
     assert_eq!(v.form.id, FormId::RulesOfPlay);
     assert_eq!(v.consensus.proposals.len(), 7, "the seed's rules of play");

@@ -16,9 +16,7 @@ use kring_shared::schema::voice::{self, CanvasCard};
 use kring_shared::schema::workshop;
 use kring_shared::schema::{answers, proposals};
 use kring_shared::step::Step;
-use kring_testkit::{
-    SyncClient, TestServer, contains_bytes, create_workshop_of, get_text, join_all, next_session,
-};
+use kring_testkit::{SyncClient, TestServer, contains_bytes, form_room, get_text, next_session};
 
 fn view(c: &SyncClient, ws_doc: DocumentId) -> workshop::WorkshopView {
     workshop::view(c.doc(ws_doc))
@@ -31,27 +29,19 @@ const SECRET: &str = "zeven-geheime-woorden";
 async fn horizon_sentences_and_route_ratings_stay_private_and_the_route_shows_at_k() {
     let server = TestServer::start().await;
     let base = server.http();
-    let w = create_workshop_of(&base, "Beweging in de wijk", "002")
-        .await
-        .unwrap();
-    let people = join_all(
-        &base,
-        &w.join_code,
+    let (w, people, mut f) = form_room(
+        &server,
+        "Beweging in de wijk",
+        "002",
         &[
             ("An", "OCMW"),
             ("Bert", "CAW"),
             ("Chris", "CLB"),
             ("Dina", "Politie"),
         ],
+        |r| r.answers.is_some(),
     )
     .await;
-    let mut f = SyncClient::open_recorded(&server.ws(), &w.facilitator_token, w.document).await;
-    f.wait_for("everyone's answers", |c| {
-        let v = view(c, w.document);
-        v.roster.len() == 4 && v.roster.iter().all(|r| r.answers.is_some())
-    })
-    .await
-    .unwrap();
     let v = view(&f, w.document);
     assert_eq!(v.form.id, FormId::Horizon);
     assert!(v.consensus.proposals.is_empty(), "002 pre-fills no rules");

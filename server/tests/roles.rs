@@ -15,9 +15,7 @@ use kring_shared::report::Report;
 use kring_shared::schema::role_sheet;
 use kring_shared::schema::workshop::{self, Agreement};
 use kring_shared::step::Step;
-use kring_testkit::{
-    Participant, SyncClient, TestServer, contains_bytes, create_workshop_of, get_text, join_all, me,
-};
+use kring_testkit::{Participant, SyncClient, TestServer, contains_bytes, form_room, get_text, me};
 
 /// A participant's role sheet, as `/api/me` names it.
 async fn sheet_doc(server: &TestServer, p: &Participant) -> DocumentId {
@@ -58,27 +56,19 @@ fn view(c: &SyncClient, ws_doc: DocumentId) -> workshop::WorkshopView {
 async fn role_sheets_stay_private_claims_show_once_published_and_closing_purges_them() {
     let server = TestServer::start().await;
     let base = server.http();
-    let w = create_workshop_of(&base, "Rollen in de samenwerking", "003")
-        .await
-        .unwrap();
-    let people = join_all(
-        &base,
-        &w.join_code,
+    let (w, people, mut f) = form_room(
+        &server,
+        "Rollen in de samenwerking",
+        "003",
         &[
             ("An", "OCMW"),
             ("Bert", "CAW"),
             ("Chris", "CLB"),
             ("Dina", "OCMW"),
         ],
+        |r| r.role_sheet.is_some(),
     )
     .await;
-    let mut f = SyncClient::open_recorded(&server.ws(), &w.facilitator_token, w.document).await;
-    f.wait_for("every role sheet", |c| {
-        let v = view(c, w.document);
-        v.roster.len() == 4 && v.roster.iter().all(|r| r.role_sheet.is_some())
-    })
-    .await
-    .unwrap();
     let v = view(&f, w.document);
     assert_eq!(v.form.id, FormId::Roles);
     assert_eq!(v.plan.k, 3);

@@ -240,6 +240,31 @@ pub async fn join_all(base: &str, code: &str, people: &[(&str, &str)]) -> Vec<Pa
     out
 }
 
+/// A work form's room for a server test: a workshop of `form`, `people` (name, organisation)
+/// joined in order, and the facilitator's recorded client once every roster entry is `ready`
+/// (has the form's own document: its answers, rating or role sheet).
+pub async fn form_room(
+    server: &TestServer,
+    title: &str,
+    form: &str,
+    people: &[(&str, &str)],
+    ready: impl Fn(&workshop::RosterEntry) -> bool,
+) -> (Workshop, Vec<Participant>, SyncClient) {
+    let base = server.http();
+    let w = create_workshop_of(&base, title, form)
+        .await
+        .expect("workshop");
+    let joined = join_all(&base, &w.join_code, people).await;
+    let mut f = SyncClient::open_recorded(&server.ws(), &w.facilitator_token, w.document).await;
+    f.wait_for("every participant's documents", |c| {
+        let v = workshop::view(c.doc(w.document));
+        v.roster.len() == people.len() && v.roster.iter().all(&ready)
+    })
+    .await
+    .expect("the room");
+    (w, joined, f)
+}
+
 /// Starts the next session of the collaboration of the workshop whose facilitator `token` is.
 pub async fn next_session(base: &str, token: &str, title: &str, form: &str) -> KitResult<Workshop> {
     let body = serde_json::json!({"title": title, "form": form});
