@@ -4,7 +4,7 @@
 //! per session of a collaboration as a chart over time. The canvas, the consent rounds and the
 //! TWOs are 001's components (`agreements`), with 002's fields.
 
-use kring_shared::forms::agreements::{FieldId, Status};
+use kring_shared::forms::agreements::FieldId;
 use kring_shared::forms::agreements_report::HEADINGS;
 use kring_shared::forms::blocks::SCALE;
 use kring_shared::forms::horizon::{BACKPACK_LINE, HORIZON_QUESTION, Level, ROUTE_QUESTION, Stem};
@@ -100,10 +100,7 @@ pub fn HorizonStatement(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl 
     let statement = move || {
         let ws = session.workshop.get();
         ws.consensus
-            .proposals
-            .iter()
-            .rev()
-            .find(|p| p.field == FieldId::Horizon && p.status == Status::Adopted)
+            .horizon()
             .map(|p| p.text.clone())
             .or_else(|| ws.collaboration.as_ref()?.horizon().map(|a| a.text.clone()))
     };
@@ -220,9 +217,8 @@ pub fn RouteOverTime(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl Int
         }
         out
     };
-    // Colours of the three lines, distinguishable without colour by their marks.
+    // Colours of the three lines (their marks tell them apart without colour).
     const COLOURS: [&str; 3] = ["#1b6b8f", "#c2571a", "#4d7c2a"];
-    const MARKS: [&str; 3] = ["circle", "square", "diamond"];
     move || {
         let p = points();
         let l = code(lang.get());
@@ -262,11 +258,12 @@ pub fn RouteOverTime(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl Int
                     .map(|(a, b)| format!("{a:.1},{b:.1}"))
                     .collect::<Vec<_>>()
                     .join(" ");
+                // A circle, a square, a diamond: the lines differ without colour too.
                 let marks = pts
                     .iter()
-                    .map(|(a, b)| match MARKS[li] {
-                        "circle" => view! { <circle cx=*a cy=*b r="5" fill=COLOURS[li]/> }.into_any(),
-                        "square" => view! { <rect x=a - 4.5 y=b - 4.5 width="9" height="9" fill=COLOURS[li]/> }.into_any(),
+                    .map(|(a, b)| match li {
+                        0 => view! { <circle cx=*a cy=*b r="5" fill=COLOURS[li]/> }.into_any(),
+                        1 => view! { <rect x=a - 4.5 y=b - 4.5 width="9" height="9" fill=COLOURS[li]/> }.into_any(),
                         _ => view! { <polygon points=format!("{a},{} {},{b} {a},{} {},{b}", b - 6.0, a + 6.0, b + 6.0, a - 6.0) fill=COLOURS[li]/> }.into_any(),
                     })
                     .collect_view();

@@ -225,11 +225,7 @@ pub fn build(
                 .collect(),
         })
         .collect();
-    let horizon = c
-        .twos()
-        .filter(|p| p.field == FieldId::Horizon)
-        .last()
-        .map(|p| p.text.clone());
+    let horizon = c.horizon().map(|p| p.text.clone());
     let route = c.route.as_ref().map(|r| RouteReport {
         answered: r.answered,
         levels: r

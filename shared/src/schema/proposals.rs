@@ -99,6 +99,12 @@ impl ConsensusView {
         self.tallies.get(id).filter(|t| t.round == p.round)
     }
 
+    /// The horizon this session agreed (002): its adopted proposal of the field "horizon", the
+    /// last if there are several.
+    pub fn horizon(&self) -> Option<&Proposal> {
+        self.twos().filter(|p| p.field == FieldId::Horizon).last()
+    }
+
     /// The adopted proposals: the TWOs.
     pub fn twos(&self) -> impl Iterator<Item = &Proposal> {
         self.proposals
