@@ -856,24 +856,10 @@ pub fn CollaborationPanel(
                     <h3>{h.sessions.get(l)}</h3>
                     <ol class="sessions">{c.sessions.iter().map(|s| view! { <li>{s.title.clone()} " (" {s.date.clone()} ")"</li> }).collect_view()}</ol>
                     <h3>{h.ledger.get(l)}</h3>
-                    <ul class="ledger">
-                        {c.ledger.iter().map(|a| view! {
-                            <li class="ledger-item" class:dropped=a.status == Status::Dropped>
-                                <strong>{a.text.clone()}</strong> " "
-                                <span class="muted">"(" {h.version.get(l)} " " {a.version()} "; " {a.since.clone()}
-                                    {a.review.clone().map(|d| format!("; {} {d}", h.review.get(l).to_lowercase()))}
-                                    {(a.status == Status::Dropped).then(|| format!("; {}", h.dropped.get(l).to_lowercase()))}
-                                ")"</span>
-                                {(!a.earlier.is_empty()).then(|| view! {
-                                    <details><summary>{h.earlier.get(l)}</summary>
-                                        <ol>{a.earlier.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}</ol>
-                                    </details>
-                                })}
-                            </li>
-                        }).collect_view()}
-                    </ul>
+                    {ledger(&c.ledger, l)}
                 }.into_any()
             }}
+            <crate::collaboration::CollaborationLinkButton token=session.token.get_value() lang/>
             <crate::horizon::RouteOverTime session lang/>
             <h3>{move || h.backpack.get(code(lang.get()))}</h3>
             <ul class="backpack">
@@ -900,6 +886,30 @@ pub fn CollaborationPanel(
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </form>
         </section>
+    }
+}
+
+/// A collaboration's agreements, each with its version, since when, its review date, whether it
+/// was dropped and its earlier texts.
+pub fn ledger(list: &[collaboration::Agreement], l: &'static str) -> impl IntoView + use<> {
+    let h = &HEADINGS;
+    view! {
+        <ul class="ledger">
+            {list.iter().map(|a| view! {
+                <li class="ledger-item" class:dropped=a.status == Status::Dropped>
+                    <strong>{a.text.clone()}</strong> " "
+                    <span class="muted">"(" {h.version.get(l)} " " {a.version()} "; " {a.since.clone()}
+                        {a.review.clone().map(|d| format!("; {} {d}", h.review.get(l).to_lowercase()))}
+                        {(a.status == Status::Dropped).then(|| format!("; {}", h.dropped.get(l).to_lowercase()))}
+                    ")"</span>
+                    {(!a.earlier.is_empty()).then(|| view! {
+                        <details><summary>{h.earlier.get(l)}</summary>
+                            <ol>{a.earlier.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}</ol>
+                        </details>
+                    })}
+                </li>
+            }).collect_view()}
+        </ul>
     }
 }
 

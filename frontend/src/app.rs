@@ -1,7 +1,7 @@
 //! The router and the home page (a gallery of the work forms Kring runs, creating a workshop of
-//! one, joining by code). Routing is by path; each page is a full page load, and secret
-//! tokens travel in the URL fragment (`/facilitate#token`, `/screen#token`, `/report#token`) so they never reach
-//! a server log.
+//! one, making a collaboration of several sessions, joining by code). Routing is by path; each page is a full page load, and secret
+//! tokens travel in the URL fragment (`/facilitate#token`, `/screen#token`, `/report#token`,
+//! `/collaboration#token`) so they never reach a server log.
 
 use kring_shared::api;
 use kring_shared::forms::{self, Form};
@@ -38,6 +38,9 @@ pub fn App() -> impl IntoView {
         ["facilitate"] if !token.is_empty() => view! { <FacilitatorPage token/> }.into_any(),
         ["screen"] if !token.is_empty() => view! { <ScreenPage token/> }.into_any(),
         ["report"] if !token.is_empty() => view! { <ReportPage token/> }.into_any(),
+        ["collaboration"] if !token.is_empty() => {
+            view! { <crate::collaboration::CollaborationPage token/> }.into_any()
+        }
         _ => view! { <NotFound/> }.into_any(),
     }
 }
@@ -80,6 +83,28 @@ fn Home() -> impl IntoView {
                 Ok(created) => go(&format!("/facilitate#{}", created.facilitator_token)),
                 Err(e) => {
                     error.set(Some(e.0));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    let collab_title = RwSignal::new(String::new());
+    let collab_error = RwSignal::new(None::<String>);
+    let create_collaboration = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let body = http::body(&api::CreateCollaboration {
+                title: collab_title.get_untracked(),
+                language: language.get_untracked(),
+            });
+            match http::post("/api/collaborations", body)
+                .await
+                .and_then(http::read::<api::CollaborationLink>)
+            {
+                Ok(link) => go(&link.path),
+                Err(e) => {
+                    collab_error.set(Some(e.0));
                     busy.set(false);
                 }
             }
@@ -137,6 +162,20 @@ fn Home() -> impl IntoView {
                     </button>
                     <Show when=move || error.get().is_some()>
                         <p class="error" role="alert">{move || error.get()}</p>
+                    </Show>
+                </form>
+                <form class="card new-collaboration" on:submit=create_collaboration>
+                    <h2>{move || t(lang.get(), Text::NewCollaboration)}</h2>
+                    <p class="muted small">{move || t(lang.get(), Text::NewCollaborationExplain)}</p>
+                    <label>{move || t(lang.get(), Text::Title)}
+                        <input type="text" required maxlength=workshop_schema::MAX_TITLE prop:value=collab_title
+                            on:input=move |ev| collab_title.set(event_target_value(&ev))/>
+                    </label>
+                    <button type="submit" disabled=move || busy.get()>
+                        {move || t(lang.get(), Text::CreateCollaboration)}
+                    </button>
+                    <Show when=move || collab_error.get().is_some()>
+                        <p class="error" role="alert">{move || collab_error.get()}</p>
                     </Show>
                 </form>
                 <form class="card" on:submit=join>

@@ -204,23 +204,37 @@ pub fn RouteControl(
 /// print.
 #[component]
 pub fn RouteOverTime(session: UseWorkshopReturn, lang: Signal<Lang>) -> impl IntoView {
-    let points = move || {
+    let points = Signal::derive(move || {
         let ws = session.workshop.get();
-        let mut out: Vec<(String, kring_shared::forms::horizon::RouteMeans)> = ws
-            .collaboration
-            .iter()
-            .flat_map(|c| c.sessions.iter())
-            .filter_map(|s| Some((format!("{} ({})", s.title, s.date), s.route.clone()?)))
-            .collect();
+        let mut out = route_points(ws.collaboration.iter().flat_map(|c| c.sessions.iter()));
         if let Some(r) = &ws.consensus.route {
             out.push((ws.title.clone(), r.means()));
         }
         out
-    };
+    });
+    view! { <RouteChartOverTime points lang/> }
+}
+
+/// A chart point per session that has a route: "title (date)" and its means.
+pub fn route_points<'a>(
+    sessions: impl Iterator<Item = &'a kring_shared::schema::collaboration::Session>,
+) -> Vec<(String, kring_shared::forms::horizon::RouteMeans)> {
+    sessions
+        .filter_map(|s| Some((format!("{} ({})", s.title, s.date), s.route.clone()?)))
+        .collect()
+}
+
+/// The route means over time as a chart (one line per level, 1 to 5) with the same numbers in
+/// a table; nothing while no session has a route.
+#[component]
+pub fn RouteChartOverTime(
+    points: Signal<Vec<(String, kring_shared::forms::horizon::RouteMeans)>>,
+    lang: Signal<Lang>,
+) -> impl IntoView {
     // Colours of the three lines (their marks tell them apart without colour).
     const COLOURS: [&str; 3] = ["#1b6b8f", "#c2571a", "#4d7c2a"];
     move || {
-        let p = points();
+        let p = points.get();
         let l = code(lang.get());
         if p.is_empty() {
             return ().into_any();

@@ -316,4 +316,22 @@ texts! {
     StartNextSession => "Volgende sessie starten", "Start the next session";
     KPhases => "Minimum aantal antwoorden voor de verdeling (k)", "Least answers before the distribution shows (k)";
     KRoute => "Minimum aantal scores voor de route (k)", "Least ratings before the route shows (k)";
+    NewCollaboration => "Nieuwe samenwerking", "New collaboration";
+    NewCollaborationExplain => "Een samenwerking loopt over meerdere sessies, van elke werkvorm: elke sessie neemt de afspraken (TWO's), hun geschiedenis en de rugzak van de vorige mee.", "A collaboration runs over several sessions, of any form: each session carries the agreements (TWOs), their history and the backpack of the one before.";
+    CreateCollaboration => "Samenwerking aanmaken", "Create collaboration";
+    Sessions => "Sessies", "Sessions";
+    Date => "Datum", "Date";
+    OpenSession => "Openen als begeleider", "Open as facilitator";
+    NoSessionsYet => "Nog geen sessies. Start hieronder de eerste.", "No sessions yet. Start the first one below.";
+    FirstSession => "Eerste sessie", "First session";
+    StartSession => "Sessie starten", "Start the session";
+    SessionTitle => "Titel van de sessie", "Title of the session";
+    LinkSecretCollaboration => "Bewaar de link van deze pagina: daarmee open je de samenwerking en elk van haar sessies als begeleider. Deel hem alleen met co-begeleiders.", "Keep this page's link: it opens the collaboration and each of its sessions as facilitator. Share it with co-facilitators only.";
+    MakeCoFacilitatorLink => "Link voor een co-begeleider maken", "Make a link for a co-facilitator";
+    CoFacilitatorLinkLabel => "Link voor een co-begeleider (geheim)", "Link for a co-facilitator (secret)";
+    CollaborationDelete => "Samenwerking en al haar sessies definitief verwijderen", "Delete the collaboration and all its sessions for good";
+    CollaborationDeleteConfirm => "De samenwerking en al haar sessies worden definitief verwijderd: afspraken, rugzak, notities, alle links. Doorgaan?", "The collaboration and all its sessions are deleted for good: agreements, backpack, notes, every link. Continue?";
+    CollaborationDeleted => "De samenwerking is verwijderd, met al haar sessies.", "The collaboration has been deleted, with all its sessions.";
+    CollaborationPageLink => "Link naar de pagina van de samenwerking", "Link to the collaboration's page";
+    OpenCollaboration => "Pagina van de samenwerking openen", "Open the collaboration's page";
 }

@@ -11,6 +11,8 @@
 //!   [`roles`]: work form 003's role sheet, balance, role map, agreements and set-up.
 //!   [`agreements`]: work forms 001 and 002's canvas, consent rounds, TWOs, the collaboration
 //!   panel and 001's phases. [`horizon`]: 002's horizon sentence, route ratings and route charts.
+//!   [`collaboration`]: a collaboration's own page (sessions, agreements, backpack, route over
+//!   time, downloads, links, deletion) and the way to it from a session's console.
 //! - [`report`]: the workshop report page (print, downloads, names, sharing, deletion).
 //! - [`session`]: `use_workshop`, the hook that keeps a workshop's documents live over the
 //!   WebSocket with the shared sync engine, reconnecting when the network drops.
@@ -24,6 +26,7 @@
 mod agreements;
 mod app;
 mod blocks;
+mod collaboration;
 mod console;
 mod duo;
 mod duo_console;

@@ -27,7 +27,7 @@ const DOWNLOADS: [(&str, &str); 4] = [
 
 /// A `data:` link for a downloaded text (the download needs the bearer token, so the page
 /// fetches it and offers the bytes it already holds).
-fn data_url(mime: &str, text: &str) -> String {
+pub(crate) fn data_url(mime: &str, text: &str) -> String {
     let encoded: String = js_sys::encode_uri_component(text).into();
     format!("data:{mime};charset=utf-8,{encoded}")
 }

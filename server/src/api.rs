@@ -11,8 +11,7 @@ use kring_shared::access::{DocKind, Role};
 use kring_shared::api;
 use kring_shared::forms::{self, FormId, FormRef};
 use kring_shared::ids::{DocumentId, FacilitatorId, WorkshopId};
-use kring_shared::report;
-use kring_shared::schema::{collaboration, proposals, workshop as workshop_schema};
+use kring_shared::schema::workshop as workshop_schema;
 use kring_shared::timer::TimerAction;
 use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
@@ -23,17 +22,22 @@ use crate::AppState;
 use crate::auth;
 use crate::error::ApiError;
 use crate::registry::RegistryError;
-use crate::store::{DocumentRow, TokenRow, WorkshopRow, WriteBatch};
+use crate::store::{CollaborationRow, DocumentRow, TokenRow, WorkshopRow, WriteBatch};
 use crate::workshop::{Command, now_ms};
 
 /// Parses a JSON body, answering 400 with a readable message when it does not fit.
-fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+pub(crate) fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 /// Trims and checks a free-text field.
-fn text_field(value: &str, field: &str, max: usize, required: bool) -> Result<String, ApiError> {
+pub(crate) fn text_field(
+    value: &str,
+    field: &str,
+    max: usize,
+    required: bool,
+) -> Result<String, ApiError> {
     kring_shared::text::clean(value, max, required)
         .map_err(|e| ApiError::BadRequest(format!("`{field}` {e}")))
 }
@@ -61,12 +65,12 @@ pub async fn create_workshop(
         )));
     }
     let form = built_form(&req.form)?;
-    let created = new_workshop(&app, &title, &req.language, form, |_| Ok(())).await?;
+    let created = new_workshop(&app, &title, &req.language, form, None, |_| Ok(())).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// A built form by its seed number, or the error naming the built ones.
-fn built_form(id: &str) -> Result<FormRef, ApiError> {
+pub(crate) fn built_form(id: &str) -> Result<FormRef, ApiError> {
     let form = id
         .parse::<FormId>()
         .ok()
@@ -83,12 +87,14 @@ fn built_form(id: &str) -> Result<FormRef, ApiError> {
 }
 
 /// Stores a new workshop running `form`: its document (the form's initial writes, then
-/// `more`), a join code, the facilitator's and the screen's tokens.
-async fn new_workshop(
+/// `more`), a join code, the facilitator's and the screen's tokens — and, as a session of a
+/// collaboration, the collaboration's row (kept if it is there) and its session index.
+pub(crate) async fn new_workshop(
     app: &AppState,
     title: &str,
     language: &str,
     form: FormRef,
+    session_of: Option<SessionOf>,
     more: impl FnOnce(
         &mut automerge::transaction::Transaction<'_>,
     ) -> Result<(), automerge::AutomergeError>,
@@ -123,6 +129,17 @@ async fn new_workshop(
             participant: None,
             facilitator: (role == Role::Facilitator).then(FacilitatorId::random),
         };
+        let (collaborations, sessions) = match &session_of {
+            Some(s) => (
+                vec![s.collaboration.clone()],
+                s.earlier
+                    .iter()
+                    .chain([&id])
+                    .map(|w| (*w, s.collaboration.id))
+                    .collect(),
+            ),
+            None => (vec![], vec![]),
+        };
         app.store
             .write(WriteBatch {
                 workshops: vec![WorkshopRow {
@@ -131,6 +148,8 @@ async fn new_workshop(
                     workshop_doc: doc_id,
                     created_at: now_ms(),
                 }],
+                collaborations,
+                sessions,
                 documents: vec![DocumentRow {
                     id: doc_id,
                     workshop_id: id,
@@ -157,68 +176,12 @@ async fn new_workshop(
     Err(ApiError::Internal("could not find a free join code".into()))
 }
 
-/// `POST /api/next-session` with `{"title", "form"}` (a facilitator's token): starts the next
-/// session of this workshop's collaboration (making the collaboration when this is its first
-/// session). The new session carries the sessions so far, the agreements with their history
-/// (this session's TWOs, amendments and drops included) and the backpack; in form 001 the
-/// agreements are its proposals, those whose review date has come open again on the agenda.
-pub async fn next_session(
-    State(app): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Caller(who): Caller,
-    body: Bytes,
-) -> Result<impl IntoResponse, ApiError> {
-    require_facilitator(&who)?;
-    if !app.guard.create_workshop(addr.ip()) {
-        app.metrics.refusals.inc();
-        return Err(ApiError::TooManyRequests(format!(
-            "this address created more than {} workshops in the last hour; try again later",
-            app.guard.limits.workshops_per_hour
-        )));
-    }
-    let req: api::NextSession = json_body(&body)?;
-    let title = text_field(&req.title, "title", workshop_schema::MAX_TITLE, true)?;
-    let form = built_form(&req.form)?;
-    let row =
-        app.store.workshop(who.workshop_id).await?.ok_or_else(|| {
-            ApiError::NotFound("the workshop of this token no longer exists".into())
-        })?;
-    let sources = ask(&app, who.workshop_id, |reply| Command::Report { reply }).await?;
-    let prev = sources.workshop;
-    // Starting the next session steers: while one facilitator holds the console's lock, only
-    // they may.
-    if prev
-        .lock
-        .is_some_and(|holder| who.facilitator != Some(holder))
-    {
-        return Err(ApiError::Forbidden(
-            "only the facilitator who locked the console can start the next session".into(),
-        ));
-    }
-    let this = collaboration::Session {
-        title: prev.title.clone(),
-        date: report::date_of(row.created_at),
-        form: prev.form.id,
-        route: prev.consensus.route.as_ref().map(|r| r.means()),
-    };
-    let carried = collaboration::next(
-        prev.collaboration.as_ref(),
-        || uuid::Uuid::new_v4().to_string(),
-        this,
-        &prev.consensus.proposals,
-    );
-    let today = report::date_of(now_ms());
-    let agenda = collaboration::agenda(&carried, &today);
-    let created = new_workshop(&app, &title, &prev.language, form, |tx| {
-        collaboration::write(tx, &carried)?;
-        if form.form().consents() && !agenda.is_empty() {
-            proposals::put_agenda(tx, &agenda)?;
-        }
-        Ok(())
-    })
-    .await?;
-    tracing::info!(collaboration = %carried.id, sessions = carried.sessions.len(), "next session started");
-    Ok((StatusCode::CREATED, Json(created)))
+/// The collaboration a new workshop is a session of: its row (registered when new) and the
+/// earlier sessions to index with it (the session it was started from, when that was not a
+/// session of the collaboration yet).
+pub(crate) struct SessionOf {
+    pub collaboration: CollaborationRow,
+    pub earlier: Vec<WorkshopId>,
 }
 
 /// `POST /api/workshops/{join_code}/participants`
@@ -294,7 +257,7 @@ pub async fn authenticate(app: &AppState, token: Option<&str>) -> Result<TokenRo
         .ok_or_else(|| ApiError::Unauthorized("unknown or revoked token".into()))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
@@ -488,26 +451,35 @@ pub async fn create_link(
             ));
         }
     };
+    let link = mint_link(&app, who.workshop_id, req.role, path).await?;
+    Ok((StatusCode::CREATED, Json(link)))
+}
+
+/// A new secret link to `path` with a token of `role` in `workshop` (a facilitator's gets a
+/// facilitator id of its own).
+pub(crate) async fn mint_link(
+    app: &AppState,
+    workshop: WorkshopId,
+    role: Role,
+    path: &str,
+) -> Result<api::Link, ApiError> {
     let token = auth::new_token();
     app.store
         .write(WriteBatch {
             tokens: vec![TokenRow {
                 hash: auth::token_hash(&token),
-                workshop_id: who.workshop_id,
-                role: req.role,
+                workshop_id: workshop,
+                role,
                 participant: None,
-                facilitator: (req.role == Role::Facilitator).then(FacilitatorId::random),
+                facilitator: (role == Role::Facilitator).then(FacilitatorId::random),
             }],
             ..WriteBatch::default()
         })
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(api::Link {
-            path: format!("{path}#{token}"),
-            token,
-        }),
-    ))
+    Ok(api::Link {
+        path: format!("{path}#{token}"),
+        token,
+    })
 }
 
 /// `DELETE /api/workshop`: a facilitator deletes the whole workshop — every document, token and

@@ -32,6 +32,7 @@ pub mod assets;
 pub mod auth;
 pub mod backup;
 pub mod cluster;
+pub mod collaboration;
 pub mod error;
 pub mod metrics;
 pub mod reach;
@@ -186,7 +187,22 @@ pub fn app(state: AppState, frontend: assets::Assets) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_handler))
         .route("/api/workshops", post(api::create_workshop))
-        .route("/api/next-session", post(api::next_session))
+        .route("/api/next-session", post(collaboration::next_session))
+        .route("/api/collaborations", post(collaboration::create))
+        .route(
+            "/api/collaboration",
+            get(collaboration::page).delete(collaboration::remove),
+        )
+        .route("/api/collaboration/links", post(collaboration::create_link))
+        .route(
+            "/api/collaboration/sessions",
+            post(collaboration::start_session),
+        )
+        .route(
+            "/api/collaboration/sessions/{workshop}/facilitate",
+            post(collaboration::facilitate),
+        )
+        .route("/api/collaboration/report", get(collaboration::export))
         .route("/api/workshops/{code}/participants", post(api::join))
         .route("/api/me", get(api::me).patch(api::update_me))
         .route("/api/time", get(api::time))

@@ -49,6 +49,11 @@ impl Registry {
             .cloned()
     }
 
+    /// Whether the workshop's task runs on this node now (it is in use, or was a moment ago).
+    pub fn is_loaded(&self, id: WorkshopId) -> bool {
+        self.lookup(id).is_some()
+    }
+
     /// The workshop's task, loaded if needed.
     pub async fn get(&self, id: WorkshopId) -> Result<WorkshopHandle, RegistryError> {
         if let Some(h) = self.lookup(id) {

@@ -2,7 +2,9 @@
 //! - has every workshop that has been closed for the grace period and still holds reflection
 //!   documents run a turn, in which its task purges them (see `workshop.rs`) — this catches
 //!   workshops whose grace period ends while nobody uses them, and a purge a crash interrupted;
-//! - deletes every workshop unused for [`Policy::idle_delete`] (tokens, documents, everything).
+//! - deletes every workshop unused for [`Policy::idle_delete`] (tokens, documents, everything);
+//! - deletes every collaboration unused for as long — its page and every session count — with
+//!   its sessions (a session of a collaboration in use is kept, however long it is idle itself).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,5 +105,19 @@ pub async fn sweep_once(store: &dyn Store, registry: &Registry, policy: Policy, 
             }
         }
         Err(e) => tracing::error!(error = %e, "retention sweep: cannot list idle workshops"),
+    }
+    match store.idle_collaborations(cutoff).await {
+        Ok(ids) => {
+            for id in ids {
+                match crate::collaboration::delete(store, registry, id, false, cutoff).await {
+                    Ok(true) => tracing::info!(collaboration = %id, "idle collaboration deleted"),
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(collaboration = %id, error = %e, "idle collaboration not deleted")
+                    }
+                }
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "retention sweep: cannot list idle collaborations"),
     }
 }

@@ -1,7 +1,8 @@
 //! Retention against a real server and SQLite file: a facilitator deletes a whole workshop (gone
 //! from the database and its WAL, every link dead, everyone disconnected); the sweep deletes
 //! workshops nobody used for the configured time but never one in use; with a grace period the
-//! reflections stay readable after closing until the sweep purges them.
+//! reflections stay readable after closing until the sweep purges them; a collaboration's
+//! sessions are kept while any of them is in use, and go together once none is.
 
 use std::time::{Duration, Instant};
 
@@ -212,5 +213,90 @@ async fn with_a_grace_period_reflections_stay_readable_until_the_sweep_purges_th
         owner.open(a.reflection).await.unwrap(),
         DocStatus::Unavailable
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_sweep_keeps_a_collaboration_in_use_and_deletes_it_whole_once_idle() {
+    let server = TestServer::start_with(|c| {
+        c.idle_delete = Duration::from_millis(1500);
+        c.idle_unload = Duration::from_millis(200);
+        c.sweep_every = Duration::from_millis(100);
+    })
+    .await;
+    let base = server.http();
+    let (status, link) = request(
+        reqwest::Method::POST,
+        format!("{base}/api/collaborations"),
+        None,
+        r#"{"title":"Samen over jaren"}"#,
+    )
+    .await;
+    assert_eq!(status, 201, "{link}");
+    let token = link["token"].as_str().unwrap().to_owned();
+    let start = |title: &'static str| {
+        let (base, token) = (base.clone(), token.clone());
+        async move {
+            let (status, w) = request(
+                reqwest::Method::POST,
+                format!("{base}/api/collaboration/sessions"),
+                Some(&token),
+                &serde_json::json!({"title": title, "form": "001"}).to_string(),
+            )
+            .await;
+            assert_eq!(status, 201, "{w}");
+            w
+        }
+    };
+    let old = start("Lang geleden").await;
+    let alone = create_workshop(&base, "Los en vergeten").await.unwrap();
+    let now = start("Vandaag").await;
+    let mut fac = SyncClient::connect(&server.ws(), now["facilitator_token"].as_str().unwrap())
+        .await
+        .unwrap();
+    let doc = kring_shared::ids::DocumentId::from_url(now["workshop_document"].as_str().unwrap())
+        .unwrap();
+    fac.open(doc).await.unwrap();
+
+    let t = alone.facilitator_token.clone();
+    eventually("the workshop on its own to be deleted", || {
+        let t = t.clone();
+        let s = &server;
+        async move { status_of_me(s, &t).await == 401 }
+    })
+    .await;
+    // As old and as unused, but a session of a collaboration in use: kept.
+    let old_token = old["facilitator_token"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(status_of_me(&server, &old_token).await, 200);
+    assert!(
+        in_database(&server, "Samen over jaren"),
+        "the collaboration's row"
+    );
+
+    // Once nobody uses any session, the collaboration goes whole.
+    drop(fac);
+    let t = old_token.clone();
+    eventually("the idle collaboration to be deleted", || {
+        let t = t.clone();
+        let s = &server;
+        async move { status_of_me(s, &t).await == 401 }
+    })
+    .await;
+    let t = now["facilitator_token"].as_str().unwrap();
+    eventually("every session to be deleted", || {
+        let s = &server;
+        async move { status_of_me(s, t).await == 401 }
+    })
+    .await;
+    let (status, _) = request(
+        reqwest::Method::GET,
+        format!("{base}/api/collaboration"),
+        Some(&token),
+        "",
+    )
+    .await;
+    assert_eq!(status, 401, "the collaboration's link died with it");
+    assert!(!in_database(&server, "Samen over jaren"));
     server.stop().await;
 }

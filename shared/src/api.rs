@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::ids::{DocumentId, FacilitatorId, ParticipantId, WorkshopId};
+use crate::forms::FormId;
+use crate::ids::{CollaborationId, DocumentId, FacilitatorId, ParticipantId, WorkshopId};
+use crate::schema::collaboration::CollaborationView;
 use crate::step::Step;
 
 /// `POST /api/workshops`.
@@ -35,6 +37,51 @@ pub struct NextSession {
     pub title: String,
     /// The work form, by seed number.
     pub form: String,
+}
+
+/// `POST /api/collaborations`: a collaboration of its own, before any session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateCollaboration {
+    pub title: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+}
+
+/// The answer to [`CreateCollaboration`] and to `POST /api/collaboration/links`: the
+/// collaboration's facilitator link (its token only its receiver ever sees).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollaborationLink {
+    pub collaboration_id: CollaborationId,
+    pub token: String,
+    /// `/collaboration#<token>`.
+    pub path: String,
+}
+
+/// `GET /api/collaboration`: the collaboration's page — its sessions and what they left, as it
+/// stands now (the newest session's agreements and route included).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollaborationPage {
+    pub collaboration_id: CollaborationId,
+    pub title: String,
+    pub language: String,
+    /// Its sessions that still exist, oldest first.
+    pub sessions: Vec<SessionSummary>,
+    /// The sessions so far, every agreement with its history, the backpack and the route means
+    /// per session, as the next session would carry them.
+    pub standing: CollaborationView,
+}
+
+/// One session on a collaboration's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    pub workshop_id: WorkshopId,
+    pub title: String,
+    /// `YYYY-MM-DD`, the day it was made.
+    pub date: String,
+    pub form: FormId,
+    pub join_code: String,
+    /// Whether its facilitator closed it.
+    pub closed: bool,
 }
 
 /// The answer to [`CreateWorkshop`]: the secrets only its creator ever sees.

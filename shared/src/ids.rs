@@ -62,6 +62,11 @@ uuid_id!(
     DuoId
 );
 uuid_id!(
+    /// One collaboration (samenwerking): sessions of one group over time, with their own
+    /// facilitator links; the same id is `collaboration.id` in every session's workshop document.
+    CollaborationId
+);
+uuid_id!(
     /// One facilitator link of one workshop (the creator's, or a co-facilitator's).
     FacilitatorId
 );

@@ -781,6 +781,73 @@ pub fn markdown(r: &Report) -> String {
     out
 }
 
+/// A collaboration on its own as Markdown (its page's export): the title, then the sessions with
+/// their route, every agreement with its versions and the backpack.
+pub fn collaboration_markdown(
+    title: &str,
+    c: &crate::schema::collaboration::CollaborationView,
+    lang: &str,
+) -> String {
+    let mut w = format!("# {}\n\n", md(title));
+    agreements_report::collaboration_markdown(c, lang, &mut w);
+    w
+}
+
+/// A collaboration on its own as CSV, in the report's columns: a row per session (`session`,
+/// date, form, title, how many rated the route as value) and per route level mean (`route`),
+/// per agreement (`agreement`, field, status, version, text, why as by, review date as shared,
+/// since as value) and per earlier text (`earlier`), and per lesson (`lesson`).
+pub fn collaboration_csv(c: &crate::schema::collaboration::CollaborationView) -> String {
+    use crate::forms::horizon::Level;
+    let mut out = String::new();
+    let mut row = |fields: [&str; 8]| {
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    };
+    row(CSV_HEADER);
+    for s in &c.sessions {
+        let answered = s.route.as_ref().map(|r| r.answered.to_string());
+        row([
+            "session",
+            &s.date,
+            s.form.as_str(),
+            "",
+            &s.title,
+            "",
+            "",
+            answered.as_deref().unwrap_or(""),
+        ]);
+        for level in Level::ALL {
+            if let Some(m) = s.route.as_ref().and_then(|r| r.mean(level)) {
+                let mean = format!("{m:.1}");
+                row(["route", &s.date, level.as_str(), "", "", "", "", &mean]);
+            }
+        }
+    }
+    for a in &c.ledger {
+        let version = format!("v{}", a.version());
+        row([
+            "agreement",
+            a.field.as_str(),
+            a.status.as_str(),
+            &version,
+            &a.text,
+            &a.why,
+            a.review.as_deref().unwrap_or(""),
+            &a.since,
+        ]);
+        for (i, e) in a.earlier.iter().enumerate() {
+            let version = format!("v{}", i + 1);
+            row(["earlier", a.field.as_str(), "", &version, e, "", "", &a.id]);
+        }
+    }
+    for l in &c.backpack {
+        row(["lesson", "", "", "", l, "", "", ""]);
+    }
+    out
+}
+
 /// The CSV columns, in order.
 pub const CSV_HEADER: [&str; 8] = [
     "section", "cluster", "level", "kind", "text", "by", "shared", "value",

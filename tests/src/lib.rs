@@ -112,6 +112,11 @@ impl Driver {
             "goog:chromeOptions".into(),
             serde_json::json!({ "args": args }),
         );
+        // The page's errors (a panic in the app), for a failing test's message.
+        caps.insert(
+            "goog:loggingPrefs".into(),
+            serde_json::json!({ "browser": "SEVERE" }),
+        );
         // Plain HTTP: ChromeDriver listens on loopback, so no TLS stack is needed.
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
@@ -218,6 +223,37 @@ fn uuid_ish() -> String {
     kring_shared::ids::DocumentId::random().to_string()
 }
 
+/// ChromeDriver's command for the browser's console log, which fantoccini does not wrap.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+/// The errors the page logged since the last call (a panic in the app shows here), one a line.
+pub async fn browser_errors(c: &Client) -> String {
+    match c.issue_cmd(BrowserLog).await {
+        Ok(serde_json::Value::Array(entries)) => entries
+            .iter()
+            .filter_map(|e| e["message"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Ok(other) => format!("(unexpected log answer: {other})"),
+        Err(e) => format!("(no browser log: {e})"),
+    }
+}
+
 /// Waits until `locator` finds an element whose text contains `text`.
 pub async fn wait_for_text(c: &Client, locator: Locator<'_>, text: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -233,7 +269,11 @@ pub async fn wait_for_text(c: &Client, locator: Locator<'_>, text: &str) -> Stri
                 Ok(b) => b.text().await.unwrap_or_default(),
                 Err(_) => String::new(),
             };
-            panic!("timed out waiting for {text:?} in {locator:?}; page shows:\n{body}");
+            let errors = browser_errors(c).await;
+            panic!(
+                "timed out waiting for {text:?} in {locator:?}; page shows:\n{body}\n\
+                 browser errors:\n{errors}"
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -7,8 +7,10 @@
 //! the route's three levels privately, the group sees the route once the facilitator shows it,
 //! and a lesson learned goes from the table into the backpack. The report holds the horizon, the
 //! route and the canvas. The next session carries the horizon, the TWO (on the agenda), the
-//! backpack and the first route; its own route joins the chart over time. Screenshots land in
-//! `target/screenshots/horizon-*.png`.
+//! backpack and the first route; its own route joins the chart over time. The collaboration's own
+//! page (from the console) shows all of it, opens session 1 as facilitator, starts a third
+//! session of another form, and deletes the collaboration with its sessions; the home page makes
+//! a new one. Screenshots land in `target/screenshots/horizon-*.png`.
 
 use fantoccini::{Client, Locator};
 use kring_e2e::consent::{add_card, answer, curation, proposal, set_date, type_into_form};
@@ -431,6 +433,105 @@ async fn horizon_landscape_map_and_route_run_over_two_sessions() {
     assert!(table.contains("4.3"), "(5 + 4 + 4) / 3: {table}");
     scroll_to(&fac, ".route-over-time").await;
     screenshot(&fac, "horizon-9-console-route-over-time").await;
+
+    // The collaboration's own page, from the console: the horizon, both sessions, the TWO, the
+    // backpack and the route over time, as it stands.
+    click(
+        &fac,
+        Locator::XPath(&button("Link naar de pagina van de samenwerking")),
+    )
+    .await;
+    let page_url = fac
+        .wait()
+        .for_element(Locator::Css(".collab-link input.link"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(page_url.contains("/collaboration#"), "{page_url}");
+    fac.goto(&page_url).await.unwrap();
+    wait_for_text(&fac, Locator::Css(".collab-header"), HORIZON).await;
+    wait_for_text(&fac, Locator::Css(".sessions-table"), "sessie 2").await;
+    let rows = fac
+        .find_all(Locator::Css(".sessions-table tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2, "both sessions");
+    wait_for_text(&fac, Locator::Css(".ledger"), RULE).await;
+    wait_for_text(&fac, Locator::Css(".backpack"), "Korte lijnen werken").await;
+    let table = wait_for_text(&fac, Locator::Css(".route-table"), "sessie 2").await;
+    assert!(table.contains("4.0") && table.contains("4.3"), "{table}");
+    wait_for_text(
+        &fac,
+        Locator::Css(".downloads a[href^='data:text/markdown']"),
+        "Markdown",
+    )
+    .await;
+    screenshot(&fac, "horizon-10-collaboration-page").await;
+
+    // Session 1 opens as facilitator from the page.
+    click(
+        &fac,
+        Locator::XPath("//table[contains(@class, 'sessions-table')]//tr[1]//button"),
+    )
+    .await;
+    wait_for_text(&fac, Locator::Css("h1"), "Beweging in de wijk").await;
+    assert!(
+        fac.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("/facilitate#")
+    );
+
+    // A third session, of form 001, started from the page carries the TWO.
+    fac.goto(&page_url).await.unwrap();
+    type_into_form(&fac, "next-session", "Spelregels herzien").await;
+    fac.find(Locator::Css(".next-session select"))
+        .await
+        .unwrap()
+        .select_by_value("001")
+        .await
+        .unwrap();
+    click(&fac, Locator::XPath(&button("Sessie starten"))).await;
+    wait_for_text(&fac, Locator::Css("h1"), "Spelregels herzien").await;
+    wait_for_text(
+        &fac,
+        Locator::XPath(&proposal(RULE)),
+        "Op de agenda: herzien",
+    )
+    .await;
+
+    // Deleting the collaboration deletes every session: the phone in session 2 is let go.
+    fac.goto(&page_url).await.unwrap();
+    wait_for_text(&fac, Locator::Css(".sessions-table"), "Spelregels herzien").await;
+    fac.execute("window.confirm = () => true; return null;", vec![])
+        .await
+        .unwrap();
+    click(
+        &fac,
+        Locator::XPath(&button(
+            "Samenwerking en al haar sessies definitief verwijderen",
+        )),
+    )
+    .await;
+    wait_for_text(
+        &fac,
+        Locator::Css("[role='status']"),
+        "De samenwerking is verwijderd",
+    )
+    .await;
+    screenshot(&fac, "horizon-11-collaboration-deleted").await;
+
+    // A new collaboration from the home page, before any session.
+    fac.goto(&base).await.unwrap();
+    type_into_form(&fac, "new-collaboration", "Netwerk Zuid").await;
+    click(&fac, Locator::XPath(&button("Samenwerking aanmaken"))).await;
+    wait_for_text(&fac, Locator::Css(".collab-header h1"), "Netwerk Zuid").await;
+    wait_for_text(&fac, Locator::Css("main"), "Nog geen sessies").await;
+    screenshot(&fac, "horizon-12-new-collaboration").await;
 
     for c in [fac, screen, phone] {
         c.close().await.unwrap();

@@ -28,6 +28,7 @@ struct World {
     code: String,
     facilitator: String,
     participant: String,
+    collaboration: String,
     _dir: tempfile::TempDir,
 }
 
@@ -39,7 +40,7 @@ fn world() -> &'static World {
             .build()
             .expect("runtime");
         let dir = tempfile::tempdir().expect("temp dir");
-        let (router, code, facilitator, participant) = rt.block_on(async {
+        let (router, code, facilitator, participant, collaboration) = rt.block_on(async {
             let store: Arc<dyn Store> = SqliteStore::open(dir.path()).expect("store");
             let metrics = Arc::new(Metrics::default());
             let shutdown = CancellationToken::new();
@@ -96,7 +97,17 @@ fn world() -> &'static World {
             .await;
             let joined: serde_json::Value = serde_json::from_slice(&joined).expect("json");
             let participant = joined["token"].as_str().expect("token").to_owned();
-            (router, code, facilitator, participant)
+            let (_, made) = call(
+                &router,
+                Method::POST,
+                "/api/collaborations",
+                None,
+                br#"{"title":"C"}"#,
+            )
+            .await;
+            let made: serde_json::Value = serde_json::from_slice(&made).expect("json");
+            let collaboration = made["token"].as_str().expect("token").to_owned();
+            (router, code, facilitator, participant, collaboration)
         });
         World {
             rt,
@@ -104,6 +115,7 @@ fn world() -> &'static World {
             code,
             facilitator,
             participant,
+            collaboration,
             _dir: dir,
         }
     })
@@ -140,11 +152,17 @@ fuzz_target!(|data: &[u8]| {
     };
     let w = world();
     let join = format!("/api/workshops/{}/participants", w.code);
-    let (method, path, token) = match which % 5 {
+    let (method, path, token) = match which % 7 {
         0 => (Method::POST, "/api/workshops", None),
         1 => (Method::POST, join.as_str(), None),
         2 => (Method::PATCH, "/api/me", Some(w.participant.as_str())),
         3 => (Method::POST, "/api/timer", Some(w.facilitator.as_str())),
+        4 => (Method::POST, "/api/collaborations", None),
+        5 => (
+            Method::POST,
+            "/api/collaboration/sessions",
+            Some(w.collaboration.as_str()),
+        ),
         _ => (Method::POST, "/api/links", Some(w.facilitator.as_str())),
     };
     let (status, answer) = w.rt.block_on(call(&w.router, method, path, token, body));

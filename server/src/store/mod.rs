@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use kring_shared::access::{DocKind, Role};
-use kring_shared::ids::{DocumentId, FacilitatorId, ParticipantId, WorkshopId};
+use kring_shared::ids::{CollaborationId, DocumentId, FacilitatorId, ParticipantId, WorkshopId};
 
 pub use postgres::PgStore;
 pub use sqlite::{DB_FILE, SqliteStore};
@@ -56,6 +56,16 @@ pub struct WorkshopRow {
     pub join_code: String,
     pub workshop_doc: DocumentId,
     pub created_at: i64,
+}
+
+/// A collaboration's fixed facts and its last use (its page opened, a session started).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollaborationRow {
+    pub id: CollaborationId,
+    pub title: String,
+    pub language: String,
+    pub created_at: i64,
+    pub active_at: i64,
 }
 
 /// What a token grants.
@@ -108,6 +118,15 @@ pub struct WriteBatch {
     pub purge: Vec<DocumentId>,
     /// When a workshop was last used, and since when it is closed (`None`: open).
     pub activity: Vec<(WorkshopId, Activity)>,
+    /// Collaborations made, or registered when a session first carried one (a row already
+    /// there is kept as it is).
+    pub collaborations: Vec<CollaborationRow>,
+    /// Tokens of a collaboration's own facilitator links (by hash).
+    pub collaboration_tokens: Vec<(Vec<u8>, CollaborationId)>,
+    /// Which collaboration a workshop is a session of (a pair already there is kept).
+    pub sessions: Vec<(WorkshopId, CollaborationId)>,
+    /// A collaboration used at this time (ms).
+    pub collaboration_used: Vec<(CollaborationId, i64)>,
 }
 
 /// When a workshop was last used and since when it is closed, for retention.
@@ -133,6 +152,10 @@ impl WriteBatch {
             && self.snapshots.is_empty()
             && self.purge.is_empty()
             && self.activity.is_empty()
+            && self.collaborations.is_empty()
+            && self.collaboration_tokens.is_empty()
+            && self.sessions.is_empty()
+            && self.collaboration_used.is_empty()
     }
 }
 
@@ -148,11 +171,34 @@ pub trait Store: Send + Sync + 'static {
     /// A workshop's retention facts, if any were written.
     fn activity(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<Option<Activity>>>;
     /// Workshops last used before `cutoff` (ms); a workshop never used counts from its creation.
+    /// Sessions of a collaboration are not listed: they go with their collaboration.
     fn idle_workshops(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<WorkshopId>>>;
     /// Workshops closed at or before `cutoff` (ms) that still hold reflection documents.
     fn closed_with_reflections(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<WorkshopId>>>;
     /// Deletes a workshop with its tokens, documents and chunks, for good.
     fn delete_workshop(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<()>>;
+    fn collaboration(
+        &self,
+        id: CollaborationId,
+    ) -> BoxFuture<'_, StoreResult<Option<CollaborationRow>>>;
+    /// The collaboration a collaboration token (by hash) opens.
+    fn collaboration_token(
+        &self,
+        hash: Vec<u8>,
+    ) -> BoxFuture<'_, StoreResult<Option<CollaborationId>>>;
+    /// The collaboration a workshop is a session of.
+    fn collaboration_of(
+        &self,
+        workshop: WorkshopId,
+    ) -> BoxFuture<'_, StoreResult<Option<CollaborationId>>>;
+    /// A collaboration's sessions that still exist, oldest first.
+    fn sessions(&self, id: CollaborationId) -> BoxFuture<'_, StoreResult<Vec<WorkshopRow>>>;
+    /// Collaborations whose last use — the collaboration's own and every session's — is before
+    /// `cutoff` (ms).
+    fn idle_collaborations(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<CollaborationId>>>;
+    /// Deletes a collaboration's row, tokens and session index (its sessions are workshops,
+    /// deleted one by one before).
+    fn delete_collaboration(&self, id: CollaborationId) -> BoxFuture<'_, StoreResult<()>>;
 }
 
 /// Jobs queued for a store's writer. Bounded so that a flood of writes pushes back on the
@@ -317,6 +363,16 @@ fn to_workshop(r: (String, String, String, i64)) -> StoreResult<WorkshopRow> {
     })
 }
 
+fn to_collaboration(r: (String, String, String, i64, i64)) -> StoreResult<CollaborationRow> {
+    Ok(CollaborationRow {
+        id: parse(r.0)?,
+        title: r.1,
+        language: r.2,
+        created_at: r.3,
+        active_at: r.4,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     //! Every store test runs against both backends: `sqlite::…` on a temporary folder,
@@ -375,6 +431,7 @@ mod tests {
         writes_queued_together_commit_together_and_a_bad_one_fails_alone,
         a_purge_deletes_the_document_and_its_chunks_and_nothing_else,
         retention_finds_idle_and_closed_workshops,
+        a_collaboration_keeps_its_sessions_until_it_is_idle_as_a_whole,
     );
 
     fn workshop(code: &str) -> WorkshopRow {
@@ -650,6 +707,92 @@ mod tests {
                 active_at: 300,
                 closed_at: Some(200)
             })
+        );
+    }
+
+    async fn a_collaboration_keeps_its_sessions_until_it_is_idle_as_a_whole(db: Backend) {
+        let store = db.open().await;
+        let c = CollaborationRow {
+            id: CollaborationId::random(),
+            title: "Wijkteam Noord".into(),
+            language: "nl".into(),
+            created_at: 50,
+            active_at: 50,
+        };
+        let (first, second, alone) = (workshop("ABC2C1"), workshop("ABC2C2"), workshop("ABC2C3"));
+        let mut batch = WriteBatch::default();
+        for (w, active_at) in [(&first, 100), (&second, 300), (&alone, 100)] {
+            let b = new_workshop(w);
+            batch.workshops.extend(b.workshops);
+            batch.documents.extend(b.documents);
+            batch.activity.push((
+                w.id,
+                Activity {
+                    active_at,
+                    closed_at: None,
+                },
+            ));
+        }
+        batch.collaborations.push(c.clone());
+        batch.collaboration_tokens.push((vec![9, 9], c.id));
+        batch.sessions = vec![(first.id, c.id), (second.id, c.id)];
+        store.write(batch).await.unwrap();
+        // Registering again (the next session of a known collaboration) keeps what is there.
+        store
+            .write(WriteBatch {
+                collaborations: vec![CollaborationRow {
+                    title: "another title".into(),
+                    ..c.clone()
+                }],
+                sessions: vec![(first.id, c.id)],
+                ..WriteBatch::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(store.collaboration(c.id).await.unwrap(), Some(c.clone()));
+        assert_eq!(
+            store.collaboration_token(vec![9, 9]).await.unwrap(),
+            Some(c.id)
+        );
+        assert_eq!(store.collaboration_token(vec![9]).await.unwrap(), None);
+        assert_eq!(store.collaboration_of(first.id).await.unwrap(), Some(c.id));
+        assert_eq!(store.collaboration_of(alone.id).await.unwrap(), None);
+        let ids: Vec<WorkshopId> = store
+            .sessions(c.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|w| w.id)
+            .collect();
+        assert_eq!(ids.len(), 2);
+        assert!(ids.contains(&first.id) && ids.contains(&second.id));
+        // A session idle on its own is not idle while its collaboration is in use.
+        assert_eq!(store.idle_workshops(200).await.unwrap(), vec![alone.id]);
+        assert!(store.idle_collaborations(200).await.unwrap().is_empty());
+        assert_eq!(store.idle_collaborations(301).await.unwrap(), vec![c.id]);
+        // Opening the collaboration's page counts as use (and never moves the clock back).
+        store
+            .write(WriteBatch {
+                collaboration_used: vec![(c.id, 400), (c.id, 10)],
+                ..WriteBatch::default()
+            })
+            .await
+            .unwrap();
+        assert!(store.idle_collaborations(301).await.unwrap().is_empty());
+        assert_eq!(
+            store.collaboration(c.id).await.unwrap().unwrap().active_at,
+            400
+        );
+        // A deleted session leaves the index; the collaboration's deletion takes its tokens.
+        store.delete_workshop(first.id).await.unwrap();
+        assert_eq!(store.sessions(c.id).await.unwrap().len(), 1);
+        store.delete_collaboration(c.id).await.unwrap();
+        assert_eq!(store.collaboration(c.id).await.unwrap(), None);
+        assert_eq!(store.collaboration_token(vec![9, 9]).await.unwrap(), None);
+        assert_eq!(store.collaboration_of(second.id).await.unwrap(), None);
+        assert!(
+            store.workshop(second.id).await.unwrap().is_some(),
+            "workshops are deleted one by one"
         );
     }
 

@@ -22,14 +22,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use kring_shared::ids::{DocumentId, WorkshopId};
+use kring_shared::ids::{CollaborationId, DocumentId, WorkshopId};
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::{Client, NoTls, Statement};
 
 use super::{
-    Activity, DocumentRow, GROUP_COMMIT_MAX, JOB_QUEUE, Store, StoreError, StoreResult,
-    StoredDocument, TokenRow, WorkshopRow, WriteBatch, doc_kind, doc_kind_columns, error_chain,
-    now_ms, parse, parse_role, redact, role_name, to_workshop,
+    Activity, CollaborationRow, DocumentRow, GROUP_COMMIT_MAX, JOB_QUEUE, Store, StoreError,
+    StoreResult, StoredDocument, TokenRow, WorkshopRow, WriteBatch, doc_kind, doc_kind_columns,
+    error_chain, now_ms, parse, parse_role, redact, role_name, to_collaboration, to_workshop,
 };
 
 /// The schema, one step per version. A step is never edited once released; a change is a new
@@ -86,6 +86,30 @@ CREATE TABLE leases (
 );
 ",
     ),
+    (
+        3,
+        "
+-- Collaborations across sessions: their own facilitator links and the index of their sessions.
+CREATE TABLE collaborations (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    language TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    active_at BIGINT NOT NULL
+);
+CREATE TABLE collaboration_tokens (
+    hash BYTEA PRIMARY KEY,
+    collaboration_id TEXT NOT NULL REFERENCES collaborations(id) ON DELETE CASCADE
+);
+CREATE INDEX collaboration_tokens_by_collaboration ON collaboration_tokens(collaboration_id);
+CREATE TABLE sessions (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+    workshop_id TEXT PRIMARY KEY REFERENCES workshops(id) ON DELETE CASCADE,
+    collaboration_id TEXT NOT NULL REFERENCES collaborations(id) ON DELETE CASCADE
+);
+CREATE INDEX sessions_by_collaboration ON sessions(collaboration_id);
+",
+    ),
 ];
 
 /// How long connecting may take before the server gives up with a clear error, when the URL
@@ -93,8 +117,9 @@ CREATE TABLE leases (
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 enum Job {
-    Write(WriteBatch, oneshot::Sender<StoreResult<()>>),
+    Write(Box<WriteBatch>, oneshot::Sender<StoreResult<()>>),
     DeleteWorkshop(WorkshopId, oneshot::Sender<StoreResult<()>>),
+    DeleteCollaboration(CollaborationId, oneshot::Sender<StoreResult<()>>),
 }
 
 /// The PostgreSQL store: a handle to the writer task and the shared read connection.
@@ -120,6 +145,11 @@ struct ReadStatements {
     activity: Statement,
     idle_workshops: Statement,
     closed_with_reflections: Statement,
+    collaboration: Statement,
+    collaboration_token: Statement,
+    collaboration_of: Statement,
+    sessions: Statement,
+    idle_collaborations: Statement,
 }
 
 impl ReadStatements {
@@ -152,7 +182,8 @@ impl ReadStatements {
             idle_workshops: client
                 .prepare(
                     "SELECT w.id FROM workshops w LEFT JOIN activity a ON a.workshop_id = w.id
-                     WHERE COALESCE(a.active_at, w.created_at) < $1",
+                     WHERE COALESCE(a.active_at, w.created_at) < $1
+                     AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.workshop_id = w.id)",
                 )
                 .await?,
             closed_with_reflections: client
@@ -164,6 +195,34 @@ impl ReadStatements {
                                  AND d.kind IN ({}))",
                     super::private_kinds_sql()
                 ))
+                .await?,
+            collaboration: client
+                .prepare(
+                    "SELECT id, title, language, created_at, active_at FROM collaborations
+                     WHERE id = $1",
+                )
+                .await?,
+            collaboration_token: client
+                .prepare("SELECT collaboration_id FROM collaboration_tokens WHERE hash = $1")
+                .await?,
+            collaboration_of: client
+                .prepare("SELECT collaboration_id FROM sessions WHERE workshop_id = $1")
+                .await?,
+            sessions: client
+                .prepare(
+                    "SELECT w.id, w.join_code, w.workshop_doc, w.created_at FROM sessions s
+                     JOIN workshops w ON w.id = s.workshop_id
+                     WHERE s.collaboration_id = $1 ORDER BY w.created_at, s.seq",
+                )
+                .await?,
+            idle_collaborations: client
+                .prepare(
+                    "SELECT c.id FROM collaborations c WHERE c.active_at < $1
+                     AND NOT EXISTS (SELECT 1 FROM sessions s JOIN workshops w ON w.id = s.workshop_id
+                                     LEFT JOIN activity a ON a.workshop_id = w.id
+                                     WHERE s.collaboration_id = c.id
+                                     AND COALESCE(a.active_at, w.created_at) >= $1)",
+                )
                 .await?,
         })
     }
@@ -333,6 +392,11 @@ struct WriteStatements {
     purge: Statement,
     activity: Statement,
     delete_workshop: Statement,
+    collaboration: Statement,
+    collaboration_token: Statement,
+    session: Statement,
+    collaboration_used: Statement,
+    delete_collaboration: Statement,
 }
 
 impl WriteStatements {
@@ -367,6 +431,30 @@ impl WriteStatements {
                 .await?,
             // Tokens, documents, chunks and activity go with it (ON DELETE CASCADE).
             delete_workshop: client.prepare("DELETE FROM workshops WHERE id = $1").await?,
+            collaboration: client
+                .prepare(
+                    "INSERT INTO collaborations (id, title, language, created_at, active_at)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+                )
+                .await?,
+            collaboration_token: client
+                .prepare("INSERT INTO collaboration_tokens (hash, collaboration_id) VALUES ($1, $2)")
+                .await?,
+            session: client
+                .prepare(
+                    "INSERT INTO sessions (workshop_id, collaboration_id) VALUES ($1, $2)
+                     ON CONFLICT (workshop_id) DO NOTHING",
+                )
+                .await?,
+            collaboration_used: client
+                .prepare(
+                    "UPDATE collaborations SET active_at = GREATEST(active_at, $2) WHERE id = $1",
+                )
+                .await?,
+            // Its tokens and session index go with it (ON DELETE CASCADE).
+            delete_collaboration: client
+                .prepare("DELETE FROM collaborations WHERE id = $1")
+                .await?,
         })
     }
 }
@@ -459,6 +547,31 @@ impl Writer {
                 tx.execute(&s.activity, &[&w.to_string(), &a.active_at, &a.closed_at])
                     .await?;
             }
+            for c in &b.collaborations {
+                tx.execute(
+                    &s.collaboration,
+                    &[
+                        &c.id.to_string(),
+                        &c.title,
+                        &c.language,
+                        &c.created_at,
+                        &c.active_at,
+                    ],
+                )
+                .await?;
+            }
+            for (hash, c) in &b.collaboration_tokens {
+                tx.execute(&s.collaboration_token, &[hash, &c.to_string()])
+                    .await?;
+            }
+            for (w, c) in &b.sessions {
+                tx.execute(&s.session, &[&w.to_string(), &c.to_string()])
+                    .await?;
+            }
+            for (c, at) in &b.collaboration_used {
+                tx.execute(&s.collaboration_used, &[&c.to_string(), at])
+                    .await?;
+            }
         }
         // Resolves only once the server has flushed the commit (synchronous_commit = on).
         tx.commit().await?;
@@ -469,6 +582,13 @@ impl Writer {
         // One statement is one transaction: the workshop and everything cascading from it.
         self.client
             .execute(&self.statements.delete_workshop, &[&workshop.to_string()])
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_collaboration(&mut self, id: CollaborationId) -> StoreResult<()> {
+        self.client
+            .execute(&self.statements.delete_collaboration, &[&id.to_string()])
             .await?;
         Ok(())
     }
@@ -487,7 +607,9 @@ async fn writer_task(mut writer: Writer, mut rx: mpsc::Receiver<Job>) {
         if let Err(e) = writer.ensure_open().await {
             // The database is unreachable: this job fails; the next one tries again.
             let ack = match job {
-                Job::Write(_, ack) | Job::DeleteWorkshop(_, ack) => ack,
+                Job::Write(_, ack)
+                | Job::DeleteWorkshop(_, ack)
+                | Job::DeleteCollaboration(_, ack) => ack,
             };
             let _ = ack.send(Err(e));
             continue;
@@ -496,6 +618,9 @@ async fn writer_task(mut writer: Writer, mut rx: mpsc::Receiver<Job>) {
             Job::DeleteWorkshop(workshop, ack) => {
                 // A caller that stopped waiting has nothing to be told.
                 let _ = ack.send(writer.delete_workshop(workshop).await);
+            }
+            Job::DeleteCollaboration(id, ack) => {
+                let _ = ack.send(writer.delete_collaboration(id).await);
             }
             Job::Write(batch, ack) => {
                 // Group commit: take every write already queued behind this one.
@@ -511,7 +636,7 @@ async fn writer_task(mut writer: Writer, mut rx: mpsc::Receiver<Job>) {
                     }
                 }
                 if group.len() > 1 {
-                    let batches: Vec<&WriteBatch> = group.iter().map(|(b, _)| b).collect();
+                    let batches: Vec<&WriteBatch> = group.iter().map(|(b, _)| &**b).collect();
                     if writer.write_group(&batches).await.is_ok() {
                         for (_, ack) in group {
                             // A writer that stopped waiting has nothing to be told.
@@ -523,7 +648,7 @@ async fn writer_task(mut writer: Writer, mut rx: mpsc::Receiver<Job>) {
                 // Alone, or the group failed: commit each batch on its own so that one bad
                 // batch cannot fail its neighbours.
                 for (batch, ack) in group {
-                    let _ = ack.send(writer.write_group(&[&batch]).await);
+                    let _ = ack.send(writer.write_group(&[&*batch]).await);
                 }
             }
         }
@@ -540,7 +665,7 @@ impl Store for PgStore {
             if batch.is_empty() {
                 return Ok(());
             }
-            self.job(|ack| Job::Write(batch, ack)).await
+            self.job(|ack| Job::Write(Box::new(batch), ack)).await
         })
     }
 
@@ -669,6 +794,86 @@ impl Store for PgStore {
     fn delete_workshop(&self, workshop: WorkshopId) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(self.job(move |ack| Job::DeleteWorkshop(workshop, ack)))
     }
+
+    fn collaboration(
+        &self,
+        id: CollaborationId,
+    ) -> BoxFuture<'_, StoreResult<Option<CollaborationRow>>> {
+        Box::pin(async move {
+            let r = self.reads.get().await?;
+            let Some(row) = r
+                .client
+                .query_opt(&r.statements.collaboration, &[&id.to_string()])
+                .await?
+            else {
+                return Ok(None);
+            };
+            to_collaboration((
+                row.try_get(0).map_err(corrupt)?,
+                row.try_get(1).map_err(corrupt)?,
+                row.try_get(2).map_err(corrupt)?,
+                row.try_get(3).map_err(corrupt)?,
+                row.try_get(4).map_err(corrupt)?,
+            ))
+            .map(Some)
+        })
+    }
+
+    fn collaboration_token(
+        &self,
+        hash: Vec<u8>,
+    ) -> BoxFuture<'_, StoreResult<Option<CollaborationId>>> {
+        Box::pin(async move {
+            let r = self.reads.get().await?;
+            let row = r
+                .client
+                .query_opt(&r.statements.collaboration_token, &[&hash])
+                .await?;
+            row.map(|r| parse(r.try_get(0).map_err(corrupt)?))
+                .transpose()
+        })
+    }
+
+    fn collaboration_of(
+        &self,
+        workshop: WorkshopId,
+    ) -> BoxFuture<'_, StoreResult<Option<CollaborationId>>> {
+        Box::pin(async move {
+            let r = self.reads.get().await?;
+            let row = r
+                .client
+                .query_opt(&r.statements.collaboration_of, &[&workshop.to_string()])
+                .await?;
+            row.map(|r| parse(r.try_get(0).map_err(corrupt)?))
+                .transpose()
+        })
+    }
+
+    fn sessions(&self, id: CollaborationId) -> BoxFuture<'_, StoreResult<Vec<WorkshopRow>>> {
+        Box::pin(async move {
+            let r = self.reads.get().await?;
+            let rows = r
+                .client
+                .query(&r.statements.sessions, &[&id.to_string()])
+                .await?;
+            rows.iter().map(workshop_row).collect()
+        })
+    }
+
+    fn idle_collaborations(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<CollaborationId>>> {
+        Box::pin(async move {
+            let r = self.reads.get().await?;
+            let rows = r
+                .client
+                .query(&r.statements.idle_collaborations, &[&cutoff])
+                .await?;
+            ids(&rows)
+        })
+    }
+
+    fn delete_collaboration(&self, id: CollaborationId) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(self.job(move |ack| Job::DeleteCollaboration(id, ack)))
+    }
 }
 
 fn workshop_row(r: &tokio_postgres::Row) -> StoreResult<WorkshopRow> {
@@ -692,7 +897,7 @@ fn document_row(r: &tokio_postgres::Row, workshop: WorkshopId) -> StoreResult<Do
     })
 }
 
-fn ids(rows: &[tokio_postgres::Row]) -> StoreResult<Vec<WorkshopId>> {
+fn ids<T: FromStr>(rows: &[tokio_postgres::Row]) -> StoreResult<Vec<T>> {
     rows.iter()
         .map(|r| parse(r.try_get(0).map_err(corrupt)?))
         .collect()

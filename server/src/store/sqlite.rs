@@ -10,20 +10,20 @@ use std::path::Path;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use kring_shared::ids::WorkshopId;
+use kring_shared::ids::{CollaborationId, WorkshopId};
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    Activity, DocumentRow, GROUP_COMMIT_MAX, JOB_QUEUE, Store, StoreError, StoreResult,
-    StoredDocument, TokenRow, WorkshopRow, WriteBatch, doc_kind, doc_kind_columns, now_ms, parse,
-    parse_role, role_name, to_workshop,
+    Activity, CollaborationRow, DocumentRow, GROUP_COMMIT_MAX, JOB_QUEUE, Store, StoreError,
+    StoreResult, StoredDocument, TokenRow, WorkshopRow, WriteBatch, doc_kind, doc_kind_columns,
+    now_ms, parse, parse_role, role_name, to_collaboration, to_workshop,
 };
 
 type Call = Box<dyn FnOnce(&mut Connection) + Send>;
 
 enum Job {
-    Write(WriteBatch, oneshot::Sender<StoreResult<()>>),
+    Write(Box<WriteBatch>, oneshot::Sender<StoreResult<()>>),
     Call(Call),
 }
 
@@ -114,7 +114,33 @@ CREATE TABLE IF NOT EXISTS activity (
     active_at INTEGER NOT NULL,
     closed_at INTEGER
 );
+CREATE TABLE IF NOT EXISTS collaborations (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    language TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    active_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS collaboration_tokens (
+    hash BLOB PRIMARY KEY,
+    collaboration_id TEXT NOT NULL REFERENCES collaborations(id) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    workshop_id TEXT PRIMARY KEY REFERENCES workshops(id) ON DELETE CASCADE,
+    collaboration_id TEXT NOT NULL REFERENCES collaborations(id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS sessions_by_collaboration ON sessions(collaboration_id);
 ";
+
+/// A collaboration's columns, in [`to_collaboration`]'s order.
+const COLLABORATION_COLUMNS: &str = "id, title, language, created_at, active_at";
+
+/// The collaborations whose last use — their own and every session's — is before `?1`.
+const IDLE_COLLABORATIONS: &str = "SELECT c.id FROM collaborations c WHERE c.active_at < ?1
+     AND NOT EXISTS (SELECT 1 FROM sessions s JOIN workshops w ON w.id = s.workshop_id
+                     LEFT JOIN activity a ON a.workshop_id = w.id
+                     WHERE s.collaboration_id = c.id
+                     AND COALESCE(a.active_at, w.created_at) >= ?1)";
 
 /// Moves every page of the WAL into the database file and truncates the WAL to zero bytes, so
 /// content deleted (and zeroed) by the last transaction is gone from both files.
@@ -156,7 +182,7 @@ fn storage_thread(conn: &mut Connection, mut rx: mpsc::Receiver<Job>) {
                     }
                 }
                 let purges = group.iter().any(|(b, _)| !b.purge.is_empty());
-                if group.len() > 1 && write_group(conn, group.iter().map(|(b, _)| b)).is_ok() {
+                if group.len() > 1 && write_group(conn, group.iter().map(|(b, _)| &**b)).is_ok() {
                     if purges && let Err(e) = checkpoint(conn) {
                         tracing::error!(error = %e, "WAL checkpoint after a purge failed");
                     }
@@ -169,7 +195,7 @@ fn storage_thread(conn: &mut Connection, mut rx: mpsc::Receiver<Job>) {
                 // Alone, or the group failed: commit each batch on its own so that one bad
                 // batch cannot fail its neighbours.
                 for (batch, ack) in group {
-                    let mut result = write_group(conn, std::iter::once(&batch));
+                    let mut result = write_group(conn, std::iter::once(&*batch));
                     if result.is_ok() && !batch.purge.is_empty() {
                         result = checkpoint(conn);
                     }
@@ -242,6 +268,38 @@ fn write_group<'a>(
                 params![w.to_string(), a.active_at, a.closed_at],
             )?;
         }
+        for c in &b.collaborations {
+            tx.execute(
+                "INSERT INTO collaborations (id, title, language, created_at, active_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+                params![
+                    c.id.to_string(),
+                    c.title,
+                    c.language,
+                    c.created_at,
+                    c.active_at
+                ],
+            )?;
+        }
+        for (hash, c) in &b.collaboration_tokens {
+            tx.execute(
+                "INSERT INTO collaboration_tokens (hash, collaboration_id) VALUES (?1, ?2)",
+                params![hash, c.to_string()],
+            )?;
+        }
+        for (w, c) in &b.sessions {
+            tx.execute(
+                "INSERT INTO sessions (workshop_id, collaboration_id) VALUES (?1, ?2)
+                 ON CONFLICT (workshop_id) DO NOTHING",
+                params![w.to_string(), c.to_string()],
+            )?;
+        }
+        for (c, at) in &b.collaboration_used {
+            tx.execute(
+                "UPDATE collaborations SET active_at = MAX(active_at, ?2) WHERE id = ?1",
+                params![c.to_string(), at],
+            )?;
+        }
     }
     tx.commit()
 }
@@ -283,7 +341,7 @@ impl Store for SqliteStore {
             }
             let (tx, rx) = oneshot::channel();
             self.jobs
-                .send(Job::Write(batch, tx))
+                .send(Job::Write(Box::new(batch), tx))
                 .await
                 .map_err(|_| StoreError::Stopped)?;
             rx.await.map_err(|_| StoreError::Stopped)?
@@ -387,7 +445,8 @@ impl Store for SqliteStore {
         Box::pin(self.call(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT w.id FROM workshops w LEFT JOIN activity a ON a.workshop_id = w.id
-                 WHERE COALESCE(a.active_at, w.created_at) < ?1",
+                 WHERE COALESCE(a.active_at, w.created_at) < ?1
+                 AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.workshop_id = w.id)",
             )?;
             let ids = stmt
                 .query_map(params![cutoff], |r| r.get::<_, String>(0))?
@@ -419,6 +478,90 @@ impl Store for SqliteStore {
             conn.execute(
                 "DELETE FROM workshops WHERE id = ?1",
                 params![workshop.to_string()],
+            )?;
+            checkpoint(conn)?;
+            Ok(())
+        }))
+    }
+
+    fn collaboration(
+        &self,
+        id: CollaborationId,
+    ) -> BoxFuture<'_, StoreResult<Option<CollaborationRow>>> {
+        Box::pin(self.call(move |conn| {
+            conn.query_row(
+                &format!("SELECT {COLLABORATION_COLUMNS} FROM collaborations WHERE id = ?1"),
+                params![id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?
+            .map(to_collaboration)
+            .transpose()
+        }))
+    }
+
+    fn collaboration_token(
+        &self,
+        hash: Vec<u8>,
+    ) -> BoxFuture<'_, StoreResult<Option<CollaborationId>>> {
+        Box::pin(self.call(move |conn| {
+            conn.query_row(
+                "SELECT collaboration_id FROM collaboration_tokens WHERE hash = ?1",
+                params![hash],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .map(parse)
+            .transpose()
+        }))
+    }
+
+    fn collaboration_of(
+        &self,
+        workshop: WorkshopId,
+    ) -> BoxFuture<'_, StoreResult<Option<CollaborationId>>> {
+        Box::pin(self.call(move |conn| {
+            conn.query_row(
+                "SELECT collaboration_id FROM sessions WHERE workshop_id = ?1",
+                params![workshop.to_string()],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .map(parse)
+            .transpose()
+        }))
+    }
+
+    fn sessions(&self, id: CollaborationId) -> BoxFuture<'_, StoreResult<Vec<WorkshopRow>>> {
+        Box::pin(self.call(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT w.id, w.join_code, w.workshop_doc, w.created_at FROM sessions s
+                 JOIN workshops w ON w.id = s.workshop_id
+                 WHERE s.collaboration_id = ?1 ORDER BY w.created_at, s.rowid",
+            )?;
+            let rows = stmt
+                .query_map(params![id.to_string()], workshop_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter().map(to_workshop).collect()
+        }))
+    }
+
+    fn idle_collaborations(&self, cutoff: i64) -> BoxFuture<'_, StoreResult<Vec<CollaborationId>>> {
+        Box::pin(self.call(move |conn| {
+            let mut stmt = conn.prepare_cached(IDLE_COLLABORATIONS)?;
+            let ids = stmt
+                .query_map(params![cutoff], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            ids.into_iter().map(parse).collect()
+        }))
+    }
+
+    fn delete_collaboration(&self, id: CollaborationId) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(self.call(move |conn| {
+            // Its tokens and session index go with it (ON DELETE CASCADE).
+            conn.execute(
+                "DELETE FROM collaborations WHERE id = ?1",
+                params![id.to_string()],
             )?;
             checkpoint(conn)?;
             Ok(())
