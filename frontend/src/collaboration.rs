@@ -139,25 +139,16 @@ pub fn CollaborationPage(token: String) -> impl IntoView {
         });
     };
     let delete = move |_| {
-        let sure = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message(t(lang.get_untracked(), Text::CollaborationDeleteConfirm))
-                    .ok()
-            })
-            .unwrap_or(false);
-        if !sure {
-            return;
-        }
-        let tok = token.get_value();
-        leptos::task::spawn_local(async move {
-            match http::with_token("DELETE", "/api/collaboration", &tok, json!(null)).await {
-                Ok(_) => {
-                    page.set(None);
-                    deleted.set(true);
-                }
-                Err(e) => error.set(Some(e.0)),
-            }
-        });
+        http::delete_confirmed(
+            t(lang.get_untracked(), Text::CollaborationDeleteConfirm),
+            "/api/collaboration",
+            token.get_value(),
+            move || {
+                page.set(None);
+                deleted.set(true);
+            },
+            move |e| error.set(Some(e)),
+        );
     };
     let file = move |format: &str| {
         files

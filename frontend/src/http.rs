@@ -130,3 +130,26 @@ pub fn read<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, HttpError> {
     serde_json::from_value(v)
         .map_err(|e| HttpError(format!("unexpected answer from the server: {e}"), Some(200)))
 }
+
+/// `DELETE path` with the bearer token once the user confirmed `question` in the browser's
+/// dialog; then `done`, or `failed` with the server's reason. Nothing happens when they decline.
+pub fn delete_confirmed(
+    question: &str,
+    path: &'static str,
+    token: String,
+    done: impl FnOnce() + 'static,
+    failed: impl FnOnce(String) + 'static,
+) {
+    let sure = web_sys::window()
+        .and_then(|w| w.confirm_with_message(question).ok())
+        .unwrap_or(false);
+    if !sure {
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        match with_token("DELETE", path, &token, Value::Null).await {
+            Ok(_) => done(),
+            Err(e) => failed(e.0),
+        }
+    });
+}

@@ -12,7 +12,6 @@ use kring_shared::access::Role;
 use kring_shared::api;
 use kring_shared::report::{Answer, CardReport, ClusterReport, HEADINGS, Report};
 use leptos::prelude::*;
-use serde_json::json;
 
 use crate::http;
 use crate::i18n::{Lang, Text, t};
@@ -128,25 +127,16 @@ pub fn ReportPage(token: String) -> impl IntoView {
         });
     };
     let delete = move |_| {
-        let sure = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message(t(lang.get_untracked(), Text::ReportDeleteConfirm))
-                    .ok()
-            })
-            .unwrap_or(false);
-        if !sure {
-            return;
-        }
-        let tok = token.get_value();
-        leptos::task::spawn_local(async move {
-            match http::with_token("DELETE", "/api/workshop", &tok, json!(null)).await {
-                Ok(_) => {
-                    report.set(None);
-                    deleted.set(true);
-                }
-                Err(e) => error.set(Some(e.0)),
-            }
-        });
+        http::delete_confirmed(
+            t(lang.get_untracked(), Text::ReportDeleteConfirm),
+            "/api/workshop",
+            token.get_value(),
+            move || {
+                report.set(None);
+                deleted.set(true);
+            },
+            move |e| error.set(Some(e)),
+        );
     };
     let file = move |format: &str| {
         files

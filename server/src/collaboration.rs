@@ -15,7 +15,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kring_shared::access::Role;
 use kring_shared::api;
@@ -429,19 +429,8 @@ pub async fn export(
         "csv" => report::collaboration_csv(&page.standing),
         _ => serde_json::to_string_pretty(&page).map_err(|e| ApiError::Internal(e.to_string()))?,
     };
-    let disposition = format!(
-        "attachment; filename=\"kring-{}-samenwerking.{format}\"",
-        report::date_of(now_ms())
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
+    let name = format!("kring-{}-samenwerking.{format}", report::date_of(now_ms()));
+    Ok(crate::report::attachment(content_type, &name, body))
 }
 
 /// `DELETE /api/collaboration`: deletes the collaboration with every session, for good. Everyone

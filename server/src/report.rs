@@ -99,17 +99,23 @@ pub async fn download(
         "svg" => report::svg(&r),
         _ => serde_json::to_string_pretty(&r).map_err(|e| ApiError::Internal(e.to_string()))?,
     };
-    let disposition = format!("attachment; filename=\"{}\"", file_name(&r, ext));
-    Ok((
+    Ok(attachment(content_type, &file_name(&r, ext), body))
+}
+
+/// A download of `body` as `file_name`. A report may name people: no cache keeps a copy.
+pub(crate) fn attachment(content_type: &str, file_name: &str, body: String) -> Response {
+    (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-            // A report may name people: no cache keeps a copy.
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
         body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// `PUT /api/report/shared` with `{"shared": true|false}`: lets participants fetch the report.

@@ -28,6 +28,18 @@ async fn call(
     request(method, format!("{}{path}", server.http()), token, body).await
 }
 
+/// `POST /api/collaboration/links` with `token`.
+async fn new_link(server: &TestServer, token: &str) -> (u16, serde_json::Value) {
+    call(
+        server,
+        Method::POST,
+        "/api/collaboration/links",
+        Some(token),
+        "",
+    )
+    .await
+}
+
 async fn page(server: &TestServer, token: &str) -> CollaborationPage {
     let (status, body) = call(server, Method::GET, "/api/collaboration", Some(token), "").await;
     assert_eq!(status, 200, "{body}");
@@ -219,48 +231,20 @@ async fn a_collaboration_of_its_own_runs_sessions_exports_and_is_deleted_whole()
 
     // Co-facilitators: from the collaboration's link, or from a session's facilitator — never
     // from a participant or the projector.
-    let (status, v) = call(
-        &server,
-        Method::POST,
-        "/api/collaboration/links",
-        Some(token),
-        "",
-    )
-    .await;
+    let (status, v) = new_link(&server, token).await;
     assert_eq!(status, 201, "{v}");
     let co: CollaborationLink = serde_json::from_value(v).unwrap();
     assert_ne!(co.token, link.token);
     assert_eq!(page(&server, &co.token).await.sessions.len(), 2);
-    let (status, v) = call(
-        &server,
-        Method::POST,
-        "/api/collaboration/links",
-        Some(&s2.facilitator_token),
-        "",
-    )
-    .await;
+    let (status, v) = new_link(&server, &s2.facilitator_token).await;
     assert_eq!(status, 201, "{v}");
     assert_eq!(v["collaboration_id"], link.collaboration_id.to_string());
     let an = join(&base, &s2.join_code, "An", "OCMW").await.unwrap();
     for t in [an.token.as_str(), s2.screen_token.as_str()] {
-        let (status, _) = call(
-            &server,
-            Method::POST,
-            "/api/collaboration/links",
-            Some(t),
-            "",
-        )
-        .await;
+        let (status, _) = new_link(&server, t).await;
         assert_eq!(status, 403);
     }
-    let (status, _) = call(
-        &server,
-        Method::POST,
-        "/api/collaboration/links",
-        Some("nope"),
-        "",
-    )
-    .await;
+    let (status, _) = new_link(&server, "nope").await;
     assert_eq!(status, 401);
 
     // Deleting it deletes every session: every link dies, connections are closed; the bystander
@@ -307,14 +291,7 @@ async fn a_session_becomes_a_collaboration_and_its_next_session_joins_it() {
         .await
         .unwrap();
     // From a session's console: a collaboration is made of the session.
-    let (status, v) = call(
-        &server,
-        Method::POST,
-        "/api/collaboration/links",
-        Some(&s1.facilitator_token),
-        "",
-    )
-    .await;
+    let (status, v) = new_link(&server, &s1.facilitator_token).await;
     assert_eq!(status, 201, "{v}");
     let link: CollaborationLink = serde_json::from_value(v).unwrap();
     let p = page(&server, &link.token).await;
@@ -342,14 +319,7 @@ async fn a_session_becomes_a_collaboration_and_its_next_session_joins_it() {
     let t2 = next_session(&base, &t1.facilitator_token, "Vervolg", "004")
         .await
         .unwrap();
-    let (status, v) = call(
-        &server,
-        Method::POST,
-        "/api/collaboration/links",
-        Some(&t2.facilitator_token),
-        "",
-    )
-    .await;
+    let (status, v) = new_link(&server, &t2.facilitator_token).await;
     assert_eq!(status, 201, "{v}");
     let p = page(&server, v["token"].as_str().unwrap()).await;
     let titles: Vec<&str> = p.sessions.iter().map(|s| s.title.as_str()).collect();
