@@ -96,7 +96,8 @@ fn Home() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let body = http::body(&api::CreateCollaboration {
                 title: collab_title.get_untracked(),
-                language: language.get_untracked(),
+                // The interface language the page is shown in.
+                language: lang_code(lang.get_untracked()).to_owned(),
             });
             match http::post("/api/collaborations", body)
                 .await
