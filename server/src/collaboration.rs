@@ -162,13 +162,23 @@ pub async fn create_link(
     }
     let who = authenticate(&app, Some(token)).await?;
     require_facilitator(&who)?;
+    // The collaboration's links open every session: while one facilitator holds this session's
+    // console, only they may hand them out.
+    let view = ask(&app, who.workshop_id, |reply| Command::View { reply }).await?;
+    if view
+        .lock
+        .is_some_and(|holder| who.facilitator != Some(holder))
+    {
+        return Err(ApiError::Forbidden(
+            "only the facilitator who locked the console can open the collaboration".into(),
+        ));
+    }
     if let Some(id) = app.store.collaboration_of(who.workshop_id).await? {
         return Ok((
             StatusCode::CREATED,
             Json(new_link(&app, id, WriteBatch::default()).await?),
         ));
     }
-    let view = ask(&app, who.workshop_id, |reply| Command::View { reply }).await?;
     // A collaboration the session's document already carries keeps its id.
     let id = view
         .collaboration
@@ -440,6 +450,16 @@ pub async fn remove(
     State(app): State<AppState>,
     CollaborationCaller(id): CollaborationCaller,
 ) -> Result<impl IntoResponse, ApiError> {
+    // A session someone is steering with the console locked is not deleted from under them.
+    for w in app.store.sessions(id).await? {
+        let view = ask(&app, w.id, |reply| Command::View { reply }).await?;
+        if view.lock.is_some() {
+            return Err(ApiError::Conflict(format!(
+                "the session `{}` is locked by its facilitator; unlock its console first",
+                view.title
+            )));
+        }
+    }
     delete(&*app.store, &app.registry, id, true, 0)
         .await
         .map_err(registry_error)?;

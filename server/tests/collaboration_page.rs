@@ -247,6 +247,55 @@ async fn a_collaboration_of_its_own_runs_sessions_exports_and_is_deleted_whole()
     let (status, _) = new_link(&server, "nope").await;
     assert_eq!(status, 401);
 
+    // While session 2's facilitator holds its console's lock, a co-facilitator of it cannot open
+    // the collaboration, and the collaboration is not deleted from under them.
+    let holder: kring_shared::ids::FacilitatorId = me(&base, &s2.facilitator_token).await.unwrap()
+        ["facilitator_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let lock = |tx: &mut automerge::transaction::Transaction<'_>, on: bool| {
+        workshop::set_lock(tx, on.then_some(holder))
+    };
+    f2.change(doc2, |tx| lock(tx, true)).await.unwrap();
+    f2.wait_for("locked", |c| c.repo.is_acknowledged(&doc2))
+        .await
+        .unwrap();
+    let (status, v) = call(
+        &server,
+        Method::POST,
+        "/api/links",
+        Some(&s2.facilitator_token),
+        r#"{"role":"facilitator"}"#,
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let (status, v) = new_link(&server, v["token"].as_str().unwrap()).await;
+    assert_eq!(status, 403, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("locked"), "{v}");
+    let (status, v) = new_link(&server, &s2.facilitator_token).await;
+    assert_eq!(status, 201, "the holder may: {v}");
+    let (status, v) = call(
+        &server,
+        Method::DELETE,
+        "/api/collaboration",
+        Some(token),
+        "",
+    )
+    .await;
+    assert_eq!(status, 409, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("Sessie 2"), "{v}");
+    assert_eq!(
+        page(&server, token).await.sessions.len(),
+        2,
+        "nothing deleted"
+    );
+    f2.change(doc2, |tx| lock(tx, false)).await.unwrap();
+    f2.wait_for("unlocked", |c| c.repo.is_acknowledged(&doc2))
+        .await
+        .unwrap();
+
     // Deleting it deletes every session: every link dies, connections are closed; the bystander
     // stays.
     let (status, _) = call(
