@@ -18,13 +18,10 @@ use crate::agreements::{code, ledger};
 use crate::horizon::{RouteChartOverTime, route_points};
 use crate::http;
 use crate::i18n::{Lang, Text, t};
+use crate::report::Downloads;
 
-/// The formats offered for download: query value, label, MIME type.
-const DOWNLOADS: [(&str, &str, &str); 3] = [
-    ("md", "Markdown", "text/markdown"),
-    ("csv", "CSV", "text/csv"),
-    ("json", "JSON", "application/json"),
-];
+/// The formats offered for download: query value, label.
+const DOWNLOADS: [(&str, &str); 3] = [("md", "Markdown"), ("csv", "CSV"), ("json", "JSON")];
 
 fn go(path: &str) {
     if let Some(w) = web_sys::window() {
@@ -48,7 +45,7 @@ pub fn CollaborationPage(token: String) -> impl IntoView {
     let page = RwSignal::new(None::<api::CollaborationPage>);
     let error = RwSignal::new(None::<String>);
     let deleted = RwSignal::new(false);
-    let files = RwSignal::new(Vec::<(String, String)>::new());
+    let files = Downloads::new();
     let co_link = RwSignal::new(None::<String>);
     let title = RwSignal::new(String::new());
     let form = RwSignal::new(None::<FormId>);
@@ -80,14 +77,9 @@ pub fn CollaborationPage(token: String) -> impl IntoView {
                     return;
                 }
             }
-            let mut got = Vec::new();
-            for (format, _, _) in DOWNLOADS {
-                let path = format!("/api/collaboration/report?format={format}");
-                if let Ok(text) = http::get_text_with_token(&path, &tok).await {
-                    got.push((format.to_owned(), text));
-                }
-            }
-            files.set(got);
+            let formats = DOWNLOADS.map(|(format, _)| format);
+            let path = |format: &str| format!("/api/collaboration/report?format={format}");
+            files.fetch(formats, path, &tok).await;
         });
     };
     load();
@@ -149,13 +141,6 @@ pub fn CollaborationPage(token: String) -> impl IntoView {
             },
             move |e| error.set(Some(e)),
         );
-    };
-    let file = move |format: &str| {
-        files
-            .get()
-            .into_iter()
-            .find(|(f, _)| f == format)
-            .map(|(_, text)| text)
     };
     let h = &HEADINGS;
 
@@ -247,10 +232,10 @@ pub fn CollaborationPage(token: String) -> impl IntoView {
                     <section class="card" aria-labelledby="share-heading">
                         <h2 id="share-heading">{t(lang.get(), Text::ReportDownloads)}</h2>
                         <p class="downloads">
-                            {DOWNLOADS.into_iter().map(|(format, label, mime)| view! {
+                            {DOWNLOADS.into_iter().map(|(format, label)| view! {
                                 <a class="download" download=format!("kring-samenwerking.{format}")
-                                    href=move || file(format).map(|text| crate::report::data_url(mime, &text)).unwrap_or_default()
-                                    aria-disabled=move || file(format).is_none().to_string()>{label}</a>
+                                    href=move || files.href(format)
+                                    aria-disabled=move || files.get(format).is_none().to_string()>{label}</a>
                             }).collect_view()}
                         </p>
                         <button type="button" on:click=invite>{t(lang.get(), Text::MakeCoFacilitatorLink)}</button>

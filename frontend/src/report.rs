@@ -24,9 +24,8 @@ const DOWNLOADS: [(&str, &str); 4] = [
     ("svg", "SVG"),
 ];
 
-/// A `data:` link for a downloaded text (the download needs the bearer token, so the page
-/// fetches it and offers the bytes it already holds).
-pub(crate) fn data_url(mime: &str, text: &str) -> String {
+/// A `data:` link for a downloaded text.
+fn data_url(mime: &str, text: &str) -> String {
     let encoded: String = js_sys::encode_uri_component(text).into();
     format!("data:{mime};charset=utf-8,{encoded}")
 }
@@ -37,6 +36,50 @@ fn mime(format: &str) -> &'static str {
         "csv" => "text/csv",
         "json" => "application/json",
         _ => "image/svg+xml",
+    }
+}
+
+/// Texts fetched for download, by format. A download needs the bearer token, so the page fetches
+/// each format itself and offers the bytes it holds as a `data:` link.
+#[derive(Clone, Copy)]
+pub(crate) struct Downloads(RwSignal<Vec<(String, String)>>);
+
+impl Downloads {
+    pub fn new() -> Self {
+        Downloads(RwSignal::new(Vec::new()))
+    }
+
+    /// Fetches every format at `path(format)` with `token`; one that fails is not offered.
+    pub async fn fetch(
+        self,
+        formats: impl IntoIterator<Item = &'static str>,
+        path: impl Fn(&str) -> String,
+        token: &str,
+    ) {
+        let mut got = Vec::new();
+        for format in formats {
+            if let Ok(text) = http::get_text_with_token(&path(format), token).await {
+                got.push((format.to_owned(), text));
+            }
+        }
+        self.0.set(got);
+    }
+
+    /// The text of `format`, once fetched.
+    pub fn get(self, format: &str) -> Option<String> {
+        self.0.with(|files| {
+            files
+                .iter()
+                .find(|(f, _)| f == format)
+                .map(|(_, text)| text.clone())
+        })
+    }
+
+    /// A download link's `href` for `format` (empty until it is fetched).
+    pub fn href(self, format: &str) -> String {
+        self.get(format)
+            .map(|text| data_url(mime(format), &text))
+            .unwrap_or_default()
     }
 }
 
@@ -61,7 +104,7 @@ pub fn ReportPage(token: String) -> impl IntoView {
     let facilitator = RwSignal::new(false);
     let names = RwSignal::new(false);
     // Per format: the text, for the picture and the download links.
-    let files = RwSignal::new(Vec::<(String, String)>::new());
+    let files = Downloads::new();
     let deleted = RwSignal::new(false);
     let lang = Signal::derive(move || {
         report
@@ -88,16 +131,9 @@ pub fn ReportPage(token: String) -> impl IntoView {
                     return;
                 }
             }
-            let mut got = Vec::new();
-            for (format, _) in DOWNLOADS {
-                if let Ok(text) =
-                    http::get_text_with_token(&format!("/api/report?format={format}{q}"), &tok)
-                        .await
-                {
-                    got.push((format.to_owned(), text));
-                }
-            }
-            files.set(got);
+            let formats = DOWNLOADS.map(|(format, _)| format);
+            let path = |format: &str| format!("/api/report?format={format}{q}");
+            files.fetch(formats, path, &tok).await;
         });
     };
     leptos::task::spawn_local(async move {
@@ -138,13 +174,6 @@ pub fn ReportPage(token: String) -> impl IntoView {
             move |e| error.set(Some(e)),
         );
     };
-    let file = move |format: &str| {
-        files
-            .get()
-            .into_iter()
-            .find(|(f, _)| f == format)
-            .map(|(_, text)| text)
-    };
     let file_name = move |format: &str| {
         report
             .get()
@@ -166,8 +195,8 @@ pub fn ReportPage(token: String) -> impl IntoView {
                     {move || t(lang.get(), Text::ReportDownloads)} ": "
                     {DOWNLOADS.into_iter().map(|(format, label)| view! {
                         <a class="download" download=move || file_name(format)
-                            href=move || file(format).map(|text| data_url(mime(format), &text)).unwrap_or_default()
-                            aria-disabled=move || file(format).is_none().to_string()>{label}</a>
+                            href=move || files.href(format)
+                            aria-disabled=move || files.get(format).is_none().to_string()>{label}</a>
                     }).collect_view()}
                 </span>
                 <Show when=move || facilitator.get()>
@@ -193,7 +222,7 @@ pub fn ReportPage(token: String) -> impl IntoView {
                 <p class="muted">{move || t(lang.get(), Text::ReportLoading)}</p>
             </Show>
             {move || report.get().map(|r| view! {
-                <ReportBody report=r svg=Signal::derive(move || file("svg"))/>
+                <ReportBody report=r svg=Signal::derive(move || files.get("svg"))/>
             })}
             <Show when=move || facilitator.get() && report.get().is_some()>
                 <section class="danger no-print">
