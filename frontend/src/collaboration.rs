@@ -226,9 +226,12 @@ pub fn CollaborationPage(token: String) -> impl IntoView {
                         {c.backpack.is_empty().then(|| view! { <p class="muted">{h.none_yet.get(l)}</p> })}
                         <ul class="backpack">{c.backpack.iter().map(|b| view! { <li>{b.clone()}</li> }).collect_view()}</ul>
                     </section>
-                    <section class="card route-card">
-                        <RouteChartOverTime points lang/>
-                    </section>
+                    // The route over time, once a session has one (002).
+                    {move || (!points.get().is_empty()).then(|| view! {
+                        <section class="card route-card">
+                            <RouteChartOverTime points lang/>
+                        </section>
+                    })}
                     <section class="card" aria-labelledby="share-heading">
                         <h2 id="share-heading">{t(lang.get(), Text::ReportDownloads)}</h2>
                         <p class="downloads">
