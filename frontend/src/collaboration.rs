@@ -10,6 +10,7 @@
 use kring_shared::api;
 use kring_shared::forms::agreements_report::HEADINGS;
 use kring_shared::forms::{self, FormId};
+use kring_shared::report;
 use kring_shared::schema::workshop::MAX_TITLE;
 use leptos::prelude::*;
 use serde_json::json;
@@ -36,6 +37,20 @@ fn full_url(path: &str) -> String {
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default();
     format!("{origin}{path}")
+}
+
+/// Asks for a new link of the collaboration (`POST /api/collaboration/links` with `token`, a
+/// collaboration's or a session facilitator's) and sets `link` to its full address, or `error`.
+fn new_link(token: String, link: RwSignal<Option<String>>, error: RwSignal<Option<String>>) {
+    leptos::task::spawn_local(async move {
+        match http::with_token("POST", "/api/collaboration/links", &token, json!(null))
+            .await
+            .and_then(http::read::<api::CollaborationLink>)
+        {
+            Ok(l) => link.set(Some(full_url(&l.path))),
+            Err(e) => error.set(Some(e.0)),
+        }
+    });
 }
 
 /// `/collaboration#TOKEN`
@@ -70,16 +85,20 @@ pub fn CollaborationPage(token: String) -> impl IntoView {
                 Ok(p) => {
                     error.set(None);
                     language.set(Lang::from_code(&p.language));
+                    // The downloads are made here, from what the page already holds, with the
+                    // functions `GET /api/collaboration/report` uses.
+                    files.set(vec![
+                        (
+                            "md",
+                            report::collaboration_markdown(&p.title, &p.standing, &p.language),
+                        ),
+                        ("csv", report::collaboration_csv(&p.standing)),
+                        ("json", serde_json::to_string_pretty(&p).unwrap_or_default()),
+                    ]);
                     page.set(Some(p));
                 }
-                Err(e) => {
-                    error.set(Some(e.0));
-                    return;
-                }
+                Err(e) => error.set(Some(e.0)),
             }
-            let formats = DOWNLOADS.map(|(format, _)| format);
-            let path = |format: &str| format!("/api/collaboration/report?format={format}");
-            files.fetch(formats, path, &tok).await;
         });
     };
     load();
@@ -118,18 +137,7 @@ pub fn CollaborationPage(token: String) -> impl IntoView {
             }
         });
     };
-    let invite = move |_| {
-        let tok = token.get_value();
-        leptos::task::spawn_local(async move {
-            match http::with_token("POST", "/api/collaboration/links", &tok, json!(null))
-                .await
-                .and_then(http::read::<api::CollaborationLink>)
-            {
-                Ok(link) => co_link.set(Some(full_url(&link.path))),
-                Err(e) => error.set(Some(e.0)),
-            }
-        });
-    };
+    let invite = move |_| new_link(token.get_value(), co_link, error);
     let delete = move |_| {
         http::delete_confirmed(
             t(lang.get_untracked(), Text::CollaborationDeleteConfirm),
@@ -264,18 +272,7 @@ pub fn CollaborationLinkButton(token: String, lang: Signal<Lang>) -> impl IntoVi
     let token = StoredValue::new(token);
     let error = RwSignal::new(None::<String>);
     let link = RwSignal::new(None::<String>);
-    let make = move |_| {
-        let tok = token.get_value();
-        leptos::task::spawn_local(async move {
-            match http::with_token("POST", "/api/collaboration/links", &tok, json!(null))
-                .await
-                .and_then(http::read::<api::CollaborationLink>)
-            {
-                Ok(l) => link.set(Some(full_url(&l.path))),
-                Err(e) => error.set(Some(e.0)),
-            }
-        });
-    };
+    let make = move |_| new_link(token.get_value(), link, error);
     view! {
         <p class="collab-link">
             {move || match link.get() {

@@ -39,8 +39,8 @@ fn mime(format: &str) -> &'static str {
     }
 }
 
-/// Texts fetched for download, by format. A download needs the bearer token, so the page fetches
-/// each format itself and offers the bytes it holds as a `data:` link.
+/// Texts for download, by format. A download needs the bearer token, so the page fetches each
+/// format itself (or makes it from what it holds) and offers the bytes as a `data:` link.
 #[derive(Clone, Copy)]
 pub(crate) struct Downloads(RwSignal<Vec<(String, String)>>);
 
@@ -63,6 +63,12 @@ impl Downloads {
             }
         }
         self.0.set(got);
+    }
+
+    /// Offers texts the page made itself, by format.
+    pub fn set(self, files: Vec<(&str, String)>) {
+        self.0
+            .set(files.into_iter().map(|(f, t)| (f.to_owned(), t)).collect());
     }
 
     /// The text of `format`, once fetched.

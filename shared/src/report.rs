@@ -800,11 +800,7 @@ pub fn collaboration_markdown(
 pub fn collaboration_csv(c: &crate::schema::collaboration::CollaborationView) -> String {
     use crate::forms::horizon::Level;
     let mut out = String::new();
-    let mut row = |fields: [&str; 8]| {
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    };
+    let mut row = |fields: [&str; 8]| csv_line(&mut out, fields);
     row(CSV_HEADER);
     for s in &c.sessions {
         let answered = s.route.as_ref().map(|r| r.answered.to_string());
@@ -848,6 +844,13 @@ pub fn collaboration_csv(c: &crate::schema::collaboration::CollaborationView) ->
     out
 }
 
+/// Appends one CSV row (RFC 4180, CRLF).
+fn csv_line(out: &mut String, fields: [&str; 8]) {
+    let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+    out.push_str(&line.join(","));
+    out.push_str("\r\n");
+}
+
 /// The CSV columns, in order.
 pub const CSV_HEADER: [&str; 8] = [
     "section", "cluster", "level", "kind", "text", "by", "shared", "value",
@@ -872,11 +875,7 @@ fn csv_field(s: &str) -> String {
 /// and step-1 count, for analysis in a spreadsheet.
 pub fn csv(r: &Report) -> String {
     let mut out = String::new();
-    let mut row = |fields: [&str; 8]| {
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    };
+    let mut row = |fields: [&str; 8]| csv_line(&mut out, fields);
     row(CSV_HEADER);
     if let Some(b) = &r.blocks {
         // Form 004: the profile as counts per block and score, the actions with their dots, then
