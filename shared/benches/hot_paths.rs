@@ -10,8 +10,8 @@
 
 use std::collections::VecDeque;
 
-use automerge::Automerge;
 use automerge::transaction::Transactable;
+use automerge::{Automerge, ReadDoc};
 use divan::Bencher;
 use kring_shared::access::{Context, DocKind, Principal, access};
 use kring_shared::engine::client::ClientRepo;
@@ -293,6 +293,46 @@ fn validate_reflection_300(bencher: Bencher) {
     let kind = DocKind::Reflection { owner };
     let ctx = Context::at(Step::Duos);
     bencher.bench_local(|| schema::validate(&kind, &doc, &ctx));
+}
+
+/// One note typed into a sheet of 1, 10 or 300 notes (the most allowed), as the hub takes it
+/// in: applied to the trial copy, then checked whole (`whole`) or, as the hub does, only where
+/// its patches touched (`touched`: the patch log and the patches included).
+#[divan::bench(consts = [1, 10, 300], args = ["whole", "touched"])]
+fn typed_note_checked<const NOTES: usize>(bencher: Bencher, how: &str) {
+    let owner = ParticipantId::random();
+    let doc = reflection_doc(owner, NOTES);
+    let mut writer = doc.fork();
+    writer
+        .transact::<_, _, automerge::AutomergeError>(|tx| {
+            let notes = tx.get(automerge::ROOT, "notes")?.expect("notes").1;
+            let note = tx.get(&notes, "n0")?.expect("note").1;
+            tx.put(
+                &note,
+                "text",
+                "we hold each other to account, also when it is hard",
+            )
+        })
+        .expect("typed");
+    let change = writer.save_after(&doc.get_heads());
+    let kind = DocKind::Reflection { owner };
+    let ctx = Context::at(Step::Duos);
+    bencher
+        .with_inputs(|| doc.clone())
+        .bench_local_values(|mut trial| match how {
+            "whole" => {
+                trial.load_incremental(&change).expect("applies");
+                schema::validate(&kind, &trial, &ctx)
+            }
+            _ => {
+                let mut log = automerge::PatchLog::active();
+                trial
+                    .load_incremental_log_patches(&change, &mut log)
+                    .expect("applies");
+                let changed = schema::Changed::from_patches(&trial.make_patches(&mut log));
+                schema::validate_changed(&kind, &trial, &ctx, &changed)
+            }
+        });
 }
 
 /// The same check of a duo room with the most cards allowed (40).

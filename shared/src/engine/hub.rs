@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transaction;
-use automerge::{Automerge, AutomergeError, ChangeHash, ReadDoc};
+use automerge::{Automerge, AutomergeError, ChangeHash, PatchLog, ReadDoc};
 use bytes::Bytes;
 
 use crate::access::{Access, Context, DocKind, Principal, access};
@@ -511,22 +511,29 @@ impl Hub {
             // Apply to a copy first: a change that breaks the schema must touch nothing.
             let mut trial = d.doc.clone();
             let mut trial_state = state.clone();
+            // The patches say which entries the changes touched: only those are checked entry
+            // by entry (a note typed into a sheet of 300 no longer re-reads the other 299).
+            let mut log = PatchLog::active();
             // automerge can panic on malformed chunks (found by fuzzing: an unwrap in its RLE
             // decoder); a peer's bytes must not take the workshop down, so a panic here is a
             // refusal like any other. The trial copy is discarded either way.
             let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                trial.receive_sync_message(&mut trial_state, sync_msg)
+                trial.receive_sync_message_log_patches(&mut trial_state, sync_msg, &mut log)?;
+                Ok(schema::Changed::from_patches(&trial.make_patches(&mut log)))
             }))
             .unwrap_or(Err(AutomergeError::Fail));
-            if let Err(e) = applied {
-                put_back(&mut d.subscribers, from, state);
-                return self.refuse(
-                    from,
-                    Some(doc_id),
-                    format!("changes to {doc_id} could not be applied: {e}"),
-                );
-            }
-            if let Err(e) = schema::validate(&d.kind, &trial, &self.ctx) {
+            let changed = match applied {
+                Ok(changed) => changed,
+                Err(e) => {
+                    put_back(&mut d.subscribers, from, state);
+                    return self.refuse(
+                        from,
+                        Some(doc_id),
+                        format!("changes to {doc_id} could not be applied: {e}"),
+                    );
+                }
+            };
+            if let Err(e) = schema::validate_changed(&d.kind, &trial, &self.ctx, &changed) {
                 put_back(&mut d.subscribers, from, state);
                 return self.refuse(
                     from,

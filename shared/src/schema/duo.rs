@@ -267,7 +267,16 @@ pub fn view(doc: &impl ReadDoc) -> DuoView {
 }
 
 pub fn validate(doc: &impl ReadDoc, duo: DuoId) -> Result<(), SchemaError> {
-    let root = MapReader::root(doc);
+    validate_in(doc, duo, None)
+}
+
+/// [`validate`], or after a change only the cards it touched (see [`super::validate_changed`]).
+pub(crate) fn validate_in(
+    doc: &impl ReadDoc,
+    duo: DuoId,
+    changed: Option<&super::Changed>,
+) -> Result<(), SchemaError> {
+    let root = MapReader::root_in(doc, changed);
     root.only_keys(&["duo", "clock", "insights", "share", "call_link"])?;
     if root.required_string("duo", 64)? != duo.to_string() {
         return Err(SchemaError::new("/duo", "cannot be changed"));
@@ -282,7 +291,7 @@ pub fn validate(doc: &impl ReadDoc, duo: DuoId) -> Result<(), SchemaError> {
         m.at_most(MAX_INSIGHTS)?;
         let levels: Vec<&str> = LevelId::ALL.iter().map(|l| l.as_str()).collect();
         let blocks: Vec<&str> = BlockId::ALL.iter().map(|b| b.as_str()).collect();
-        for (id, i) in m.map_entries()? {
+        for (id, i) in m.changed_entries()? {
             if id.chars().count() > 64 {
                 return Err(SchemaError::new(
                     "/insights",

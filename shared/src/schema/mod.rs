@@ -16,7 +16,9 @@ pub mod table;
 pub mod voice;
 pub mod workshop;
 
-use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use std::collections::{HashMap, HashSet};
+
+use automerge::{ObjId, ObjType, Patch, PatchAction, Prop, ReadDoc, ScalarValue, Value};
 
 use crate::access::{Context, DocKind};
 
@@ -52,6 +54,71 @@ pub fn validate(kind: &DocKind, doc: &impl ReadDoc, ctx: &Context) -> Result<(),
     }
 }
 
+/// Checks a document after a change, looking only at the entries the change touched where each
+/// entry stands alone (a note, a card, a roster entry): the others passed when they last changed.
+/// Rules over the whole document (counts, totals, uniqueness across entries, the root's fields)
+/// are checked as [`validate`] does.
+pub fn validate_changed(
+    kind: &DocKind,
+    doc: &impl ReadDoc,
+    ctx: &Context,
+    changed: &Changed,
+) -> Result<(), SchemaError> {
+    let scope = Some(changed);
+    match kind {
+        DocKind::Workshop => workshop::validate_in(doc, scope),
+        DocKind::Reflection { owner } => reflection::validate_in(doc, *owner, scope),
+        DocKind::Duo { duo } => duo::validate_in(doc, *duo, scope),
+        DocKind::Table => table::validate_in(doc, scope),
+        DocKind::Voice { owner } => voice::validate_in(doc, *owner, ctx.energy_dots, scope),
+        _ => validate(kind, doc, ctx),
+    }
+}
+
+/// What a change touched, read from its patches: every map entry (object, key) a patch acted on
+/// or passed through on its way down from the root. An entry whose value a change replaced,
+/// deleted, or changed anywhere inside is touched; so is one whose winning value changed because
+/// a conflict resolved.
+#[derive(Debug, Default)]
+pub struct Changed {
+    entries: HashMap<ObjId, HashSet<String>>,
+}
+
+impl Changed {
+    pub fn from_patches(patches: &[Patch]) -> Self {
+        let mut changed = Changed::default();
+        for p in patches {
+            for (obj, prop) in &p.path {
+                changed.note(obj, prop);
+            }
+            match &p.action {
+                PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                    changed.note(&p.obj, &Prop::Map(key.clone()))
+                }
+                PatchAction::Increment { prop, .. } | PatchAction::Conflict { prop } => {
+                    changed.note(&p.obj, prop)
+                }
+                _ => {}
+            }
+        }
+        changed
+    }
+
+    fn note(&mut self, obj: &ObjId, prop: &Prop) {
+        if let Prop::Map(key) = prop {
+            self.entries
+                .entry(obj.clone())
+                .or_default()
+                .insert(key.clone());
+        }
+    }
+
+    /// Whether the change touched the entry `key` of the map `obj`.
+    pub fn touches(&self, obj: &ObjId, key: &str) -> bool {
+        self.entries.get(obj).is_some_and(|keys| keys.contains(key))
+    }
+}
+
 /// The map at `parent[key]`, created if missing (or if something else is there).
 pub(crate) fn ensure_map(
     tx: &mut impl automerge::transaction::Transactable,
@@ -73,6 +140,8 @@ pub(crate) struct MapReader<'a, D: ReadDoc> {
     /// automerge 0.12 every lookup by key is a seek through the document's op columns (~6 µs),
     /// and a schema check looks up every field of every entry.
     entries: Option<Vec<(String, Value<'static>, ObjId)>>,
+    /// Set when a change is checked: [`Self::changed_entries`] then skips untouched entries.
+    changed: Option<&'a Changed>,
 }
 
 impl<'a, D: ReadDoc> MapReader<'a, D> {
@@ -83,15 +152,22 @@ impl<'a, D: ReadDoc> MapReader<'a, D> {
             obj,
             path,
             entries: None,
+            changed: None,
         }
     }
 
     pub fn root(doc: &'a D) -> Self {
+        Self::root_in(doc, None)
+    }
+
+    /// The root of a document checked after a change (`Some`: see [`validate_changed`]) or whole.
+    pub fn root_in(doc: &'a D, changed: Option<&'a Changed>) -> Self {
         Self {
             doc,
             obj: automerge::ROOT,
             path: String::new(),
             entries: None,
+            changed,
         }
     }
 
@@ -120,8 +196,27 @@ impl<'a, D: ReadDoc> MapReader<'a, D> {
     /// up instead costs a search of the map's ops per key in automerge 0.12, which made checking
     /// a map of N entries O(N²): 14 ms for a sheet of 300 notes, on every change to it.
     pub fn map_entries(&self) -> Result<Vec<(String, MapReader<'a, D>)>, SchemaError> {
+        self.entries_where(|_| true)
+    }
+
+    /// The entries of [`Self::map_entries`] a change touched, when the reader checks a change
+    /// (all of them otherwise): for checks in which each entry stands alone.
+    pub fn changed_entries(&self) -> Result<Vec<(String, MapReader<'a, D>)>, SchemaError> {
+        match self.changed {
+            Some(changed) => self.entries_where(|key| changed.touches(&self.obj, key)),
+            None => self.map_entries(),
+        }
+    }
+
+    fn entries_where(
+        &self,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<Vec<(String, MapReader<'a, D>)>, SchemaError> {
         let mut out = Vec::new();
         for item in self.doc.map_range(&self.obj, ..) {
+            if !wanted(item.key.as_ref()) {
+                continue;
+            }
             let key = item.key.to_string();
             match item.value {
                 automerge::ValueRef::Object(ObjType::Map) => {
@@ -139,6 +234,7 @@ impl<'a, D: ReadDoc> MapReader<'a, D> {
                             obj,
                             path,
                             entries: Some(entries),
+                            changed: self.changed,
                         },
                     ));
                 }
@@ -167,6 +263,7 @@ impl<'a, D: ReadDoc> MapReader<'a, D> {
                 obj: id,
                 path: self.child_path(key),
                 entries: None,
+                changed: self.changed,
             })),
             Some(_) => Err(SchemaError::new(self.child_path(key), "must be a map")),
         }

@@ -35,7 +35,16 @@ crate::closed_set! {
 }
 
 pub fn validate(doc: &impl ReadDoc, owner: ParticipantId) -> Result<(), SchemaError> {
-    let root = MapReader::root(doc);
+    validate_in(doc, owner, None)
+}
+
+/// [`validate`], or after a change only the notes it touched (see [`super::validate_changed`]).
+pub(crate) fn validate_in(
+    doc: &impl ReadDoc,
+    owner: ParticipantId,
+    changed: Option<&super::Changed>,
+) -> Result<(), SchemaError> {
+    let root = MapReader::root_in(doc, changed);
     root.only_keys(&["owner", "notes"])?;
     let written_owner = root.required_string("owner", 64)?;
     if written_owner != owner.to_string() {
@@ -43,7 +52,7 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId) -> Result<(), SchemaEr
     }
     if let Some(notes) = root.map("notes")? {
         notes.at_most(MAX_NOTES)?;
-        for (key, note) in notes.map_entries()? {
+        for (key, note) in notes.changed_entries()? {
             if key.chars().count() > 64 {
                 return Err(SchemaError::new(
                     "/notes",

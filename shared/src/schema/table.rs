@@ -291,7 +291,16 @@ pub fn view(doc: &impl ReadDoc) -> TableView {
 }
 
 pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
-    let root = MapReader::root(doc);
+    validate_in(doc, None)
+}
+
+/// [`validate`], or after a change only the clusters and cards it touched (see
+/// [`super::validate_changed`]).
+pub(crate) fn validate_in(
+    doc: &impl ReadDoc,
+    changed: Option<&super::Changed>,
+) -> Result<(), SchemaError> {
+    let root = MapReader::root_in(doc, changed);
     root.only_keys(&["labels", "clusters", "cards", "rewordings"])?;
     if let Some(r) = root.map("rewordings")? {
         r.at_most(MAX_CARDS)?;
@@ -309,7 +318,7 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
     let levels: Vec<&str> = LevelId::ALL.iter().map(|l| l.as_str()).collect();
     if let Some(clusters) = root.map("clusters")? {
         clusters.at_most(MAX_CLUSTERS)?;
-        for (id, c) in clusters.map_entries()? {
+        for (id, c) in clusters.changed_entries()? {
             if id.is_empty() || id.chars().count() > 64 {
                 return Err(SchemaError::new(
                     format!("/clusters/{id}"),
@@ -325,7 +334,7 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
     }
     if let Some(cards) = root.map("cards")? {
         cards.at_most(MAX_CARDS)?;
-        for (key, c) in cards.map_entries()? {
+        for (key, c) in cards.changed_entries()? {
             if key.chars().count() > MAX_KEY {
                 return Err(SchemaError::new(format!("/cards/{key}"), "is too long"));
             }

@@ -194,7 +194,18 @@ pub fn view(doc: &impl ReadDoc) -> VoiceView {
 
 /// Checks the document; `dots` is the plan's number of energy dots per person.
 pub fn validate(doc: &impl ReadDoc, owner: ParticipantId, dots: u32) -> Result<(), SchemaError> {
-    let root = MapReader::root(doc);
+    validate_in(doc, owner, dots, None)
+}
+
+/// [`validate`], or after a change only the cards, actions and canvas cards it touched (see
+/// [`super::validate_changed`]); the dots are always counted whole.
+pub(crate) fn validate_in(
+    doc: &impl ReadDoc,
+    owner: ParticipantId,
+    dots: u32,
+    changed: Option<&super::Changed>,
+) -> Result<(), SchemaError> {
+    let root = MapReader::root_in(doc, changed);
     root.only_keys(&[
         "owner", "energy", "cards", "change", "actions", "dots", "canvas",
     ])?;
@@ -246,7 +257,7 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId, dots: u32) -> Result<(
     }
     if let Some(cards) = root.map("cards")? {
         cards.at_most(MAX_CARDS)?;
-        for (id, c) in cards.map_entries()? {
+        for (id, c) in cards.changed_entries()? {
             if id.chars().count() > 64 {
                 return Err(SchemaError::new(
                     format!("/cards/{id}"),
@@ -272,7 +283,7 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId, dots: u32) -> Result<(
     if let Some(actions) = root.map("actions")? {
         actions.at_most(MAX_CARDS)?;
         let blocks: Vec<&str> = BlockId::ALL.iter().map(|b| b.as_str()).collect();
-        for (id, a) in actions.map_entries()? {
+        for (id, a) in actions.changed_entries()? {
             if id.chars().count() > 64 {
                 return Err(SchemaError::new(
                     format!("/actions/{id}"),
@@ -291,7 +302,7 @@ pub fn validate(doc: &impl ReadDoc, owner: ParticipantId, dots: u32) -> Result<(
     }
     if let Some(canvas) = root.map("canvas")? {
         canvas.at_most(MAX_CARDS)?;
-        for (id, c) in canvas.map_entries()? {
+        for (id, c) in canvas.changed_entries()? {
             if id.chars().count() > 64 {
                 return Err(SchemaError::new(
                     format!("/canvas/{id}"),

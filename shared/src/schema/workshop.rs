@@ -1021,7 +1021,16 @@ fn validate_plan<D: ReadDoc>(plan: &MapReader<'_, D>) -> Result<(), SchemaError>
 }
 
 pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
-    let root = MapReader::root(doc);
+    validate_in(doc, None)
+}
+
+/// [`validate`], or after a change only the roster entries, role claims and role agreements it
+/// touched (see [`super::validate_changed`]).
+pub(crate) fn validate_in(
+    doc: &impl ReadDoc,
+    changed: Option<&super::Changed>,
+) -> Result<(), SchemaError> {
+    let root = MapReader::root_in(doc, changed);
     root.only_keys(&[
         "title",
         "language",
@@ -1133,7 +1142,7 @@ pub fn validate(doc: &impl ReadDoc) -> Result<(), SchemaError> {
     }
     if let Some(roster) = root.map("roster")? {
         roster.at_most(MAX_ROSTER)?;
-        for (key, entry) in roster.map_entries()? {
+        for (key, entry) in roster.changed_entries()? {
             if key.parse::<ParticipantId>().is_err() {
                 return Err(SchemaError::new(
                     format!("/roster/{key}"),
@@ -1182,7 +1191,7 @@ fn validate_roles<D: ReadDoc>(root: &MapReader<'_, D>) -> Result<(), SchemaError
     if let Some(m) = root.map("role_map")? {
         m.at_most(MAX_ROSTER)?;
         let values: Vec<&str> = Claim::ALL.iter().map(|c| c.as_str()).collect();
-        for (key, claims) in m.map_entries()? {
+        for (key, claims) in m.changed_entries()? {
             if key.parse::<ParticipantId>().is_err() {
                 return Err(SchemaError::new(
                     format!("/role_map/{key}"),
@@ -1197,7 +1206,7 @@ fn validate_roles<D: ReadDoc>(root: &MapReader<'_, D>) -> Result<(), SchemaError
     }
     if let Some(a) = root.map("agreements")? {
         a.at_most(MAX_AGREEMENTS)?;
-        for (key, entry) in a.map_entries()? {
+        for (key, entry) in a.changed_entries()? {
             if key.chars().count() > 64 {
                 return Err(SchemaError::new(
                     format!("/agreements/{key}"),
