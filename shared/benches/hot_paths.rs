@@ -65,7 +65,12 @@ struct Room {
 
 impl Room {
     fn new(n: usize) -> Room {
-        let mut room = Room::cold(n);
+        Room::after(n, 0)
+    }
+
+    /// [`Room::new`] in a workshop document that already went through `history` changes.
+    fn after(n: usize, history: usize) -> Room {
+        let mut room = Room::cold_after(n, history);
         // One change and its acknowledgements, so that the benches time the steady state and
         // not a peer's first change.
         let (from, msg) = room.change(0);
@@ -76,8 +81,20 @@ impl Room {
 
     /// Everyone in sync, before the facilitator's first change.
     fn cold(n: usize) -> Room {
+        Room::cold_after(n, 0)
+    }
+
+    fn cold_after(n: usize, history: usize) -> Room {
         let doc = DocumentId::random();
-        let mut hub = Hub::new(PeerId::new("hub"), doc, workshop_doc(n));
+        let mut workshop = workshop_doc(n);
+        for k in 0..history {
+            workshop
+                .transact::<_, _, automerge::AutomergeError>(|tx| {
+                    tx.put(automerge::ROOT, "title", format!("before {k}"))
+                })
+                .expect("history");
+        }
+        let mut hub = Hub::new(PeerId::new("hub"), doc, workshop);
         let mut clients = Vec::new();
         for i in 0..=n {
             let id = PeerId::new(format!("c{i}"));
@@ -190,9 +207,14 @@ fn server_fan_out_first_change(bencher: Bencher, n: usize) {
 /// The `n` acknowledgements that follow one fan-out, handled by the hub.
 #[divan::bench(args = SUBSCRIBERS, sample_count = 20, sample_size = 1)]
 fn server_acknowledgements(bencher: Bencher, n: usize) {
+    acknowledgements(bencher, || Room::new(n));
+}
+
+/// Times the hub taking in every acknowledgement of one change in a room `room` makes.
+fn acknowledgements(bencher: Bencher, room: impl Fn() -> Room) {
     bencher
         .with_inputs(|| {
-            let mut room = Room::new(n);
+            let mut room = room();
             let (from, msg) = room.change(1);
             let sends = room.hub.receive(&from, msg).send;
             let mut acks = Vec::new();
@@ -212,6 +234,14 @@ fn server_acknowledgements(bencher: Bencher, n: usize) {
             }
             (room, frames)
         });
+}
+
+/// The same for 50 subscribers of a document that went through 10 or 2,000 changes before:
+/// what an acknowledgement costs must not grow with the history (automerge's own handling of
+/// one walks all of it; see `engine::ack`).
+#[divan::bench(args = [10, 2_000], sample_count = 20, sample_size = 1)]
+fn server_acknowledgements_after_history(bencher: Bencher, history: usize) {
+    acknowledgements(bencher, || Room::after(50, history));
 }
 
 /// A client applying the server's sync message carrying one change (every browser, per change).

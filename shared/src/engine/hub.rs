@@ -581,7 +581,11 @@ impl Hub {
             d.doc = trial;
             d.built.clear();
             state = trial_state;
-        } else if let Err(e) = d.doc.receive_sync_message(&mut state, sync_msg) {
+        } else if let Some(sync_msg) = super::ack::acknowledge(&heads_before, &mut state, sync_msg)
+            // Not an acknowledgement of our heads (those are taken in without automerge's walk
+            // over the whole history, see `engine::ack`).
+            && let Err(e) = d.doc.receive_sync_message(&mut state, sync_msg)
+        {
             put_back(&mut d.subscribers, from, state);
             return self.refuse(
                 from,

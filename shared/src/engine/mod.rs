@@ -1,12 +1,14 @@
 //! The sans-IO sync engine: bytes and events in, messages and storage writes out.
 //!
 //! - [`hub`]: the server side of one workshop — many peers, per-document access, schema checks.
+//! - [`ack`]: a peer's acknowledgement taken in without automerge's walk over the whole history.
 //! - [`client`]: one peer talking to one server — the browser, the test client, the load generator.
 //!
 //! Architecture Invariant: nothing here spawns, sleeps, reads a clock or touches a socket. The
 //! server drives the hub from a tokio task, the browser drives the client from WebSocket
 //! callbacks, and the tests drive both through an in-memory queue.
 
+pub mod ack;
 pub mod client;
 pub mod hub;
 
