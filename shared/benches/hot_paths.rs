@@ -244,6 +244,22 @@ fn server_acknowledgements_after_history(bencher: Bencher, history: usize) {
     acknowledgements(bencher, || Room::after(50, history));
 }
 
+/// Reading one acknowledgement frame as it comes off a reader's socket (every reader answers
+/// every change): with the plain reader the server uses first, and with the general one.
+#[divan::bench(args = ["plain", "general"])]
+fn decode_sync_frame(bencher: Bencher, how: &str) {
+    let mut room = Room::new(1);
+    let (from, msg) = room.change(1);
+    let (peer, out) = room.hub.receive(&from, msg).send.pop().expect("a frame");
+    let i: usize = peer.0[1..].parse().expect("client peer id");
+    let (mut acks, _) = room.client(i).receive(out);
+    let frame = acks.pop().expect("an acknowledgement").encode();
+    bencher.bench_local(|| match how {
+        "plain" => Message::decode(divan::black_box(&frame)),
+        _ => Message::decode_any(divan::black_box(&frame)),
+    });
+}
+
 /// A client applying the server's sync message carrying one change (every browser, per change).
 #[divan::bench(sample_count = 50, sample_size = 1)]
 fn client_applies_change(bencher: Bencher) {
